@@ -1,0 +1,1 @@
+"""Platform edge: wire formats in, wire formats out. Imports nothing of ours."""

@@ -1,0 +1,96 @@
+"""Secrets at rest: Fernet for channel credentials, hashes for API keys and agent tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from bot.config import ConfigError, Settings
+
+log = logging.getLogger(__name__)
+
+KEY_FILE_NAME = "secret.key"
+
+
+class CredentialsUnreadable(Exception):
+    """Stored credentials cannot be decrypted with the configured key (the key changed?)."""
+
+
+def generate_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def resolve_secret_key(settings: Settings) -> bytes:
+    """The Fernet key: CHATBOT_SECRET_KEY, else a local key file created once with mode 0600."""
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value().encode()
+        _check_key(key, "CHATBOT_SECRET_KEY")
+        return key
+    path = settings.data_dir / KEY_FILE_NAME
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(generate_key())
+        log.warning(
+            "generated a local secret key at %s; production should set CHATBOT_SECRET_KEY instead", path
+        )
+    key = path.read_text().strip().encode()
+    _check_key(key, str(path))
+    return key
+
+
+def _check_key(key: bytes, where: str) -> None:
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            f"{where}: not a Fernet key (32 url-safe base64-encoded bytes); "
+            "make one with: chatbot secret generate"
+        ) from None
+
+
+class CredentialBox:
+    """Encrypts a channel's credentials as one JSON object; decrypted only at the adapter boundary."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def seal(self, credentials: dict[str, str]) -> str:
+        return self._fernet.encrypt(json.dumps(credentials, sort_keys=True).encode()).decode()
+
+    def open(self, token: str | None) -> dict[str, str]:
+        if not token:
+            return {}
+        try:
+            data: Any = json.loads(self._fernet.decrypt(token.encode()))
+        except InvalidToken:
+            raise CredentialsUnreadable(
+                "stored credentials cannot be decrypted with the current key"
+            ) from None
+        return {str(k): str(v) for k, v in data.items()}
+
+
+def new_token(prefix: str) -> str:
+    """A high-entropy bearer secret, shown once; only its hash is stored."""
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def hash_token(token: str) -> str:
+    # The tokens carry 256 random bits, so a plain SHA-256 cannot be brute-forced; no salt needed.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_matches(token: str, stored_hash: str) -> bool:
+    return hmac.compare_digest(hash_token(token), stored_hash)
+
+
+def new_webhook_key() -> str:
+    return secrets.token_urlsafe(24)

@@ -1,0 +1,116 @@
+"""Assembles one running runtime: database, inbox, worker, outbox sender and dialogue engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from adapters.base import Adapter
+from bot.config import Settings
+from bot.crypto import CredentialBox, resolve_secret_key
+from bot.engine.router import Router
+from bot.engine.turn import Engine
+from bot.inbox import Inbox, InboxWorker, WorkerOptions
+from bot.knowledge import KnowledgeService
+from bot.outbox import OutboxSender, SenderOptions
+from bot.pipeline import Hook, TurnProcessor, no_hook
+from storage.db import create_engine, ping, session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    credentials: CredentialBox
+    inbox: Inbox
+    worker: InboxWorker
+    sender: OutboxSender
+
+    def start(self) -> None:
+        self.worker.start()
+        self.sender.start()
+
+    @property
+    def workers_alive(self) -> bool:
+        return self.worker.alive and self.sender.alive
+
+    async def ready(self, deadline_seconds: float = 2.0) -> tuple[bool, str]:
+        """Whether the database answers and the workers run; with a reason when not."""
+        try:
+            await asyncio.wait_for(ping(self.db), deadline_seconds)
+        except Exception as exc:  # noqa: BLE001 - any database failure means not ready
+            return False, f"database unreachable: {type(exc).__name__}"
+        if not self.workers_alive:
+            return False, "workers not running"
+        return True, "ok"
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        await self.sender.stop()
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.db.dispose()
+
+
+def worker_options(settings: Settings) -> WorkerOptions:
+    return WorkerOptions(
+        concurrency=settings.worker_concurrency,
+        lease_seconds=settings.lease_seconds,
+        max_attempts=settings.max_attempts,
+        retry_base_seconds=settings.retry_base_seconds,
+        poll_interval_seconds=settings.poll_interval_seconds,
+    )
+
+
+def sender_options(settings: Settings) -> SenderOptions:
+    return SenderOptions(
+        concurrency=settings.worker_concurrency,
+        lease_seconds=settings.lease_seconds,
+        max_attempts=settings.outbox_max_attempts,
+        retry_base_seconds=settings.retry_base_seconds,
+        poll_interval_seconds=settings.poll_interval_seconds,
+    )
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    adapters: Mapping[str, Adapter],
+    engine: Engine | None = None,
+    only_channels: Collection[int] | None = None,
+    except_platforms: Collection[str] = (),
+    before_commit: Hook = no_hook,
+    db: AsyncEngine | None = None,
+) -> Runtime:
+    """Wire a runtime; nothing runs until ``start()``. The two filters choose which channels it serves."""
+    db = db or create_engine(settings.effective_database_url)
+    sessions = session_factory(db)
+    credentials = CredentialBox(resolve_secret_key(settings))
+    sender = OutboxSender(
+        sessions,
+        adapters,
+        credentials,
+        replace(sender_options(settings), only_channels=only_channels, except_platforms=except_platforms),
+    )
+    processor = TurnProcessor(
+        sessions,
+        engine or Router(),
+        KnowledgeService(sessions),
+        on_replies=sender.wake,
+        before_commit=before_commit,
+    )
+    worker = InboxWorker(
+        sessions,
+        processor,
+        replace(worker_options(settings), only_channels=only_channels, except_platforms=except_platforms),
+    )
+    inbox = Inbox(sessions, on_accept=worker.wake)
+    return Runtime(settings, db, sessions, credentials, inbox, worker, sender)

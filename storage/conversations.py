@@ -1,0 +1,168 @@
+"""Customer, conversation and message queries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Conversation, Customer, Message
+from storage.sql import insert_ignoring_conflicts
+
+OPEN_STATUSES = ("new", "bot_active", "escalated", "transferred", "resolved")
+
+
+async def get_or_create_customer(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    channel_id: int,
+    platform_user_id: str,
+    name: str | None,
+    now: datetime,
+) -> Customer:
+    """The customer for a platform user on a channel, created on first contact (safe under races)."""
+    first_name = name.split()[0] if name and name.split() else None
+    await session.execute(
+        insert_ignoring_conflicts(
+            session,
+            Customer,
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "channel_id": channel_id,
+                    "platform_user_id": platform_user_id,
+                    "name": name,
+                    "first_name": first_name,
+                    "lead_stage": "intake",
+                    "lead_score": 0,
+                    "lead_label": "cold",
+                    "customer_type": "new",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
+    )
+    customer = await session.scalar(
+        select(Customer).where(
+            Customer.tenant_id == tenant_id,
+            Customer.channel_id == channel_id,
+            Customer.platform_user_id == platform_user_id,
+        )
+    )
+    assert customer is not None
+    if name and customer.name != name:
+        customer.name, customer.first_name = name, first_name
+    customer.last_seen_at = now
+    return customer
+
+
+async def find_open_conversation(
+    session: AsyncSession, *, tenant_id: int, channel_id: int, conversation_key: str
+) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation).where(
+            Conversation.tenant_id == tenant_id,
+            Conversation.channel_id == channel_id,
+            Conversation.conversation_key == conversation_key,
+            Conversation.status != "closed",
+        )
+    )
+
+
+async def open_conversation(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    channel_id: int,
+    bot_id: int,
+    customer_id: int | None,
+    group_id: int | None,
+    conversation_key: str,
+    inactivity_timeout: timedelta,
+    now: datetime,
+) -> Conversation:
+    """The open conversation with this party, or a new one if none is open or the last went quiet too long."""
+    current = await find_open_conversation(
+        session, tenant_id=tenant_id, channel_id=channel_id, conversation_key=conversation_key
+    )
+    if current is not None:
+        last = current.last_activity_at or current.created_at
+        if now - last <= inactivity_timeout:
+            return current
+        current.status = "closed"
+        current.closed_at = now
+        await session.flush()
+    conversation = Conversation(
+        tenant_id=tenant_id,
+        channel_id=channel_id,
+        bot_id=bot_id,
+        customer_id=customer_id,
+        group_id=group_id,
+        conversation_key=conversation_key,
+        status="new",
+        last_activity_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation
+
+
+async def recent_messages(
+    session: AsyncSession, *, tenant_id: int, conversation_id: int, limit: int
+) -> list[Message]:
+    """The conversation's last ``limit`` messages, oldest first."""
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.tenant_id == tenant_id, Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(rows.all()))
+
+
+async def message_exists(session: AsyncSession, *, channel_id: int, platform_message_id: str) -> bool:
+    found = await session.scalar(
+        select(Message.id).where(
+            Message.channel_id == channel_id, Message.platform_message_id == platform_message_id
+        )
+    )
+    return found is not None
+
+
+async def set_message_status(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    channel_id: int,
+    platform_message_id: str,
+    status: str,
+    now: datetime,
+) -> int:
+    """Move an outbound message to delivered / read / failed; returns rows changed (0 if unknown)."""
+    values: dict[str, object] = {"status": status, "updated_at": now}
+    if status == "delivered":
+        values["delivered_at"] = now
+    elif status == "read":
+        values["read_at"] = now
+    result = await session.execute(
+        update(Message)
+        .where(
+            Message.tenant_id == tenant_id,
+            Message.channel_id == channel_id,
+            Message.platform_message_id == platform_message_id,
+        )
+        .values(**values)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+async def count_messages(session: AsyncSession, *, tenant_id: int, conversation_id: int | None = None) -> int:
+    query = select(func.count()).select_from(Message).where(Message.tenant_id == tenant_id)
+    if conversation_id is not None:
+        query = query.where(Message.conversation_id == conversation_id)
+    return int(await session.scalar(query) or 0)

@@ -1,0 +1,89 @@
+"""Database engine and session factory: SQLite pragmas (WAL, foreign keys) and the PostgreSQL pool."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL cannot be used (unparseable or an unsupported backend)."""
+
+
+def normalise_url(raw: str) -> URL:
+    """Accept the usual spellings and pick the async drivers (asyncpg, aiosqlite)."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(f"not a database URL: {exc}") from exc
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg")
+    raise DatabaseUrlError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def redacted(url: URL | str) -> str:
+    """The URL as it may appear in logs and messages: never with its password."""
+    parsed = url if isinstance(url, URL) else make_url(url)
+    return parsed.render_as_string(hide_password=True)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _on_sqlite_begin(conn: Any) -> None:
+    # pysqlite defers BEGIN until the first write, which lets two writers deadlock on lock upgrade;
+    # taking the write lock up front makes concurrent writers queue on busy_timeout instead.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    url = normalise_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        sync_engine = engine.sync_engine
+        event.listen(sync_engine, "connect", _on_sqlite_connect)
+
+        @event.listens_for(sync_engine, "connect")
+        def _disable_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy emit BEGIN itself (see _on_sqlite_begin).
+            dbapi_connection.isolation_level = None
+
+        event.listen(sync_engine, "begin", _on_sqlite_begin)
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise if the database does not answer a trivial query."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit on success, roll back on any error (cancellation included)."""
+    async with sessions() as session, session.begin():
+        yield session

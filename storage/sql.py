@@ -1,0 +1,26 @@
+"""Small dialect-aware statement helpers shared by the query modules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import Insert
+
+
+def insert_ignoring_conflicts(
+    session: AsyncSession, model: type[Any], rows: Sequence[Mapping[str, Any]]
+) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING on either database (a retried write becomes a no-op)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(model).values(list(rows)).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(model).values(list(rows)).on_conflict_do_nothing()
+    raise NotImplementedError(f"no insert-ignore for {dialect}")
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

@@ -1,0 +1,76 @@
+"""Tenant, plan, subscription and agent queries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Agent, CreditAccount, Plan, Subscription, Tenant
+
+PERIOD = timedelta(days=30)
+
+
+async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.slug == slug))
+
+
+async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
+
+
+async def get_plan(session: AsyncSession, code: str) -> Plan | None:
+    return await session.scalar(select(Plan).where(Plan.code == code))
+
+
+async def list_plans(session: AsyncSession) -> list[Plan]:
+    return list((await session.scalars(select(Plan).order_by(Plan.credits_per_period))).all())
+
+
+async def create_tenant(
+    session: AsyncSession,
+    *,
+    name: str,
+    slug: str,
+    api_key_hash: str,
+    plan: Plan,
+    now: datetime,
+    timezone: str = "UTC",
+) -> Tenant:
+    """A tenant with an active subscription to ``plan`` and a credit account holding the plan's credits."""
+    tenant = Tenant(name=name, slug=slug, timezone=timezone, api_key_hash=api_key_hash, settings={})
+    session.add(tenant)
+    await session.flush()
+    session.add(
+        Subscription(
+            tenant_id=tenant.id,
+            plan_id=plan.id,
+            status="active",
+            current_period_start=now,
+            current_period_end=now + PERIOD,
+        )
+    )
+    session.add(
+        CreditAccount(
+            tenant_id=tenant.id,
+            balance=plan.credits_per_period,
+            period_start=now,
+            period_end=now + PERIOD,
+        )
+    )
+    await session.flush()
+    return tenant
+
+
+async def create_agent(
+    session: AsyncSession, *, tenant_id: int, name: str, role: str, token_hash: str, email: str | None = None
+) -> Agent:
+    agent = Agent(tenant_id=tenant_id, name=name, role=role, token_hash=token_hash, email=email)
+    session.add(agent)
+    await session.flush()
+    return agent
+
+
+async def get_agent_by_name(session: AsyncSession, tenant_id: int, name: str) -> Agent | None:
+    return await session.scalar(select(Agent).where(Agent.tenant_id == tenant_id, Agent.name == name))

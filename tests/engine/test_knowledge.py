@@ -1,0 +1,190 @@
+"""The BM25 ranker: the right entry comes first, scores mean something, odd input never breaks it."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.engine.knowledge import InMemoryKnowledgeBase, KnowledgeDoc, KnowledgeIndex, rank, stem, tokenize
+
+SHOP = (
+    KnowledgeDoc(
+        1,
+        "What are your opening hours?",
+        "We're open 9am to 6pm, Monday to Saturday.",
+        ("schedule", "timetable"),
+    ),
+    KnowledgeDoc(
+        2,
+        "Where is the shop?",
+        "You'll find us at 12 Market Street, next to the post office.",
+        ("address", "location"),
+    ),
+    KnowledgeDoc(3, "How much is delivery?", "Delivery is free on orders over $30.", ("shipping", "postage")),
+    KnowledgeDoc(4, "Do you sell gift cards?", "Yes, gift cards from $10 are available.", ("voucher",)),
+    KnowledgeDoc(5, "¿Cuál es el horario?", "Abrimos de 9 a 18 h.", ("horario",)),
+)
+
+# "order" and "item" are everywhere in this knowledge base; "broken" is in one entry only.
+ORDERS = (
+    KnowledgeDoc(1, "How do I track my order?", "Every item in your order has a tracking link.", ()),
+    KnowledgeDoc(2, "Can I add an item to my order?", "Yes, until the order ships.", ()),
+    KnowledgeDoc(3, "Can I cancel my order?", "Cancel any item from the order page.", ()),
+    KnowledgeDoc(4, "What if something arrives broken?", "Send us a photo and we'll replace it free.", ()),
+    KnowledgeDoc(5, "Is my order gift-wrapped?", "Each item can be wrapped for $2.", ()),
+)
+
+
+def best_id(docs: tuple[KnowledgeDoc, ...], query: str) -> int | None:
+    hits = rank(docs, query)
+    return hits[0].entry_id if hits else None
+
+
+def test_customer_asks_opening_hours() -> None:
+    hits = rank(SHOP, "what are your opening hours?")
+    assert hits[0].entry_id == 1
+    assert "9am" in hits[0].answer
+    assert hits[0].score >= 0.8
+
+
+def test_rare_word_beats_common_words() -> None:
+    query = "an item in my order is broken"
+    # Counting shared words alone picks the wrong entry: "add an item to my order" shares two words.
+    overlap = {doc.entry_id: len(set(tokenize(query)) & set(tokenize(doc.question))) for doc in ORDERS}
+    assert max(overlap, key=lambda entry_id: overlap[entry_id]) == 2
+    # BM25 knows "item" and "order" say little here and "broken" says a lot.
+    assert best_id(ORDERS, query) == 4
+
+
+def test_keywords_act_as_synonyms() -> None:
+    hits = rank(SHOP, "how much is postage?")
+    assert hits[0].entry_id == 3
+    assert best_id(SHOP, "what's your address") == 2
+    assert best_id(SHOP, "do you have a voucher") == 4
+
+
+@pytest.mark.parametrize(
+    "query", ["when do you open?", "are you opened on saturday", "Opening hour", "HOURS", "timetables?"]
+)
+def test_different_word_forms_find_opening_hours(query: str) -> None:
+    assert best_id(SHOP, query) == 1
+
+
+@pytest.mark.parametrize(
+    ("word", "same_as"),
+    [
+        ("hours", "hour"),
+        ("opening", "open"),
+        ("opened", "open"),
+        ("opens", "open"),
+        ("closing", "close"),
+        ("closes", "closed"),
+        ("shipping", "ship"),
+        ("shipped", "ships"),
+        ("deliveries", "delivery"),
+        ("boxes", "box"),
+        ("classes", "class"),
+        ("prices", "pricing"),
+    ],
+)
+def test_stemmer_folds_word_forms(word: str, same_as: str) -> None:
+    assert stem(word) == stem(same_as)
+
+
+@pytest.mark.parametrize(("word", "kept"), [("billing", "bill"), ("missed", "miss"), ("status", "status")])
+def test_stemmer_keeps_real_double_letters_and_latin_endings(word: str, kept: str) -> None:
+    assert stem(word) == kept
+
+
+def test_tokenize_lowercases_drops_stopwords_and_punctuation() -> None:
+    assert tokenize("What are your OPENING hours?!") == ["open", "hour"]
+    assert tokenize("I'm told it's not free") == ["told", "not", "free"]
+    assert tokenize("Preis 42 — ЦЕНА") == ["preis", "42", "цена"]
+    # Case folding, not just lowercasing, so a customer typing capitals still matches.
+    assert tokenize("STRASSE") == tokenize("Straße")
+
+
+def test_non_english_entries_are_found() -> None:
+    assert best_id(SHOP, "horario") == 5
+    docs = (KnowledgeDoc(1, "Какие у вас часы работы?", "С 9 до 18.", ()), *SHOP)  # noqa: RUF001
+    assert best_id(docs, "часы работы") == 1
+
+
+@pytest.mark.parametrize("query", ["", "   ", "what are you?", "the and of it", "?!?", "😀😀"])
+def test_nothing_to_search_for_returns_nothing(query: str) -> None:
+    assert rank(SHOP, query) == []
+
+
+def test_unrelated_question_returns_nothing() -> None:
+    assert rank(SHOP, "quantum chromodynamics") == []
+
+
+def test_partly_related_question_scores_below_the_default_threshold() -> None:
+    # "sell" matches the gift card entry and "ships" the shipping keyword, but "rocket" matches nothing.
+    hits = rank(SHOP, "do you sell rocket ships?")
+    assert {hit.entry_id for hit in hits} == {3, 4}
+    assert all(hit.score < 0.35 for hit in hits)
+
+
+def test_full_match_scores_higher_than_partial_match() -> None:
+    full = rank(SHOP, "opening hours")[0].score
+    partial = rank(SHOP, "opening hours on bank holidays")[0].score
+    assert 0.0 < partial < full <= 1.0
+
+
+def test_hits_are_sorted_limited_and_bounded() -> None:
+    hits = rank(ORDERS, "order item", limit=3)
+    assert len(hits) == 3
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= score <= 1.0 for score in scores)
+    assert rank(ORDERS, "order item", limit=0) == []
+
+
+def test_equal_entries_keep_the_tenant_order() -> None:
+    docs = tuple(KnowledgeDoc(entry_id, "Refund policy?", "Within 14 days.", ()) for entry_id in (30, 10, 20))
+    assert [hit.entry_id for hit in rank(docs, "refund")] == [30, 10, 20]
+
+
+def test_question_hit_outranks_answer_hit() -> None:
+    docs = (
+        KnowledgeDoc(1, "Do you deliver?", "Yes; refunds go through the same courier.", ()),
+        KnowledgeDoc(2, "Can I get a refund?", "Yes, within 14 days.", ()),
+    )
+    assert best_id(docs, "refund") == 2
+
+
+def test_empty_knowledge_base() -> None:
+    assert rank((), "opening hours") == []
+    assert len(KnowledgeIndex([])) == 0
+
+
+def test_very_long_query() -> None:
+    hits = rank(SHOP, "opening hours " * 1_500 + "x" * 5_000)
+    assert hits[0].entry_id == 1
+    assert 0.0 <= hits[0].score <= 1.0
+
+
+async def test_in_memory_knowledge_base_is_the_port() -> None:
+    knowledge = InMemoryKnowledgeBase(SHOP)
+    hits = await knowledge.search("where is the shop", limit=1)
+    assert [hit.entry_id for hit in hits] == [2]
+    assert list(hits) == rank(SHOP, "where is the shop", limit=1)
+
+
+words = st.text(min_size=0, max_size=60)
+docs_strategy = st.lists(
+    st.builds(KnowledgeDoc, st.integers(0, 10_000), words, words, st.lists(words, max_size=3).map(tuple)),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(docs=docs_strategy, query=st.text(max_size=200), limit=st.integers(-1, 10))
+def test_rank_never_raises_and_scores_stay_in_range(docs: list[KnowledgeDoc], query: str, limit: int) -> None:
+    hits = rank(docs, query, limit)
+    assert len(hits) <= max(limit, 0)
+    assert all(0.0 <= hit.score <= 1.0 for hit in hits)
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
