@@ -206,7 +206,7 @@ def tenant_list() -> None:
 
     async def work(session: AsyncSession) -> list[tuple[str, str]]:
         rows = await session.execute(select(Tenant.slug, Tenant.name).order_by(Tenant.slug))
-        return list(rows.tuples())
+        return [(slug, name) for slug, name in rows.all()]
 
     for slug, name in in_session(settings, work):
         click.echo(f"{slug}\t{name}")

@@ -135,6 +135,8 @@ async def claim_events(
             continue
         seen.add(key)
         token = uuid.uuid4().hex
+        # Read before the UPDATE: the session synchronises the loaded row with what it writes.
+        attempts = row.attempts + 1
         await session.execute(
             update(e)
             .where(e.id == row.id)
@@ -154,7 +156,7 @@ async def claim_events(
                 conversation_key=row.conversation_key,
                 kind=row.kind,
                 payload=row.payload,
-                attempts=row.attempts + 1,
+                attempts=attempts,
                 lock_token=token,
             )
         )
@@ -275,7 +277,7 @@ async def get_event_status(session: AsyncSession, event_id: int) -> str | None:
 
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(InboundEvent.status, func.count()).group_by(InboundEvent.status))
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows.all()}
 
 
 async def find_event(session: AsyncSession, channel_id: int, platform_event_id: str) -> InboundEvent | None:

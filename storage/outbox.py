@@ -89,6 +89,10 @@ async def claim_sends(
     until = now + timedelta(seconds=lease_seconds)
     for row in (await session.scalars(query)).all():
         token = uuid.uuid4().hex
+        # Read before the UPDATE: the session synchronises the loaded row with what it writes.
+        claim = ClaimedSend(
+            row.id, row.message_id, row.conversation_id, row.channel_id, row.attempts + 1, token
+        )
         await session.execute(
             update(o)
             .where(o.id == row.id)
@@ -100,9 +104,7 @@ async def claim_sends(
                 updated_at=now,
             )
         )
-        claimed.append(
-            ClaimedSend(row.id, row.message_id, row.conversation_id, row.channel_id, row.attempts + 1, token)
-        )
+        claimed.append(claim)
     return claimed
 
 

@@ -1,0 +1,107 @@
+"""Shared fixtures: a migrated database per test on SQLite and, when configured, on PostgreSQL.
+
+SQLite tests copy a database migrated once per session; PostgreSQL tests share one migrated database
+(CHATBOT_TEST_POSTGRES_URL, a throwaway one in CI) and empty its tables before each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings, load_settings
+from bot.crypto import CredentialBox
+from bot.demo import DemoReport, seed_demo
+from storage.db import create_engine, session_factory, transaction
+from storage.migrate import upgrade
+from storage.models import Base
+
+POSTGRES_URL = os.environ.get("CHATBOT_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+KEPT_TABLES = {"plans", "alembic_version"}
+
+requires_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="CHATBOT_TEST_POSTGRES_URL is not set")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    upgrade(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+async def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        names = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES)
+        async with engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "chatbot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_migrated")
+    await _empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def secret_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str, secret_key: str) -> Settings:
+    return load_settings(
+        {},
+        data_dir=tmp_path,
+        database_url=db_url,
+        secret_key=secret_key,
+        poll_interval_seconds=0.05,
+        lease_seconds=5.0,
+        retry_base_seconds=0.05,
+        max_attempts=3,
+        outbox_max_attempts=3,
+    )
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings.effective_database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(db)
+
+
+@pytest.fixture
+def box(secret_key: str) -> CredentialBox:
+    return CredentialBox(secret_key.encode())
+
+
+@pytest.fixture
+async def demo(sessions: async_sessionmaker[AsyncSession], box: CredentialBox) -> DemoReport:
+    async with transaction(sessions) as session:
+        return await seed_demo(session, box)
