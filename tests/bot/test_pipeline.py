@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.demo import DemoReport
+from bot.inbox import to_new_event
 from bot.runtime import Runtime, build_runtime
 from storage.inbox import ClaimedEvent
 from storage.models import (
@@ -160,16 +161,16 @@ async def test_four_workers_process_200_events_exactly_once_in_conversation_orde
     runtimes: list[Runtime] = [
         build_runtime(settings, adapters={"console": adapter}, engine=engine) for _ in range(4)
     ]
+    # Every conversation has its whole backlog queued before any worker starts: the most contention.
+    backlog = [
+        to_new_event(tenant_id, channel_id, message(f"c{c:02d}", f"c{c:02d} #{n}"))
+        for n in range(per_conversation)
+        for c in range(conversations)
+    ]
+    await runtimes[0].inbox.accept_events(backlog)
     for runtime in runtimes:
         runtime.start()
     try:
-        for n in range(per_conversation):
-            for c in range(conversations):
-                await runtimes[c % 4].inbox.accept(
-                    tenant_id, channel_id, [message(f"c{c:02d}", f"c{c:02d} #{n}")]
-                )
-            for runtime in runtimes:
-                runtime.worker.wake()
         await wait_until(lambda: settled(sessions, conversations * per_conversation), timeout=120)
     finally:
         for runtime in runtimes:
