@@ -37,10 +37,13 @@ def fail(message: str, code: int) -> NoReturn:
 def settings_or_exit(**overrides: Any) -> Settings:
     try:
         settings = load_settings(**overrides)
-        resolve_secret_key(settings)
     except ConfigError as exc:
         fail(str(exc), 2)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        resolve_secret_key(settings)
+    except ConfigError as exc:
+        fail(str(exc), 2)
     return settings
 
 
@@ -56,7 +59,17 @@ def run_db(settings: Settings, coro: Awaitable[T]) -> T:
 
 
 async def require_schema(settings: Settings) -> None:
-    if await current_revision(settings.effective_database_url) is None:
+    # Alembic announces its dialect at INFO whenever it opens a context; for a mere revision check that is
+    # noise on every command's stderr, burying the one line that matters.
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    level = migration_log.level
+    if settings.log_level != "DEBUG":
+        migration_log.setLevel(logging.WARNING)
+    try:
+        revision = await current_revision(settings.effective_database_url)
+    finally:
+        migration_log.setLevel(level)
+    if revision is None:
         fail(
             f"the database at {redacted(settings.effective_database_url)} has no schema yet; "
             "run: chatbot db upgrade",

@@ -36,12 +36,21 @@ def resolve_secret_key(settings: Settings) -> bytes:
     path = settings.data_dir / KEY_FILE_NAME
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written under a temporary name and linked into place: a process starting at the same moment
+        # either wins the link or reads the other's complete key, never an empty file.
+        temporary = path.with_name(f".{KEY_FILE_NAME}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(generate_key())
-        log.warning(
-            "generated a local secret key at %s; production should set CHATBOT_SECRET_KEY instead", path
-        )
+        try:
+            os.link(temporary, path)
+            log.warning(
+                "generated a local secret key at %s; production should set CHATBOT_SECRET_KEY instead", path
+            )
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     key = path.read_text().strip().encode()
     _check_key(key, str(path))
     return key

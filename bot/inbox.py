@@ -163,6 +163,8 @@ class InboxWorker:
 
     async def run(self) -> None:
         while True:
+            # Cleared before claiming, so a wake that arrives while we claim is not lost.
+            self._wake.clear()
             free = self._options.concurrency - len(self._running)
             claimed: list[ClaimedEvent] = []
             if free > 0:
@@ -175,7 +177,6 @@ class InboxWorker:
                 self._running[key] = asyncio.create_task(self._handle(event), name=f"event-{event.id}")
             if claimed and len(claimed) == free:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._options.poll_interval_seconds)
 

@@ -59,7 +59,6 @@ class OutboxSender:
         self._options = options
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
-        self._busy_conversations: set[int] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self.sent = 0
 
@@ -86,6 +85,8 @@ class OutboxSender:
 
     async def run(self) -> None:
         while True:
+            # Cleared before claiming, so a wake that arrives while we claim is not lost.
+            self._wake.clear()
             free = self._options.concurrency - len(self._running)
             claims: list[ClaimedSend] = []
             if free > 0:
@@ -94,19 +95,17 @@ class OutboxSender:
                 except Exception:
                     log.exception("outbox: claiming failed; retrying shortly")
             for claim in claims:
-                self._busy_conversations.add(claim.conversation_id)
                 task = asyncio.create_task(self._deliver(claim), name=f"outbox-{claim.id}")
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
             if claims and len(claims) == free:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._options.poll_interval_seconds)
 
     async def _claim(self, limit: int) -> list[ClaimedSend]:
         async with transaction(self._sessions) as session:
-            claims = await queue.claim_sends(
+            return await queue.claim_sends(
                 session,
                 now=utcnow(),
                 lease_seconds=self._options.lease_seconds,
@@ -114,9 +113,6 @@ class OutboxSender:
                 only_channels=self._options.only_channels,
                 except_platforms=self._options.except_platforms,
             )
-        # The database never hands out two unsent rows of a conversation; this guards the local race
-        # where a row of a conversation still being sent here was just finished and the next one claimed.
-        return [c for c in claims if c.conversation_id not in self._busy_conversations] or claims
 
     async def _deliver(self, claim: ClaimedSend) -> None:
         try:
@@ -126,7 +122,6 @@ class OutboxSender:
                 "outbox: delivering %s crashed; its lease will expire and it will be retried", claim.id
             )
         finally:
-            self._busy_conversations.discard(claim.conversation_id)
             self._wake.set()
 
     async def _send(self, claim: ClaimedSend) -> None:

@@ -56,7 +56,16 @@ def _on_sqlite_begin(conn: Any) -> None:
 def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     url = normalise_url(raw_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # One connection per process: SQLite admits one writer at a time anyway, and queueing on the
+        # pool (an asyncio wait) is far cheaper than connections sleeping in SQLite's busy handler.
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=120,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
         sync_engine = engine.sync_engine
         event.listen(sync_engine, "connect", _on_sqlite_connect)
 

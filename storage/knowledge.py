@@ -119,7 +119,8 @@ async def count_usage(
         await session.execute(
             update(KnowledgeEntry)
             .where(KnowledgeEntry.tenant_id == tenant_id, KnowledgeEntry.id.in_(list(knowledge_ids)))
-            .values(usage_count=KnowledgeEntry.usage_count + 1)
+            # updated_at stays: it marks content changes, which invalidate the cached search index.
+            .values(usage_count=KnowledgeEntry.usage_count + 1, updated_at=KnowledgeEntry.updated_at)
         )
     if template_id is not None:
         await session.execute(

@@ -95,7 +95,7 @@ def test_values_are_parsed_to_their_types() -> None:
     settings = load_settings(
         {
             "CHATBOT_PORT": "9090",
-            "CHATBOT_HOST": "0.0.0.0",
+            "CHATBOT_HOST": "0.0.0.0",  # noqa: S104 - the value under test, nothing binds
             "CHATBOT_LOG_LEVEL": "DEBUG",
             "CHATBOT_LEASE_SECONDS": "2.5",
         }
@@ -147,3 +147,11 @@ def test_settings_are_frozen() -> None:
 def test_unknown_fields_are_refused() -> None:
     with pytest.raises(pydantic.ValidationError):
         Settings(prot=80)  # type: ignore[call-arg]
+
+
+def test_a_rejected_database_url_does_not_echo_its_password() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"CHATBOT_DATABASE_URL": "mysql://chatbot:s3cret-pw@db.internal/chatbot"})
+
+    assert str(raised.value).startswith("CHATBOT_DATABASE_URL: ")
+    assert "s3cret-pw" not in str(raised.value)

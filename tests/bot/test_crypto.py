@@ -155,9 +155,8 @@ def _watch_everything(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def _assert_not_logged(caplog: pytest.LogCaptureFixture, *secrets: str) -> None:
-    logged = "\n".join(
-        f"{r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records
-    )  # args too: parameters may sit there unformatted
+    # The raw args too: a handler with another format could print parameters the message leaves out.
+    logged = "\n".join(f"{r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records)
     for secret in secrets:
         assert secret not in logged
 
