@@ -15,11 +15,12 @@ import random
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.base import InboundItem, StatusUpdate, item_to_record
+from bot.claim_loop import ClaimLoop
 from storage import inbox as queue
 from storage.db import transaction
 from storage.inbox import ClaimedEvent, LeaseLost, NewEvent
@@ -120,7 +121,7 @@ def backoff_seconds(attempts: int, base: float) -> float:
     return delay * random.uniform(0.8, 1.2)
 
 
-class InboxWorker:
+class InboxWorker(ClaimLoop[ClaimedEvent]):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -129,56 +130,16 @@ class InboxWorker:
         *,
         name: str = "inbox",
     ) -> None:
+        super().__init__(
+            name=name, concurrency=options.concurrency, poll_interval_seconds=options.poll_interval_seconds
+        )
         self._sessions = sessions
         self._processor = processor
         self._options = options
-        self._name = name
-        self._wake = asyncio.Event()
-        self._running: dict[tuple[int, str], asyncio.Task[None]] = {}
-        self._loop_task: asyncio.Task[None] | None = None
         self.processed = 0
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._loop_task is not None and not self._loop_task.done()
-
-    def start(self) -> None:
-        self._loop_task = asyncio.create_task(self.run(), name=f"{self._name}-worker")
-
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Stop claiming; give running turns ``grace_seconds`` to finish, then cancel (leases expire)."""
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-        tasks = list(self._running.values())
-        if tasks:
-            _, still_running = await asyncio.wait(tasks, timeout=grace_seconds)
-            for task in still_running:
-                task.cancel()
-            await asyncio.gather(*still_running, return_exceptions=True)
-
-    async def run(self) -> None:
-        while True:
-            # Cleared before claiming, so a wake that arrives while we claim is not lost.
-            self._wake.clear()
-            free = self._options.concurrency - len(self._running)
-            claimed: list[ClaimedEvent] = []
-            if free > 0:
-                try:
-                    claimed = await self._claim(free)
-                except Exception:
-                    log.exception("%s: claiming events failed; retrying shortly", self._name)
-            for event in claimed:
-                key = (event.channel_id, event.conversation_key)
-                self._running[key] = asyncio.create_task(self._handle(event), name=f"event-{event.id}")
-            if claimed and len(claimed) == free:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._options.poll_interval_seconds)
+    def _key(self, claim: ClaimedEvent) -> tuple[int, str]:
+        return (claim.channel_id, claim.conversation_key)
 
     async def _claim(self, limit: int) -> list[ClaimedEvent]:
         async with transaction(self._sessions) as session:
@@ -187,7 +148,8 @@ class InboxWorker:
                 now=utcnow(),
                 lease_seconds=self._options.lease_seconds,
                 limit=limit,
-                skip_conversations=set(self._running),
+                # Keys are (channel id, conversation key), see _key: those conversations run here already.
+                skip_conversations=cast(set[tuple[int, str]], set(self._running)),
                 only_channels=self._options.only_channels,
                 except_platforms=self._options.except_platforms,
             )
@@ -207,8 +169,6 @@ class InboxWorker:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-            self._running.pop((event.channel_id, event.conversation_key), None)
-            self._wake.set()
 
     async def _keep_lease(self, event: ClaimedEvent) -> None:
         interval = self._options.lease_seconds / 3

@@ -6,8 +6,6 @@ each part, so a retry continues where the platform stopped accepting instead of 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ from adapters.base import (
     SendFailed,
     split_text,
 )
+from bot.claim_loop import ClaimLoop
 from bot.crypto import CredentialBox
 from bot.inbox import backoff_seconds, utcnow
 from storage import outbox as queue
@@ -45,7 +44,7 @@ class SenderOptions:
     except_platforms: Collection[str] = field(default_factory=tuple)
 
 
-class OutboxSender:
+class OutboxSender(ClaimLoop[ClaimedSend]):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -53,55 +52,19 @@ class OutboxSender:
         credentials: CredentialBox,
         options: SenderOptions,
     ) -> None:
+        super().__init__(
+            name="outbox",
+            concurrency=options.concurrency,
+            poll_interval_seconds=options.poll_interval_seconds,
+        )
         self._sessions = sessions
         self._adapters = adapters
         self._credentials = credentials
         self._options = options
-        self._wake = asyncio.Event()
-        self._running: set[asyncio.Task[None]] = set()
-        self._loop_task: asyncio.Task[None] | None = None
         self.sent = 0
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    @property
-    def alive(self) -> bool:
-        return self._loop_task is not None and not self._loop_task.done()
-
-    def start(self) -> None:
-        self._loop_task = asyncio.create_task(self.run(), name="outbox-sender")
-
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-        if self._running:
-            _, still = await asyncio.wait(self._running, timeout=grace_seconds)
-            for task in still:
-                task.cancel()
-            await asyncio.gather(*still, return_exceptions=True)
-
-    async def run(self) -> None:
-        while True:
-            # Cleared before claiming, so a wake that arrives while we claim is not lost.
-            self._wake.clear()
-            free = self._options.concurrency - len(self._running)
-            claims: list[ClaimedSend] = []
-            if free > 0:
-                try:
-                    claims = await self._claim(free)
-                except Exception:
-                    log.exception("outbox: claiming failed; retrying shortly")
-            for claim in claims:
-                task = asyncio.create_task(self._deliver(claim), name=f"outbox-{claim.id}")
-                self._running.add(task)
-                task.add_done_callback(self._running.discard)
-            if claims and len(claims) == free:
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._options.poll_interval_seconds)
+    def _key(self, claim: ClaimedSend) -> int:
+        return claim.id
 
     async def _claim(self, limit: int) -> list[ClaimedSend]:
         async with transaction(self._sessions) as session:
@@ -114,15 +77,13 @@ class OutboxSender:
                 except_platforms=self._options.except_platforms,
             )
 
-    async def _deliver(self, claim: ClaimedSend) -> None:
+    async def _handle(self, claim: ClaimedSend) -> None:
         try:
             await self._send(claim)
         except Exception:
             log.exception(
                 "outbox: delivering %s crashed; its lease will expire and it will be retried", claim.id
             )
-        finally:
-            self._wake.set()
 
     async def _send(self, claim: ClaimedSend) -> None:
         async with transaction(self._sessions) as session:
