@@ -43,10 +43,6 @@ async def list_channels(session: AsyncSession, tenant_id: int) -> list[Channel]:
     return list((await session.scalars(select(Channel).where(Channel.tenant_id == tenant_id))).all())
 
 
-async def channel_ids_for_platform(session: AsyncSession, platform: str) -> list[int]:
-    return list((await session.scalars(select(Channel.id).where(Channel.platform == platform))).all())
-
-
 async def create_channel(
     session: AsyncSession,
     *,

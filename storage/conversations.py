@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, Customer, Message
@@ -159,10 +159,3 @@ async def set_message_status(
         .values(**values)
     )
     return int(getattr(result, "rowcount", 0))
-
-
-async def count_messages(session: AsyncSession, *, tenant_id: int, conversation_id: int | None = None) -> int:
-    query = select(func.count()).select_from(Message).where(Message.tenant_id == tenant_id)
-    if conversation_id is not None:
-        query = query.where(Message.conversation_id == conversation_id)
-    return int(await session.scalar(query) or 0)

@@ -271,10 +271,6 @@ async def retry_failed(
     return result.rowcount
 
 
-async def get_event_status(session: AsyncSession, event_id: int) -> str | None:
-    return await session.scalar(select(InboundEvent.status).where(InboundEvent.id == event_id))
-
-
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(InboundEvent.status, func.count()).group_by(InboundEvent.status))
     return {status: count for status, count in rows.all()}

@@ -59,15 +59,6 @@ def add_entry(
     return entry
 
 
-async def count_entries(session: AsyncSession, tenant_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).select_from(KnowledgeEntry).where(KnowledgeEntry.tenant_id == tenant_id)
-        )
-        or 0
-    )
-
-
 async def active_templates(session: AsyncSession, tenant_id: int) -> list[Template]:
     rows = await session.scalars(
         select(Template)

@@ -24,10 +24,6 @@ async def get_plan(session: AsyncSession, code: str) -> Plan | None:
     return await session.scalar(select(Plan).where(Plan.code == code))
 
 
-async def list_plans(session: AsyncSession) -> list[Plan]:
-    return list((await session.scalars(select(Plan).order_by(Plan.credits_per_period))).all())
-
-
 async def create_tenant(
     session: AsyncSession,
     *,
