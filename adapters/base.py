@@ -6,6 +6,7 @@ Error tree::
     ├── RequestRejected            an inbound request we refuse (carries the HTTP status)
     │   ├── MalformedRequest       400
     │   ├── SignatureMismatch      401
+    │   ├── HandshakeRejected      403
     │   └── PayloadTooLarge        413
     └── SendFailed                 an outbound call that did not deliver
         ├── RetryableSendFailure   try again later (retry_after seconds if the platform said)
@@ -49,6 +50,10 @@ class SignatureMismatch(RequestRejected):
     status = 401
 
 
+class HandshakeRejected(RequestRejected):
+    status = 403
+
+
 class PayloadTooLarge(RequestRejected):
     status = 413
 
@@ -90,12 +95,36 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    name: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Referral:
+    """Where a conversation came from. ``source`` is the message source: ad / post / referral."""
+
+    source: str
+    ref: str | None = None
+    ad_id: str | None = None
+    post_id: str | None = None
+    headline: str | None = None
+    source_url: str | None = None
+    source_type: str | None = None
+    ctwa_clid: str | None = None
+    context: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Inbound:
-    """One message a customer sent, normalised.
+    """One message a customer (or, for echoes, the business) sent, normalised.
 
     ``event_id`` is the platform's id for the event and, with the channel, the dedupe key.
     ``conversation_key`` names who the conversation is with (a user id, or a group id in groups);
-    the inbox orders events by it.
+    the inbox orders events by it. ``kind`` is one of text, quick_reply, postback, attachment,
+    location, reaction, interactive, button, referral, unsupported.
     """
 
     platform: Platform
@@ -110,35 +139,88 @@ class Inbound:
     payload: str | None = None
     group_id: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    location: Location | None = None
+    referral: Referral | None = None
+    reply_to: str | None = None
+    phone: str | None = None
+    mentions: tuple[str, ...] = ()
+    # Sent by the business, not the customer (Messenger echoes): never answered, recorded if a human wrote it.
+    is_echo: bool = False
+    echo_app_id: str | None = None
+    # Arrived while another app owns the thread (Meta standby): recorded, never answered.
+    standby: bool = False
+    # GroupMe: the bot was addressed (name mentioned / command prefix); adapters leave it False elsewhere.
+    addressed: bool = False
 
 
 @dataclass(frozen=True)
 class StatusUpdate:
-    """The platform's word on a message we sent: sent / delivered / read / failed."""
+    """The platform's word on messages we sent: sent / delivered / read / failed.
+
+    Either one message (``platform_message_id``) or, for Messenger watermarks, every message to
+    ``conversation_key`` sent at or before ``watermark``.
+    """
 
     platform: Platform
     event_id: str
     conversation_key: str
-    platform_message_id: str
     status: str
     occurred_at: datetime
+    platform_message_id: str | None = None
+    watermark: datetime | None = None
     error_code: str | None = None
     error_message: str | None = None
 
 
-InboundItem = Inbound | StatusUpdate
+@dataclass(frozen=True)
+class Unhandled:
+    """A well-formed event we do not act on (handover, unknown field), kept so the platform stops retrying."""
+
+    platform: Platform
+    event_id: str
+    conversation_key: str
+    description: str
+    occurred_at: datetime
+
+
+InboundItem = Inbound | StatusUpdate | Unhandled
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """What an adapter may know about the channel a webhook arrived on (no secrets)."""
+
+    external_id: str
+    group_id: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TemplateRef:
+    """A WhatsApp message template (the only thing WhatsApp lets a business send outside the window)."""
+
+    name: str
+    language: str = "en_US"
 
 
 @dataclass(frozen=True)
 class Outbound:
-    """One message to send. ``dedupe_key`` is stable across resends (GroupMe ``source_guid``)."""
+    """One message to send. ``dedupe_key`` is stable across resends (GroupMe ``source_guid``).
+
+    ``from_id`` is the channel's platform id (page id, phone number id, GroupMe bot id).
+    ``tag`` is a Messenger message tag (HUMAN_AGENT); ``template`` replaces the text on WhatsApp.
+    """
 
     recipient_id: str
     text: str
     dedupe_key: str
+    from_id: str = ""
     choices: tuple[str, ...] = ()
     reply_to: str | None = None
     group_id: str | None = None
+    tag: str | None = None
+    template: TemplateRef | None = None
+    preview_url: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,13 +237,37 @@ class Adapter(Protocol):
     async def send(self, credentials: Mapping[str, str], outbound: Outbound) -> SendResult: ...
 
 
+class WebhookAdapter(Protocol):
+    """What the webhook endpoint needs from a platform: verify a request, parse every item of it."""
+
+    platform: Platform
+
+    def handshake(self, query: Mapping[str, str], credentials: Mapping[str, str]) -> str:
+        """The challenge to echo for a subscription check; raises HandshakeRejected."""
+        ...
+
+    def authenticate(self, headers: Mapping[str, str], body: bytes, credentials: Mapping[str, str]) -> None:
+        """Raise SignatureMismatch unless the request provably comes from the platform."""
+        ...
+
+    def parse(self, body: bytes, channel: ChannelRef) -> list[InboundItem]:
+        """Every item of the body, in order; raises MalformedRequest naming what is wrong."""
+        ...
+
+
+class Acknowledger(Protocol):
+    """Optional: tell the customer we saw their message and are typing (best effort, never retried)."""
+
+    async def acknowledge(self, credentials: Mapping[str, str], from_id: str, inbound: Inbound) -> None: ...
+
+
 def item_to_record(item: InboundItem) -> dict[str, Any]:
     """Serialise an inbound item to JSON-ready data for the durable inbox."""
     data = dataclasses.asdict(item)
-    data["type"] = "status" if isinstance(item, StatusUpdate) else "message"
+    data["type"] = _RECORD_TYPES[type(item)]
     data["platform"] = item.platform.value
-    for key in ("sent_at", "occurred_at"):
-        if key in data:
+    for key in ("sent_at", "occurred_at", "watermark"):
+        if isinstance(data.get(key), datetime):
             data[key] = data[key].isoformat()
     return data
 
@@ -172,14 +278,25 @@ def item_from_record(data: Mapping[str, Any]) -> InboundItem:
     kind = fields.pop("type", "message")
     try:
         fields["platform"] = Platform(fields["platform"])
+        for key in ("sent_at", "occurred_at", "watermark"):
+            if isinstance(fields.get(key), str):
+                fields[key] = datetime.fromisoformat(fields[key])
         if kind == "status":
-            fields["occurred_at"] = datetime.fromisoformat(fields["occurred_at"])
             return StatusUpdate(**fields)
-        fields["sent_at"] = datetime.fromisoformat(fields["sent_at"])
+        if kind == "unhandled":
+            return Unhandled(**fields)
         fields["attachments"] = tuple(Attachment(**a) for a in fields.get("attachments", ()))
+        fields["mentions"] = tuple(fields.get("mentions", ()))
+        if fields.get("location") is not None:
+            fields["location"] = Location(**fields["location"])
+        if fields.get("referral") is not None:
+            fields["referral"] = Referral(**fields["referral"])
         return Inbound(**fields)
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedRequest(f"unreadable inbox record: {exc}") from exc
+
+
+_RECORD_TYPES: dict[type, str] = {Inbound: "message", StatusUpdate: "status", Unhandled: "unhandled"}
 
 
 def split_text(text: str, limit: int) -> list[str]:

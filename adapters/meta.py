@@ -1,0 +1,123 @@
+"""What Messenger and WhatsApp share: the subscription handshake, X-Hub-Signature-256, Graph API errors."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from adapters.base import (
+    HandshakeRejected,
+    MalformedRequest,
+    PermanentSendFailure,
+    RetryableSendFailure,
+    SendFailed,
+    SignatureMismatch,
+)
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+# Graph error codes (and code/subcode pairs) that say "try again"; rate limits wait longer.
+RETRYABLE_CODES = frozenset({1, 2, 1200, 131000, 131016})
+RATE_LIMIT_CODES = frozenset({4, 613, 80007, 130429, 131056, 131048})
+RATE_LIMIT_PAUSE_SECONDS = 60.0
+# Outside the messaging window: Messenger 10 / 2018278, WhatsApp 131047.
+WINDOW_CLOSED_CODES = frozenset({131047, 2018278})
+CREDENTIAL_CODES = frozenset({190})
+
+
+def handshake(query: Mapping[str, str], credentials: Mapping[str, str]) -> str:
+    """Meta's GET subscription check: echo ``hub.challenge`` if mode and verify token match."""
+    expected = credentials.get("verify_token", "")
+    given = query.get("hub.verify_token", "")
+    if query.get("hub.mode") != "subscribe" or not expected or not hmac.compare_digest(given, expected):
+        raise HandshakeRejected("verify token does not match")
+    challenge = query.get("hub.challenge")
+    if not challenge:
+        raise HandshakeRejected("hub.challenge is missing")
+    return challenge
+
+
+def sign(body: bytes, app_secret: str) -> str:
+    """The X-Hub-Signature-256 value Meta would send for ``body`` (also used by tests and fakes)."""
+    return "sha256=" + hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def authenticate(headers: Mapping[str, str], body: bytes, credentials: Mapping[str, str]) -> None:
+    """HMAC-SHA256 of the raw body with the app secret, compared in constant time."""
+    secret = credentials.get("app_secret")
+    if not secret:
+        raise SignatureMismatch("the channel has no app secret, so no request can be verified")
+    given = _header(headers, SIGNATURE_HEADER)
+    if not given:
+        raise SignatureMismatch(f"missing {SIGNATURE_HEADER} header")
+    if not hmac.compare_digest(given.strip().lower(), sign(body, secret)):
+        raise SignatureMismatch(f"{SIGNATURE_HEADER} does not match the body")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    return value
+
+
+def load_json_object(body: bytes, expected_object: str) -> dict[str, Any]:
+    """Parse a webhook body and check its ``object`` and ``entry`` list; raises MalformedRequest."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedRequest(f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise MalformedRequest("body must be a JSON object")
+    if data.get("object") != expected_object:
+        raise MalformedRequest(f"'object' must be {expected_object!r}, got {data.get('object')!r}")
+    entries = data.get("entry")
+    if not isinstance(entries, list):
+        raise MalformedRequest("'entry' must be a list")
+    return data
+
+
+def classify_error(response: httpx.Response) -> SendFailed:
+    """Turn a Graph API error response into a retryable or permanent failure (branch on code, not HTTP)."""
+    retry_after = _retry_after(response)
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    code = error.get("code") if isinstance(error, dict) else None
+    subcode = error.get("error_subcode") if isinstance(error, dict) else None
+    message = (
+        str(error.get("message") or response.reason_phrase or "error") if isinstance(error, dict) else ""
+    )
+    label = f"{code}/{subcode}" if code is not None and subcode else (str(code) if code is not None else None)
+    label = label or str(response.status_code)
+    if code in CREDENTIAL_CODES:
+        return PermanentSendFailure(message, code=label, credentials_invalid=True)
+    if code in WINDOW_CLOSED_CODES or subcode in WINDOW_CLOSED_CODES:
+        return PermanentSendFailure(message, code=label, window_closed=True)
+    if code in RATE_LIMIT_CODES or response.status_code == 429:
+        return RetryableSendFailure(message, code=label, retry_after=retry_after or RATE_LIMIT_PAUSE_SECONDS)
+    if code in RETRYABLE_CODES or response.status_code >= 500:
+        return RetryableSendFailure(message, code=label, retry_after=retry_after)
+    return PermanentSendFailure(message, code=label)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        return None
+
+
+def transport_failure(exc: httpx.HTTPError) -> RetryableSendFailure:
+    """Timeouts and connection errors: the platform may or may not have the message; retry."""
+    return RetryableSendFailure(f"{type(exc).__name__}: {exc}", code="transport")
