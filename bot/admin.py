@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,6 +107,7 @@ class ChannelRequest:
     external_id: str | None = None
     group_id: str | None = None
     secrets: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 async def add_channel(
@@ -126,6 +128,14 @@ async def add_channel(
         raise AdminError(f"a {request.platform} channel for {external_id!r} already exists")
     bot = await ensure_bot(session, tenant, request.bot_name)
     secrets = {k: v for k, v in request.secrets.items() if v}
+    settings = {k: v for k, v in request.settings.items() if v not in (None, "")}
+    if request.platform == "groupme":
+        # In a group the bot answers only when addressed; by default when named or sent a command.
+        settings.setdefault("answer_mode", "mention")
+        settings.setdefault("command_prefix", "!")
+        settings.setdefault("bot_name", bot.name)
+    if settings.get("answer_mode") not in (None, "mention", "prefix", "all"):
+        raise AdminError("answer mode must be mention, prefix or all")
     return await channels.create_channel(
         session,
         tenant_id=tenant.id,
@@ -136,6 +146,7 @@ async def add_channel(
         group_id=request.group_id,
         webhook_key=new_webhook_key(),
         credentials_encrypted=box.seal(secrets) if secrets else None,
+        settings=settings,
     )
 
 

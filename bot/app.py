@@ -4,37 +4,72 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 
+import httpx
 from aiohttp import web
 
-from adapters.base import Adapter, Platform
+from adapters.base import Adapter, Platform, WebhookAdapter
 from adapters.console import ConsoleAdapter
+from adapters.groupme import GroupMeAdapter
+from adapters.messenger import MessengerAdapter
+from adapters.whatsapp import WhatsAppAdapter
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
-from bot.web import health
-from bot.web.keys import RUNTIME
+from bot.web import health, webhooks
+from bot.web.errors import json_errors
+from bot.web.keys import RUNTIME, WEBHOOK_ADAPTERS
 
 RuntimeFactory = Callable[[Settings], Runtime]
 
 
-def default_adapters() -> dict[str, Adapter]:
-    # The console channel belongs to `chatbot chat`; the server never delivers its replies.
-    return {Platform.CONSOLE.value: ConsoleAdapter()}
+# One connection pool for every platform call; a send that hangs is a retryable failure, not a stuck worker.
+HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+class PlatformAdapters:
+    """The concrete adapters of this process, sharing one httpx client."""
+
+    def __init__(self, settings: Settings, client: httpx.AsyncClient) -> None:
+        self.messenger = MessengerAdapter(client, settings.graph_api_base)
+        self.whatsapp = WhatsAppAdapter(client, settings.graph_api_base)
+        self.groupme = GroupMeAdapter(client, settings.groupme_api_base)
+
+    def senders(self) -> dict[str, Adapter]:
+        # The console channel belongs to `chatbot chat`; the server never delivers its replies.
+        return {
+            Platform.MESSENGER.value: self.messenger,
+            Platform.WHATSAPP.value: self.whatsapp,
+            Platform.GROUPME.value: self.groupme,
+            Platform.CONSOLE.value: ConsoleAdapter(),
+        }
+
+    def webhooks(self) -> dict[str, WebhookAdapter]:
+        return {
+            Platform.MESSENGER.value: self.messenger,
+            Platform.WHATSAPP.value: self.whatsapp,
+            Platform.GROUPME.value: self.groupme,
+        }
 
 
 def serve_runtime(settings: Settings) -> Runtime:
-    return build_runtime(settings, adapters=default_adapters(), except_platforms=(Platform.CONSOLE.value,))
+    client = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+    adapters = PlatformAdapters(settings, client)
+    return build_runtime(
+        settings, adapters=adapters.senders(), except_platforms=(Platform.CONSOLE.value,), http=client
+    )
 
 
 def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runtime) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
 
     async def runtime_context(app: web.Application) -> AsyncIterator[None]:
         runtime = runtime_factory(settings)
         app[RUNTIME] = runtime
+        app[WEBHOOK_ADAPTERS] = PlatformAdapters(settings, runtime.http or httpx.AsyncClient()).webhooks()
         runtime.start()
         yield
         await runtime.close()
 
     app.cleanup_ctx.append(runtime_context)
     health.add_routes(app)
+    webhooks.add_routes(app)
     return app

@@ -282,6 +282,13 @@ def channel_add(tenant_slug: str, platform: str, **options: str | None) -> None:
         secrets={
             k: v for k in ("access_token", "app_secret", "verify_token") if (v := options[k]) is not None
         },
+        settings={
+            "app_id": options["app_id"],
+            "window_template": options["window_template"],
+            "window_template_language": options["template_language"],
+            "answer_mode": options["answer_mode"],
+            "command_prefix": options["command_prefix"],
+        },
     )
 
     async def work(session: AsyncSession) -> str:

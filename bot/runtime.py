@@ -7,9 +7,11 @@ import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.base import Adapter
+from bot.acknowledge import Acknowledgements
 from bot.config import Settings
 from bot.crypto import CredentialBox, resolve_secret_key
 from bot.engine.router import Router
@@ -32,6 +34,8 @@ class Runtime:
     inbox: Inbox
     worker: InboxWorker
     sender: OutboxSender
+    acknowledgements: Acknowledgements
+    http: httpx.AsyncClient | None = None
 
     def start(self) -> None:
         self.worker.start()
@@ -57,6 +61,9 @@ class Runtime:
 
     async def close(self) -> None:
         await self.stop()
+        await self.acknowledgements.close()
+        if self.http is not None:
+            await self.http.aclose()
         await self.db.dispose()
 
 
@@ -89,6 +96,7 @@ def build_runtime(
     except_platforms: Collection[str] = (),
     before_commit: Hook = no_hook,
     db: AsyncEngine | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> Runtime:
     """Wire a runtime; nothing runs until ``start()``. The two filters choose which channels it serves."""
     db = db or create_engine(settings.effective_database_url)
@@ -100,11 +108,13 @@ def build_runtime(
         credentials,
         replace(sender_options(settings), only_channels=only_channels, except_platforms=except_platforms),
     )
+    acknowledgements = Acknowledgements(sessions, adapters, credentials)
     processor = TurnProcessor(
         sessions,
         engine or Router(),
         KnowledgeService(sessions),
         on_replies=sender.wake,
+        on_turn_start=acknowledgements.soon,
         before_commit=before_commit,
     )
     worker = InboxWorker(
@@ -113,4 +123,4 @@ def build_runtime(
         replace(worker_options(settings), only_channels=only_channels, except_platforms=except_platforms),
     )
     inbox = Inbox(sessions, on_accept=worker.wake)
-    return Runtime(settings, db, sessions, credentials, inbox, worker, sender)
+    return Runtime(settings, db, sessions, credentials, inbox, worker, sender, acknowledgements, http)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, Customer, Message
@@ -21,6 +21,7 @@ async def get_or_create_customer(
     platform_user_id: str,
     name: str | None,
     now: datetime,
+    phone_e164: str | None = None,
 ) -> Customer:
     """The customer for a platform user on a channel, created on first contact (safe under races)."""
     first_name = name.split()[0] if name and name.split() else None
@@ -55,6 +56,8 @@ async def get_or_create_customer(
     assert customer is not None
     if name and customer.name != name:
         customer.name, customer.first_name = name, first_name
+    if phone_e164 and customer.phone_e164 != phone_e164:
+        customer.phone_e164 = phone_e164
     customer.last_seen_at = now
     return customer
 
@@ -134,28 +137,19 @@ async def message_exists(session: AsyncSession, *, channel_id: int, platform_mes
     return found is not None
 
 
-async def set_message_status(
-    session: AsyncSession,
-    *,
-    tenant_id: int,
-    channel_id: int,
-    platform_message_id: str,
-    status: str,
-    now: datetime,
-) -> int:
-    """Move an outbound message to delivered / read / failed; returns rows changed (0 if unknown)."""
-    values: dict[str, object] = {"status": status, "updated_at": now}
-    if status == "delivered":
-        values["delivered_at"] = now
-    elif status == "read":
-        values["read_at"] = now
-    result = await session.execute(
-        update(Message)
+async def recent_outbound_with_text(
+    session: AsyncSession, *, conversation_id: int, text: str, since: datetime
+) -> bool:
+    """Whether the bot sent (or is sending) this exact text in the conversation since ``since``."""
+    found = await session.scalar(
+        select(Message.id)
         .where(
-            Message.tenant_id == tenant_id,
-            Message.channel_id == channel_id,
-            Message.platform_message_id == platform_message_id,
+            Message.conversation_id == conversation_id,
+            Message.direction == "out",
+            Message.role == "assistant",
+            Message.text == text,
+            Message.created_at >= since,
         )
-        .values(**values)
+        .limit(1)
     )
-    return int(getattr(result, "rowcount", 0))
+    return found is not None

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import CursorResult
@@ -38,9 +39,14 @@ class SendContext:
     external_id: str
     group_id: str | None
     credentials_encrypted: str | None
+    channel_settings: dict[str, Any]
     recipient_id: str
+    role: str
     text: str
     choices: tuple[str, ...]
+    reply_to: str | None
+    last_inbound_at: datetime | None
+    parts_sent: int
 
 
 def enqueue(session: AsyncSession, message: Message, now: datetime) -> OutboxItem:
@@ -111,14 +117,21 @@ async def claim_sends(
 async def load_send_context(session: AsyncSession, claim: ClaimedSend) -> SendContext:
     row = (
         await session.execute(
-            select(Message, Channel, Conversation.conversation_key)
+            select(
+                Message,
+                Channel,
+                Conversation.conversation_key,
+                Conversation.last_inbound_at,
+                OutboxItem.parts_sent,
+            )
             .join(Channel, Channel.id == Message.channel_id)
             .join(Conversation, Conversation.id == Message.conversation_id)
+            .join(OutboxItem, OutboxItem.message_id == Message.id)
             .where(Message.id == claim.message_id)
         )
     ).one()
-    message, channel, key = row
-    choices = tuple(str(c) for c in (message.payload or {}).get("choices", ()))
+    message, channel, key, last_inbound_at, parts_sent = row
+    payload = message.payload or {}
     return SendContext(
         tenant_id=message.tenant_id,
         platform=channel.platform,
@@ -126,9 +139,14 @@ async def load_send_context(session: AsyncSession, claim: ClaimedSend) -> SendCo
         external_id=channel.external_id,
         group_id=channel.group_id,
         credentials_encrypted=channel.credentials_encrypted,
+        channel_settings=dict(channel.settings or {}),
         recipient_id=key,
+        role=message.role,
         text=message.text or "",
-        choices=choices,
+        choices=tuple(str(c) for c in payload.get("choices", ())),
+        reply_to=payload.get("reply_to"),
+        last_inbound_at=last_inbound_at,
+        parts_sent=parts_sent,
     )
 
 
@@ -177,7 +195,9 @@ async def reschedule(
     )
 
 
-async def mark_failed(session: AsyncSession, claim: ClaimedSend, *, error: str, now: datetime) -> bool:
+async def mark_failed(
+    session: AsyncSession, claim: ClaimedSend, *, error: str, reason: str, now: datetime
+) -> bool:
     if not await _guarded(
         session, claim, status="failed", locked_until=None, last_error=error, updated_at=now
     ):
@@ -185,9 +205,14 @@ async def mark_failed(session: AsyncSession, claim: ClaimedSend, *, error: str, 
     await session.execute(
         update(Message)
         .where(Message.id == claim.message_id)
-        .values(status="failed", error=error, updated_at=now)
+        .values(status="failed", error=error, failure_reason=reason, updated_at=now)
     )
     return True
+
+
+async def flag_credentials(session: AsyncSession, channel_id: int) -> None:
+    """The platform rejected the channel's token: mark the channel as needing new credentials."""
+    await session.execute(update(Channel).where(Channel.id == channel_id).values(needs_credentials=True))
 
 
 async def unsent_for_event(session: AsyncSession, inbound_event_id: int) -> int:

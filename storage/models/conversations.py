@@ -28,6 +28,7 @@ MESSAGE_STATUSES = ("received", "pending", "sent", "delivered", "read", "failed"
 MESSAGE_SOURCES = ("direct", "ad", "post", "referral")
 ROUTES = ("silent", "command", "template", "knowledge", "llm", "fallback", "agent")
 SENTIMENTS = ("positive", "neutral", "negative")
+FAILURE_REASONS = ("window_closed", "rejected", "credentials", "gave_up", "no_adapter")
 HANDOFF_TRIGGERS = ("customer_request", "intent", "sentiment", "fallback", "llm_tool", "agent", "operator")
 
 
@@ -72,6 +73,7 @@ class Message(Base, TenantOwned):
         one_of("source", MESSAGE_SOURCES),
         one_of("route", ROUTES),
         one_of("sentiment", SENTIMENTS),
+        one_of("failure_reason", FAILURE_REASONS),
         CheckConstraint(
             "intent_score IS NULL OR (intent_score >= 0 AND intent_score <= 1)", name="intent_score_range"
         ),
@@ -84,6 +86,8 @@ class Message(Base, TenantOwned):
         BigId, ForeignKey("inbound_events.id", ondelete="SET NULL"), index=True
     )
     agent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("agents.id", ondelete="SET NULL"))
+    # Who wrote an inbound message (in a group conversation several customers speak).
+    customer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("customers.id", ondelete="SET NULL"))
     role: Mapped[str] = mapped_column(String(10))
     direction: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(10))
@@ -104,6 +108,8 @@ class Message(Base, TenantOwned):
     completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
     latency_ms: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+    # A short code for why delivery failed: window_closed, rejected, credentials, gave_up.
+    failure_reason: Mapped[str | None] = mapped_column(String(20))
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     read_at: Mapped[datetime | None]

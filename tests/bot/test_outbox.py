@@ -53,22 +53,26 @@ async def test_a_long_reply_is_split_on_word_boundaries_and_delivered_in_order(
     assert len({o.dedupe_key for o in adapter.sent}) == 5
 
 
-async def test_a_retryable_failure_mid_reply_resumes_without_repeating_parts(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
-) -> None:
-    adapter = RecordingAdapter(max_text_length=2000)
-    # The first part goes out, then the platform refuses twice (throttled), then accepts.
+def flaky(adapter: RecordingAdapter, failing_calls: set[int]) -> None:
+    """Make the adapter refuse (retryably) on the given call numbers, counting from 1."""
     original_send = adapter.send
     calls = 0
 
-    async def flaky_send(credentials, outbound):  # type: ignore[no-untyped-def]
+    async def send(credentials, outbound):  # type: ignore[no-untyped-def]
         nonlocal calls
         calls += 1
-        if calls in (2, 3):
+        if calls in failing_calls:
             raise retryable()
         return await original_send(credentials, outbound)
 
-    adapter.send = flaky_send  # type: ignore[method-assign]
+    adapter.send = send  # type: ignore[method-assign]
+
+
+async def test_a_brief_refusal_is_retried_in_place(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    adapter = RecordingAdapter(max_text_length=2000)
+    flaky(adapter, {2, 3})  # the second part is refused twice, then accepted
     await run_turn(settings, sessions, demo, adapter)
     texts = [o.text for o in adapter.sent]
     assert " ".join(texts[:4]) == LONG_REPLY
@@ -76,7 +80,22 @@ async def test_a_retryable_failure_mid_reply_resumes_without_repeating_parts(
     async with sessions() as session:
         first = await session.scalar(select(OutboxItem).order_by(OutboxItem.id))
         assert first is not None
-        assert (first.status, first.attempts, first.parts_sent) == ("sent", 3, 4)
+        assert (first.status, first.attempts) == ("sent", 1)
+
+
+async def test_a_longer_outage_mid_reply_resumes_without_repeating_parts(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    adapter = RecordingAdapter(max_text_length=2000)
+    flaky(adapter, {2, 3, 4})  # outlasts the in-place retries: back to the queue, then resumed
+    await run_turn(settings, sessions, demo, adapter)
+    texts = [o.text for o in adapter.sent]
+    assert " ".join(texts[:4]) == LONG_REPLY
+    assert len(texts) == 5
+    async with sessions() as session:
+        first = await session.scalar(select(OutboxItem).order_by(OutboxItem.id))
+        assert first is not None
+        assert (first.status, first.attempts, first.parts_sent) == ("sent", 2, 3)
 
 
 async def test_a_permanent_failure_marks_the_message_failed_and_the_next_reply_still_goes(
@@ -93,13 +112,15 @@ async def test_a_permanent_failure_marks_the_message_failed_and_the_next_reply_s
         assert failed is not None
         assert failed.status == "failed"
         assert failed.error == "131047: outside the messaging window"
+        assert failed.failure_reason == "window_closed"
 
 
 async def test_retryable_failures_give_up_after_the_configured_attempts(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
 ) -> None:
     adapter = RecordingAdapter(max_text_length=10_000)
-    adapter.failures.extend(retryable(f"down {i}") for i in range(settings.outbox_max_attempts))
+    # Each delivery attempt retries in place three times before giving the row back to the queue.
+    adapter.failures.extend(retryable(f"down {i}") for i in range(settings.outbox_max_attempts * 3))
     await run_turn(settings, sessions, demo, adapter)
     async with sessions() as session:
         first = await session.scalar(select(OutboxItem).order_by(OutboxItem.id))

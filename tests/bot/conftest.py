@@ -1,0 +1,5 @@
+"""Fixtures for the runtime tests."""
+
+from tests.bot.platforms import world
+
+__all__ = ["world"]
