@@ -269,6 +269,20 @@ def channel() -> None:
 @click.option(
     "--verify-token", default=None, envvar="CHATBOT_CHANNEL_VERIFY_TOKEN", help="Meta verify token."
 )
+@click.option(
+    "--app-id", default=None, help="Meta app id: echoes of this app's own sends are not recorded twice."
+)
+@click.option(
+    "--window-template", default=None, help="WhatsApp: template to send when the 24-hour window has closed."
+)
+@click.option("--template-language", default=None, help="WhatsApp: that template's language code (en_US).")
+@click.option(
+    "--answer-mode",
+    default=None,
+    type=click.Choice(["mention", "prefix", "all"]),
+    help="GroupMe: when the bot answers: named or a command (mention), commands only (prefix), or all.",
+)
+@click.option("--command-prefix", default=None, help="GroupMe: what starts a command (default !).")
 def channel_add(tenant_slug: str, platform: str, **options: str | None) -> None:
     """Connect a channel; prints its webhook URL (secrets are stored encrypted, never printed)."""
     settings = settings_or_exit()

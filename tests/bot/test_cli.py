@@ -5,6 +5,7 @@ One database is upgraded and seeded once for the module; each test works on its 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -395,3 +396,29 @@ def test_a_bad_port_is_exit_2_naming_it(cli: Workspace) -> None:
     assert result.code == 2
     assert len(result.err_lines) == 1
     assert result.err_lines[0].startswith("error: CHATBOT_PORT")
+
+
+def test_groupme_and_whatsapp_channel_settings_are_stored(cli: Workspace) -> None:
+    groupme = cli.run(
+        "channel", "add", "--tenant", "acme", "--platform", "groupme", "--bot-id", "b-1", "--group-id", "g-1",
+        "--answer-mode", "prefix", "--command-prefix", "/",
+    )  # fmt: skip
+    assert groupme.code == 0, groupme.err
+    assert "/webhooks/groupme/" in groupme.out
+    whatsapp = cli.run(
+        "channel", "add", "--tenant", "acme", "--platform", "whatsapp", "--phone-number-id", "555",
+        "--access-token", ACCESS_TOKEN, "--app-secret", APP_SECRET, "--verify-token", VERIFY_TOKEN,
+        "--window-template", "hello_again", "--template-language", "pt_BR",
+    )  # fmt: skip
+    assert whatsapp.code == 0, whatsapp.err
+    rows = dict(
+        cli.query("SELECT platform, settings FROM channels WHERE platform IN ('groupme', 'whatsapp')")
+    )
+    groupme_settings = json.loads(str(rows["groupme"]))
+    assert groupme_settings["answer_mode"] == "prefix"
+    assert groupme_settings["command_prefix"] == "/"
+    assert groupme_settings["bot_name"]  # the answering bot's name, for mentions
+    assert json.loads(str(rows["whatsapp"])) == {
+        "window_template": "hello_again",
+        "window_template_language": "pt_BR",
+    }
