@@ -16,7 +16,7 @@ Error tree::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -297,6 +297,19 @@ def item_from_record(data: Mapping[str, Any]) -> InboundItem:
 
 
 _RECORD_TYPES: dict[type, str] = {Inbound: "message", StatusUpdate: "status", Unhandled: "unhandled"}
+
+
+def numbered_choices(choices: Sequence[str]) -> str:
+    """Choices as plain text (``1. A\n2. B``) where a platform has no buttons; customers answer by number."""
+    return "\n".join(f"{number}. {choice}" for number, choice in enumerate(choices, start=1))
+
+
+def with_numbered_choices(text: str, choices: Sequence[str]) -> str:
+    """The text followed by a blank line and the numbered choices (the text alone when there are none)."""
+    if not choices:
+        return text
+    numbered = numbered_choices(choices)
+    return f"{text}\n\n{numbered}" if text else numbered
 
 
 def split_text(text: str, limit: int) -> list[str]:

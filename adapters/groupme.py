@@ -32,6 +32,7 @@ from adapters.base import (
     SendResult,
     SignatureMismatch,
     Unhandled,
+    numbered_choices,
 )
 
 MAX_TEXT_LENGTH = 1000
@@ -148,11 +149,6 @@ class GroupMeAdapter:
             raise RetryableSendFailure(f"{type(exc).__name__}: {exc}", code="transport") from exc
         if not response.is_success:
             raise classify_error(response)
-
-
-def numbered_choices(choices: tuple[str, ...]) -> str:
-    """GroupMe has no buttons: ``1. A\\n2. B``."""
-    return "\n".join(f"{number}. {choice}" for number, choice in enumerate(choices, start=1))
 
 
 def is_addressed(text: str | None, settings: Mapping[str, Any]) -> bool:

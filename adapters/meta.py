@@ -1,4 +1,4 @@
-"""What Messenger and WhatsApp share: the subscription handshake, X-Hub-Signature-256, Graph API errors."""
+"""What Messenger and WhatsApp share: handshake, X-Hub-Signature-256, webhook field readers, Graph errors."""
 
 from __future__ import annotations
 
@@ -83,6 +83,25 @@ def load_json_object(body: bytes, expected_object: str) -> dict[str, Any]:
     return data
 
 
+def require_object(value: object, where: str) -> dict[str, Any]:
+    """``value`` as a JSON object; the error names ``where`` it is missing or of the wrong type."""
+    if value is None:
+        raise MalformedRequest(f"{where} is missing")
+    if not isinstance(value, dict):
+        raise MalformedRequest(f"{where} must be an object")
+    return value
+
+
+def require_string(container: dict[str, Any], key: str, where: str) -> str:
+    """``container[key]`` as a non-empty string; the error names ``where``.``key``."""
+    value = container.get(key)
+    if value is None:
+        raise MalformedRequest(f"{where}.{key} is missing")
+    if not isinstance(value, str) or not value:
+        raise MalformedRequest(f"{where}.{key} must be a non-empty string")
+    return value
+
+
 def classify_error(response: httpx.Response) -> SendFailed:
     """Turn a Graph API error response into a retryable or permanent failure (branch on code, not HTTP)."""
     retry_after = _retry_after(response)
@@ -102,7 +121,9 @@ def classify_error(response: httpx.Response) -> SendFailed:
     if code in WINDOW_CLOSED_CODES or subcode in WINDOW_CLOSED_CODES:
         return PermanentSendFailure(message, code=label, window_closed=True)
     if code in RATE_LIMIT_CODES or response.status_code == 429:
-        return RetryableSendFailure(message, code=label, retry_after=retry_after or RATE_LIMIT_PAUSE_SECONDS)
+        return RetryableSendFailure(
+            message, code=label, retry_after=RATE_LIMIT_PAUSE_SECONDS if retry_after is None else retry_after
+        )
     if code in RETRYABLE_CODES or response.status_code >= 500:
         return RetryableSendFailure(message, code=label, retry_after=retry_after)
     return PermanentSendFailure(message, code=label)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pytest_aiohttp import AiohttpClient
 
 from adapters.base import Platform
-from bot.app import create_app, default_adapters
+from adapters.console import ConsoleAdapter
+from bot.app import create_app
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
 from bot.web.keys import RUNTIME
@@ -18,7 +19,7 @@ def unreachable_runtime(settings: Settings) -> Runtime:
     """The serving runtime, but its database engine points at a port where nothing listens."""
     return build_runtime(
         settings,
-        adapters=default_adapters(),
+        adapters={Platform.CONSOLE.value: ConsoleAdapter()},
         except_platforms=(Platform.CONSOLE.value,),
         db=create_engine(UNREACHABLE),
     )
