@@ -87,10 +87,14 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
     async def _handle(self, claim: ClaimedSend) -> None:
         try:
             await self._send(claim)
-        except Exception:
-            log.exception(
-                "outbox: delivering %s crashed; its lease will expire and it will be retried", claim.id
-            )
+        except ValueError as exc:
+            # The adapter cannot express this message (e.g. choices that do not fit the platform's limit):
+            # resending the same message can never succeed, and waiting would block the conversation.
+            log.exception("outbox: message %s cannot be sent as it is", claim.message_id)
+            await self._finish_failed(claim, f"cannot be sent: {exc}", "rejected")
+        except Exception as exc:
+            log.exception("outbox: delivering %s crashed", claim.id)
+            await self._retry_or_fail(claim, SendFailed(f"{type(exc).__name__}: {exc}", code="crash"), None)
 
     async def _send(self, claim: ClaimedSend) -> None:
         async with transaction(self._sessions) as session:

@@ -146,3 +146,44 @@ def test_split_text_keeps_every_word_and_respects_the_limit(text: str, limit: in
     parts = split_text(text, limit)
     assert all(0 < len(p) <= limit for p in parts)
     assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+async def test_a_reply_the_adapter_cannot_express_fails_instead_of_blocking_the_conversation(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    adapter = RecordingAdapter(max_text_length=10_000)
+    original_send = adapter.send
+
+    async def refuse_long(credentials, outbound):  # type: ignore[no-untyped-def]
+        if len(outbound.text) > 1000:
+            raise ValueError("choices do not fit")
+        return await original_send(credentials, outbound)
+
+    adapter.send = refuse_long  # type: ignore[method-assign]
+    await run_turn(settings, sessions, demo, adapter)
+    assert [o.text for o in adapter.sent] == ["and one more thing"]  # the next reply was not held up
+    async with sessions() as session:
+        first = await session.scalar(select(Message).where(Message.role == "assistant").order_by(Message.id))
+        assert first is not None
+        assert (first.status, first.failure_reason) == ("failed", "rejected")
+
+
+async def test_an_adapter_that_crashes_is_retried_then_given_up(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    adapter = RecordingAdapter(max_text_length=10_000)
+    original_send = adapter.send
+
+    async def crash_on_long(credentials, outbound):  # type: ignore[no-untyped-def]
+        if len(outbound.text) > 1000:
+            raise RuntimeError("adapter bug")
+        return await original_send(credentials, outbound)
+
+    adapter.send = crash_on_long  # type: ignore[method-assign]
+    await run_turn(settings, sessions, demo, adapter)
+    async with sessions() as session:
+        first = await session.scalar(select(OutboxItem).order_by(OutboxItem.id))
+        assert first is not None
+        assert first.status == "failed"
+        assert first.attempts == settings.outbox_max_attempts
+    assert [o.text for o in adapter.sent] == ["and one more thing"]
