@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Campaign
-from storage.sql import insert_ignoring_conflicts
+from storage.sql import insert_or_get
 
 
 async def upsert_campaign(
@@ -29,11 +28,9 @@ async def upsert_campaign(
         "created_at": now,
         "updated_at": now,
     }
-    await session.execute(insert_ignoring_conflicts(session, Campaign, [row]))
-    campaign = await session.scalar(
-        select(Campaign).where(Campaign.tenant_id == tenant_id, Campaign.ad_id == ad_id)
+    campaign = await insert_or_get(
+        session, Campaign, row, Campaign.tenant_id == tenant_id, Campaign.ad_id == ad_id
     )
-    assert campaign is not None
     if name and not campaign.name:
         campaign.name = name
     return campaign.id

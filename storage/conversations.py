@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, Customer, Message
-from storage.sql import insert_ignoring_conflicts
+from storage.sql import insert_or_get
 
 OPEN_STATUSES = ("new", "bot_active", "escalated", "transferred", "resolved")
 
@@ -25,35 +25,28 @@ async def get_or_create_customer(
 ) -> Customer:
     """The customer for a platform user on a channel, created on first contact (safe under races)."""
     first_name = name.split()[0] if name and name.split() else None
-    await session.execute(
-        insert_ignoring_conflicts(
-            session,
-            Customer,
-            [
-                {
-                    "tenant_id": tenant_id,
-                    "channel_id": channel_id,
-                    "platform_user_id": platform_user_id,
-                    "name": name,
-                    "first_name": first_name,
-                    "lead_stage": "intake",
-                    "lead_score": 0,
-                    "lead_label": "cold",
-                    "customer_type": "new",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            ],
-        )
+    row = {
+        "tenant_id": tenant_id,
+        "channel_id": channel_id,
+        "platform_user_id": platform_user_id,
+        "name": name,
+        "first_name": first_name,
+        "phone_e164": phone_e164,
+        "lead_stage": "intake",
+        "lead_score": 0,
+        "lead_label": "cold",
+        "customer_type": "new",
+        "created_at": now,
+        "updated_at": now,
+    }
+    customer = await insert_or_get(
+        session,
+        Customer,
+        row,
+        Customer.tenant_id == tenant_id,
+        Customer.channel_id == channel_id,
+        Customer.platform_user_id == platform_user_id,
     )
-    customer = await session.scalar(
-        select(Customer).where(
-            Customer.tenant_id == tenant_id,
-            Customer.channel_id == channel_id,
-            Customer.platform_user_id == platform_user_id,
-        )
-    )
-    assert customer is not None
     if name and customer.name != name:
         customer.name, customer.first_name = name, first_name
     if phone_e164 and customer.phone_e164 != phone_e164:

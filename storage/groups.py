@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Group, GroupMember
-from storage.sql import insert_ignoring_conflicts
+from storage.sql import insert_or_get
 
 # Engagement halves after a week without messages and grows by one per message.
 ENGAGEMENT_HALF_LIFE_DAYS = 7.0
@@ -25,16 +24,14 @@ async def get_or_create_group(
         "created_at": now,
         "updated_at": now,
     }
-    await session.execute(insert_ignoring_conflicts(session, Group, [row]))
-    group = await session.scalar(
-        select(Group).where(
-            Group.tenant_id == tenant_id,
-            Group.channel_id == channel_id,
-            Group.platform_group_id == platform_group_id,
-        )
+    return await insert_or_get(
+        session,
+        Group,
+        row,
+        Group.tenant_id == tenant_id,
+        Group.channel_id == channel_id,
+        Group.platform_group_id == platform_group_id,
     )
-    assert group is not None
-    return group
 
 
 async def get_or_create_member(
@@ -59,15 +56,14 @@ async def get_or_create_member(
         "created_at": now,
         "updated_at": now,
     }
-    await session.execute(insert_ignoring_conflicts(session, GroupMember, [row]))
-    member = await session.scalar(
-        select(GroupMember).where(
-            GroupMember.tenant_id == tenant_id,
-            GroupMember.group_id == group_id,
-            GroupMember.platform_user_id == platform_user_id,
-        )
+    member = await insert_or_get(
+        session,
+        GroupMember,
+        row,
+        GroupMember.tenant_id == tenant_id,
+        GroupMember.group_id == group_id,
+        GroupMember.platform_user_id == platform_user_id,
     )
-    assert member is not None
     if username and member.username != username:
         member.username = username
     return member

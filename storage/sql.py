@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
+
+Row = TypeVar("Row")
 
 
 def insert_ignoring_conflicts(
@@ -24,3 +27,14 @@ def insert_ignoring_conflicts(
 
 def is_postgresql(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+async def insert_or_get(
+    session: AsyncSession, model: type[Row], row: Mapping[str, Any], *match: ColumnElement[bool]
+) -> Row:
+    """The row matching ``match``, inserted from ``row`` first if missing (safe when two writers race)."""
+    await session.execute(insert_ignoring_conflicts(session, model, [row]))
+    found = await session.scalar(select(model).where(*match))
+    if found is None:
+        raise LookupError(f"{model.__name__} row vanished right after it was inserted")
+    return found

@@ -18,10 +18,11 @@ import json
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.server import LocalServer
 
 MESSENGER_TEXT_LIMIT = 2000
 QUICK_REPLY_LIMIT = 13
@@ -124,7 +125,7 @@ class _ParamFault(Exception):
         return GraphRefusal(code, f"(#{code}) {summary}: {details}", details=details)
 
 
-class FakeGraphAPI:
+class FakeGraphAPI(LocalServer):
     """``FakeGraphAPI(pages={page_id: token}, phone_numbers={phone_number_id: token}, version="v25.0")``.
 
     ``async with`` it, or ``await start()`` (returns the base URL including the version) and ``close()``.
@@ -140,8 +141,9 @@ class FakeGraphAPI:
     ) -> None:
         self.pages = dict(pages or {})
         self.phone_numbers = dict(phone_numbers or {})
+        super().__init__()
         self.version = version
-        self.base_url = ""
+        self.path_prefix = f"/{version}"
         self.requests: list[RecordedRequest] = []
         self.sent: list[dict[str, Any]] = []
         self.actions: list[dict[str, Any]] = []
@@ -152,7 +154,6 @@ class FakeGraphAPI:
         self._whatsapp_ids = itertools.count(1)
         self._trace_ids = itertools.count(1)
         self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -196,37 +197,16 @@ class FakeGraphAPI:
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        if self._runner is not None:
-            raise RuntimeError("the fake is already running")
-        self._closing = asyncio.Event()
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}/{self.version}"
-        return self.base_url
+
+    async def start(self) -> str:
+        self._closing = asyncio.Event()
+        return await super().start()
 
     async def close(self) -> None:
         self._closing.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeGraphAPI:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
+        await super().close()
 
     # -- request handling --------------------------------------------------------------------------
 

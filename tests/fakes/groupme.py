@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.server import LocalServer
 
 MAX_TEXT_LENGTH = 1000
 
@@ -39,50 +40,24 @@ def error_envelope(status: int, *errors: str) -> dict[str, Any]:
     return {"meta": {"code": status, "errors": list(errors)}, "response": None}
 
 
-class FakeGroupMe:
+class FakeGroupMe(LocalServer):
     """``FakeGroupMe(bot_ids={"bot-1": "group-1"})``; ``async with`` it, or ``await start()``/``close()``."""
 
     def __init__(self, bot_ids: dict[str, str]) -> None:
+        super().__init__()
         self.bot_ids = dict(bot_ids)
         self.posts: list[dict[str, Any]] = []
         self.requests: list[RecordedRequest] = []
-        self.base_url = ""
         self._failures: list[ScriptedFailure] = []
         self._seen_guids: set[tuple[str, str]] = set()
-        self._runner: web.AppRunner | None = None
 
     def fail_next(self, status: int = 503, times: int = 1, retry_after: float | str | None = None) -> None:
         """Answer the next ``times`` requests with ``status`` before checking anything else."""
         header = None if retry_after is None else str(retry_after)
         self._failures.extend(ScriptedFailure(status, header) for _ in range(times))
 
-    async def start(self) -> str:
-        app = web.Application()
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post("/bots/post", self._post)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-        return self.base_url
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> FakeGroupMe:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def _post(self, request: web.Request) -> web.Response:
         body = await request.read()
