@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +70,8 @@ class Workspace:
         return Result(done.returncode, done.stdout, done.stderr)
 
     def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        with sqlite3.connect(self.db_path) as conn:
+        # sqlite3's own context manager commits but does not close; closing() does.
+        with closing(sqlite3.connect(self.db_path)) as conn:
             return conn.execute(sql, params).fetchall()
 
     def scalar(self, sql: str, params: Sequence[object] = ()) -> object:
@@ -110,9 +112,13 @@ def cli(prepared: Prepared, tmp_path: Path) -> Workspace:
     assert prepared.first_demo.code == 0, prepared.first_demo.err
     assert prepared.tenant.code == 0, prepared.tenant.err
     source = prepared.workspace.data_dir
-    for item in source.iterdir():
-        if item.is_file():
-            shutil.copy2(item, tmp_path / item.name)
+    # SQLite's backup API takes a consistent snapshot even while the WAL files come and go.
+    with (
+        closing(sqlite3.connect(source / "chatbot.db")) as live,
+        closing(sqlite3.connect(tmp_path / "chatbot.db")) as copy,
+    ):
+        live.backup(copy)
+    shutil.copy2(source / "secret.key", tmp_path / "secret.key")
     return Workspace(tmp_path, tmp_path / "chatbot.db")
 
 
