@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback"]
 Role = Literal["user", "assistant", "agent", "system"]
@@ -18,6 +18,14 @@ class BotSettings:
     knowledge_threshold: float = 0.35
     handoff_after_fallbacks: int = 2
     fallback_text: str | None = None
+    # LLM settings (used only when an LLM provider is configured)
+    model: str | None = None
+    temperature: float = 0.3
+    max_output_tokens: int = 512
+    enabled_tools: tuple[str, ...] = ()
+    max_tool_rounds: int = 3
+    escalation_threshold: float = 0.8
+    handoff_on_llm_failure: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,14 @@ class CommandInfo:
 
 
 @dataclass(frozen=True)
+class IntentDefinition:
+    """A tenant-defined intent: a name and example phrases customers use for it."""
+
+    name: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Turn:
     tenant_id: int
     tenant_name: str
@@ -74,6 +90,9 @@ class Turn:
     history: tuple[HistoryItem, ...] = ()
     templates: tuple[TemplateInfo, ...] = ()
     commands: tuple[CommandInfo, ...] = ()
+    intents: tuple[IntentDefinition, ...] = ()
+    lead_stage: str = "intake"
+    lead_score: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,8 +110,46 @@ class KnowledgeBase(Protocol):
 
 
 @dataclass(frozen=True)
+class ToolCallRecord:
+    """One tool call the model made in a turn, as stored in ``tool_calls``."""
+
+    tool: str
+    arguments: Mapping[str, Any]
+    result: Mapping[str, Any] | None
+    success: bool
+    duration_ms: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LeadChange:
+    """A change to the customer's lead (stage or score) decided during the turn."""
+
+    field: Literal["stage", "score"]
+    new_value: str
+    reason: str
+    automated: bool = True
+
+
+@dataclass(frozen=True)
+class TrackedLinkRequest:
+    """A tracked link the turn handed out (``/r/{token}``); the runtime stores it with the turn."""
+
+    token: str
+    target_url: str
+    product: str | None = None
+
+
+class LLMProvider(Protocol):
+    """Port: an LLM that answers a turn, calling tools through the turn's tool context."""
+
+    async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision: ...
+
+
+@dataclass(frozen=True)
 class Ports:
     knowledge: KnowledgeBase
+    llm: LLMProvider | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +174,13 @@ class Decision:
     latency_ms: int = 0
     consecutive_fallbacks: int = 0
     handoff_reason: str | None = None
+    tool_calls: tuple[ToolCallRecord, ...] = ()
+    lead_changes: tuple[LeadChange, ...] = ()
+    tracked_links: tuple[TrackedLinkRequest, ...] = ()
+    model: str | None = None
+    finish_reason: str | None = None
+    # The LLM failed (errors, safety, budget): the fallback reply went out and the turn costs no credits.
+    llm_failed: bool = False
 
 
 class Engine(Protocol):
