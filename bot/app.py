@@ -13,7 +13,7 @@ from adapters.groupme import GroupMeAdapter
 from adapters.messenger import MessengerAdapter
 from adapters.whatsapp import WhatsAppAdapter
 from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import ClosableLLM, Runtime, build_runtime
 from bot.web import health, webhooks
 from bot.web.errors import json_errors
 from bot.web.keys import RUNTIME, WEBHOOK_ADAPTERS
@@ -50,11 +50,31 @@ class PlatformAdapters:
         }
 
 
+def llm_from_settings(settings: Settings) -> ClosableLLM | None:
+    """Gemini when a key is configured (GEMINI_API_KEY); otherwise None, and the offline engine answers."""
+    if settings.gemini_api_key is None:
+        return None
+    from bot.engine.gemini import GeminiOptions, GeminiProvider  # google-genai costs ~0.5 s to import
+
+    return GeminiProvider(
+        GeminiOptions(
+            api_key=settings.gemini_api_key.get_secret_value(),
+            model=settings.gemini_model,
+            base_url=settings.gemini_base_url,
+            public_url=settings.effective_public_url,
+        )
+    )
+
+
 def serve_runtime(settings: Settings) -> Runtime:
     client = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
     adapters = PlatformAdapters(settings, client)
     return build_runtime(
-        settings, adapters=adapters.senders(), except_platforms=(Platform.CONSOLE.value,), http=client
+        settings,
+        adapters=adapters.senders(),
+        except_platforms=(Platform.CONSOLE.value,),
+        http=client,
+        llm=llm_from_settings(settings),
     )
 
 

@@ -17,6 +17,7 @@ from typing import TextIO
 from adapters.base import Outbound, Platform
 from adapters.console import ConsoleAdapter
 from bot.admin import AdminError, require_tenant
+from bot.app import llm_from_settings
 from bot.config import Settings
 from bot.inbox import utcnow
 from bot.runtime import Runtime, build_runtime
@@ -88,7 +89,10 @@ async def run_chat(
 
     console = ConsoleAdapter(sink=print_reply)
     runtime = build_runtime(
-        settings, adapters={Platform.CONSOLE.value: console}, only_channels=(target.channel_id,)
+        settings,
+        adapters={Platform.CONSOLE.value: console},
+        only_channels=(target.channel_id,),
+        llm=llm_from_settings(settings),
     )
     runtime.start()
     if show_banner:

@@ -16,6 +16,13 @@ from storage import channels, knowledge, tenants
 from storage.models import Bot, CustomCommand, Template
 
 DEMO_CONSOLE = "demo-terminal"
+DEMO_TOOLS = (
+    "search_knowledge_base",
+    "handoff_to_human",
+    "create_checkout_link",
+    "get_customer_profile",
+    "update_lead_stage",
+)
 
 
 @dataclass
@@ -42,7 +49,13 @@ async def seed_demo(session: AsyncSession, box: CredentialBox) -> DemoReport:
 
     bot = await channels.get_bot_by_name(session, tenant.id, DEMO_BOT.name)
     if bot is None:
-        bot = Bot(tenant_id=tenant.id, name=DEMO_BOT.name, persona=DEMO_BOT.persona, enabled_tools=[])
+        bot = Bot(
+            tenant_id=tenant.id,
+            name=DEMO_BOT.name,
+            persona=DEMO_BOT.persona,
+            # Used only when Gemini is configured; the offline engine calls no tools.
+            enabled_tools=list(DEMO_TOOLS),
+        )
         session.add(bot)
         await session.flush()
         report.created.append(f"bot {DEMO_BOT.name!r}")

@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.base import Inbound, StatusUpdate, Unhandled, item_from_record
 from bot.conversation_state import check_transition
-from bot.engine.turn import Decision, Engine, Ports
+from bot.engine.turn import Decision, Engine, LLMProvider, Ports
 from bot.inbox import utcnow
 from bot.knowledge import KnowledgeService
 from bot.platform_events import apply_status_update, record_echo
 from bot.turn_context import TurnContext, load_turn_context
+from bot.turn_effects import persist_effects
 from storage import campaigns, conversations, groups, knowledge
 from storage import inbox as queue
 from storage import outbox as outbox_queue
@@ -56,11 +57,13 @@ class TurnProcessor:
         on_replies: Callable[[], None] = lambda: None,
         on_turn_start: TurnStart = _no_turn_start,
         before_commit: Hook = no_hook,
+        llm: LLMProvider | None = None,
     ) -> None:
         self._sessions = sessions
         self._engine = engine
         self._knowledge = knowledge_service
         self._on_replies = on_replies
+        self._llm = llm
         # Mark seen / typing indicator while the engine thinks (best effort, fire and forget).
         self._on_turn_start = on_turn_start
         # Tests use this to stop an attempt between the engine and the commit, as a crash would.
@@ -111,7 +114,7 @@ class TurnProcessor:
             decision = SILENT
         else:
             self._on_turn_start(event, inbound)
-            ports = Ports(knowledge=await self._knowledge.for_tenant(event.tenant_id))
+            ports = Ports(knowledge=await self._knowledge.for_tenant(event.tenant_id), llm=self._llm)
             decision = await self._engine.decide(context.turn, ports)
         await self._before_commit(event)
         await self._persist(event, inbound, context, decision)
@@ -137,32 +140,33 @@ class TurnProcessor:
                     source_type=referral.source_type,
                     now=now,
                 )
-            session.add(
-                Message(
-                    tenant_id=event.tenant_id,
-                    conversation_id=conversation.id,
-                    channel_id=event.channel_id,
-                    inbound_event_id=event.id,
-                    customer_id=context.customer.id,
-                    role="user",
-                    direction="in",
-                    status="received",
-                    type=inbound.kind,
-                    text=inbound.text,
-                    payload=_inbound_payload(inbound),
-                    platform_message_id=inbound.platform_message_id,
-                    source=referral.source if referral else "direct",
-                    ad_id=referral.ad_id if referral else None,
-                    post_id=referral.post_id if referral else None,
-                    campaign_id=campaign_id,
-                    route=decision.route,
-                    intent=decision.intent,
-                    intent_score=decision.intent_score,
-                    sentiment=decision.sentiment,
-                    sentiment_score=decision.sentiment_score,
-                    created_at=min(inbound.sent_at, now),
-                )
+            inbound_message = Message(
+                tenant_id=event.tenant_id,
+                conversation_id=conversation.id,
+                channel_id=event.channel_id,
+                inbound_event_id=event.id,
+                customer_id=context.customer.id,
+                role="user",
+                direction="in",
+                status="received",
+                type=inbound.kind,
+                text=inbound.text,
+                payload=_inbound_payload(inbound),
+                platform_message_id=inbound.platform_message_id,
+                source=referral.source if referral else "direct",
+                ad_id=referral.ad_id if referral else None,
+                post_id=referral.post_id if referral else None,
+                campaign_id=campaign_id,
+                route=decision.route,
+                intent=decision.intent,
+                intent_score=decision.intent_score,
+                sentiment=decision.sentiment,
+                sentiment_score=decision.sentiment_score,
+                created_at=min(inbound.sent_at, now),
             )
+            session.add(inbound_message)
+            await session.flush()
+            reply_ids: list[int] = []
             for position, reply in enumerate(decision.replies):
                 message = Message(
                     tenant_id=event.tenant_id,
@@ -183,13 +187,25 @@ class TurnProcessor:
                 )
                 session.add(message)
                 await session.flush()
+                reply_ids.append(message.id)
                 outbox_queue.enqueue(session, message, now)
+            await persist_effects(
+                session,
+                tenant_id=event.tenant_id,
+                conversation=conversation,
+                customer_id=context.customer.id,
+                bot_id=context.turn.bot.bot_id,
+                decision=decision,
+                reply_message_id=reply_ids[0] if reply_ids else None,
+                inbound_message_id=inbound_message.id,
+                now=now,
+            )
             conversation.message_count += 1 + len(decision.replies)
             conversation.last_inbound_at = now
             conversation.last_activity_at = now
             if decision.route != "silent":
                 conversation.consecutive_fallbacks = decision.consecutive_fallbacks
-            if decision.replies and conversation.status == "new":
+            if decision.replies and conversation.status == "new":  # (a handoff above already moved it on)
                 conversation.status = check_transition(conversation.status, "bot_active")
             if context.group is not None and context.member is not None:
                 await _count_group_message(session, context.group.id, context.member.id, now)

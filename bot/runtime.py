@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -15,7 +16,7 @@ from bot.acknowledge import Acknowledgements
 from bot.config import Settings
 from bot.crypto import CredentialBox, resolve_secret_key
 from bot.engine.router import Router
-from bot.engine.turn import Engine
+from bot.engine.turn import Engine, LLMProvider
 from bot.inbox import Inbox, InboxWorker, WorkerOptions
 from bot.knowledge import KnowledgeService
 from bot.outbox import OutboxSender, SenderOptions
@@ -23,6 +24,10 @@ from bot.pipeline import Hook, TurnProcessor, no_hook
 from storage.db import create_engine, ping, session_factory
 
 log = logging.getLogger(__name__)
+
+
+class ClosableLLM(LLMProvider, Protocol):
+    async def aclose(self) -> None: ...
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Runtime:
     sender: OutboxSender
     acknowledgements: Acknowledgements
     http: httpx.AsyncClient | None = None
+    llm: ClosableLLM | None = None
 
     def start(self) -> None:
         self.worker.start()
@@ -62,6 +68,8 @@ class Runtime:
     async def close(self) -> None:
         await self.stop()
         await self.acknowledgements.close()
+        if self.llm is not None:
+            await self.llm.aclose()
         if self.http is not None:
             await self.http.aclose()
         await self.db.dispose()
@@ -97,6 +105,7 @@ def build_runtime(
     before_commit: Hook = no_hook,
     db: AsyncEngine | None = None,
     http: httpx.AsyncClient | None = None,
+    llm: ClosableLLM | None = None,
 ) -> Runtime:
     """Wire a runtime; nothing runs until ``start()``. The two filters choose which channels it serves."""
     db = db or create_engine(settings.effective_database_url)
@@ -116,6 +125,7 @@ def build_runtime(
         on_replies=sender.wake,
         on_turn_start=acknowledgements.soon,
         before_commit=before_commit,
+        llm=llm,
     )
     worker = InboxWorker(
         sessions,
@@ -123,4 +133,4 @@ def build_runtime(
         replace(worker_options(settings), only_channels=only_channels, except_platforms=except_platforms),
     )
     inbox = Inbox(sessions, on_accept=worker.wake)
-    return Runtime(settings, db, sessions, credentials, inbox, worker, sender, acknowledgements, http)
+    return Runtime(settings, db, sessions, credentials, inbox, worker, sender, acknowledgements, http, llm)

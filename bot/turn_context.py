@@ -6,8 +6,10 @@ a retried event finds the same rows); everything else the turn writes waits for 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +21,7 @@ from bot.engine.turn import (
     CustomerInfo,
     HistoryItem,
     InboundText,
+    IntentDefinition,
     TemplateInfo,
     Turn,
 )
@@ -39,6 +42,17 @@ class TurnContext:
     turn: Turn
     # Recorded, not answered: another app owns the thread (standby), or a group message not for us.
     silent: bool
+
+
+def tenant_intents(settings: Mapping[str, Any] | None) -> tuple[IntentDefinition, ...]:
+    """Tenant-defined intents from the tenant's settings: ``{"intents": [{"name", "examples": [...]}]}``."""
+    found = []
+    for item in (settings or {}).get("intents", []) or []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            examples = tuple(str(e) for e in item.get("examples", []) if isinstance(e, str) and e.strip())
+            if examples:
+                found.append(IntentDefinition(item["name"], examples))
+    return tuple(found)
 
 
 async def load_channel(session: AsyncSession, tenant_id: int, channel_id: int) -> tuple[Tenant, Channel]:
@@ -111,6 +125,11 @@ async def load_turn_context(
             knowledge_threshold=bot.knowledge_threshold,
             handoff_after_fallbacks=bot.handoff_after_fallbacks,
             fallback_text=bot.fallback_text,
+            model=bot.model,
+            temperature=bot.temperature,
+            max_output_tokens=bot.max_output_tokens,
+            enabled_tools=tuple(str(t) for t in bot.enabled_tools),
+            escalation_threshold=bot.escalation_threshold,
         ),
         conversation=ConversationState(
             conversation_id=conversation.id,
@@ -133,6 +152,9 @@ async def load_turn_context(
             TemplateInfo(t.id, t.name, tuple(str(k) for k in t.trigger_keywords), t.body) for t in templates
         ),
         commands=tuple(CommandInfo(c.id, c.command, c.response) for c in commands),
+        intents=tenant_intents(tenant.settings),
+        lead_stage=customer.lead_stage,
+        lead_score=customer.lead_score,
     )
     silent = inbound.standby or (group is not None and not inbound.addressed)
     return TurnContext(tenant, channel, customer, conversation, group, member, turn, silent)

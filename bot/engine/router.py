@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 
 import prompts
+from bot.engine.intents import IntentScorer
 from bot.engine.render import render, turn_values
 from bot.engine.turn import CommandInfo, Decision, KnowledgeHit, Ports, Reply, TemplateInfo, Turn
 
@@ -27,8 +29,17 @@ _WORD = re.compile(r"\w+")
 _COMMAND_TRAILING_PUNCTUATION = ".,;:!?"
 
 
+@functools.cache
+def shared_scorer() -> IntentScorer:
+    """One scorer per process: building its index takes ~60 ms, scoring takes well under one."""
+    return IntentScorer()
+
+
 class Router:
-    """The Engine that answers without an LLM; first match wins, in the order of DESIGN section 4."""
+    """The Engine: first match wins, in the order of DESIGN section 4; the LLM answers when configured."""
+
+    def __init__(self, scorer: IntentScorer | None = None) -> None:
+        self._scorer = scorer or shared_scorer()
 
     async def decide(self, turn: Turn, ports: Ports) -> Decision:
         started = time.monotonic()
@@ -54,6 +65,18 @@ class Router:
                 command_id=command.command_id,
             )
 
+        scored = self._scorer.score(text, turn.intents)
+        decision = await self._answer(turn, ports, text)
+        return replace(
+            decision,
+            intent=scored.intent,
+            intent_score=scored.intent_score,
+            sentiment=scored.sentiment,
+            sentiment_score=scored.sentiment_score,
+        )
+
+    async def _answer(self, turn: Turn, ports: Ports, text: str) -> Decision:
+        values = turn_values(turn)
         template = match_template(text, turn.templates)
         if template is not None:
             return Decision(
@@ -63,6 +86,8 @@ class Router:
             )
 
         hits = await ports.knowledge.search(text[:MAX_KNOWLEDGE_QUERY_CHARS], limit=KNOWLEDGE_LIMIT)
+        if ports.llm is not None:
+            return await ports.llm.answer(turn, ports, hits)
         best = _best_hit(hits)
         if best is not None and best.score >= turn.bot.knowledge_threshold:
             return Decision(

@@ -387,10 +387,20 @@ async def test_latency_is_recorded_around_the_whole_decision() -> None:
     assert fast.latency_ms >= 0
 
 
-async def test_intent_and_sentiment_left_for_later() -> None:
-    decision = await say("what are your opening hours?")
+async def test_every_text_turn_carries_its_intent_and_sentiment() -> None:
+    decision = await say("this is the third time my order arrived broken, awful")
+    assert decision.intent == "complaint"
+    assert decision.intent_score is not None
+    assert 0.0 < decision.intent_score <= 1.0
+    assert decision.sentiment == "negative"
+    assert decision.sentiment_score is not None
+    assert decision.sentiment_score < 0
+
+
+async def test_commands_are_not_scored() -> None:
+    decision = await say("!price")
+    assert decision.route == "command"
     assert decision.intent is None
-    assert decision.sentiment is None
 
 
 async def test_decisions_are_repeatable() -> None:

@@ -1,0 +1,301 @@
+"""Gemini through google-genai's async client: manual function calling, bounded history, one retry layer.
+
+The model's turns are appended to the request verbatim, so thought signatures survive tool rounds. At
+most ``bot.max_tool_rounds`` rounds of tool calls run; after that the model is asked for a final answer
+with tools switched off. Errors worth retrying (408, 429 honouring ``retryDelay``, 5xx, connection
+errors) are retried by tenacity within a total time budget; anything else, a safety block, a malformed
+function call or an exhausted budget gives the fallback reply, costs no credits, and may hand over.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from google import genai
+from google.genai import errors, types
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
+
+import prompts
+from bot.engine.history import history_window
+from bot.engine.render import render, turn_values
+from bot.engine.tools import ToolContext, ToolRegistry, TurnEffects, default_registry
+from bot.engine.turn import Decision, KnowledgeHit, Ports, Reply, Turn
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+MAX_BACKOFF_SECONDS = 8.0
+# Finish reasons after which the candidate's text (if any) is still a usable answer.
+USABLE_FINISH = frozenset({"STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED"})
+
+
+@dataclass(frozen=True)
+class GeminiOptions:
+    api_key: str
+    model: str = "gemini-2.5-flash"
+    base_url: str | None = None
+    api_version: str = "v1beta"
+    request_timeout_seconds: float = 30.0
+    total_budget_seconds: float = 45.0
+    max_attempts: int = 4
+    history_token_budget: int = 2000
+    knowledge_entries: int = 3
+    public_url: str = "http://127.0.0.1:8080"
+
+
+class LLMFailure(Exception):
+    """The model gave no usable answer (blocked, malformed call, errors past the budget)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class GeminiProvider:
+    def __init__(self, options: GeminiOptions, registry: ToolRegistry | None = None) -> None:
+        self._options = options
+        self._registry = registry or default_registry()
+        self._client = genai.Client(
+            api_key=options.api_key,
+            http_options=types.HttpOptions(
+                base_url=options.base_url,
+                api_version=options.api_version,
+                timeout=int(options.request_timeout_seconds * 1000),
+                # One retry layer only: ours (tenacity), which honours the server's retryDelay.
+                retry_options=types.HttpRetryOptions(attempts=1),
+            ),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aio.aclose()
+
+    async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision:
+        started = time.monotonic()
+        effects = TurnEffects()
+        context = ToolContext(
+            turn=turn, knowledge=ports.knowledge, effects=effects, public_url=self._options.public_url
+        )
+        model = turn.bot.model or self._options.model
+        usage = _Usage()
+        finish: str | None = None
+        try:
+            text, finish = await self._converse(turn, context, knowledge, model, usage)
+        except LLMFailure as failure:
+            log.warning("LLM turn failed for tenant %s: %s", turn.tenant_id, failure.reason)
+            return _fallback(turn, effects, usage, model, failure.reason, started)
+        return Decision(
+            route="llm",
+            replies=(Reply(text),),
+            knowledge_entry_ids=tuple(
+                dict.fromkeys([h.entry_id for h in knowledge] + effects.knowledge_entry_ids)
+            ),
+            prompt_tokens=usage.prompt,
+            completion_tokens=usage.completion,
+            latency_ms=int((time.monotonic() - started) * 1000),
+            handoff_reason=effects.handoff_reason,
+            tool_calls=tuple(effects.calls),
+            lead_changes=tuple(effects.lead_changes),
+            tracked_links=tuple(effects.tracked_links),
+            model=model,
+            finish_reason=finish,
+        )
+
+    async def _converse(
+        self, turn: Turn, context: ToolContext, knowledge: Sequence[KnowledgeHit], model: str, usage: _Usage
+    ) -> tuple[str, str | None]:
+        contents = _contents(turn, self._options.history_token_budget)
+        declarations = self._registry.declarations(turn.bot.enabled_tools)
+        config = types.GenerateContentConfig(
+            system_instruction=system_instruction(turn, knowledge[: self._options.knowledge_entries]),
+            temperature=turn.bot.temperature,
+            max_output_tokens=turn.bot.max_output_tokens,
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+            tools=[types.Tool(function_declarations=[types.FunctionDeclaration(**d) for d in declarations])]
+            if declarations
+            else None,
+        )
+        deadline = time.monotonic() + self._options.total_budget_seconds
+        for _round in range(turn.bot.max_tool_rounds + 1):
+            last_round = _round == turn.bot.max_tool_rounds
+            if last_round and declarations:
+                # Enough tool rounds: ask for an answer with what the tools returned so far.
+                config = config.model_copy(
+                    update={"tool_config": types.ToolConfig(function_calling_config={"mode": "NONE"})}
+                )
+            response = await self._generate(model, contents, config, deadline)
+            usage.add(response)
+            candidate = _candidate(response)
+            calls = (
+                [p.function_call for p in candidate.content.parts or [] if p.function_call]
+                if candidate.content
+                else []
+            )
+            if calls and not last_round and candidate.content is not None:
+                contents.append(candidate.content)  # verbatim: keeps thought signatures
+                parts = []
+                for call in calls:
+                    result = await self._registry.execute(
+                        call.name or "", call.args, context, turn.bot.enabled_tools
+                    )
+                    parts.append(
+                        types.Part(
+                            function_response=types.FunctionResponse(
+                                id=call.id, name=call.name, response=dict(result)
+                            )
+                        )
+                    )
+                contents.append(types.Content(role="user", parts=parts))
+                continue
+            text = (
+                "".join(p.text for p in (candidate.content.parts or []) if p.text)
+                if candidate.content
+                else ""
+            )
+            if not text.strip():
+                raise LLMFailure(f"no text in the answer (finish reason {_finish_name(candidate)})")
+            return text.strip(), _finish_name(candidate)
+        raise LLMFailure("tool rounds exhausted")
+
+    async def _generate(
+        self, model: str, contents: list[types.Content], config: types.GenerateContentConfig, deadline: float
+    ) -> types.GenerateContentResponse:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LLMFailure("time budget spent")
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._options.max_attempts) | stop_after_delay(remaining),
+            wait=_wait_for(deadline),
+            retry=retry_if_exception(_retryable),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._client.aio.models.generate_content(
+                        model=model, contents=contents, config=config
+                    )
+        except errors.APIError as exc:
+            raise LLMFailure(f"Gemini error {exc.code} {exc.status}") from exc
+        except (OSError, TimeoutError) as exc:
+            raise LLMFailure(f"Gemini unreachable: {type(exc).__name__}") from exc
+        raise LLMFailure("no attempt made")
+
+
+class _Usage:
+    def __init__(self) -> None:
+        self.prompt = 0
+        self.completion = 0
+
+    def add(self, response: types.GenerateContentResponse) -> None:
+        meta = response.usage_metadata
+        if meta is not None:
+            self.prompt += meta.prompt_token_count or 0
+            self.completion += meta.candidates_token_count or 0
+
+
+def system_instruction(turn: Turn, knowledge: Sequence[KnowledgeHit]) -> str:
+    """The system prompt: house rules, the bot's persona, tool rules, the tenant's best-matching entries.
+
+    The customer's text never goes here; it travels only as a user turn.
+    """
+    values: dict[str, str | None] = {**turn_values(turn), "persona": turn.bot.persona or ""}
+    text = render(prompts.load("system"), values)
+    if turn.bot.enabled_tools:
+        text += "\n\n" + render(prompts.load("tool_rules"), values)
+    if knowledge:
+        entries = "\n\n".join(f"Q: {hit.question}\nA: {hit.answer}" for hit in knowledge)
+        text += "\n\nKnowledge base entries that may help:\n\n" + entries
+    return text
+
+
+def _contents(turn: Turn, budget_tokens: int) -> list[types.Content]:
+    contents: list[types.Content] = []
+    for item in history_window(turn.history, budget_tokens):
+        role = "user" if item.role == "user" else "model"
+        if contents and contents[-1].role == role and contents[-1].parts:
+            contents[-1].parts.append(types.Part(text=item.text))
+        else:
+            contents.append(types.Content(role=role, parts=[types.Part(text=item.text)]))
+    text = (turn.inbound.text or "").strip() or "(the customer sent a message without text)"
+    if contents and contents[-1].role == "user" and contents[-1].parts:
+        contents[-1].parts.append(types.Part(text=text))
+    else:
+        contents.append(types.Content(role="user", parts=[types.Part(text=text)]))
+    return contents
+
+
+def _candidate(response: types.GenerateContentResponse) -> types.Candidate:
+    if not response.candidates:
+        feedback = response.prompt_feedback
+        reason = feedback.block_reason if feedback is not None else None
+        raise LLMFailure(f"prompt blocked ({reason})")
+    candidate = response.candidates[0]
+    finish = _finish_name(candidate)
+    if finish is not None and finish not in USABLE_FINISH:
+        raise LLMFailure(f"finish reason {finish}")
+    return candidate
+
+
+def _finish_name(candidate: types.Candidate) -> str | None:
+    reason = candidate.finish_reason
+    if reason is None:
+        return None
+    return str(reason.value if hasattr(reason, "value") else reason)
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, errors.APIError):
+        return exc.code in RETRYABLE_STATUS
+    return isinstance(exc, OSError | TimeoutError)
+
+
+def _wait_for(deadline: float) -> Any:
+    def wait(state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome else None
+        delay = retry_delay(failure) if failure is not None else None
+        if delay is None:
+            delay = min(0.5 * 2.0 ** (state.attempt_number - 1), MAX_BACKOFF_SECONDS)
+        # Never sleep past the budget: a wait that would is the end of trying.
+        remaining = deadline - time.monotonic()
+        if delay >= remaining:
+            raise LLMFailure("retry delay exceeds the time budget")
+        return delay
+
+    return wait
+
+
+def retry_delay(failure: BaseException) -> float | None:
+    """The server's RetryInfo.retryDelay (e.g. "22s") from a 429, in seconds."""
+    if not isinstance(failure, errors.APIError) or not isinstance(failure.details, dict):
+        return None
+    error = failure.details.get("error", failure.details)
+    for detail in error.get("details", []) if isinstance(error, dict) else []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+            match = re.fullmatch(r"(\d+(?:\.\d+)?)s", str(detail.get("retryDelay", "")))
+            if match:
+                return float(match.group(1))
+    return None
+
+
+def _fallback(
+    turn: Turn, effects: TurnEffects, usage: _Usage, model: str, reason: str, started: float
+) -> Decision:
+    text = render(turn.bot.fallback_text or prompts.load("fallback"), turn_values(turn))
+    return Decision(
+        route="fallback",
+        replies=(Reply(text),),
+        prompt_tokens=usage.prompt,
+        completion_tokens=usage.completion,
+        latency_ms=int((time.monotonic() - started) * 1000),
+        consecutive_fallbacks=turn.conversation.consecutive_fallbacks + 1,
+        handoff_reason="llm_failure" if turn.bot.handoff_on_llm_failure else effects.handoff_reason,
+        tool_calls=tuple(effects.calls),
+        model=model,
+        finish_reason=reason,
+        llm_failed=True,
+    )

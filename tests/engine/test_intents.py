@@ -1,0 +1,243 @@
+"""Intent and sentiment scoring: what a customer says, which intent and tone the scorer reads in it."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.engine.intents import BUILTIN_INTENTS, OTHER, IntentResult, IntentScorer, sentiment_of
+from bot.engine.turn import IntentDefinition
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SENTIMENTS = {"positive", "neutral", "negative"}
+
+SCORER = IntentScorer()
+
+WHOLESALE = IntentDefinition(
+    "wholesale",
+    (
+        "do you sell wholesale",
+        "wholesale prices for cafes",
+        "i run a cafe and want to stock your beans",
+        "bulk order for my restaurant",
+        "trade account please",
+    ),
+)
+
+
+def said(text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult:
+    return SCORER.score(text, tenant_intents)
+
+
+def load_labelled() -> list[dict[str, str]]:
+    lines = (DATA / "intents.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def load_tenant_intents() -> tuple[IntentDefinition, ...]:
+    raw = json.loads((DATA / "tenant_intents.json").read_text(encoding="utf-8"))
+    return tuple(IntentDefinition(item["name"], tuple(item["examples"])) for item in raw)
+
+
+def assert_in_range(result: IntentResult) -> None:
+    assert 0.0 <= result.intent_score <= 1.0
+    assert -1.0 <= result.sentiment_score <= 1.0
+    assert result.sentiment in SENTIMENTS
+
+
+# --- transcripts -------------------------------------------------------------------------------
+
+
+def test_customer_says_hi() -> None:
+    result = said("hi there!")
+    assert result.intent == "greeting"
+    assert result.intent_score >= 0.8
+
+
+def test_customer_asks_a_price() -> None:
+    assert said("how much is the house blend").intent == "pricing"
+
+
+def test_customer_asks_for_a_person() -> None:
+    result = said("I want to talk to a real person")
+    assert result.intent == "human_request"
+    # The handoff rule compares this with the bot's escalation threshold (0.8 by default).
+    assert result.intent_score >= 0.8
+
+
+def test_angry_repeat_complaint_is_a_negative_complaint() -> None:
+    result = said("this is the third time my order arrived broken, awful")
+    assert result.intent == "complaint"
+    assert result.sentiment == "negative"
+    assert result.sentiment_score <= -0.5
+
+
+def test_thanks_are_positive() -> None:
+    result = said("thanks a lot")
+    assert result.intent == "thanks"
+    assert result.sentiment == "positive"
+    assert result.sentiment_score > 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("helo ther", "greeting"),
+        ("thnks so much", "thanks"),
+        ("wher is my ordr", "order_status"),
+        ("can i get a refnd", "support"),
+    ],
+)
+def test_typos_still_land_on_the_intent(text: str, intent: str) -> None:
+    assert said(text).intent == intent
+
+
+def test_nonsense_is_other_with_a_low_score() -> None:
+    result = said("asdf qwerty zxcv")
+    assert result.intent == OTHER
+    assert result.intent_score < 0.3
+
+
+def test_a_calm_complaint_keeps_vaders_neutral_reading() -> None:
+    text = "the delivery came two days late"
+    result = said(text)
+    assert result.intent == "complaint"
+    # The complaint is recognised from the words; the tone is VADER's, not made up to match.
+    assert (result.sentiment, result.sentiment_score) == sentiment_of(text) == ("neutral", 0.0)
+
+
+# --- tenant intents --------------------------------------------------------------------------------
+
+
+def test_tenant_intent_wins_for_its_own_phrasing() -> None:
+    assert said("wholesale prices for cafes").intent == "pricing"
+    result = said("wholesale prices for cafes", [WHOLESALE])
+    assert result.intent == "wholesale"
+    assert result.intent_score >= 0.99
+
+
+def test_tenant_intent_wins_for_a_paraphrase_of_its_phrases() -> None:
+    assert said("bulk order for our restaurant").intent != "wholesale"
+    assert said("bulk order for our restaurant", [WHOLESALE]).intent == "wholesale"
+
+
+def test_tenant_intents_leave_other_messages_alone() -> None:
+    assert said("where is my order", [WHOLESALE]).intent == "order_status"
+    assert said("hi there!", [WHOLESALE]).intent == "greeting"
+
+
+def test_tenant_phrases_can_extend_a_builtin_intent() -> None:
+    text = "is the barista on shift today"
+    assert said(text).intent != "human_request"
+    extra = IntentDefinition("human_request", ("is the barista on shift",))
+    assert said(text, [extra]).intent == "human_request"
+
+
+def test_tenant_intents_given_as_a_list_or_a_tuple_score_alike() -> None:
+    assert said("bulk order please", [WHOLESALE]) == said("bulk order please", (WHOLESALE,))
+
+
+# --- the labelled set -----------------------------------------------------------------------------
+
+
+def test_labelled_set_covers_every_intent() -> None:
+    rows = load_labelled()
+    tenant_names = {intent.name for intent in load_tenant_intents()}
+    assert len(rows) >= 240
+    assert {row["sentiment"] for row in rows} <= SENTIMENTS
+    assert {row["intent"] for row in rows} == set(BUILTIN_INTENTS) | tenant_names
+    for name in BUILTIN_INTENTS:
+        assert sum(row["intent"] == name for row in rows) >= 15, name
+    assert sum(row["intent"] in tenant_names for row in rows) >= 20
+    # Scoring the examples themselves would measure nothing.
+    examples = {phrase.casefold() for phrases in BUILTIN_INTENTS.values() for phrase in phrases}
+    examples |= {phrase.casefold() for intent in load_tenant_intents() for phrase in intent.examples}
+    assert not [row["text"] for row in rows if row["text"].casefold() in examples]
+
+
+def keyword_overlap_intent(text: str, tenant_intents: Sequence[IntentDefinition]) -> str:
+    """The baseline: the intent of the example sharing the most words with ``text``, else other."""
+    words = set(re.findall(r"\w+", text.casefold()))
+    phrases = [(name, phrase) for name, phrases in BUILTIN_INTENTS.items() for phrase in phrases]
+    phrases += [(intent.name, phrase) for intent in tenant_intents for phrase in intent.examples]
+    best, best_overlap = OTHER, 0
+    for name, phrase in phrases:
+        overlap = len(words & set(re.findall(r"\w+", phrase.casefold())))
+        if overlap > best_overlap:
+            best, best_overlap = name, overlap
+    return best
+
+
+def test_scorer_beats_keyword_overlap_on_the_labelled_set() -> None:
+    rows = load_labelled()
+    tenant_intents = load_tenant_intents()
+    scorer_right = baseline_right = 0
+    for row in rows:
+        result = SCORER.score(row["text"], tenant_intents)
+        assert_in_range(result)
+        scorer_right += result.intent == row["intent"]
+        baseline_right += keyword_overlap_intent(row["text"], tenant_intents) == row["intent"]
+    # A relative check between two methods; the absolute figures are in bench/INTENTS.md.
+    assert scorer_right > baseline_right
+
+
+# --- odd input -------------------------------------------------------------------------------------
+
+
+def test_empty_text_is_other_and_neutral() -> None:
+    assert said("") == IntentResult(OTHER, 0.0, "neutral", 0.0)
+    assert said("   \n\t ") == IntentResult(OTHER, 0.0, "neutral", 0.0)
+
+
+def test_emoji_only_is_other_with_vaders_tone() -> None:
+    result = said("😀🎉👍")
+    assert result.intent == OTHER
+    assert result.intent_score == 0.0
+    assert result.sentiment == "positive"
+    assert_in_range(said("🙏"))
+    assert_in_range(said("👎😡", [WHOLESALE]))
+
+
+def test_twenty_thousand_characters_are_scored_quickly() -> None:
+    text = "where is my order? it still has not arrived. " * 450
+    assert len(text) >= 20_000
+    started = time.perf_counter()
+    result = said(text, [WHOLESALE])
+    elapsed = time.perf_counter() - started
+    assert result.intent == "order_status"
+    assert_in_range(result)
+    # Only the start is scored; a generous bound that still catches scoring the whole text.
+    assert elapsed < 0.5
+    assert_in_range(said("x" * 20_000))
+    assert_in_range(said("lorem ipsum dolor sit amet " * 800, [WHOLESALE]))
+
+
+def test_other_languages_do_not_break_scoring() -> None:
+    for text in ("¿Cuál es el precio del café?", "Где мой заказ?", "注文はどこですか", "مرحبا"):
+        assert_in_range(said(text, [WHOLESALE]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=3000))
+def test_arbitrary_text_never_raises_and_stays_in_range(text: str) -> None:
+    assert_in_range(said(text))
+    assert_in_range(said(text, [WHOLESALE]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(max_size=200),
+    st.lists(st.tuples(st.text(max_size=20), st.lists(st.text(max_size=80), max_size=5)), max_size=4),
+)
+def test_arbitrary_tenant_intents_never_raise(text: str, definitions: list[tuple[str, list[str]]]) -> None:
+    tenant_intents = [IntentDefinition(name, tuple(examples)) for name, examples in definitions]
+    result = said(text, tenant_intents)
+    assert_in_range(result)
+    assert result.intent in set(BUILTIN_INTENTS) | {intent.name for intent in tenant_intents}
