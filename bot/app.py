@@ -51,14 +51,17 @@ class PlatformAdapters:
 
 
 def llm_from_settings(settings: Settings) -> ClosableLLM | None:
-    """Gemini when a key is configured (GEMINI_API_KEY); otherwise None, and the offline engine answers."""
-    if settings.gemini_api_key is None:
+    """Gemini when a key (GEMINI_API_KEY) or a local endpoint (CHATBOT_GEMINI_BASE_URL) is configured.
+
+    Otherwise None, and the offline engine answers. A local endpoint (a proxy or a fake) may need no key.
+    """
+    if settings.gemini_api_key is None and settings.gemini_base_url is None:
         return None
     from bot.engine.gemini import GeminiOptions, GeminiProvider  # google-genai costs ~0.5 s to import
 
     return GeminiProvider(
         GeminiOptions(
-            api_key=settings.gemini_api_key.get_secret_value(),
+            api_key=settings.gemini_api_key.get_secret_value() if settings.gemini_api_key else "local",
             model=settings.gemini_model,
             base_url=settings.gemini_base_url,
             public_url=settings.effective_public_url,

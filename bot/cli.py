@@ -14,6 +14,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import admin
+from bot.cli_config import bot_group, intent_group
 from bot.cli_support import fail, in_session, require_schema, run_db, secret_once, settings_or_exit
 from bot.crypto import CredentialBox, generate_key, resolve_secret_key
 from bot.kb_import import KnowledgeFileError, count_records, detect_format, parse_knowledge_file
@@ -332,3 +333,7 @@ def secret() -> None:
 def secret_generate() -> None:
     """Print a new Fernet key for CHATBOT_SECRET_KEY."""
     click.echo(generate_key())
+
+
+main.add_command(bot_group)
+main.add_command(intent_group)

@@ -130,6 +130,8 @@ async def load_turn_context(
             max_output_tokens=bot.max_output_tokens,
             enabled_tools=tuple(str(t) for t in bot.enabled_tools),
             escalation_threshold=bot.escalation_threshold,
+            max_tool_rounds=bot.max_tool_rounds,
+            handoff_on_llm_failure=bot.handoff_on_llm_failure,
         ),
         conversation=ConversationState(
             conversation_id=conversation.id,

@@ -285,7 +285,10 @@ def retry_delay(failure: BaseException) -> float | None:
 def _fallback(
     turn: Turn, effects: TurnEffects, usage: _Usage, model: str, reason: str, started: float
 ) -> Decision:
-    text = render(turn.bot.fallback_text or prompts.load("fallback"), turn_values(turn))
+    if turn.bot.handoff_on_llm_failure:
+        text = render(prompts.load("handoff"), turn_values(turn))
+    else:
+        text = render(turn.bot.fallback_text or prompts.load("fallback"), turn_values(turn))
     return Decision(
         route="fallback",
         replies=(Reply(text),),

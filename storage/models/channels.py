@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, BigId, TenantOwned, one_of
@@ -14,7 +14,11 @@ PLATFORMS = ("messenger", "whatsapp", "groupme", "console")
 
 class Bot(Base, TenantOwned):
     __tablename__ = "bots"
-    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        CheckConstraint("temperature >= 0 AND temperature <= 2", name="temperature_range"),
+        CheckConstraint("max_tool_rounds >= 0 AND max_tool_rounds <= 10", name="tool_rounds_range"),
+    )
 
     name: Mapped[str] = mapped_column(String(100))
     persona: Mapped[str] = mapped_column(Text, default="")
@@ -24,6 +28,9 @@ class Bot(Base, TenantOwned):
     knowledge_threshold: Mapped[float] = mapped_column(Float, default=0.35)
     escalation_threshold: Mapped[float] = mapped_column(Float, default=0.8)
     handoff_after_fallbacks: Mapped[int] = mapped_column(Integer, default=2)
+    max_tool_rounds: Mapped[int] = mapped_column(Integer, default=3)
+    # When the LLM cannot answer (errors past the retry budget, a safety block): hand over, not apologise.
+    handoff_on_llm_failure: Mapped[bool] = mapped_column(Boolean, default=False)
     fallback_text: Mapped[str | None] = mapped_column(Text)
     enabled_tools: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

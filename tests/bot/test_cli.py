@@ -428,3 +428,30 @@ def test_groupme_and_whatsapp_channel_settings_are_stored(cli: Workspace) -> Non
         "window_template": "hello_again",
         "window_template_language": "pt_BR",
     }
+
+
+def test_bot_settings_and_intents_are_configured_from_the_cli(cli: Workspace) -> None:
+    changed = cli.run(
+        "bot", "set", "--tenant", "demo", "--temperature", "0.7", "--max-tool-rounds", "2",
+        "--tools", "search_knowledge_base,handoff_to_human", "--handoff-on-llm-failure",
+    )  # fmt: skip
+    assert changed.code == 0, changed.err
+    shown = json.loads(cli.run("bot", "show", "--tenant", "demo").out)
+    assert (shown["temperature"], shown["max_tool_rounds"], shown["handoff_on_llm_failure"]) == (0.7, 2, True)
+    assert shown["tools"] == ["search_knowledge_base", "handoff_to_human"]
+
+    bad = cli.run("bot", "set", "--tenant", "demo", "--temperature", "5")
+    assert bad.code == 1
+    assert "temperature must be between 0 and 2" in bad.err
+    unknown = cli.run("bot", "set", "--tenant", "demo", "--tools", "teleport")
+    assert unknown.code == 1
+    assert "teleport" in unknown.err
+    assert json.loads(cli.run("bot", "show", "--tenant", "demo").out)["temperature"] == 0.7  # nothing changed
+
+    added = cli.run(
+        "intent", "add", "--tenant", "demo", "--name", "wholesale", "--example", "do you sell to cafes"
+    )
+    assert added.code == 0, added.err
+    assert "wholesale\tdo you sell to cafes" in cli.run("intent", "list", "--tenant", "demo").out
+    assert cli.run("intent", "remove", "--tenant", "demo", "--name", "wholesale").code == 0
+    assert cli.run("intent", "remove", "--tenant", "demo", "--name", "wholesale").code == 1

@@ -233,3 +233,18 @@ async def test_the_customer_text_never_enters_the_system_instruction(chat: Chat)
     body = chat.gemini.requests[-1].body
     assert attack not in system_of(body)
     assert attack in body_text(body)
+
+
+async def test_a_bot_set_to_hand_over_does_so_when_the_model_fails(chat: Chat) -> None:
+    async with chat.sessions.begin() as session:
+        await session.execute(update(Bot).values(handoff_on_llm_failure=True))
+    for _ in range(6):
+        chat.gemini.fail(status=503)
+    (reply,) = await chat.say("can I change my delivery address?")
+    assert "passing you to a member" in reply
+    (handoff,) = await chat.rows(Handoff)
+    assert handoff.reason == "llm_failure"
+    (conversation,) = await chat.rows(Conversation)
+    assert conversation.status == "escalated"
+    (usage,) = await chat.rows(UsageLog)
+    assert usage.credits == 0
