@@ -13,6 +13,7 @@ from adapters.groupme import GroupMeAdapter
 from adapters.messenger import MessengerAdapter
 from adapters.whatsapp import WhatsAppAdapter
 from bot.config import Settings
+from bot.engine.turn import IntentPort
 from bot.runtime import ClosableLLM, Runtime, build_runtime
 from bot.web import health, webhooks
 from bot.web.errors import json_errors
@@ -69,15 +70,30 @@ def llm_from_settings(settings: Settings) -> ClosableLLM | None:
     )
 
 
+def intents_from_settings(settings: Settings, llm: ClosableLLM | None) -> IntentPort | None:
+    """The LLM intent scorer when CHATBOT_GEMINI_INTENT_MODEL is set and Gemini is configured."""
+    if settings.gemini_intent_model is None or llm is None:
+        return None
+    from bot.engine.gemini import GeminiProvider
+    from bot.engine.llm_intents import GeminiIntentScorer
+    from bot.engine.router import shared_scorer
+
+    if not isinstance(llm, GeminiProvider):
+        return None
+    return GeminiIntentScorer(llm.client, settings.gemini_intent_model, shared_scorer())
+
+
 def serve_runtime(settings: Settings) -> Runtime:
     client = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
     adapters = PlatformAdapters(settings, client)
+    llm = llm_from_settings(settings)
     return build_runtime(
         settings,
         adapters=adapters.senders(),
         except_platforms=(Platform.CONSOLE.value,),
         http=client,
-        llm=llm_from_settings(settings),
+        llm=llm,
+        intents=intents_from_settings(settings, llm),
     )
 
 

@@ -17,7 +17,7 @@ from typing import TextIO
 from adapters.base import Outbound, Platform
 from adapters.console import ConsoleAdapter
 from bot.admin import AdminError, require_tenant
-from bot.app import llm_from_settings
+from bot.app import intents_from_settings, llm_from_settings
 from bot.config import Settings
 from bot.inbox import utcnow
 from bot.runtime import Runtime, build_runtime
@@ -88,11 +88,13 @@ async def run_chat(
         out.flush()
 
     console = ConsoleAdapter(sink=print_reply)
+    llm = llm_from_settings(settings)
     runtime = build_runtime(
         settings,
         adapters={Platform.CONSOLE.value: console},
         only_channels=(target.channel_id,),
-        llm=llm_from_settings(settings),
+        llm=llm,
+        intents=intents_from_settings(settings, llm),
     )
     runtime.start()
     if show_banner:

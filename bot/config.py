@@ -32,6 +32,8 @@ class Settings(BaseModel):
     groupme_api_base: str = "https://api.groupme.com/v3"
     gemini_base_url: str | None = None
     gemini_model: str = "gemini-2.5-flash"
+    # Optional: score intents with this (cheap) model using structured output; the local scorer otherwise.
+    gemini_intent_model: str | None = None
     gemini_api_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.base import Inbound, StatusUpdate, Unhandled, item_from_record
 from bot.conversation_state import check_transition
-from bot.engine.turn import Decision, Engine, LLMProvider, Ports
+from bot.engine.turn import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.inbox import utcnow
 from bot.knowledge import KnowledgeService
 from bot.platform_events import apply_status_update, record_echo
@@ -58,12 +58,14 @@ class TurnProcessor:
         on_turn_start: TurnStart = _no_turn_start,
         before_commit: Hook = no_hook,
         llm: LLMProvider | None = None,
+        intents: IntentPort | None = None,
     ) -> None:
         self._sessions = sessions
         self._engine = engine
         self._knowledge = knowledge_service
         self._on_replies = on_replies
         self._llm = llm
+        self._intents = intents
         # Mark seen / typing indicator while the engine thinks (best effort, fire and forget).
         self._on_turn_start = on_turn_start
         # Tests use this to stop an attempt between the engine and the commit, as a crash would.
@@ -114,7 +116,8 @@ class TurnProcessor:
             decision = SILENT
         else:
             self._on_turn_start(event, inbound)
-            ports = Ports(knowledge=await self._knowledge.for_tenant(event.tenant_id), llm=self._llm)
+            knowledge = await self._knowledge.for_tenant(event.tenant_id)
+            ports = Ports(knowledge=knowledge, llm=self._llm, intents=self._intents)
             decision = await self._engine.decide(context.turn, ports)
         await self._before_commit(event)
         await self._persist(event, inbound, context, decision)

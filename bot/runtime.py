@@ -16,7 +16,7 @@ from bot.acknowledge import Acknowledgements
 from bot.config import Settings
 from bot.crypto import CredentialBox, resolve_secret_key
 from bot.engine.router import Router
-from bot.engine.turn import Engine, LLMProvider
+from bot.engine.turn import Engine, IntentPort, LLMProvider
 from bot.inbox import Inbox, InboxWorker, WorkerOptions
 from bot.knowledge import KnowledgeService
 from bot.outbox import OutboxSender, SenderOptions
@@ -106,6 +106,7 @@ def build_runtime(
     db: AsyncEngine | None = None,
     http: httpx.AsyncClient | None = None,
     llm: ClosableLLM | None = None,
+    intents: IntentPort | None = None,
 ) -> Runtime:
     """Wire a runtime; nothing runs until ``start()``. The two filters choose which channels it serves."""
     db = db or create_engine(settings.effective_database_url)
@@ -126,6 +127,7 @@ def build_runtime(
         on_turn_start=acknowledgements.soon,
         before_commit=before_commit,
         llm=llm,
+        intents=intents,
     )
     worker = InboxWorker(
         sessions,

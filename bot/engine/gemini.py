@@ -71,6 +71,11 @@ class GeminiProvider:
             ),
         )
 
+    @property
+    def client(self) -> genai.Client:
+        """The configured client, for other calls that share its endpoint and key (the intent scorer)."""
+        return self._client
+
     async def aclose(self) -> None:
         await self._client.aio.aclose()
 

@@ -65,7 +65,10 @@ class Router:
                 command_id=command.command_id,
             )
 
-        scored = self._scorer.score(text, turn.intents)
+        if ports.intents is not None:
+            scored = await ports.intents.score(text, turn.intents)
+        else:
+            scored = self._scorer.score(text, turn.intents)
         decision = await self._answer(turn, ports, text)
         return replace(
             decision,

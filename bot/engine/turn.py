@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from bot.engine.intents import IntentResult
 
 Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback"]
 Role = Literal["user", "assistant", "agent", "system"]
@@ -146,10 +149,17 @@ class LLMProvider(Protocol):
     async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision: ...
 
 
+class IntentPort(Protocol):
+    """Port: an intent and sentiment scorer that may call out (the optional LLM scorer)."""
+
+    async def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult: ...
+
+
 @dataclass(frozen=True)
 class Ports:
     knowledge: KnowledgeBase
     llm: LLMProvider | None = None
+    intents: IntentPort | None = None
 
 
 @dataclass(frozen=True)

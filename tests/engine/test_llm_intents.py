@@ -1,0 +1,89 @@
+"""The optional LLM intent scorer: structured output from a cheap model, the local scorer as safety net."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from google import genai
+from google.genai import types
+
+from bot.engine.intents import IntentScorer
+from bot.engine.llm_intents import GeminiIntentScorer
+from bot.engine.turn import IntentDefinition
+from tests.fakes.gemini import FakeGemini
+
+WHOLESALE = IntentDefinition("wholesale", ("do you sell to cafes", "bulk beans for my shop"))
+
+
+@pytest.fixture
+async def scorer_and_fake() -> AsyncIterator[tuple[GeminiIntentScorer, FakeGemini]]:
+    fake = FakeGemini(api_key="fake-key")
+    await fake.start()
+    client = genai.Client(
+        api_key="fake-key",
+        http_options=types.HttpOptions(
+            base_url=fake.base_url, api_version="v1beta", retry_options=types.HttpRetryOptions(attempts=1)
+        ),
+    )
+    try:
+        yield GeminiIntentScorer(client, "gemini-2.5-flash-lite", IntentScorer()), fake
+    finally:
+        await client.aio.aclose()
+        await fake.close()
+
+
+async def test_the_model_answer_is_used_when_it_fits_the_schema(
+    scorer_and_fake: tuple[GeminiIntentScorer, FakeGemini],
+) -> None:
+    scorer, fake = scorer_and_fake
+    answer = {"intent": "wholesale", "intent_score": 0.93, "sentiment": "positive", "sentiment_score": 0.4}
+    fake.reply_text(json.dumps(answer))
+    result = await scorer.score("we run three cafes and want beans every week", (WHOLESALE,))
+    assert (result.intent, result.intent_score, result.sentiment, result.sentiment_score) == (
+        "wholesale",
+        0.93,
+        "positive",
+        0.4,
+    )
+    body = fake.last_body()
+    config = body.get("generationConfig") or body.get("generation_config")
+    assert (
+        config["responseMimeType" if "responseMimeType" in config else "response_mime_type"]
+        == "application/json"
+    )
+    schema = json.dumps(config)
+    assert '"wholesale"' in schema  # the tenant's intent is one of the allowed answers
+    assert fake.requests[-1].model == "gemini-2.5-flash-lite"
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["garbage", "outside the schema", "server error"],
+)
+async def test_any_failure_falls_back_to_the_local_scorer(
+    scorer_and_fake: tuple[GeminiIntentScorer, FakeGemini], step: str
+) -> None:
+    scorer, fake = scorer_and_fake
+    if step == "garbage":
+        fake.reply_text("I think it is about coffee")
+    elif step == "outside the schema":
+        fake.reply_text(
+            json.dumps({"intent": "teleport", "intent_score": 1, "sentiment": "joy", "sentiment_score": 2})
+        )
+    else:
+        fake.fail(status=503)
+    text = "this is the third time my order arrived broken, awful"
+    result = await scorer.score(text)
+    assert result == IntentScorer().score(text)
+    assert result.intent == "complaint"
+
+
+async def test_empty_text_never_calls_the_model(
+    scorer_and_fake: tuple[GeminiIntentScorer, FakeGemini],
+) -> None:
+    scorer, fake = scorer_and_fake
+    result = await scorer.score("   ")
+    assert fake.count == 0
+    assert result.intent == "other"
