@@ -455,3 +455,23 @@ def test_bot_settings_and_intents_are_configured_from_the_cli(cli: Workspace) ->
     assert "wholesale\tdo you sell to cafes" in cli.run("intent", "list", "--tenant", "demo").out
     assert cli.run("intent", "remove", "--tenant", "demo", "--name", "wholesale").code == 0
     assert cli.run("intent", "remove", "--tenant", "demo", "--name", "wholesale").code == 1
+
+
+async def test_chat_uses_gemini_and_its_tools_when_pointed_at_it(cli: Workspace) -> None:
+    import asyncio
+
+    from tests.fakes.gemini import FakeGemini
+
+    async with FakeGemini(api_key="local") as gemini:
+        gemini.reply_function_call("search_knowledge_base", {"query": "opening hours"})
+        gemini.reply_text("We're open Monday to Saturday, 9am to 6pm.")
+        result = await asyncio.to_thread(
+            cli.run, "chat", stdin="when are you open on saturday?\n", CHATBOT_GEMINI_BASE_URL=gemini.base_url
+        )
+    assert result.code == 0, result.err
+    assert "9am to 6pm" in result.out
+    assert gemini.count == 2
+    (call,) = cli.query("SELECT tool, success FROM tool_calls")
+    assert call == ("search_knowledge_base", 1)
+    routes = cli.query("SELECT role, route, intent IS NOT NULL, prompt_tokens > 0 FROM messages ORDER BY id")
+    assert routes == [("user", "llm", 1, 0), ("assistant", "llm", 0, 1)]

@@ -248,3 +248,34 @@ async def test_a_bot_set_to_hand_over_does_so_when_the_model_fails(chat: Chat) -
     assert conversation.status == "escalated"
     (usage,) = await chat.rows(UsageLog)
     assert usage.credits == 0
+
+
+@pytest.mark.parametrize("finish", ["SAFETY", "MALFORMED_FUNCTION_CALL"])
+async def test_an_unusable_finish_gets_the_fallback_and_costs_nothing(chat: Chat, finish: str) -> None:
+    if finish == "SAFETY":
+        chat.gemini.safety_finish()
+    else:
+        chat.gemini.finish("MALFORMED_FUNCTION_CALL")
+    (reply,) = await chat.say("tell me something")
+    assert reply
+    (row,) = await chat.rows(Message, Message.role == "assistant")
+    assert row.route == "fallback"
+    (usage,) = await chat.rows(UsageLog)
+    assert usage.credits == 0
+
+
+async def test_an_answer_cut_at_max_tokens_is_still_sent(chat: Chat) -> None:
+    chat.gemini.finish("MAX_TOKENS", text="Our decaf is Swiss Water processed and")
+    assert await chat.say("how is your decaf made?") == ["Our decaf is Swiss Water processed and"]
+
+
+async def test_a_tool_called_with_wrong_types_returns_an_error_to_the_model_not_a_crash(chat: Chat) -> None:
+    chat.gemini.reply_function_call("update_lead_stage", {"stage": "vip", "reason": 42})
+    chat.gemini.reply_text("Thanks, noted.")
+    assert await chat.say("I'm ready to order a subscription") == ["Thanks, noted."]
+    (call,) = await chat.rows(ToolCall)
+    assert call.success is False
+    assert call.result is not None
+    assert call.result["error"].startswith("invalid arguments")
+    # The error went back to the model as the function's response.
+    assert "invalid arguments" in str(chat.gemini.requests[-1].body)
