@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin import AdminError, ensure_bot
-from bot.engine.tools import BUILTIN_TOOLS
+from bot.engine.builtin_tools import BUILTIN_TOOLS
 from storage.models import Bot, Tenant
 
 TOOL_NAMES = tuple(tool.name for tool in BUILTIN_TOOLS)

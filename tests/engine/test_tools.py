@@ -13,15 +13,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from bot.engine.builtin_tools import LEAD_STAGES, default_registry
 from bot.engine.knowledge import InMemoryKnowledgeBase, KnowledgeDoc
-from bot.engine.tools import (
-    LEAD_STAGES,
-    Tool,
-    ToolContext,
-    ToolRegistry,
-    TurnEffects,
-    default_registry,
-)
+from bot.engine.tools import Tool, ToolContext, ToolRegistry, TurnEffects
 from bot.engine.turn import (
     BotSettings,
     ConversationState,
