@@ -239,7 +239,6 @@ class FakeGemini(LocalServer):
         self._signatures = _SignatureLedger()
         self._signature_numbers = itertools.count(1)
         self._response_numbers = itertools.count(1)
-        self._closing = asyncio.Event()
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -366,14 +365,6 @@ class FakeGemini(LocalServer):
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-
-    async def start(self) -> str:
-        self._closing = asyncio.Event()
-        return await super().start()
-
-    async def close(self) -> None:
-        self._closing.set()
-        await super().close()
 
     # -- request handling --------------------------------------------------------------------------
 

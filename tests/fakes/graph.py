@@ -153,7 +153,6 @@ class FakeGraphAPI(LocalServer):
         self._messenger_ids = itertools.count(1)
         self._whatsapp_ids = itertools.count(1)
         self._trace_ids = itertools.count(1)
-        self._closing = asyncio.Event()
 
     # -- scripting ---------------------------------------------------------------------------------
 
@@ -199,14 +198,6 @@ class FakeGraphAPI(LocalServer):
 
     def _routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/{tail:.*}", self._handle)
-
-    async def start(self) -> str:
-        self._closing = asyncio.Event()
-        return await super().start()
-
-    async def close(self) -> None:
-        self._closing.set()
-        await super().close()
 
     # -- request handling --------------------------------------------------------------------------
 

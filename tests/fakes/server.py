@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -15,6 +16,8 @@ class LocalServer:
 
     def __init__(self) -> None:
         self._runner: web.AppRunner | None = None
+        # Set on close, so a scripted delay ends at once instead of holding the shutdown.
+        self._closing = asyncio.Event()
         self.base_url = ""
 
     def _routes(self, app: web.Application) -> None:
@@ -23,6 +26,7 @@ class LocalServer:
     async def start(self) -> str:
         if self._runner is not None:
             raise RuntimeError("the fake is already running")
+        self._closing = asyncio.Event()
         app = web.Application()
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -34,6 +38,7 @@ class LocalServer:
         return self.base_url
 
     async def close(self) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
