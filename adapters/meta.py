@@ -30,6 +30,11 @@ WINDOW_CLOSED_CODES = frozenset({131047, 2018278})
 CREDENTIAL_CODES = frozenset({190})
 
 
+def is_window_closed(code: str | int | None) -> bool:
+    """Whether a Graph error code (as a number or as text, e.g. a failed WhatsApp status) means the window."""
+    return code is not None and str(code).rsplit("/", 1)[-1] in {str(c) for c in WINDOW_CLOSED_CODES}
+
+
 def handshake(query: Mapping[str, str], credentials: Mapping[str, str]) -> str:
     """Meta's GET subscription check: echo ``hub.challenge`` if mode and verify token match."""
     expected = credentials.get("verify_token", "")

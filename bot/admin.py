@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.crypto import CredentialBox, hash_token, new_token, new_webhook_key
 from bot.kb_import import KnowledgeRow, RowError
 from storage import channels, knowledge, tenants
-from storage.models import Bot, Channel, Tenant
+from storage.models import Bot, Channel, Tenant, utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -42,10 +41,6 @@ class Created:
     secret: str
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
 async def require_tenant(session: AsyncSession, slug: str) -> Tenant:
     tenant = await tenants.get_tenant_by_slug(session, slug)
     if tenant is None:
@@ -65,7 +60,7 @@ async def create_tenant(session: AsyncSession, *, name: str, slug: str, plan_cod
         raise AdminError(f"unknown plan {plan_code!r} (free, basic, pro or enterprise)")
     api_key = new_token("cbk")
     tenant = await tenants.create_tenant(
-        session, name=name.strip(), slug=slug, api_key_hash=hash_token(api_key), plan=plan, now=now_utc()
+        session, name=name.strip(), slug=slug, api_key_hash=hash_token(api_key), plan=plan, now=utcnow()
     )
     return Created(tenant.id, api_key)
 

@@ -19,12 +19,12 @@ from adapters.console import ConsoleAdapter
 from bot.admin import AdminError, require_tenant
 from bot.app import intents_from_settings, llm_from_settings
 from bot.config import Settings
-from bot.inbox import utcnow
 from bot.runtime import Runtime, build_runtime
 from storage import channels
 from storage import inbox as inbox_queue
 from storage import outbox as outbox_queue
 from storage.db import create_engine, session_factory, transaction
+from storage.models import utcnow
 
 TURN_TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.02

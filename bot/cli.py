@@ -21,6 +21,7 @@ from bot.kb_import import KnowledgeFileError, count_records, detect_format, pars
 from storage import inbox as inbox_queue
 from storage.db import redacted
 from storage.migrate import upgrade_async
+from storage.models import utcnow
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -318,7 +319,7 @@ def inbox_retry(tenant_slug: str | None, event_ids: tuple[int, ...]) -> None:
     async def work(session: AsyncSession) -> int:
         tenant_id = (await admin.require_tenant(session, tenant_slug)).id if tenant_slug else None
         return await inbox_queue.retry_failed(
-            session, now=admin.now_utc(), tenant_id=tenant_id, event_ids=list(event_ids)
+            session, now=utcnow(), tenant_id=tenant_id, event_ids=list(event_ids)
         )
 
     click.echo(f"{in_session(settings, work)} event(s) queued again")

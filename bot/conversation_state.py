@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-OPEN = frozenset({"new", "bot_active", "escalated", "transferred", "resolved"})
-
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"bot_active", "escalated", "closed"}),
     "bot_active": frozenset({"escalated", "closed"}),

@@ -14,7 +14,7 @@ import logging
 import random
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,14 +24,11 @@ from bot.claim_loop import ClaimLoop
 from storage import inbox as queue
 from storage.db import transaction
 from storage.inbox import ClaimedEvent, LeaseLost, NewEvent
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def to_new_event(tenant_id: int, channel_id: int, item: InboundItem) -> NewEvent:

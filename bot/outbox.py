@@ -26,11 +26,11 @@ from adapters.base import (
 )
 from bot.claim_loop import ClaimLoop
 from bot.crypto import CredentialBox
-from bot.inbox import backoff_seconds, utcnow
+from bot.inbox import backoff_seconds
 from bot.windows import WINDOW_CLOSED, check_window
 from storage import outbox as queue
 from storage.db import transaction
-from storage.models import OutboxItem
+from storage.models import OutboxItem, utcnow
 from storage.outbox import ClaimedSend, SendContext
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.base import Inbound, StatusUpdate, Unhandled, item_from_record
 from bot.conversation_state import check_transition
 from bot.engine.turn import Decision, Engine, IntentPort, LLMProvider, Ports
-from bot.inbox import utcnow
 from bot.knowledge import KnowledgeService
 from bot.platform_events import apply_status_update, record_echo
 from bot.turn_context import TurnContext, load_turn_context
@@ -28,7 +27,7 @@ from storage import inbox as queue
 from storage import outbox as outbox_queue
 from storage.db import transaction
 from storage.inbox import ClaimedEvent
-from storage.models import Conversation, Group, GroupMember, Message
+from storage.models import Conversation, Group, GroupMember, Message, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -8,14 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.base import Inbound, StatusUpdate
+from adapters.meta import is_window_closed
 from bot.turn_context import load_channel
 from storage import conversations, statuses
 from storage.models import Message
 
 log = logging.getLogger(__name__)
 
-# Platform codes meaning "outside the messaging window" (Messenger 2018278, WhatsApp 131047).
-WINDOW_CLOSED_CODES = frozenset({"131047", "2018278", "10/2018278"})
 # An echo of our own reply can arrive before the send is recorded; a match on text this recent is ours.
 OWN_ECHO_GRACE = timedelta(minutes=10)
 
@@ -27,7 +26,7 @@ async def apply_status_update(
     reason = None
     if update.status == "failed":
         error = f"{update.error_code}: {update.error_message}" if update.error_code else update.error_message
-        reason = "window_closed" if update.error_code in WINDOW_CLOSED_CODES else "rejected"
+        reason = "window_closed" if is_window_closed(update.error_code) else "rejected"
     changed = await statuses.apply_status(
         session,
         tenant_id=tenant_id,

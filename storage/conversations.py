@@ -10,8 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Conversation, Customer, Message
 from storage.sql import insert_or_get
 
-OPEN_STATUSES = ("new", "bot_active", "escalated", "transferred", "resolved")
-
 
 async def get_or_create_customer(
     session: AsyncSession,
