@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.engine.intents import BUILTIN_INTENTS, OTHER, IntentScorer
-from bot.engine.turn import IntentDefinition
+from bot.engine.intents.scorer import BUILTIN_INTENTS, OTHER, IntentScorer
+from bot.engine.types import IntentDefinition
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 

@@ -18,13 +18,13 @@ from sqlalchemy import select, text
 
 from adapters.console import ConsoleAdapter
 from bot.config import load_settings
-from bot.crypto import CredentialBox
-from bot.demo import seed_demo
-from bot.inbox import Inbox, to_new_event, utcnow
+from bot.pipeline.accept import Inbox, to_new_event
 from bot.runtime import build_runtime
+from bot.security import CredentialBox
+from bot.tenancy.demo.seed import seed_demo
 from storage.db import create_engine, session_factory, transaction
 from storage.migrate import upgrade
-from storage.models import Base, Channel, InboundEvent, OutboxItem
+from storage.models import Base, Channel, InboundEvent, OutboxItem, utcnow
 
 
 async def _reset(url: str) -> tuple[int, int]:

@@ -1,5 +1,5 @@
 """`python -m bot` runs the `chatbot` command line."""
 
-from bot.cli import main
+from bot.cli.root import main
 
 main()

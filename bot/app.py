@@ -13,11 +13,11 @@ from adapters.groupme import GroupMeAdapter
 from adapters.messenger import MessengerAdapter
 from adapters.whatsapp import WhatsAppAdapter
 from bot.config import Settings
-from bot.engine.turn import IntentPort
+from bot.engine.types import IntentPort
 from bot.runtime import ClosableLLM, Runtime, build_runtime
 from bot.web import health, webhooks
-from bot.web.errors import json_errors
-from bot.web.keys import RUNTIME, WEBHOOK_ADAPTERS
+from bot.web.app_keys import RUNTIME, WEBHOOK_ADAPTERS
+from bot.web.http_errors import json_errors
 
 RuntimeFactory = Callable[[Settings], Runtime]
 
@@ -75,7 +75,7 @@ def intents_from_settings(settings: Settings, llm: ClosableLLM | None) -> Intent
     if settings.gemini_intent_model is None or llm is None:
         return None
     from bot.engine.gemini import GeminiProvider
-    from bot.engine.llm_intents import GeminiIntentScorer
+    from bot.engine.intents.llm_scorer import GeminiIntentScorer
     from bot.engine.router import shared_scorer
 
     if not isinstance(llm, GeminiProvider):

@@ -12,15 +12,16 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.base import Adapter
-from bot.acknowledge import Acknowledgements
 from bot.config import Settings
-from bot.crypto import CredentialBox, resolve_secret_key
 from bot.engine.router import Router
-from bot.engine.turn import Engine, IntentPort, LLMProvider
-from bot.inbox import Inbox, InboxWorker, WorkerOptions
-from bot.knowledge import KnowledgeService
-from bot.outbox import OutboxSender, SenderOptions
-from bot.pipeline import Hook, TurnProcessor, no_hook
+from bot.engine.types import Engine, IntentPort, LLMProvider
+from bot.pipeline.accept import Inbox
+from bot.pipeline.acknowledge import Acknowledgements
+from bot.pipeline.inbox import InboxWorker, WorkerOptions
+from bot.pipeline.knowledge_cache import KnowledgeService
+from bot.pipeline.outbox import OutboxSender, SenderOptions
+from bot.pipeline.turn import Hook, TurnProcessor, no_hook
+from bot.security import CredentialBox, resolve_secret_key
 from storage.db import create_engine, ping, session_factory
 
 log = logging.getLogger(__name__)

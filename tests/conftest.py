@@ -17,15 +17,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings, load_settings
-from bot.crypto import CredentialBox
-from bot.demo import DemoReport, seed_demo
+from bot.security import CredentialBox
+from bot.tenancy.demo.seed import DemoReport, seed_demo
 from storage.db import create_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.support.platforms import world
 
 POSTGRES_URL = os.environ.get("CHATBOT_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 KEPT_TABLES = {"plans", "alembic_version"}
+
+__all__ = ["world"]
 
 requires_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="CHATBOT_TEST_POSTGRES_URL is not set")
 

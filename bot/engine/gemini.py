@@ -21,11 +21,11 @@ from google.genai import errors, types
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 
 import prompts
-from bot.engine.builtin_tools import default_registry
 from bot.engine.history import history_window
 from bot.engine.render import render, turn_values
-from bot.engine.tools import ToolContext, ToolRegistry, TurnEffects
-from bot.engine.turn import Decision, KnowledgeHit, Ports, Reply, Turn
+from bot.engine.tools.builtin import default_registry
+from bot.engine.tools.registry import ToolContext, ToolRegistry, TurnEffects
+from bot.engine.types import Decision, KnowledgeHit, Ports, Reply, Turn
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.engine.turn import HistoryItem
+from bot.engine.types import HistoryItem
 
 # Gemini's tokenizer averages about four characters of English per token; an estimate is enough
 # to keep a long conversation from growing the prompt without limit.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.engine.turn import Turn
+from bot.engine.types import Turn
 
 __all__ = ["DEFAULTS", "render", "turn_values"]
 

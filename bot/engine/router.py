@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import prompts
-from bot.engine.intents import IntentScorer
+from bot.engine.intents.scorer import IntentScorer
 from bot.engine.render import render, turn_values
-from bot.engine.turn import CommandInfo, Decision, KnowledgeHit, Ports, Reply, TemplateInfo, Turn
+from bot.engine.types import CommandInfo, Decision, KnowledgeHit, Ports, Reply, TemplateInfo, Turn
 
 __all__ = ["HANDED_TO_HUMAN", "REPEATED_FALLBACK", "Router", "match_command", "match_template"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.keys import RUNTIME
+from bot.web.app_keys import RUNTIME
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -14,9 +14,9 @@ from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
 from adapters.base import ChannelRef, RequestRejected, WebhookAdapter
-from bot.crypto import CredentialsUnreadable
-from bot.web.errors import json_error
-from bot.web.keys import RUNTIME, WEBHOOK_ADAPTERS
+from bot.security import CredentialsUnreadable
+from bot.web.app_keys import RUNTIME, WEBHOOK_ADAPTERS
+from bot.web.http_errors import json_error
 from storage import channels
 from storage.db import transaction
 

@@ -1,14 +1,14 @@
 """Typed SQLAlchemy models for the whole schema; importing this package registers every table."""
 
-from storage.models.base import Base, utcnow
-from storage.models.billing import BillingEvent, CreditAccount, CreditTransaction, UsageLog
-from storage.models.channels import Bot, Channel
-from storage.models.conversations import Conversation, Feedback, Handoff, Message, ToolCall
-from storage.models.conversions import Campaign, Conversion, MonetizationSource, TrackedLink
-from storage.models.customers import Customer, Group, GroupMember, LeadActivity
-from storage.models.knowledge import CustomCommand, KnowledgeEntry, Template
-from storage.models.queues import InboundEvent, OutboxItem
-from storage.models.tenants import Agent, Plan, Subscription, Tenant
+from storage.models.billing_tables import BillingEvent, CreditAccount, CreditTransaction, UsageLog
+from storage.models.channel_tables import Bot, Channel
+from storage.models.conversation_tables import Conversation, Feedback, Handoff, Message, ToolCall
+from storage.models.conversion_tables import Campaign, Conversion, MonetizationSource, TrackedLink
+from storage.models.customer_tables import Customer, Group, GroupMember, LeadActivity
+from storage.models.declarative import Base, utcnow
+from storage.models.knowledge_tables import CustomCommand, KnowledgeEntry, Template
+from storage.models.queue_tables import InboundEvent, OutboxItem
+from storage.models.tenant_tables import Agent, Plan, Subscription, Tenant
 
 __all__ = [
     "Agent",

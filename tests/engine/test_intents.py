@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine.intents import BUILTIN_INTENTS, OTHER, IntentResult, IntentScorer, sentiment_of
-from bot.engine.turn import IntentDefinition
+from bot.engine.intents.scorer import BUILTIN_INTENTS, OTHER, IntentResult, IntentScorer, sentiment_of
+from bot.engine.types import IntentDefinition
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SENTIMENTS = {"positive", "neutral", "negative"}

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine.knowledge import InMemoryKnowledgeBase, KnowledgeDoc, KnowledgeIndex, rank, stem, tokenize
+from bot.engine.knowledge_search import (
+    InMemoryKnowledgeBase,
+    KnowledgeDoc,
+    KnowledgeIndex,
+    rank,
+    stem,
+    tokenize,
+)
 
 SHOP = (
     KnowledgeDoc(

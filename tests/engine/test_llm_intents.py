@@ -9,9 +9,9 @@ import pytest
 from google import genai
 from google.genai import types
 
-from bot.engine.intents import IntentScorer
-from bot.engine.llm_intents import GeminiIntentScorer
-from bot.engine.turn import IntentDefinition
+from bot.engine.intents.llm_scorer import GeminiIntentScorer
+from bot.engine.intents.scorer import IntentScorer
+from bot.engine.types import IntentDefinition
 from tests.fakes.gemini import FakeGemini
 
 WHOLESALE = IntentDefinition("wholesale", ("do you sell to cafes", "bulk beans for my shop"))

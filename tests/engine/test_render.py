@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.engine.render import render, turn_values
-from bot.engine.turn import BotSettings, ConversationState, CustomerInfo, InboundText, Turn
+from bot.engine.types import BotSettings, ConversationState, CustomerInfo, InboundText, Turn
 
 VALUES = {"first_name": "Ana", "full_name": "Ana Lima", "bot_name": "Bea", "tenant_name": "Corner Bakery"}
 

@@ -9,10 +9,10 @@ from dataclasses import replace
 import pytest
 
 import prompts
-from bot.engine.knowledge import InMemoryKnowledgeBase, KnowledgeDoc
+from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
 from bot.engine.render import render, turn_values
 from bot.engine.router import MAX_KNOWLEDGE_QUERY_CHARS, Router, match_command, match_template
-from bot.engine.turn import (
+from bot.engine.types import (
     BotSettings,
     CommandInfo,
     ConversationState,

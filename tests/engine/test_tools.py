@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from bot.engine.builtin_tools import LEAD_STAGES, default_registry
-from bot.engine.knowledge import InMemoryKnowledgeBase, KnowledgeDoc
-from bot.engine.tools import Tool, ToolContext, ToolRegistry, TurnEffects
-from bot.engine.turn import (
+from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
+from bot.engine.tools.builtin import LEAD_STAGES, default_registry
+from bot.engine.tools.registry import Tool, ToolContext, ToolRegistry, TurnEffects
+from bot.engine.types import (
     BotSettings,
     ConversationState,
     CustomerInfo,
@@ -220,7 +220,7 @@ async def test_update_lead_stage_to_the_current_stage_changes_nothing() -> None:
 
 
 def test_lead_stages_match_the_database_constraint() -> None:
-    from storage.models.customers import LEAD_STAGES as STORED_STAGES
+    from storage.models.customer_tables import LEAD_STAGES as STORED_STAGES
 
     assert LEAD_STAGES == STORED_STAGES
 

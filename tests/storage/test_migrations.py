@@ -139,7 +139,7 @@ async def test_constraints_reject_bad_rows(
 ) -> None:
     from datetime import UTC, datetime
 
-    from storage.models.base import UTCDateTime
+    from storage.models.declarative import UTCDateTime
 
     now = datetime.now(UTC)
     async with sessions() as session:

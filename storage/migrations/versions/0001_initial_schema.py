@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-import storage.models.base
+import storage.models.declarative
 
 revision = "0001"
 down_revision = None
@@ -31,8 +31,8 @@ def upgrade() -> None:
         sa.Column("credits_per_period", sa.BigInteger(), nullable=False),
         sa.Column("requests_per_minute", sa.Integer(), nullable=False),
         sa.Column("requests_per_hour", sa.Integer(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "code IN ('free', 'basic', 'pro', 'enterprise')", name=op.f("ck_plans_code_valid")
         ),
@@ -51,8 +51,8 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("inactivity_timeout_minutes", sa.Integer(), nullable=False),
         sa.Column("settings", sa.JSON(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tenants")),
         sa.UniqueConstraint("api_key_hash", name=op.f("uq_tenants_api_key_hash")),
         sa.UniqueConstraint("slug", name=op.f("uq_tenants_slug")),
@@ -68,10 +68,10 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("token_hash", sa.String(length=128), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("last_seen_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("role IN ('agent', 'admin')", name=op.f("ck_agents_role_valid")),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_agents_tenant_id_tenants"), ondelete="CASCADE"
@@ -100,8 +100,8 @@ def upgrade() -> None:
         sa.Column("fallback_text", sa.Text(), nullable=True),
         sa.Column("enabled_tools", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_bots_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -120,8 +120,8 @@ def upgrade() -> None:
         sa.Column("ad_id", sa.String(length=128), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("source_type", sa.String(length=50), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_campaigns_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -141,10 +141,10 @@ def upgrade() -> None:
         sa.Column("used_total", sa.BigInteger(), nullable=False),
         sa.Column("purchased_total", sa.BigInteger(), nullable=False),
         sa.Column("expired_total", sa.BigInteger(), nullable=False),
-        sa.Column("period_start", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("period_end", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_start", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_end", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("balance >= 0", name=op.f("ck_credit_accounts_balance_non_negative")),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -170,8 +170,8 @@ def upgrade() -> None:
         sa.Column("category", sa.String(length=100), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("usage_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
@@ -192,8 +192,8 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('link', 'affiliate', 'ads', 'subscription', 'direct')",
             name=op.f("ck_monetization_sources_kind_valid"),
@@ -218,11 +218,15 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("plan_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("current_period_start", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("current_period_end", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("trial_ends_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "current_period_start", storage.models.declarative.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column(
+            "current_period_end", storage.models.declarative.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("trial_ends_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('trialing', 'active', 'past_due', 'canceled')",
             name=op.f("ck_subscriptions_status_valid"),
@@ -247,8 +251,8 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("usage_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"], ["tenants.id"], name=op.f("fk_templates_tenant_id_tenants"), ondelete="CASCADE"
         ),
@@ -270,9 +274,9 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("credits", sa.BigInteger(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("occurred_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("kind IN ('subscription', 'overage')", name=op.f("ck_billing_events_kind_valid")),
         sa.CheckConstraint("amount >= 0", name=op.f("ck_billing_events_amount_non_negative")),
         sa.ForeignKeyConstraint(
@@ -308,8 +312,8 @@ def upgrade() -> None:
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("needs_credentials", sa.Boolean(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "platform IN ('messenger', 'whatsapp', 'groupme', 'console')",
             name=op.f("ck_channels_platform_valid"),
@@ -340,9 +344,9 @@ def upgrade() -> None:
         sa.Column("lead_score", sa.Integer(), nullable=False),
         sa.Column("lead_label", sa.String(length=10), nullable=False),
         sa.Column("customer_type", sa.String(length=20), nullable=False),
-        sa.Column("last_seen_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "customer_type IN ('new', 'returning', 'vip')", name=op.f("ck_customers_customer_type_valid")
         ),
@@ -380,8 +384,8 @@ def upgrade() -> None:
         sa.Column("platform_group_id", sa.String(length=128), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=True),
         sa.Column("message_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["channel_id"], ["channels.id"], name=op.f("fk_groups_channel_id_channels"), ondelete="CASCADE"
         ),
@@ -409,13 +413,13 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("available_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("available_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
         sa.Column("lock_token", sa.String(length=64), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("processed_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('message', 'status', 'other')", name=op.f("ck_inbound_events_kind_valid")
         ),
@@ -462,13 +466,13 @@ def upgrade() -> None:
         sa.Column("conversation_key", sa.String(length=128), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("assigned_agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("last_inbound_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_activity_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_inbound_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_activity_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
         sa.Column("message_count", sa.Integer(), nullable=False),
         sa.Column("consecutive_fallbacks", sa.Integer(), nullable=False),
-        sa.Column("closed_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('new', 'bot_active', 'escalated', 'transferred', 'resolved', 'closed')",
             name=op.f("ck_conversations_status_valid"),
@@ -529,8 +533,8 @@ def upgrade() -> None:
         sa.Column("group_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("usage_count", sa.Integer(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["group_id"], ["groups.id"], name=op.f("fk_custom_commands_group_id_groups"), ondelete="CASCADE"
         ),
@@ -561,9 +565,9 @@ def upgrade() -> None:
         sa.Column("paid_subscriber", sa.Boolean(), nullable=False),
         sa.Column("message_count", sa.Integer(), nullable=False),
         sa.Column("engagement_score", sa.Float(), nullable=False),
-        sa.Column("last_message_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_message_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customers.id"],
@@ -596,8 +600,8 @@ def upgrade() -> None:
         sa.Column("new_value", sa.String(length=50), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("automated", sa.Boolean(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "field IN ('stage', 'score', 'label')", name=op.f("ck_lead_activities_field_valid")
         ),
@@ -629,8 +633,8 @@ def upgrade() -> None:
         sa.Column("rating", sa.Integer(), nullable=False),
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("resolved", sa.Boolean(), nullable=False),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("rating >= 1 AND rating <= 5", name=op.f("ck_feedback_rating_range")),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
@@ -657,12 +661,12 @@ def upgrade() -> None:
         sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("trigger", sa.String(length=20), nullable=False),
-        sa.Column("requested_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("accepted_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("resolved_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("requested_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("accepted_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "trigger IN ('customer_request', 'intent', 'sentiment', 'fallback', 'llm_tool', 'agent', 'operator')",
             name=op.f("ck_handoffs_trigger_valid"),
@@ -715,11 +719,11 @@ def upgrade() -> None:
         sa.Column("completion_tokens", sa.Integer(), nullable=False),
         sa.Column("latency_ms", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("sent_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("delivered_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("read_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("read_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint("direction IN ('in', 'out')", name=op.f("ck_messages_direction_valid")),
         sa.CheckConstraint(
             "role IN ('user', 'assistant', 'agent', 'system')", name=op.f("ck_messages_role_valid")
@@ -794,8 +798,8 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=128), nullable=False),
         sa.Column("message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "kind IN ('grant', 'debit', 'purchase', 'expire', 'refund', 'adjust')",
             name=op.f("ck_credit_transactions_kind_valid"),
@@ -838,13 +842,13 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("parts_sent", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("locked_until", storage.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
         sa.Column("lock_token", sa.String(length=64), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("sent_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "status IN ('pending', 'sending', 'sent', 'failed')", name=op.f("ck_outbox_status_valid")
         ),
@@ -885,8 +889,8 @@ def upgrade() -> None:
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.Column("success", sa.Boolean(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
@@ -921,9 +925,9 @@ def upgrade() -> None:
         sa.Column("bot_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("product", sa.String(length=200), nullable=True),
         sa.Column("clicks", sa.Integer(), nullable=False),
-        sa.Column("first_clicked_at", storage.models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_clicked_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["bot_id"], ["bots.id"], name=op.f("fk_tracked_links_bot_id_bots"), ondelete="SET NULL"
         ),
@@ -963,8 +967,8 @@ def upgrade() -> None:
         sa.Column("completion_tokens", sa.Integer(), nullable=False),
         sa.Column("cost", sa.Numeric(precision=12, scale=6), nullable=False),
         sa.Column("response_time_ms", sa.Integer(), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
@@ -1004,10 +1008,10 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("intent_score", sa.Double(), nullable=True),
         sa.Column("external_order_id", sa.String(length=128), nullable=True),
-        sa.Column("occurred_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
-        sa.Column("created_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", storage.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", storage.models.declarative.UTCDateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "outcome IN ('purchased', 'visited', 'did_nothing', 'abandoned')",
             name=op.f("ck_conversions_outcome_valid"),
@@ -1069,8 +1073,8 @@ def upgrade() -> None:
         sa.column("credits_per_period", sa.BigInteger),
         sa.column("requests_per_minute", sa.Integer),
         sa.column("requests_per_hour", sa.Integer),
-        sa.column("created_at", storage.models.base.UTCDateTime()),
-        sa.column("updated_at", storage.models.base.UTCDateTime()),
+        sa.column("created_at", storage.models.declarative.UTCDateTime()),
+        sa.column("updated_at", storage.models.declarative.UTCDateTime()),
     )
     now = datetime.now(UTC)
     op.bulk_insert(

@@ -1,0 +1,114 @@
+"""`chatbot bot show|set` and `chatbot intent add|list|remove`: configure how a tenant's bot answers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cli.helpers import in_session, settings_or_exit
+from bot.tenancy import bot_settings
+from bot.tenancy.bot_settings import ensure_bot
+from bot.tenancy.tenant_accounts import require_tenant
+
+
+@click.group("bot")
+def bot_group() -> None:
+    """The tenant's bot: persona, LLM settings, thresholds, tools."""
+
+
+@bot_group.command("show")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--name", default=None, help="Bot name (default: the tenant's first bot).")
+def bot_show(tenant_slug: str, name: str | None) -> None:
+    """Print the bot's settings as JSON."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        tenant = await require_tenant(session, tenant_slug)
+        return bot_settings.describe(await ensure_bot(session, tenant, name))
+
+    click.echo(json.dumps(in_session(settings, work), indent=2, ensure_ascii=False))
+
+
+@bot_group.command("set")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--name", default=None, help="Bot name (default: the tenant's first bot).")
+@click.option(
+    "--persona", default=None, help="Who the bot is and how it speaks (goes into the system prompt)."
+)
+@click.option("--model", default=None, help="Gemini model for this bot, e.g. gemini-2.5-flash.")
+@click.option("--temperature", type=float, default=None, help="0 to 2.")
+@click.option("--max-output-tokens", type=int, default=None)
+@click.option(
+    "--knowledge-threshold", type=float, default=None, help="0 to 1: how sure a knowledge answer must be."
+)
+@click.option("--escalation-threshold", type=float, default=None, help="0 to 1.")
+@click.option("--handoff-after-fallbacks", type=int, default=None)
+@click.option("--max-tool-rounds", type=int, default=None, help="0 to 10 rounds of tool calls per turn.")
+@click.option("--handoff-on-llm-failure/--no-handoff-on-llm-failure", default=None)
+@click.option("--fallback-text", default=None, help="What the bot says when it cannot answer.")
+@click.option("--tools", default=None, help=f"Comma-separated, any of: {', '.join(bot_settings.TOOL_NAMES)}.")
+def bot_set(tenant_slug: str, name: str | None, tools: str | None, **values: Any) -> None:
+    """Change the bot's settings; options left out stay as they are."""
+    settings = settings_or_exit()
+    changes = bot_settings.BotChanges(
+        tools=tuple(t.strip() for t in tools.split(",") if t.strip()) if tools is not None else None, **values
+    )
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        tenant = await require_tenant(session, tenant_slug)
+        return bot_settings.describe(await bot_settings.update_bot(session, tenant, name, changes))
+
+    click.echo(json.dumps(in_session(settings, work), indent=2, ensure_ascii=False))
+
+
+@click.group("intent")
+def intent_group() -> None:
+    """The tenant's own intents (example phrases), scored alongside the built-in ones."""
+
+
+@intent_group.command("add")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--name", required=True)
+@click.option("--example", "examples", multiple=True, required=True, help="An example phrase (repeatable).")
+def intent_add(tenant_slug: str, name: str, examples: tuple[str, ...]) -> None:
+    """Add or replace an intent with its example phrases."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> int:
+        return bot_settings.set_intent(await require_tenant(session, tenant_slug), name, list(examples))
+
+    count = in_session(settings, work)
+    click.echo(
+        f"intent {name!r} saved with {len(examples)} example(s); tenant {tenant_slug!r} has {count} intent(s)"
+    )
+
+
+@intent_group.command("list")
+@click.option("--tenant", "tenant_slug", required=True)
+def intent_list(tenant_slug: str) -> None:
+    """List the tenant's intents."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> list[dict[str, Any]]:
+        return bot_settings.tenant_intents(await require_tenant(session, tenant_slug))
+
+    for intent in in_session(settings, work):
+        click.echo(f"{intent['name']}\t{' | '.join(intent.get('examples', []))}")
+
+
+@intent_group.command("remove")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--name", required=True)
+def intent_remove(tenant_slug: str, name: str) -> None:
+    """Remove one of the tenant's intents."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> None:
+        bot_settings.remove_intent(await require_tenant(session, tenant_slug), name)
+
+    in_session(settings, work)
+    click.echo(f"intent {name!r} removed")

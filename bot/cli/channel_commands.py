@@ -1,0 +1,78 @@
+"""`chatbot channel add`: connect a platform channel."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cli.helpers import in_session, settings_or_exit
+from bot.security import CredentialBox, resolve_secret_key
+from bot.tenancy.channel_setup import ChannelRequest, add_channel, webhook_url
+from bot.tenancy.tenant_accounts import require_tenant
+
+
+@click.group("channel")
+def channel() -> None:
+    """Platform channels."""
+
+
+@channel.command("add")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--platform", required=True, type=click.Choice(["messenger", "whatsapp", "groupme", "console"]))
+@click.option("--name", default=None, help="A label for the channel.")
+@click.option("--bot", "bot_name", default=None, help="Bot that answers (default: the tenant's first bot).")
+@click.option("--page-id", default=None, help="Messenger: the Facebook page id.")
+@click.option("--phone-number-id", default=None, help="WhatsApp: the phone number id.")
+@click.option("--bot-id", "groupme_bot_id", default=None, help="GroupMe: the bot id.")
+@click.option("--group-id", default=None, help="GroupMe: the group id.")
+@click.option(
+    "--access-token", default=None, envvar="CHATBOT_CHANNEL_ACCESS_TOKEN", help="Platform access token."
+)
+@click.option("--app-secret", default=None, envvar="CHATBOT_CHANNEL_APP_SECRET", help="Meta app secret.")
+@click.option(
+    "--verify-token", default=None, envvar="CHATBOT_CHANNEL_VERIFY_TOKEN", help="Meta verify token."
+)
+@click.option(
+    "--app-id", default=None, help="Meta app id: echoes of this app's own sends are not recorded twice."
+)
+@click.option(
+    "--window-template", default=None, help="WhatsApp: template to send when the 24-hour window has closed."
+)
+@click.option("--template-language", default=None, help="WhatsApp: that template's language code (en_US).")
+@click.option(
+    "--answer-mode",
+    default=None,
+    type=click.Choice(["mention", "prefix", "all"]),
+    help="GroupMe: when the bot answers: named or a command (mention), commands only (prefix), or all.",
+)
+@click.option("--command-prefix", default=None, help="GroupMe: what starts a command (default !).")
+def channel_add(tenant_slug: str, platform: str, **options: str | None) -> None:
+    """Connect a channel; prints its webhook URL (secrets are stored encrypted, never printed)."""
+    settings = settings_or_exit()
+    box = CredentialBox(resolve_secret_key(settings))
+    request = ChannelRequest(
+        platform=platform,
+        name=options["name"],
+        bot_name=options["bot_name"],
+        external_id=options["page_id"] or options["phone_number_id"] or options["groupme_bot_id"],
+        group_id=options["group_id"],
+        secrets={
+            k: v for k in ("access_token", "app_secret", "verify_token") if (v := options[k]) is not None
+        },
+        settings={
+            "app_id": options["app_id"],
+            "window_template": options["window_template"],
+            "window_template_language": options["template_language"],
+            "answer_mode": options["answer_mode"],
+            "command_prefix": options["command_prefix"],
+        },
+    )
+
+    async def work(session: AsyncSession) -> str:
+        owner = await require_tenant(session, tenant_slug)
+        created = await add_channel(session, box, tenant=owner, request=request)
+        return webhook_url(settings.effective_public_url, created)
+
+    url = in_session(settings, work)
+    click.echo(f"{platform} channel added for tenant {tenant_slug!r}")
+    click.echo(f"webhook URL: {url}")

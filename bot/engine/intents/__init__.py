@@ -1,0 +1,1 @@
+"""Intent and sentiment scoring: the local scorer, its built-in phrases, and the optional LLM scorer."""

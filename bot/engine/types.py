@@ -1,0 +1,197 @@
+"""Plain data in and out of the engine: a Turn goes in with its ports, a Decision comes out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from bot.engine.intents.scorer import IntentResult
+
+Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback"]
+Role = Literal["user", "assistant", "agent", "system"]
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    bot_id: int
+    name: str
+    persona: str = ""
+    knowledge_threshold: float = 0.35
+    handoff_after_fallbacks: int = 2
+    fallback_text: str | None = None
+    # LLM settings (used only when an LLM provider is configured)
+    model: str | None = None
+    temperature: float = 0.3
+    max_output_tokens: int = 512
+    enabled_tools: tuple[str, ...] = ()
+    max_tool_rounds: int = 3
+    escalation_threshold: float = 0.8
+    handoff_on_llm_failure: bool = False
+
+
+@dataclass(frozen=True)
+class CustomerInfo:
+    customer_id: int
+    first_name: str | None = None
+    full_name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    conversation_id: int
+    status: str
+    consecutive_fallbacks: int = 0
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    role: Role
+    text: str
+
+
+@dataclass(frozen=True)
+class InboundText:
+    text: str | None
+    kind: str = "text"
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    template_id: int
+    name: str
+    trigger_keywords: tuple[str, ...]
+    body: str
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    command_id: int
+    command: str
+    response: str
+
+
+@dataclass(frozen=True)
+class IntentDefinition:
+    """A tenant-defined intent: a name and example phrases customers use for it."""
+
+    name: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Turn:
+    tenant_id: int
+    tenant_name: str
+    bot: BotSettings
+    conversation: ConversationState
+    customer: CustomerInfo
+    inbound: InboundText
+    history: tuple[HistoryItem, ...] = ()
+    templates: tuple[TemplateInfo, ...] = ()
+    commands: tuple[CommandInfo, ...] = ()
+    intents: tuple[IntentDefinition, ...] = ()
+    lead_stage: str = "intake"
+    lead_score: int = 0
+
+
+@dataclass(frozen=True)
+class KnowledgeHit:
+    entry_id: int
+    question: str
+    answer: str
+    score: float
+
+
+class KnowledgeBase(Protocol):
+    """Port: the tenant's knowledge base, already scoped to the turn's tenant by the runtime."""
+
+    async def search(self, query: str, limit: int = 3) -> Sequence[KnowledgeHit]: ...
+
+
+@dataclass(frozen=True)
+class ToolCallRecord:
+    """One tool call the model made in a turn, as stored in ``tool_calls``."""
+
+    tool: str
+    arguments: Mapping[str, Any]
+    result: Mapping[str, Any] | None
+    success: bool
+    duration_ms: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class LeadChange:
+    """A change to the customer's lead (stage or score) decided during the turn."""
+
+    field: Literal["stage", "score"]
+    new_value: str
+    reason: str
+    automated: bool = True
+
+
+@dataclass(frozen=True)
+class TrackedLinkRequest:
+    """A tracked link the turn handed out (``/r/{token}``); the runtime stores it with the turn."""
+
+    token: str
+    target_url: str
+    product: str | None = None
+
+
+class LLMProvider(Protocol):
+    """Port: an LLM that answers a turn, calling tools through the turn's tool context."""
+
+    async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision: ...
+
+
+class IntentPort(Protocol):
+    """Port: an intent and sentiment scorer that may call out (the optional LLM scorer)."""
+
+    async def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    knowledge: KnowledgeBase
+    llm: LLMProvider | None = None
+    intents: IntentPort | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    route: Route
+    replies: tuple[Reply, ...] = ()
+    intent: str | None = None
+    intent_score: float | None = None
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    command_id: int | None = None
+    template_id: int | None = None
+    knowledge_entry_ids: tuple[int, ...] = field(default_factory=tuple)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    consecutive_fallbacks: int = 0
+    handoff_reason: str | None = None
+    tool_calls: tuple[ToolCallRecord, ...] = ()
+    lead_changes: tuple[LeadChange, ...] = ()
+    tracked_links: tuple[TrackedLinkRequest, ...] = ()
+    model: str | None = None
+    finish_reason: str | None = None
+    # The LLM failed (errors, safety, budget): the fallback reply went out and the turn costs no credits.
+    llm_failed: bool = False
+
+
+class Engine(Protocol):
+    async def decide(self, turn: Turn, ports: Ports) -> Decision: ...

@@ -1,0 +1,1 @@
+"""Conversation ownership: the state machine, handoff to human agents and back."""

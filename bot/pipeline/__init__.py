@@ -1,0 +1,1 @@
+"""The path of a message: accept, inbox, turn (load -> engine -> persist), outbox."""

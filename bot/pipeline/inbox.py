@@ -1,0 +1,143 @@
+"""The inbox worker: processes stored inbound events, each conversation in order.
+
+It claims events with a lease, runs at most one event per conversation at a time and never a
+later one before an earlier one (see storage.inbox_queue), runs many conversations side by side up to a bound,
+keeps leases alive while a turn runs, retries failures with backoff and parks an event as ``failed``
+after ``max_attempts``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol, cast
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.backoff import backoff_seconds
+from bot.pipeline.claim_loop import ClaimLoop
+from storage import inbox_queue as queue
+from storage.db import transaction
+from storage.inbox_queue import ClaimedEvent, LeaseLost
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class EventProcessor(Protocol):
+    async def process(self, event: ClaimedEvent) -> None:
+        """Handle one claimed event and mark it done in the same transaction as its effects."""
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    concurrency: int = 8
+    lease_seconds: float = 30.0
+    max_attempts: int = 5
+    retry_base_seconds: float = 2.0
+    poll_interval_seconds: float = 0.5
+    only_channels: Collection[int] | None = None
+    except_platforms: Collection[str] = field(default_factory=tuple)
+
+
+class InboxWorker(ClaimLoop[ClaimedEvent]):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        processor: EventProcessor,
+        options: WorkerOptions,
+        *,
+        name: str = "inbox",
+    ) -> None:
+        super().__init__(
+            name=name, concurrency=options.concurrency, poll_interval_seconds=options.poll_interval_seconds
+        )
+        self._sessions = sessions
+        self._processor = processor
+        self._options = options
+        self.processed = 0
+
+    def _key(self, claim: ClaimedEvent) -> tuple[int, str]:
+        return (claim.channel_id, claim.conversation_key)
+
+    async def _claim(self, limit: int) -> list[ClaimedEvent]:
+        async with transaction(self._sessions) as session:
+            return await queue.claim_events(
+                session,
+                now=utcnow(),
+                lease_seconds=self._options.lease_seconds,
+                limit=limit,
+                # Keys are (channel id, conversation key), see _key: those conversations run here already.
+                skip_conversations=cast(set[tuple[int, str]], set(self._running)),
+                only_channels=self._options.only_channels,
+                except_platforms=self._options.except_platforms,
+            )
+
+    async def _handle(self, event: ClaimedEvent) -> None:
+        heartbeat = asyncio.create_task(self._keep_lease(event))
+        try:
+            await self._processor.process(event)
+            self.processed += 1
+        except LeaseLost:
+            log.warning(
+                "%s: event %s was taken over by another worker; dropped this attempt", self._name, event.id
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure of a turn is recorded on its event and retried
+            await self._record_failure(event, exc)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _keep_lease(self, event: ClaimedEvent) -> None:
+        interval = self._options.lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with transaction(self._sessions) as session:
+                    until = utcnow() + timedelta(seconds=self._options.lease_seconds)
+                    if not await queue.extend_lease(session, event.id, event.lock_token, until):
+                        return
+            except Exception:
+                log.exception("%s: could not extend the lease of event %s", self._name, event.id)
+
+    async def _record_failure(self, event: ClaimedEvent, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        now = utcnow()
+        try:
+            async with transaction(self._sessions) as session:
+                if event.attempts >= self._options.max_attempts:
+                    await queue.fail_event(session, event.id, event.lock_token, error=error, now=now)
+                    log.error(
+                        "%s: event %s failed after %s attempts: %s",
+                        self._name,
+                        event.id,
+                        event.attempts,
+                        error,
+                    )
+                    return
+                delay = backoff_seconds(event.attempts, self._options.retry_base_seconds)
+                await queue.release_for_retry(
+                    session,
+                    event.id,
+                    event.lock_token,
+                    error=error,
+                    available_at=now + timedelta(seconds=delay),
+                    now=now,
+                )
+                log.warning(
+                    "%s: event %s attempt %s failed (%s); retrying in %.1fs",
+                    self._name,
+                    event.id,
+                    event.attempts,
+                    error,
+                    delay,
+                )
+        except Exception:
+            log.exception(
+                "%s: could not record the failure of event %s; its lease will expire", self._name, event.id
+            )

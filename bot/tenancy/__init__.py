@@ -1,0 +1,1 @@
+"""Tenants, channels, bots, knowledge and agents: the services that the CLI and the admin API share."""

@@ -1,0 +1,117 @@
+"""Configure a tenant's bot (persona, model, thresholds, tools) and its own intents; used by the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.tools.builtin import BUILTIN_TOOLS
+from bot.errors import AdminError
+from storage import channels
+from storage.models import Bot, Tenant
+
+TOOL_NAMES = tuple(tool.name for tool in BUILTIN_TOOLS)
+
+
+async def ensure_bot(session: AsyncSession, tenant: Tenant, name: str | None) -> Bot:
+    """The named bot, or the tenant's first bot, or a new default bot."""
+    if name:
+        bot = await channels.get_bot_by_name(session, tenant.id, name)
+        if bot is None:
+            raise AdminError(f"tenant {tenant.slug!r} has no bot named {name!r}")
+        return bot
+    bot = await channels.first_bot(session, tenant.id)
+    if bot is None:
+        bot = Bot(tenant_id=tenant.id, name="Assistant", persona="", enabled_tools=[])
+        session.add(bot)
+        await session.flush()
+    return bot
+
+
+@dataclass(frozen=True)
+class BotChanges:
+    persona: str | None = None
+    model: str | None = None
+    temperature: float | None = None
+    max_output_tokens: int | None = None
+    knowledge_threshold: float | None = None
+    escalation_threshold: float | None = None
+    handoff_after_fallbacks: int | None = None
+    max_tool_rounds: int | None = None
+    handoff_on_llm_failure: bool | None = None
+    fallback_text: str | None = None
+    tools: tuple[str, ...] | None = None
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "temperature": (0.0, 2.0),
+    "max_output_tokens": (16, 8192),
+    "knowledge_threshold": (0.0, 1.0),
+    "escalation_threshold": (0.0, 1.0),
+    "handoff_after_fallbacks": (0, 10),
+    "max_tool_rounds": (0, 10),
+}
+
+
+def describe(bot: Bot) -> dict[str, Any]:
+    return {
+        "name": bot.name,
+        "persona": bot.persona,
+        "model": bot.model or "(the server's CHATBOT_GEMINI_MODEL)",
+        "temperature": bot.temperature,
+        "max_output_tokens": bot.max_output_tokens,
+        "knowledge_threshold": bot.knowledge_threshold,
+        "escalation_threshold": bot.escalation_threshold,
+        "handoff_after_fallbacks": bot.handoff_after_fallbacks,
+        "max_tool_rounds": bot.max_tool_rounds,
+        "handoff_on_llm_failure": bot.handoff_on_llm_failure,
+        "fallback_text": bot.fallback_text,
+        "tools": list(bot.enabled_tools),
+    }
+
+
+async def update_bot(session: AsyncSession, tenant: Tenant, name: str | None, changes: BotChanges) -> Bot:
+    """Apply the given changes to the tenant's bot; every value is checked before anything changes."""
+    bot = await ensure_bot(session, tenant, name)
+    for field, (low, high) in _RANGES.items():
+        value = getattr(changes, field)
+        if value is not None and not low <= value <= high:
+            raise AdminError(f"{field.replace('_', '-')} must be between {low:g} and {high:g}, got {value:g}")
+    if changes.tools is not None:
+        unknown = sorted(set(changes.tools) - set(TOOL_NAMES))
+        if unknown:
+            raise AdminError(f"unknown tool(s) {', '.join(unknown)}; the tools are {', '.join(TOOL_NAMES)}")
+        bot.enabled_tools = list(dict.fromkeys(changes.tools))
+    for field in BotChanges.__dataclass_fields__:
+        value = getattr(changes, field)
+        if field != "tools" and value is not None:
+            setattr(bot, field, value)
+    await session.flush()
+    return bot
+
+
+def tenant_intents(tenant: Tenant) -> list[dict[str, Any]]:
+    return [dict(i) for i in (tenant.settings or {}).get("intents", []) if isinstance(i, dict)]
+
+
+def set_intent(tenant: Tenant, name: str, examples: list[str]) -> int:
+    """Add or replace a tenant-defined intent; returns how many intents the tenant has."""
+    name = name.strip().lower().replace(" ", "_")
+    cleaned = [e.strip() for e in examples if e.strip()]
+    if not name or not cleaned:
+        raise AdminError("an intent needs a name and at least one example phrase")
+    intents = [i for i in tenant_intents(tenant) if i.get("name") != name]
+    intents.append({"name": name, "examples": cleaned})
+    # Reassign so the JSON column is seen as changed.
+    tenant.settings = {**(tenant.settings or {}), "intents": intents}
+    return len(intents)
+
+
+def remove_intent(tenant: Tenant, name: str) -> None:
+    intents = tenant_intents(tenant)
+    kept = [i for i in intents if i.get("name") != name]
+    if len(kept) == len(intents):
+        raise AdminError(f"tenant {tenant.slug!r} has no intent named {name!r}")
+    tenant.settings = {**(tenant.settings or {}), "intents": kept}

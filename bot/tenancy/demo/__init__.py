@@ -1,0 +1,1 @@
+"""The demo tenant: its content and the idempotent seeding of it."""

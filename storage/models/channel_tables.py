@@ -1,0 +1,54 @@
+"""Bots and the platform channels that route customers to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.declarative import Base, BigId, TenantOwned, one_of
+
+PLATFORMS = ("messenger", "whatsapp", "groupme", "console")
+
+
+class Bot(Base, TenantOwned):
+    __tablename__ = "bots"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "name"),
+        CheckConstraint("temperature >= 0 AND temperature <= 2", name="temperature_range"),
+        CheckConstraint("max_tool_rounds >= 0 AND max_tool_rounds <= 10", name="tool_rounds_range"),
+    )
+
+    name: Mapped[str] = mapped_column(String(100))
+    persona: Mapped[str] = mapped_column(Text, default="")
+    model: Mapped[str | None] = mapped_column(String(100))
+    temperature: Mapped[float] = mapped_column(Float, default=0.3)
+    max_output_tokens: Mapped[int] = mapped_column(Integer, default=512)
+    knowledge_threshold: Mapped[float] = mapped_column(Float, default=0.35)
+    escalation_threshold: Mapped[float] = mapped_column(Float, default=0.8)
+    handoff_after_fallbacks: Mapped[int] = mapped_column(Integer, default=2)
+    max_tool_rounds: Mapped[int] = mapped_column(Integer, default=3)
+    # When the LLM cannot answer (errors past the retry budget, a safety block): hand over, not apologise.
+    handoff_on_llm_failure: Mapped[bool] = mapped_column(Boolean, default=False)
+    fallback_text: Mapped[str | None] = mapped_column(Text)
+    enabled_tools: Mapped[list[Any]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Channel(Base, TenantOwned):
+    __tablename__ = "channels"
+    __table_args__ = (one_of("platform", PLATFORMS), UniqueConstraint("platform", "external_id"))
+
+    bot_id: Mapped[int] = mapped_column(BigId, ForeignKey("bots.id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    # page id (Messenger), phone number id (WhatsApp), bot id (GroupMe), a local name (console)
+    external_id: Mapped[str] = mapped_column(String(128))
+    group_id: Mapped[str | None] = mapped_column(String(128))
+    webhook_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Fernet token of a JSON object (access token, app secret, verify token); never stored in clear
+    credentials_encrypted: Mapped[str | None] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    needs_credentials: Mapped[bool] = mapped_column(Boolean, default=False)

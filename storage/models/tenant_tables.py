@@ -1,0 +1,62 @@
+"""Tenants, the plans they subscribe to, and their human agents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.declarative import Base, BigId, IdPk, TenantOwned, Timestamps, one_of
+
+PLAN_CODES = ("free", "basic", "pro", "enterprise")
+SUBSCRIPTION_STATUSES = ("trialing", "active", "past_due", "canceled")
+AGENT_ROLES = ("agent", "admin")
+
+
+class Tenant(Base, IdPk, Timestamps):
+    __tablename__ = "tenants"
+
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    api_key_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactivity_timeout_minutes: Mapped[int] = mapped_column(Integer, default=1440)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Plan(Base, IdPk, Timestamps):
+    __tablename__ = "plans"
+    __table_args__ = (one_of("code", PLAN_CODES),)
+
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    credits_per_period: Mapped[int] = mapped_column(BigInteger)
+    requests_per_minute: Mapped[int] = mapped_column(Integer)
+    requests_per_hour: Mapped[int] = mapped_column(Integer)
+
+
+class Subscription(Base, TenantOwned):
+    __tablename__ = "subscriptions"
+    __table_args__ = (one_of("status", SUBSCRIPTION_STATUSES),)
+
+    plan_id: Mapped[int] = mapped_column(BigId, ForeignKey("plans.id"))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    current_period_start: Mapped[datetime]
+    current_period_end: Mapped[datetime]
+    trial_ends_at: Mapped[datetime | None]
+
+
+class Agent(Base, TenantOwned):
+    __tablename__ = "agents"
+    __table_args__ = (one_of("role", AGENT_ROLES), UniqueConstraint("tenant_id", "name"))
+
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20), default="agent")
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_seen_at: Mapped[datetime | None]
+    notes: Mapped[str | None] = mapped_column(Text)

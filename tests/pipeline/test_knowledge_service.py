@@ -1,0 +1,59 @@
+"""The knowledge port: tenant-scoped search over a cached index that follows content changes only."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.pipeline.knowledge_cache import KnowledgeService
+from bot.tenancy.demo.seed import DemoReport
+from bot.tenancy.tenant_accounts import create_tenant
+from storage import knowledge
+from storage.db import transaction
+from storage.models import KnowledgeEntry
+
+
+async def test_search_answers_from_the_tenants_own_entries_only(
+    sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    async with transaction(sessions) as session:
+        other = await create_tenant(session, name="Other Shop", slug="other")
+        knowledge.add_entry(
+            session,
+            tenant_id=other.id,
+            question="What are your opening hours?",
+            answer="OTHER SHOP: we never close",
+            keywords=["hours"],
+            category=None,
+        )
+    service = KnowledgeService(sessions)
+    demo_hits = await (await service.for_tenant(demo.tenant_id)).search("opening hours")
+    other_hits = await (await service.for_tenant(other.id)).search("opening hours")
+    assert "9am" in demo_hits[0].answer
+    assert all("OTHER SHOP" not in hit.answer for hit in demo_hits)
+    assert other_hits[0].answer == "OTHER SHOP: we never close"
+
+
+async def test_the_index_survives_usage_counts_but_follows_edits(
+    sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    service = KnowledgeService(sessions)
+    first = await service.for_tenant(demo.tenant_id)
+    hit = (await first.search("opening hours"))[0]
+    async with transaction(sessions) as session:
+        await knowledge.count_usage(session, tenant_id=demo.tenant_id, knowledge_ids=[hit.entry_id])
+    again = await service.for_tenant(demo.tenant_id)
+    assert again._index is first._index  # answering a question is no reason to rebuild the index
+
+    async with transaction(sessions) as session:
+        entry = await session.scalar(select(KnowledgeEntry).where(KnowledgeEntry.id == hit.entry_id))
+        assert entry is not None
+        assert entry.usage_count == 1
+        await session.execute(
+            update(KnowledgeEntry)
+            .where(KnowledgeEntry.id == hit.entry_id)
+            .values(answer="We are open 10am to 4pm, every day.")
+        )
+    edited = await service.for_tenant(demo.tenant_id)
+    assert edited._index is not first._index
+    assert (await edited.search("opening hours"))[0].answer == "We are open 10am to 4pm, every day."

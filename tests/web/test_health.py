@@ -1,0 +1,90 @@
+"""Health endpoints as a load balancer sees them: /healthz (the process), /readyz (database, workers)."""
+
+from __future__ import annotations
+
+from pytest_aiohttp import AiohttpClient
+
+from adapters.base import Platform
+from adapters.console import ConsoleAdapter
+from bot.app import create_app
+from bot.config import Settings
+from bot.runtime import Runtime, build_runtime
+from bot.web.app_keys import RUNTIME
+from storage.db import create_engine
+
+UNREACHABLE = "postgresql://postgres@127.0.0.1:1/x"
+
+
+def unreachable_runtime(settings: Settings) -> Runtime:
+    """The serving runtime, but its database engine points at a port where nothing listens."""
+    return build_runtime(
+        settings,
+        adapters={Platform.CONSOLE.value: ConsoleAdapter()},
+        except_platforms=(Platform.CONSOLE.value,),
+        db=create_engine(UNREACHABLE),
+    )
+
+
+async def test_healthz_answers_ok(aiohttp_client: AiohttpClient, settings: Settings) -> None:
+    client = await aiohttp_client(create_app(settings))
+
+    response = await client.get("/healthz")
+
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_ok_once_the_workers_run(aiohttp_client: AiohttpClient, settings: Settings) -> None:
+    client = await aiohttp_client(create_app(settings))
+
+    response = await client.get("/readyz")
+
+    assert response.status == 200
+    assert (await response.json())["status"] == "ok"
+
+
+async def test_readyz_fails_naming_the_workers_when_they_stop(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    app = create_app(settings)
+    client = await aiohttp_client(app)
+    assert (await client.get("/readyz")).status == 200
+
+    await app[RUNTIME].worker.stop()
+    response = await client.get("/readyz")
+
+    assert response.status == 503
+    body = await response.json()
+    assert body["status"] != "ok"
+    assert "worker" in body["detail"]
+    assert (await client.get("/healthz")).status == 200
+
+
+async def test_readyz_fails_when_the_outbox_sender_stops(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    app = create_app(settings)
+    client = await aiohttp_client(app)
+
+    await app[RUNTIME].sender.stop()
+    response = await client.get("/readyz")
+
+    assert response.status == 503
+    assert "worker" in (await response.json())["detail"]
+
+
+async def test_readyz_fails_naming_the_database_while_healthz_stays_up(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(settings, runtime_factory=unreachable_runtime))
+
+    ready = await client.get("/readyz")
+    health = await client.get("/healthz")
+
+    assert ready.status == 503
+    body = await ready.json()
+    assert body["status"] != "ok"
+    assert "database" in body["detail"]
+    assert "127.0.0.1:1" not in body["detail"]  # where the database lives is not the caller's business
+    assert health.status == 200
+    assert await health.json() == {"status": "ok"}
