@@ -21,6 +21,7 @@ from google.genai import errors, types
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_after_delay
 
 import prompts
+from bot.backoff import backoff_seconds
 from bot.engine.history import history_window
 from bot.engine.render import render, turn_values
 from bot.engine.tools.builtin import default_registry
@@ -30,6 +31,7 @@ from bot.engine.types import Decision, KnowledgeHit, Ports, Reply, Turn
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 8.0
 # Finish reasons after which the candidate's text (if any) is still a usable answer.
 USABLE_FINISH = frozenset({"STOP", "MAX_TOKENS", "FINISH_REASON_UNSPECIFIED"})
@@ -265,7 +267,7 @@ def _wait_for(deadline: float) -> Any:
         failure = state.outcome.exception() if state.outcome else None
         delay = retry_delay(failure) if failure is not None else None
         if delay is None:
-            delay = min(0.5 * 2.0 ** (state.attempt_number - 1), MAX_BACKOFF_SECONDS)
+            delay = backoff_seconds(state.attempt_number, FIRST_BACKOFF_SECONDS, cap=MAX_BACKOFF_SECONDS)
         # Never sleep past the budget: a wait that would is the end of trying.
         remaining = deadline - time.monotonic()
         if delay >= remaining:

@@ -168,7 +168,8 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
     def _inline_wait(self, state: RetryCallState) -> float:
         failure = state.outcome.exception() if state.outcome else None
         retry_after = failure.retry_after if isinstance(failure, RetryableSendFailure) else None
-        return max(retry_after or 0.0, self._options.retry_base_seconds * 2.0 ** (state.attempt_number - 1))
+        pause = backoff_seconds(state.attempt_number, self._options.retry_base_seconds)
+        return max(retry_after or 0.0, pause)
 
     async def _permanent(self, claim: ClaimedSend, context: SendContext, exc: PermanentSendFailure) -> None:
         if exc.credentials_invalid:
