@@ -22,6 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
+import httpx
+
 
 class Platform(StrEnum):
     MESSENGER = "messenger"
@@ -66,9 +68,26 @@ class SendFailed(AdapterError):
 
 
 class RetryableSendFailure(SendFailed):
-    def __init__(self, message: str, *, code: str | None = None, retry_after: float | None = None) -> None:
+    """Worth another try; ``maybe_delivered`` when the request went out and its answer was lost."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+        maybe_delivered: bool = False,
+    ) -> None:
         super().__init__(message, code=code)
         self.retry_after = retry_after
+        self.maybe_delivered = maybe_delivered
+
+
+def transport_failure(exc: httpx.HTTPError) -> RetryableSendFailure:
+    """Timeouts and connection errors: retry. Unless the request never left (no connection), the
+    platform may have the message already (``maybe_delivered``)."""
+    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    return RetryableSendFailure(type(exc).__name__, code="transport", maybe_delivered=not never_sent)
 
 
 class PermanentSendFailure(SendFailed):
@@ -170,6 +189,8 @@ class StatusUpdate:
     watermark: datetime | None = None
     error_code: str | None = None
     error_message: str | None = None
+    # A failure because the messaging window had closed (the adapter knows its platform's codes).
+    window_closed: bool = False
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from adapters.base import (
     SignatureMismatch,
     Unhandled,
     numbered_choices,
+    transport_failure,
 )
 
 MAX_TEXT_LENGTH = 1000
@@ -146,7 +147,7 @@ class GroupMeAdapter:
             response = await self._client.post(self._post_url, json=body)
         except httpx.TransportError as exc:
             # The post may or may not have landed; the resend carries the same source_guid.
-            raise RetryableSendFailure(f"{type(exc).__name__}: {exc}", code="transport") from exc
+            raise transport_failure(exc) from exc
         if not response.is_success:
             raise classify_error(response)
 

@@ -18,6 +18,7 @@ from adapters.base import (
     Platform,
     SendFailed,
     SendResult,
+    transport_failure,
     with_numbered_choices,
 )
 from adapters.messenger_webhook import parse_messenger_body
@@ -98,7 +99,7 @@ class MessengerAdapter:
         try:
             response = await self._client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
         except httpx.TransportError as exc:
-            raise meta.transport_failure(exc) from exc
+            raise transport_failure(exc) from exc
         if not response.is_success:
             raise meta.classify_error(response)
         return response

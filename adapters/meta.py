@@ -142,8 +142,3 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(float(value), 0.0)
     except ValueError:
         return None
-
-
-def transport_failure(exc: httpx.HTTPError) -> RetryableSendFailure:
-    """Timeouts and connection errors: the platform may or may not have the message; retry."""
-    return RetryableSendFailure(f"{type(exc).__name__}: {exc}", code="transport")

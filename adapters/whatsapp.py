@@ -20,6 +20,7 @@ from adapters.base import (
     Platform,
     SendFailed,
     SendResult,
+    transport_failure,
     with_numbered_choices,
 )
 from adapters.whatsapp_webhook import (
@@ -132,7 +133,7 @@ class WhatsAppAdapter:
         try:
             return await self._client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
         except httpx.RequestError as exc:
-            raise meta.transport_failure(exc) from exc
+            raise transport_failure(exc) from exc
 
 
 # --- outbound ------------------------------------------------------------------------------------------

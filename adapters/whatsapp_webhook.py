@@ -244,6 +244,7 @@ def _status(raw: object, where: str) -> StatusUpdate | Unhandled:
         platform_message_id=message_id,
         error_code=error_code,
         error_message=error_message,
+        window_closed=meta.is_window_closed(error_code),
     )
 
 

@@ -18,7 +18,7 @@ from bot.engine.types import Engine, IntentPort, LLMProvider
 from bot.pipeline.accept import Inbox
 from bot.pipeline.acknowledge import Acknowledgements
 from bot.pipeline.inbox import InboxWorker, WorkerOptions
-from bot.pipeline.knowledge_cache import KnowledgeService
+from bot.pipeline.knowledge_cache import KnowledgeCache
 from bot.pipeline.outbox import OutboxSender, SenderOptions
 from bot.pipeline.turn import Hook, TurnProcessor, no_hook
 from bot.security import CredentialBox, resolve_secret_key
@@ -123,7 +123,7 @@ def build_runtime(
     processor = TurnProcessor(
         sessions,
         engine or Router(),
-        KnowledgeService(sessions),
+        KnowledgeCache(),
         on_replies=sender.wake,
         on_turn_start=acknowledgements.soon,
         before_commit=before_commit,

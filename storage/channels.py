@@ -10,10 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Bot, Channel
 
 
-async def get_bot(session: AsyncSession, tenant_id: int, bot_id: int) -> Bot | None:
-    return await session.scalar(select(Bot).where(Bot.tenant_id == tenant_id, Bot.id == bot_id))
-
-
 async def get_bot_by_name(session: AsyncSession, tenant_id: int, name: str) -> Bot | None:
     return await session.scalar(select(Bot).where(Bot.tenant_id == tenant_id, Bot.name == name))
 
@@ -22,20 +18,18 @@ async def first_bot(session: AsyncSession, tenant_id: int) -> Bot | None:
     return await session.scalar(select(Bot).where(Bot.tenant_id == tenant_id).order_by(Bot.id).limit(1))
 
 
-async def get_channel(session: AsyncSession, tenant_id: int, channel_id: int) -> Channel | None:
-    return await session.scalar(
-        select(Channel).where(Channel.tenant_id == tenant_id, Channel.id == channel_id)
-    )
-
-
 async def get_channel_by_key(session: AsyncSession, webhook_key: str) -> Channel | None:
     """The one lookup not scoped by tenant: the unguessable webhook key is what identifies the tenant."""
     return await session.scalar(select(Channel).where(Channel.webhook_key == webhook_key))
 
 
-async def find_channel(session: AsyncSession, platform: str, external_id: str) -> Channel | None:
+async def find_channel(
+    session: AsyncSession, *, tenant_id: int, platform: str, external_id: str
+) -> Channel | None:
     return await session.scalar(
-        select(Channel).where(Channel.platform == platform, Channel.external_id == external_id)
+        select(Channel).where(
+            Channel.tenant_id == tenant_id, Channel.platform == platform, Channel.external_id == external_id
+        )
     )
 
 

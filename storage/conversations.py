@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, Customer, Message
@@ -66,7 +66,39 @@ async def find_open_conversation(
     )
 
 
-async def open_conversation(
+async def find_customer(
+    session: AsyncSession, *, tenant_id: int, channel_id: int, platform_user_id: str
+) -> Customer | None:
+    return await session.scalar(
+        select(Customer).where(
+            Customer.tenant_id == tenant_id,
+            Customer.channel_id == channel_id,
+            Customer.platform_user_id == platform_user_id,
+        )
+    )
+
+
+def is_expired(conversation: Conversation, inactivity_timeout: timedelta, now: datetime) -> bool:
+    """Whether an open conversation went quiet for longer than the tenant's inactivity timeout."""
+    last = conversation.last_activity_at or conversation.created_at
+    return now - last > inactivity_timeout
+
+
+async def close_conversation(
+    session: AsyncSession, *, tenant_id: int, conversation_id: int, now: datetime
+) -> None:
+    await session.execute(
+        update(Conversation)
+        .where(
+            Conversation.tenant_id == tenant_id,
+            Conversation.id == conversation_id,
+            Conversation.status != "closed",
+        )
+        .values(status="closed", closed_at=now, updated_at=now)
+    )
+
+
+async def start_conversation(
     session: AsyncSession,
     *,
     tenant_id: int,
@@ -75,20 +107,8 @@ async def open_conversation(
     customer_id: int | None,
     group_id: int | None,
     conversation_key: str,
-    inactivity_timeout: timedelta,
     now: datetime,
 ) -> Conversation:
-    """The open conversation with this party, or a new one if none is open or the last went quiet too long."""
-    current = await find_open_conversation(
-        session, tenant_id=tenant_id, channel_id=channel_id, conversation_key=conversation_key
-    )
-    if current is not None:
-        last = current.last_activity_at or current.created_at
-        if now - last <= inactivity_timeout:
-            return current
-        current.status = "closed"
-        current.closed_at = now
-        await session.flush()
     conversation = Conversation(
         tenant_id=tenant_id,
         channel_id=channel_id,
@@ -119,27 +139,30 @@ async def recent_messages(
     return list(reversed(rows.all()))
 
 
-async def message_exists(session: AsyncSession, *, channel_id: int, platform_message_id: str) -> bool:
+async def message_exists(
+    session: AsyncSession, *, tenant_id: int, channel_id: int, platform_message_id: str
+) -> bool:
     found = await session.scalar(
         select(Message.id).where(
-            Message.channel_id == channel_id, Message.platform_message_id == platform_message_id
+            Message.tenant_id == tenant_id,
+            Message.channel_id == channel_id,
+            Message.platform_message_id == platform_message_id,
         )
     )
     return found is not None
 
 
-async def recent_outbound_with_text(
-    session: AsyncSession, *, conversation_id: int, text: str, since: datetime
+async def answered_later(
+    session: AsyncSession, *, tenant_id: int, conversation_id: int, inbound_event_id: int
 ) -> bool:
-    """Whether the bot sent (or is sending) this exact text in the conversation since ``since``."""
+    """Whether a customer message that arrived after this event was already handled in the conversation."""
     found = await session.scalar(
         select(Message.id)
         .where(
+            Message.tenant_id == tenant_id,
             Message.conversation_id == conversation_id,
-            Message.direction == "out",
-            Message.role == "assistant",
-            Message.text == text,
-            Message.created_at >= since,
+            Message.direction == "in",
+            Message.inbound_event_id > inbound_event_id,
         )
         .limit(1)
     )

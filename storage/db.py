@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_OPTION = "chatbot_read_only"
 
 
 class DatabaseUrlError(ValueError):
@@ -49,8 +50,12 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _on_sqlite_begin(conn: Any) -> None:
     # pysqlite defers BEGIN until the first write, which lets two writers deadlock on lock upgrade;
-    # taking the write lock up front makes concurrent writers queue on busy_timeout instead.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # taking the write lock up front makes concurrent writers queue on busy_timeout instead. Read-only
+    # work takes no write lock: in WAL mode it reads a snapshot beside the writer.
+    if conn.get_execution_options().get(READ_ONLY_OPTION):
+        conn.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
@@ -95,4 +100,19 @@ async def ping(engine: AsyncEngine) -> None:
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back on any error (cancellation included)."""
     async with sessions() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def read_only(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A unit of work that only reads: no write lock on SQLite, a READ ONLY transaction on PostgreSQL.
+
+    Any attempt to write in it fails on PostgreSQL. Closing the session ends the transaction; the rows
+    read stay loaded (detached) for the caller.
+    """
+    async with sessions() as session:
+        options: dict[str, Any] = {READ_ONLY_OPTION: True}
+        if session.bind is not None and session.bind.dialect.name == "postgresql":
+            options["postgresql_readonly"] = True
+        await session.connection(execution_options=options)
         yield session

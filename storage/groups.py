@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Group, GroupMember
@@ -11,6 +12,30 @@ from storage.sql import insert_or_get
 
 # Engagement halves after a week without messages and grows by one per message.
 ENGAGEMENT_HALF_LIFE_DAYS = 7.0
+
+
+async def find_group(
+    session: AsyncSession, *, tenant_id: int, channel_id: int, platform_group_id: str
+) -> Group | None:
+    return await session.scalar(
+        select(Group).where(
+            Group.tenant_id == tenant_id,
+            Group.channel_id == channel_id,
+            Group.platform_group_id == platform_group_id,
+        )
+    )
+
+
+async def find_member(
+    session: AsyncSession, *, tenant_id: int, group_id: int, platform_user_id: str
+) -> GroupMember | None:
+    return await session.scalar(
+        select(GroupMember).where(
+            GroupMember.tenant_id == tenant_id,
+            GroupMember.group_id == group_id,
+            GroupMember.platform_user_id == platform_user_id,
+        )
+    )
 
 
 async def get_or_create_group(

@@ -8,21 +8,22 @@ Finishing is guarded by the claim's lock token, so a worker whose lease was take
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage import leases
 from storage.models import Channel, InboundEvent
-from storage.sql import insert_ignoring_conflicts, is_postgresql
+from storage.sql import insert_ignoring_conflicts
 
 ACTIVE = ("pending", "processing")
+DEFAULT_MAX_ATTEMPTS = 5
 
 
 class LeaseLost(Exception):
@@ -98,117 +99,113 @@ async def claim_events(
     now: datetime,
     lease_seconds: float,
     limit: int,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     skip_conversations: Collection[tuple[int, str]] = (),
+    exclude_ids: Collection[int] = (),
     only_channels: Collection[int] | None = None,
     except_platforms: Collection[str] = (),
 ) -> list[ClaimedEvent]:
-    """Claim up to ``limit`` events, at most one per conversation, oldest first. Commit afterwards."""
+    """Claim up to ``limit`` events, at most one per conversation, oldest first. Commit afterwards.
+
+    ``skip_conversations`` and ``exclude_ids`` name what this process is already working on. An event
+    that has had ``max_attempts`` attempts (its workers died each time) is parked as ``failed``.
+    """
     e = InboundEvent
     other = aliased(InboundEvent)
     same_conversation = and_(other.channel_id == e.channel_id, other.conversation_key == e.conversation_key)
     earlier_unfinished = exists().where(same_conversation, other.id < e.id, other.status.in_(ACTIVE))
     other_leased = exists().where(
-        same_conversation, other.id != e.id, other.status == "processing", other.locked_until >= now
+        same_conversation,
+        other.id != e.id,
+        other.status == "processing",
+        other.locked_until >= leases.db_clock(session, now),
     )
-    claimable = or_(
-        and_(e.status == "pending", e.available_at <= now),
-        and_(e.status == "processing", e.locked_until < now),
-    )
-    query = select(e).where(claimable, ~earlier_unfinished, ~other_leased)
+    where = [~earlier_unfinished, ~other_leased]
     if only_channels is not None:
-        query = query.where(e.channel_id.in_(list(only_channels)))
+        where.append(e.channel_id.in_(list(only_channels)))
     if except_platforms:
         excluded = select(Channel.id).where(Channel.platform.in_(list(except_platforms)))
-        query = query.where(e.channel_id.not_in(excluded))
-    # Fetch a little more than needed: some may belong to conversations already running here.
-    query = query.order_by(e.id).limit(limit + len(skip_conversations))
-    if is_postgresql(session):
-        query = query.with_for_update(skip_locked=True, of=e)
-    rows = (await session.scalars(query)).all()
+        where.append(e.channel_id.not_in(excluded))
 
-    claimed: list[ClaimedEvent] = []
-    seen: set[tuple[int, str]] = set(skip_conversations)
-    until = now + timedelta(seconds=lease_seconds)
-    for row in rows:
-        key = (row.channel_id, row.conversation_key)
-        if key in seen:
-            continue
-        seen.add(key)
-        token = uuid.uuid4().hex
-        # Read before the UPDATE: the session synchronises the loaded row with what it writes.
-        attempts = row.attempts + 1
-        await session.execute(
-            update(e)
-            .where(e.id == row.id)
-            .values(
-                status="processing",
-                locked_until=until,
-                lock_token=token,
-                attempts=e.attempts + 1,
-                updated_at=now,
-            )
-        )
-        claimed.append(
-            ClaimedEvent(
-                id=row.id,
-                tenant_id=row.tenant_id,
-                channel_id=row.channel_id,
-                conversation_key=row.conversation_key,
-                kind=row.kind,
-                payload=row.payload,
-                attempts=attempts,
-                lock_token=token,
-            )
-        )
-        if len(claimed) >= limit:
-            break
-    return claimed
+    def one_per_conversation(rows: Sequence[InboundEvent]) -> list[InboundEvent]:
+        seen: set[tuple[int, str]] = set(skip_conversations)
+        chosen = []
+        for row in rows:
+            key = (row.channel_id, row.conversation_key)
+            if key not in seen:
+                seen.add(key)
+                chosen.append(row)
+        return chosen
 
-
-async def _guarded_update(session: AsyncSession, event_id: int, token: str, **values: Any) -> bool:
-    e = InboundEvent
-    result = await session.execute(
-        update(e).where(e.id == event_id, e.lock_token == token, e.status == "processing").values(**values)
-    )
-    assert isinstance(result, CursorResult)
-    return result.rowcount == 1
-
-
-async def complete_event(session: AsyncSession, event_id: int, lock_token: str, now: datetime) -> None:
-    """Mark the event done inside the turn's transaction; raise LeaseLost if another claim owns it."""
-    done = await _guarded_update(
+    claimed = await leases.claim(
         session,
-        event_id,
-        lock_token,
-        status="done",
-        processed_at=now,
-        locked_until=None,
-        error=None,
-        updated_at=now,
+        leases.INBOX,
+        now=now,
+        lease_seconds=lease_seconds,
+        max_attempts=max_attempts,
+        limit=limit,
+        where=where,
+        exclude_ids=exclude_ids,
+        choose=one_per_conversation,
+        parked_error="gave up: the worker stopped during every attempt",
+    )
+    return [
+        ClaimedEvent(
+            id=row.id,
+            tenant_id=row.tenant_id,
+            channel_id=row.channel_id,
+            conversation_key=row.conversation_key,
+            kind=row.kind,
+            payload=row.payload,
+            attempts=row.attempts + 1,
+            lock_token=claimed.lock_token,
+        )
+        for row in claimed.rows
+    ]
+
+
+async def _finish(session: AsyncSession, event: ClaimedEvent, **values: Any) -> bool:
+    return await leases.finish(
+        session,
+        leases.INBOX,
+        row_id=event.id,
+        tenant_id=event.tenant_id,
+        lock_token=event.lock_token,
+        values=values,
+    )
+
+
+async def complete_event(session: AsyncSession, event: ClaimedEvent, now: datetime) -> None:
+    """Mark the event done inside the turn's transaction; raise LeaseLost if another claim owns it."""
+    done = await _finish(
+        session, event, status="done", processed_at=now, locked_until=None, error=None, updated_at=now
     )
     if not done:
-        raise LeaseLost(f"inbound event {event_id} is no longer held by this attempt")
+        raise LeaseLost(f"inbound event {event.id} is no longer held by this attempt")
 
 
-async def extend_lease(session: AsyncSession, event_id: int, lock_token: str, until: datetime) -> bool:
-    return await _guarded_update(session, event_id, lock_token, locked_until=until)
+async def extend_lease(
+    session: AsyncSession, event: ClaimedEvent, *, lease_seconds: float, now: datetime
+) -> bool:
+    return await leases.renew(
+        session,
+        leases.INBOX,
+        row_id=event.id,
+        tenant_id=event.tenant_id,
+        lock_token=event.lock_token,
+        lease_seconds=lease_seconds,
+        now=now,
+    )
 
 
 async def release_for_retry(
-    session: AsyncSession,
-    event_id: int,
-    lock_token: str,
-    *,
-    error: str,
-    available_at: datetime,
-    now: datetime,
+    session: AsyncSession, event: ClaimedEvent, *, error: str, delay_seconds: float, now: datetime
 ) -> bool:
-    return await _guarded_update(
+    return await _finish(
         session,
-        event_id,
-        lock_token,
+        event,
         status="pending",
-        available_at=available_at,
+        available_at=leases.db_time_after(session, now, delay_seconds),
         locked_until=None,
         lock_token=None,
         error=error,
@@ -216,18 +213,9 @@ async def release_for_retry(
     )
 
 
-async def fail_event(
-    session: AsyncSession, event_id: int, lock_token: str, *, error: str, now: datetime
-) -> bool:
-    return await _guarded_update(
-        session,
-        event_id,
-        lock_token,
-        status="failed",
-        locked_until=None,
-        lock_token=None,
-        error=error,
-        updated_at=now,
+async def fail_event(session: AsyncSession, event: ClaimedEvent, *, error: str, now: datetime) -> bool:
+    return await _finish(
+        session, event, status="failed", locked_until=None, lock_token=None, error=error, updated_at=now
     )
 
 
@@ -248,6 +236,7 @@ def _summary(row: InboundEvent) -> EventSummary:
 async def list_events(
     session: AsyncSession, *, status: str, tenant_id: int | None = None, limit: int = 100
 ) -> list[EventSummary]:
+    """Events in one status, oldest first; operator-level: without ``tenant_id``, every tenant's."""
     query = select(InboundEvent).where(InboundEvent.status == status)
     if tenant_id is not None:
         query = query.where(InboundEvent.tenant_id == tenant_id)
@@ -258,14 +247,23 @@ async def list_events(
 async def retry_failed(
     session: AsyncSession, *, now: datetime, tenant_id: int | None = None, event_ids: Sequence[int] = ()
 ) -> int:
-    """Put failed events back in the queue with a fresh attempt count; returns how many."""
+    """Put failed events back in the queue with a fresh attempt count; returns how many.
+
+    Operator-level: without ``tenant_id`` it acts on every tenant's failed events.
+    """
     query = update(InboundEvent).where(InboundEvent.status == "failed")
     if tenant_id is not None:
         query = query.where(InboundEvent.tenant_id == tenant_id)
     if event_ids:
         query = query.where(InboundEvent.id.in_(list(event_ids)))
     result = await session.execute(
-        query.values(status="pending", attempts=0, available_at=now, error=None, updated_at=now)
+        query.values(
+            status="pending",
+            attempts=0,
+            available_at=leases.db_clock(session, now),
+            error=None,
+            updated_at=now,
+        )
     )
     assert isinstance(result, CursorResult)
     return result.rowcount
@@ -276,9 +274,13 @@ async def count_by_status(session: AsyncSession) -> dict[str, int]:
     return {status: count for status, count in rows.all()}
 
 
-async def find_event(session: AsyncSession, channel_id: int, platform_event_id: str) -> InboundEvent | None:
+async def find_event(
+    session: AsyncSession, *, tenant_id: int, channel_id: int, platform_event_id: str
+) -> InboundEvent | None:
     return await session.scalar(
         select(InboundEvent).where(
-            InboundEvent.channel_id == channel_id, InboundEvent.platform_event_id == platform_event_id
+            InboundEvent.tenant_id == tenant_id,
+            InboundEvent.channel_id == channel_id,
+            InboundEvent.platform_event_id == platform_event_id,
         )
     )

@@ -11,6 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from storage.db import create_engine
@@ -25,6 +26,13 @@ def alembic_config(url: str) -> Config:
     # ConfigParser treats % as interpolation; URLs may contain it (encoded passwords).
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+def head_revision() -> str:
+    """The newest migration this code knows: a database at another revision needs ``db upgrade``."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -1,32 +1,47 @@
-"""Durable outbound queue queries: claim the oldest unsent reply per conversation, record the outcome."""
+"""Durable outbound queue queries: claim the oldest unsent reply per conversation, record every part sent.
+
+A reply goes out in parts (long text is split); each part is recorded before it is sent (with the
+digest of its text) and again when the platform accepts it (with its platform id), so an echo or a
+status can be matched to the part even when the send's answer was lost. A platform id that is already
+recorded elsewhere is left off, never a reason to fail: the platform has the message.
+"""
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Channel, Conversation, Message, OutboxItem
-from storage.sql import is_postgresql
+from storage import leases
+from storage.models import Channel, Conversation, Message, MessagePart, OutboxItem
+from storage.sql import insert_ignoring_conflicts
 
 UNFINISHED = ("pending", "sending")
+DEFAULT_MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
 class ClaimedSend:
     id: int
+    tenant_id: int
     message_id: int
     conversation_id: int
     channel_id: int
     attempts: int
     lock_token: str
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    platform_message_id: str | None
+    unconfirmed: bool
 
 
 @dataclass(frozen=True)
@@ -47,21 +62,53 @@ class SendContext:
     reply_to: str | None
     last_inbound_at: datetime | None
     parts_sent: int
+    # What earlier attempts recorded of each part (by index): its platform id once known.
+    parts: dict[int, PartRecord]
 
 
-def enqueue(session: AsyncSession, message: Message, now: datetime) -> OutboxItem:
-    """Queue an outbound message for delivery (call inside the turn's transaction, after flush)."""
-    item = OutboxItem(
-        tenant_id=message.tenant_id,
-        message_id=message.id,
-        conversation_id=message.conversation_id,
-        channel_id=message.channel_id,
-        status="pending",
-        attempts=0,
-        next_attempt_at=now,
+@dataclass(frozen=True)
+class FailedSend:
+    id: int
+    tenant_id: int
+    message_id: int
+    conversation_id: int
+    channel_id: int
+    attempts: int
+    error: str | None
+    updated_at: datetime
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
+    """Queue outbound messages for delivery (inside the turn's transaction, after they are flushed).
+
+    They are due at once by the lease clock (the database's on PostgreSQL), which the claim compares with.
+    """
+    if not messages:
+        return
+    due = leases.db_clock(session, now)
+    await session.execute(
+        insert(OutboxItem).values(
+            [
+                {
+                    "tenant_id": m.tenant_id,
+                    "message_id": m.id,
+                    "conversation_id": m.conversation_id,
+                    "channel_id": m.channel_id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "parts_sent": 0,
+                    "next_attempt_at": due,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for m in messages
+            ]
+        )
     )
-    session.add(item)
-    return item
 
 
 async def claim_sends(
@@ -70,48 +117,59 @@ async def claim_sends(
     now: datetime,
     lease_seconds: float,
     limit: int,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    exclude_ids: Collection[int] = (),
     only_channels: Collection[int] | None = None,
     except_platforms: Collection[str] = (),
 ) -> list[ClaimedSend]:
+    """Claim up to ``limit`` sends, the oldest unsent of each conversation only. Commit afterwards.
+
+    A send that has had ``max_attempts`` attempts (its senders died each time) is parked as failed,
+    and so is its message (``gave_up``).
+    """
     o = OutboxItem
     other = aliased(OutboxItem)
     earlier_unsent = exists().where(
         other.conversation_id == o.conversation_id, other.id < o.id, other.status.in_(UNFINISHED)
     )
-    claimable = or_(
-        and_(o.status == "pending", o.next_attempt_at <= now),
-        and_(o.status == "sending", o.locked_until < now),
-    )
-    query = select(o).where(claimable, ~earlier_unsent)
+    where = [~earlier_unsent]
     if only_channels is not None:
-        query = query.where(o.channel_id.in_(list(only_channels)))
+        where.append(o.channel_id.in_(list(only_channels)))
     if except_platforms:
         excluded = select(Channel.id).where(Channel.platform.in_(list(except_platforms)))
-        query = query.where(o.channel_id.not_in(excluded))
-    query = query.order_by(o.id).limit(limit)
-    if is_postgresql(session):
-        query = query.with_for_update(skip_locked=True, of=o)
-    claimed = []
-    until = now + timedelta(seconds=lease_seconds)
-    for row in (await session.scalars(query)).all():
-        token = uuid.uuid4().hex
-        # Read before the UPDATE: the session synchronises the loaded row with what it writes.
-        claim = ClaimedSend(
-            row.id, row.message_id, row.conversation_id, row.channel_id, row.attempts + 1, token
+        where.append(o.channel_id.not_in(excluded))
+    claimed = await leases.claim(
+        session,
+        leases.OUTBOX,
+        now=now,
+        lease_seconds=lease_seconds,
+        max_attempts=max_attempts,
+        limit=limit,
+        where=where,
+        exclude_ids=exclude_ids,
+        parked_error="gave up: the sender stopped during every attempt",
+    )
+    for row in claimed.parked:
+        await _fail_message(
+            session,
+            tenant_id=row.tenant_id,
+            message_id=row.message_id,
+            error=f"gave up after {row.attempts} attempts",
+            reason="gave_up",
+            now=now,
         )
-        await session.execute(
-            update(o)
-            .where(o.id == row.id)
-            .values(
-                status="sending",
-                locked_until=until,
-                lock_token=token,
-                attempts=o.attempts + 1,
-                updated_at=now,
-            )
+    return [
+        ClaimedSend(
+            id=row.id,
+            tenant_id=row.tenant_id,
+            message_id=row.message_id,
+            conversation_id=row.conversation_id,
+            channel_id=row.channel_id,
+            attempts=row.attempts + 1,
+            lock_token=claimed.lock_token,
         )
-        claimed.append(claim)
-    return claimed
+        for row in claimed.rows
+    ]
 
 
 async def load_send_context(session: AsyncSession, claim: ClaimedSend) -> SendContext:
@@ -124,13 +182,24 @@ async def load_send_context(session: AsyncSession, claim: ClaimedSend) -> SendCo
                 Conversation.last_inbound_at,
                 OutboxItem.parts_sent,
             )
-            .join(Channel, Channel.id == Message.channel_id)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .join(OutboxItem, OutboxItem.message_id == Message.id)
-            .where(Message.id == claim.message_id)
+            .join(Channel, and_(Channel.id == Message.channel_id, Channel.tenant_id == Message.tenant_id))
+            .join(
+                Conversation,
+                and_(Conversation.id == Message.conversation_id, Conversation.tenant_id == Message.tenant_id),
+            )
+            .join(
+                OutboxItem,
+                and_(OutboxItem.message_id == Message.id, OutboxItem.tenant_id == Message.tenant_id),
+            )
+            .where(Message.tenant_id == claim.tenant_id, Message.id == claim.message_id)
         )
     ).one()
     message, channel, key, last_inbound_at, parts_sent = row
+    parts = await session.execute(
+        select(MessagePart.part_index, MessagePart.platform_message_id, MessagePart.unconfirmed).where(
+            MessagePart.tenant_id == claim.tenant_id, MessagePart.message_id == claim.message_id
+        )
+    )
     payload = message.payload or {}
     return SendContext(
         tenant_id=message.tenant_id,
@@ -147,48 +216,263 @@ async def load_send_context(session: AsyncSession, claim: ClaimedSend) -> SendCo
         reply_to=payload.get("reply_to"),
         last_inbound_at=last_inbound_at,
         parts_sent=parts_sent,
+        parts={
+            index: PartRecord(platform_id, unconfirmed) for index, platform_id, unconfirmed in parts.all()
+        },
     )
 
 
-async def _guarded(session: AsyncSession, claim: ClaimedSend, **values: object) -> bool:
-    o = OutboxItem
-    result = await session.execute(
-        update(o)
-        .where(o.id == claim.id, o.lock_token == claim.lock_token, o.status == "sending")
-        .values(**values)
+async def _finish(session: AsyncSession, claim: ClaimedSend, **values: object) -> bool:
+    return await leases.finish(
+        session,
+        leases.OUTBOX,
+        row_id=claim.id,
+        tenant_id=claim.tenant_id,
+        lock_token=claim.lock_token,
+        values=values,
     )
-    assert isinstance(result, CursorResult)
-    return result.rowcount == 1
 
 
-async def mark_sent(
-    session: AsyncSession, claim: ClaimedSend, *, platform_message_ids: Sequence[str], now: datetime
+async def renew_lease(
+    session: AsyncSession, claim: ClaimedSend, *, lease_seconds: float, now: datetime
 ) -> bool:
-    if not await _guarded(
+    return await leases.renew(
+        session,
+        leases.OUTBOX,
+        row_id=claim.id,
+        tenant_id=claim.tenant_id,
+        lock_token=claim.lock_token,
+        lease_seconds=lease_seconds,
+        now=now,
+    )
+
+
+async def record_part_attempt(
+    session: AsyncSession, claim: ClaimedSend, *, part_index: int, text: str, now: datetime
+) -> None:
+    """Note that a part is about to be sent, so that its echo is recognised whatever happens next."""
+    await session.execute(
+        insert_ignoring_conflicts(
+            session,
+            MessagePart,
+            [
+                {
+                    "tenant_id": claim.tenant_id,
+                    "message_id": claim.message_id,
+                    "channel_id": claim.channel_id,
+                    "conversation_id": claim.conversation_id,
+                    "part_index": part_index,
+                    "text_digest": text_digest(text),
+                    "unconfirmed": False,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            ],
+        )
+    )
+
+
+async def mark_part_unconfirmed(
+    session: AsyncSession, claim: ClaimedSend, *, part_index: int, now: datetime
+) -> None:
+    """The send of this part got no answer: the platform may have it (an echo or status may tell)."""
+    await session.execute(
+        update(MessagePart)
+        .where(
+            MessagePart.tenant_id == claim.tenant_id,
+            MessagePart.message_id == claim.message_id,
+            MessagePart.part_index == part_index,
+            MessagePart.platform_message_id.is_(None),
+        )
+        .values(unconfirmed=True, updated_at=now)
+    )
+
+
+async def record_part_sent(
+    session: AsyncSession,
+    claim: ClaimedSend,
+    *,
+    part_index: int,
+    platform_message_id: str | None,
+    now: datetime,
+) -> bool:
+    """The platform accepted a part: record its id and move the resume point past it (lease-guarded).
+
+    Returns False if the lease was lost. An id already recorded on another row is left off.
+    """
+    if not await _finish(session, claim, parts_sent=part_index + 1, updated_at=now):
+        return False
+    values: dict[str, object] = {"unconfirmed": False, "sent_at": now, "updated_at": now}
+    where = [
+        MessagePart.tenant_id == claim.tenant_id,
+        MessagePart.message_id == claim.message_id,
+        MessagePart.part_index == part_index,
+    ]
+    await session.execute(update(MessagePart).where(*where).values(values))
+    if platform_message_id is not None and not await platform_id_known(
+        session,
+        tenant_id=claim.tenant_id,
+        channel_id=claim.channel_id,
+        platform_message_id=platform_message_id,
+    ):
+        await _set_unique(
+            session,
+            update(MessagePart)
+            .where(*where, MessagePart.platform_message_id.is_(None))
+            .values(platform_message_id=platform_message_id),
+        )
+    return True
+
+
+async def mark_sent(session: AsyncSession, claim: ClaimedSend, *, now: datetime) -> bool:
+    """Every part went out: the send is done and the message is ``sent`` with its first part's id."""
+    if not await _finish(
         session, claim, status="sent", sent_at=now, locked_until=None, last_error=None, updated_at=now
     ):
         return False
+    first_id = await session.scalar(
+        select(MessagePart.platform_message_id).where(
+            MessagePart.tenant_id == claim.tenant_id,
+            MessagePart.message_id == claim.message_id,
+            MessagePart.part_index == 0,
+        )
+    )
+    where = [Message.tenant_id == claim.tenant_id, Message.id == claim.message_id]
     await session.execute(
         update(Message)
-        .where(Message.id == claim.message_id)
-        .values(
-            status="sent",
-            sent_at=now,
-            platform_message_id=platform_message_ids[0] if platform_message_ids else None,
-            updated_at=now,
+        .where(*where, Message.status == "pending")
+        .values(status="sent", sent_at=now, error=None, failure_reason=None, updated_at=now)
+    )
+    if first_id is not None and not await _message_has_id(session, claim, first_id):
+        await _set_unique(
+            session,
+            update(Message)
+            .where(*where, Message.platform_message_id.is_(None))
+            .values(platform_message_id=first_id),
         )
+    return True
+
+
+async def _message_has_id(session: AsyncSession, claim: ClaimedSend, platform_message_id: str) -> bool:
+    found = await session.scalar(
+        select(Message.id).where(
+            Message.tenant_id == claim.tenant_id,
+            Message.channel_id == claim.channel_id,
+            Message.platform_message_id == platform_message_id,
+        )
+    )
+    return found is not None
+
+
+async def _set_unique(session: AsyncSession, statement: Any) -> None:
+    """Run an UPDATE that sets a unique platform id; a clash leaves the id off instead of failing."""
+    try:
+        async with session.begin_nested():
+            await session.execute(statement)
+    except IntegrityError:
+        pass
+
+
+async def platform_id_known(
+    session: AsyncSession, *, tenant_id: int, channel_id: int, platform_message_id: str
+) -> bool:
+    """Whether this platform message id is recorded on a message or on a part of one of ours."""
+    on_message = exists().where(
+        Message.tenant_id == tenant_id,
+        Message.channel_id == channel_id,
+        Message.platform_message_id == platform_message_id,
+    )
+    on_part = exists().where(
+        MessagePart.tenant_id == tenant_id,
+        MessagePart.channel_id == channel_id,
+        MessagePart.platform_message_id == platform_message_id,
+    )
+    return bool(await session.scalar(select(on_message | on_part)))
+
+
+async def claim_echo(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    channel_id: int,
+    conversation_id: int,
+    text: str,
+    platform_message_id: str,
+    now: datetime,
+) -> bool:
+    """Match an echo to a part of ours still waiting for its id (same text); True if it is ours."""
+    part_id = await session.scalar(
+        select(MessagePart.id)
+        .where(
+            MessagePart.tenant_id == tenant_id,
+            MessagePart.channel_id == channel_id,
+            MessagePart.conversation_id == conversation_id,
+            MessagePart.text_digest == text_digest(text),
+            MessagePart.platform_message_id.is_(None),
+        )
+        .order_by(MessagePart.id)
+        .limit(1)
+    )
+    if part_id is None:
+        return False
+    await _set_unique(
+        session,
+        update(MessagePart)
+        .where(MessagePart.tenant_id == tenant_id, MessagePart.id == part_id)
+        .values(platform_message_id=platform_message_id, unconfirmed=False, updated_at=now),
     )
     return True
 
 
+async def claim_status_for_unconfirmed(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    channel_id: int,
+    conversation_key: str,
+    platform_message_id: str,
+    now: datetime,
+) -> int | None:
+    """A status for an id we never learned: if exactly one part of this conversation lost its send's
+    answer, the status is for that part. Returns the part's message id when matched.
+    """
+    rows = (
+        await session.execute(
+            select(MessagePart.id, MessagePart.message_id)
+            .join(
+                Conversation,
+                and_(Conversation.id == MessagePart.conversation_id, Conversation.tenant_id == tenant_id),
+            )
+            .where(
+                MessagePart.tenant_id == tenant_id,
+                MessagePart.channel_id == channel_id,
+                Conversation.conversation_key == conversation_key,
+                MessagePart.unconfirmed.is_(True),
+                MessagePart.platform_message_id.is_(None),
+            )
+            .limit(2)
+        )
+    ).all()
+    if len(rows) != 1:
+        return None
+    part_id, message_id = rows[0]
+    await _set_unique(
+        session,
+        update(MessagePart)
+        .where(MessagePart.tenant_id == tenant_id, MessagePart.id == part_id)
+        .values(platform_message_id=platform_message_id, unconfirmed=False, updated_at=now),
+    )
+    return int(message_id)
+
+
 async def reschedule(
-    session: AsyncSession, claim: ClaimedSend, *, error: str, at: datetime, now: datetime
+    session: AsyncSession, claim: ClaimedSend, *, error: str, delay_seconds: float, now: datetime
 ) -> bool:
-    return await _guarded(
+    return await _finish(
         session,
         claim,
         status="pending",
-        next_attempt_at=at,
+        next_attempt_at=leases.db_time_after(session, now, delay_seconds),
         locked_until=None,
         last_error=error,
         updated_at=now,
@@ -198,28 +482,104 @@ async def reschedule(
 async def mark_failed(
     session: AsyncSession, claim: ClaimedSend, *, error: str, reason: str, now: datetime
 ) -> bool:
-    if not await _guarded(
+    if not await _finish(
         session, claim, status="failed", locked_until=None, last_error=error, updated_at=now
     ):
         return False
-    await session.execute(
-        update(Message)
-        .where(Message.id == claim.message_id)
-        .values(status="failed", error=error, failure_reason=reason, updated_at=now)
+    await _fail_message(
+        session, tenant_id=claim.tenant_id, message_id=claim.message_id, error=error, reason=reason, now=now
     )
     return True
 
 
-async def flag_credentials(session: AsyncSession, channel_id: int) -> None:
-    """The platform rejected the channel's token: mark the channel as needing new credentials."""
-    await session.execute(update(Channel).where(Channel.id == channel_id).values(needs_credentials=True))
-
-
-async def unsent_for_event(session: AsyncSession, inbound_event_id: int) -> int:
-    """How many replies produced by an inbound event are still waiting to be delivered."""
-    rows = await session.scalars(
-        select(OutboxItem.id)
-        .join(Message, Message.id == OutboxItem.message_id)
-        .where(Message.inbound_event_id == inbound_event_id, OutboxItem.status.in_(UNFINISHED))
+async def _fail_message(
+    session: AsyncSession, *, tenant_id: int, message_id: int, error: str, reason: str, now: datetime
+) -> None:
+    await session.execute(
+        update(Message)
+        .where(Message.tenant_id == tenant_id, Message.id == message_id)
+        .values(status="failed", error=error, failure_reason=reason, updated_at=now)
     )
-    return len(rows.all())
+
+
+async def flag_credentials(session: AsyncSession, *, tenant_id: int, channel_id: int) -> None:
+    """The platform rejected the channel's token: mark the channel as needing new credentials."""
+    await session.execute(
+        update(Channel)
+        .where(Channel.tenant_id == tenant_id, Channel.id == channel_id)
+        .values(needs_credentials=True)
+    )
+
+
+async def unsent_for_event(session: AsyncSession, *, tenant_id: int, inbound_event_id: int) -> int:
+    """How many replies produced by an inbound event are still waiting to be delivered."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxItem)
+        .join(Message, and_(Message.id == OutboxItem.message_id, Message.tenant_id == OutboxItem.tenant_id))
+        .where(
+            OutboxItem.tenant_id == tenant_id,
+            Message.inbound_event_id == inbound_event_id,
+            OutboxItem.status.in_(UNFINISHED),
+        )
+    )
+    return int(count or 0)
+
+
+async def list_failed(
+    session: AsyncSession, *, tenant_id: int | None = None, limit: int = 100
+) -> list[FailedSend]:
+    """Sends that failed, oldest first; operator-level: without ``tenant_id``, every tenant's."""
+    query = select(OutboxItem).where(OutboxItem.status == "failed")
+    if tenant_id is not None:
+        query = query.where(OutboxItem.tenant_id == tenant_id)
+    rows = (await session.scalars(query.order_by(OutboxItem.id).limit(limit))).all()
+    return [
+        FailedSend(
+            id=r.id,
+            tenant_id=r.tenant_id,
+            message_id=r.message_id,
+            conversation_id=r.conversation_id,
+            channel_id=r.channel_id,
+            attempts=r.attempts,
+            error=r.last_error,
+            updated_at=r.updated_at,
+        )
+        for r in rows
+    ]
+
+
+async def retry_failed(
+    session: AsyncSession, *, now: datetime, tenant_id: int | None = None, ids: Sequence[int] = ()
+) -> int:
+    """Queue failed sends again with a fresh attempt count (their messages back to ``pending``).
+
+    Parts the platform already accepted are not sent again. Operator-level: without ``tenant_id`` it
+    acts on every tenant's failed sends. Returns how many.
+    """
+    query = select(OutboxItem.id, OutboxItem.tenant_id, OutboxItem.message_id).where(
+        OutboxItem.status == "failed"
+    )
+    if tenant_id is not None:
+        query = query.where(OutboxItem.tenant_id == tenant_id)
+    if ids:
+        query = query.where(OutboxItem.id.in_(list(ids)))
+    rows = (await session.execute(query)).all()
+    for row_id, owner, message_id in rows:
+        await session.execute(
+            update(OutboxItem)
+            .where(OutboxItem.tenant_id == owner, OutboxItem.id == row_id)
+            .values(
+                status="pending",
+                attempts=0,
+                next_attempt_at=leases.db_clock(session, now),
+                last_error=None,
+                updated_at=now,
+            )
+        )
+        await session.execute(
+            update(Message)
+            .where(Message.tenant_id == owner, Message.id == message_id)
+            .values(status="pending", error=None, failure_reason=None, updated_at=now)
+        )
+    return len(rows)

@@ -10,7 +10,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
 
+from storage.models.declarative import TenantOwned
+
 Row = TypeVar("Row")
+Owned = TypeVar("Owned", bound=TenantOwned)
 
 
 def insert_ignoring_conflicts(
@@ -38,3 +41,8 @@ async def insert_or_get(
     if found is None:
         raise LookupError(f"{model.__name__} row vanished right after it was inserted")
     return found
+
+
+async def get_owned(session: AsyncSession, model: type[Owned], tenant_id: int, row_id: int) -> Owned | None:
+    """The tenant's row with this id, or None: another tenant's id finds nothing (the one get by id)."""
+    return await session.scalar(select(model).where(model.tenant_id == tenant_id, model.id == row_id))

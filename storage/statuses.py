@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Conversation, Message
+from storage.models import Conversation, Message, MessagePart
 
 # What each status may overwrite: a status never moves a message backwards, and a failure
 # reported after an accepted send (WhatsApp 131047) overrides sent / delivered but not read.
@@ -43,7 +43,13 @@ async def apply_status(
         Message.status.in_(OVERWRITES[status]),
     ]
     if platform_message_id is not None:
-        where.append(Message.platform_message_id == platform_message_id)
+        # The id of any part of a split message stands for the message.
+        parts = select(MessagePart.message_id).where(
+            MessagePart.tenant_id == tenant_id,
+            MessagePart.channel_id == channel_id,
+            MessagePart.platform_message_id == platform_message_id,
+        )
+        where.append(or_(Message.platform_message_id == platform_message_id, Message.id.in_(parts)))
     elif watermark is not None and conversation_key is not None:
         conversations = select(Conversation.id).where(
             Conversation.tenant_id == tenant_id,

@@ -17,7 +17,7 @@ from bot.errors import AdminError
 from bot.security import CredentialsUnreadable, resolve_secret_key
 from bot.tenancy.knowledge_import import KnowledgeFileError
 from storage.db import DatabaseUrlError, create_engine, redacted, session_factory, transaction
-from storage.migrate import current_revision
+from storage.migrate import current_revision, head_revision
 
 T = TypeVar("T")
 
@@ -66,6 +66,12 @@ async def require_schema(settings: Settings) -> None:
         fail(
             f"the database at {redacted(settings.effective_database_url)} has no schema yet; "
             "run: chatbot db upgrade",
+            3,
+        )
+    if revision != head_revision():
+        fail(
+            f"the database at {redacted(settings.effective_database_url)} is at schema revision {revision}, "
+            f"this version needs {head_revision()}; run: chatbot db upgrade",
             3,
         )
 

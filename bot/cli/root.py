@@ -16,6 +16,7 @@ from bot.cli.db_commands import db
 from bot.cli.demo_command import demo
 from bot.cli.inbox_commands import inbox
 from bot.cli.kb_commands import kb
+from bot.cli.outbox_commands import outbox
 from bot.cli.secret_commands import secret
 from bot.cli.server_commands import serve
 from bot.cli.tenant_commands import tenant
@@ -27,5 +28,19 @@ def main() -> None:
     """Multi-tenant chatbot runtime for Messenger, WhatsApp and GroupMe."""
 
 
-for command in (serve, chat, db, demo, tenant, agent, channel, bot_group, intent_group, kb, inbox, secret):
+for command in (
+    serve,
+    chat,
+    db,
+    demo,
+    tenant,
+    agent,
+    channel,
+    bot_group,
+    intent_group,
+    kb,
+    inbox,
+    outbox,
+    secret,
+):
     main.add_command(command)

@@ -24,8 +24,9 @@ from bot.tenancy.tenant_accounts import require_tenant
 from storage import channels
 from storage import inbox_queue as inbox_queue
 from storage import outbox_queue as outbox_queue
-from storage.db import create_engine, session_factory, transaction
-from storage.models import utcnow
+from storage.db import create_engine, read_only, session_factory, transaction
+from storage.models import Bot, utcnow
+from storage.sql import get_owned
 
 TURN_TIMEOUT_SECONDS = 120.0
 POLL_SECONDS = 0.02
@@ -46,7 +47,7 @@ async def find_console_channel(settings: Settings, tenant_slug: str) -> ChatTarg
             tenant = await require_tenant(session, tenant_slug)
             for channel in await channels.list_channels(session, tenant.id):
                 if channel.platform == Platform.CONSOLE.value and channel.enabled:
-                    bot = await channels.get_bot(session, tenant.id, channel.bot_id)
+                    bot = await get_owned(session, Bot, tenant.id, channel.bot_id)
                     return ChatTarget(tenant.id, channel.id, bot.name if bot else "bot")
     finally:
         await db.dispose()
@@ -111,7 +112,7 @@ async def run_chat(
                 break
             item = console.inbound(user_id=user_id, text=text, now=utcnow(), name=user_id)
             await runtime.inbox.accept(target.tenant_id, target.channel_id, [item])
-            status = await wait_for_turn(runtime, target.channel_id, item.event_id)
+            status = await wait_for_turn(runtime, target, item.event_id)
             if status != "done":
                 failures += 1
                 out.write(f"(the message could not be answered: {status})\n")
@@ -121,19 +122,27 @@ async def run_chat(
     return 1 if failures else 0
 
 
-async def wait_for_turn(runtime: Runtime, channel_id: int, platform_event_id: str) -> str:
+async def wait_for_turn(runtime: Runtime, target: ChatTarget, platform_event_id: str) -> str:
     """Wait until the event is processed and every reply it produced has been delivered (or failed)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + TURN_TIMEOUT_SECONDS
     while loop.time() < deadline:
-        async with transaction(runtime.sessions) as session:
-            event = await inbox_queue.find_event(session, channel_id, platform_event_id)
+        async with read_only(runtime.sessions) as session:
+            event = await inbox_queue.find_event(
+                session,
+                tenant_id=target.tenant_id,
+                channel_id=target.channel_id,
+                platform_event_id=platform_event_id,
+            )
             if event is not None and event.status == "failed":
                 return f"failed: {event.error}"
             if (
                 event is not None
                 and event.status == "done"
-                and await outbox_queue.unsent_for_event(session, event.id) == 0
+                and await outbox_queue.unsent_for_event(
+                    session, tenant_id=target.tenant_id, inbound_event_id=event.id
+                )
+                == 0
             ):
                 return "done"
         await asyncio.sleep(POLL_SECONDS)

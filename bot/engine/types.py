@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
-
-if TYPE_CHECKING:
-    from bot.engine.intents.scorer import IntentResult
+from typing import Any, Literal, Protocol
 
 Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback"]
 Role = Literal["user", "assistant", "agent", "system"]
@@ -33,7 +30,8 @@ class BotSettings:
 
 @dataclass(frozen=True)
 class CustomerInfo:
-    customer_id: int
+    # None until the customer's first message is stored with its turn.
+    customer_id: int | None
     first_name: str | None = None
     full_name: str | None = None
     phone: str | None = None
@@ -41,7 +39,8 @@ class CustomerInfo:
 
 @dataclass(frozen=True)
 class ConversationState:
-    conversation_id: int
+    # None when this message starts a new conversation (it is opened with the turn's other writes).
+    conversation_id: int | None
     status: str
     consecutive_fallbacks: int = 0
 
@@ -147,6 +146,24 @@ class LLMProvider(Protocol):
     """Port: an LLM that answers a turn, calling tools through the turn's tool context."""
 
     async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision: ...
+
+
+@dataclass(frozen=True)
+class IntentResult:
+    """What one inbound text expresses.
+
+    ``intent_score`` is in 0..1: how similar the text is to the chosen intent's example phrases
+    (1.0 for a text equal to one of them). When no intent reaches the scorer's threshold the intent is
+    "other" and the score is that best (low) one: how close the scorer came to recognising anything.
+
+    ``sentiment_score`` is VADER's compound score in -1..1 (-1 most negative, +1 most positive);
+    ``sentiment`` reads it with VADER's cut-offs: >= 0.05 positive, <= -0.05 negative, else neutral.
+    """
+
+    intent: str
+    intent_score: float
+    sentiment: str
+    sentiment_score: float
 
 
 class IntentPort(Protocol):

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.base import Adapter, Inbound
 from bot.security import CredentialBox
-from storage import channels
-from storage.db import transaction
+from storage.db import read_only
 from storage.inbox_queue import ClaimedEvent
+from storage.models import Channel
+from storage.sql import get_owned
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ class Acknowledgements:
         if acknowledge is None:
             return
         try:
-            async with transaction(self._sessions) as session:
-                channel = await channels.get_channel(session, event.tenant_id, event.channel_id)
+            async with read_only(self._sessions) as session:
+                channel = await get_owned(session, Channel, event.tenant_id, event.channel_id)
                 if channel is None:
                     return
                 credentials = self._credentials.open(channel.credentials_encrypted)

@@ -1,4 +1,9 @@
-"""The loop both durable queues share: claim up to a bound, run each claim as a task, sleep until woken."""
+"""The loop both durable queues share: claim up to a bound, run each claim as a task under a renewed lease.
+
+Whatever this process is working on is passed to the next claim, so a row is never claimed twice by
+the process that already runs it (even if its lease lapsed), and one running task's bookkeeping entry
+can never be replaced or removed by another's.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
@@ -15,25 +20,32 @@ Claim = TypeVar("Claim")
 
 
 class ClaimLoop(ABC, Generic[Claim]):
-    def __init__(self, *, name: str, concurrency: int, poll_interval_seconds: float) -> None:
+    def __init__(
+        self, *, name: str, concurrency: int, poll_interval_seconds: float, lease_seconds: float
+    ) -> None:
         self._name = name
         self._concurrency = concurrency
         self._poll_interval = poll_interval_seconds
+        self._lease_seconds = lease_seconds
         self._wake = asyncio.Event()
         self._running: dict[Hashable, asyncio.Task[None]] = {}
         self._loop_task: asyncio.Task[None] | None = None
 
     @abstractmethod
-    async def _claim(self, limit: int) -> list[Claim]:
-        """Claim at most ``limit`` items (committed before returning)."""
+    async def _claim(self, limit: int, running: Collection[Hashable]) -> list[Claim]:
+        """Claim at most ``limit`` items whose keys are not in ``running`` (committed before returning)."""
 
     @abstractmethod
     def _key(self, claim: Claim) -> Hashable:
-        """What identifies a running claim (a conversation, for the inbox)."""
+        """What identifies a running claim (a conversation for the inbox, an outbox row for the outbox)."""
 
     @abstractmethod
     async def _handle(self, claim: Claim) -> None:
         """Do the work of one claim; must not raise except on cancellation."""
+
+    @abstractmethod
+    async def _renew(self, claim: Claim) -> bool:
+        """Extend the claim's lease by the lease time; False once the lease is no longer ours."""
 
     def wake(self) -> None:
         """Look for work now instead of at the next poll (new work was just committed here)."""
@@ -42,6 +54,11 @@ class ClaimLoop(ABC, Generic[Claim]):
     @property
     def alive(self) -> bool:
         return self._loop_task is not None and not self._loop_task.done()
+
+    @property
+    def busy(self) -> int:
+        """How many claims are being worked on now."""
+        return len(self._running)
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self.run(), name=self._name)
@@ -67,22 +84,44 @@ class ClaimLoop(ABC, Generic[Claim]):
             claims: list[Claim] = []
             if free > 0:
                 try:
-                    claims = await self._claim(free)
+                    claims = await self._claim(free, set(self._running))
                 except Exception:
                     log.exception("%s: claiming failed; retrying shortly", self._name)
+            started = 0
             for claim in claims:
                 key = self._key(claim)
+                if key in self._running:
+                    # The claim query was told what runs here; a duplicate is a bug, and starting it
+                    # would run one conversation (or one send) twice at once. Its lease will lapse.
+                    log.error("%s: claimed %s while it is still running here; left alone", self._name, key)
+                    continue
                 self._running[key] = asyncio.create_task(
                     self._run_one(key, claim), name=f"{self._name}-{key}"
                 )
-            if claims and len(claims) == free:
+                started += 1
+            if claims and started == free:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_interval)
 
     async def _run_one(self, key: Hashable, claim: Claim) -> None:
+        keeper = asyncio.create_task(self._keep_lease(claim), name=f"{self._name}-lease-{key}")
         try:
             await self._handle(claim)
         finally:
-            self._running.pop(key, None)
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            if self._running.get(key) is asyncio.current_task():
+                del self._running[key]
             self._wake.set()
+
+    async def _keep_lease(self, claim: Claim) -> None:
+        while True:
+            await asyncio.sleep(self._lease_seconds / 3)
+            try:
+                if not await self._renew(claim):
+                    log.warning("%s: lost the lease of %s", self._name, self._key(claim))
+                    return
+            except Exception:
+                log.exception("%s: could not renew the lease of %s", self._name, self._key(claim))

@@ -1,7 +1,9 @@
-"""Load what one inbound message's turn needs: tenant, channel, bot, customer, group, conversation, history.
+"""Load what one inbound message's turn needs, reading only: tenant, channel, bot, customer, conversation.
 
-The customer, the group and its member, and the conversation are found or created here (idempotently:
-a retried event finds the same rows); everything else the turn writes waits for the turn's transaction.
+Nothing is written here. Whether the customer, the group, its member and the conversation exist yet,
+and whether the open conversation went quiet too long, is only looked at; the turn's one persist
+transaction creates, opens and closes them (bot/pipeline/turn.py), so a turn that fails leaves nothing
+behind. The knowledge base's fingerprint is checked in the same read.
 """
 
 from __future__ import annotations
@@ -25,22 +27,30 @@ from bot.engine.types import (
     TemplateInfo,
     Turn,
 )
-from storage import channels, conversations, groups, knowledge, tenants
-from storage.models import Channel, Conversation, Customer, Group, GroupMember, Tenant
+from bot.pipeline.knowledge_cache import KnowledgeCache, TenantKnowledge
+from storage import conversations, groups, knowledge, tenants
+from storage.inbox_queue import ClaimedEvent
+from storage.models import Bot, Channel, Tenant
+from storage.sql import get_owned
 
 HISTORY_LIMIT = 20
 
 
 @dataclass(frozen=True)
 class TurnContext:
-    tenant: Tenant
-    channel: Channel
-    customer: Customer
-    conversation: Conversation
-    group: Group | None
-    member: GroupMember | None
+    """What the persist step needs besides the engine's decision (ids only: nothing stays attached)."""
+
+    tenant_id: int
+    channel_id: int
+    bot_id: int
+    # The open conversation this message continues, or None when the turn starts a new one.
+    conversation_id: int | None
+    # An open conversation that went quiet past the tenant's timeout: the turn closes it.
+    expired_conversation_id: int | None
     turn: Turn
-    # Recorded, not answered: another app owns the thread (standby), or a group message not for us.
+    knowledge: TenantKnowledge
+    # Recorded, not answered: another app owns the thread (standby), a group message not for us, or a
+    # message whose later messages were answered already (an old event put back by `inbox retry`).
     silent: bool
 
 
@@ -57,106 +67,124 @@ def tenant_intents(settings: Mapping[str, Any] | None) -> tuple[IntentDefinition
 
 async def load_channel(session: AsyncSession, tenant_id: int, channel_id: int) -> tuple[Tenant, Channel]:
     tenant = await tenants.get_tenant(session, tenant_id)
-    channel = await channels.get_channel(session, tenant_id, channel_id)
+    channel = await get_owned(session, Channel, tenant_id, channel_id)
     if tenant is None or channel is None:
         raise LookupError(f"channel {channel_id} of tenant {tenant_id} no longer exists")
     return tenant, channel
 
 
+async def already_stored(session: AsyncSession, event: ClaimedEvent, inbound: Inbound) -> bool:
+    """The same platform message was stored before under another event id (a platform resend)."""
+    return inbound.platform_message_id is not None and await conversations.message_exists(
+        session,
+        tenant_id=event.tenant_id,
+        channel_id=event.channel_id,
+        platform_message_id=inbound.platform_message_id,
+    )
+
+
 async def load_turn_context(
     session: AsyncSession,
     *,
-    tenant_id: int,
-    channel_id: int,
-    conversation_key: str,
+    event: ClaimedEvent,
     inbound: Inbound,
+    knowledge_cache: KnowledgeCache,
     now: datetime,
 ) -> TurnContext:
-    tenant, channel = await load_channel(session, tenant_id, channel_id)
-    bot = await channels.get_bot(session, tenant.id, channel.bot_id)
+    tenant, channel = await load_channel(session, event.tenant_id, event.channel_id)
+    bot = await get_owned(session, Bot, tenant.id, channel.bot_id)
     if bot is None:
         raise LookupError(f"bot {channel.bot_id} of channel {channel.id} no longer exists")
-    customer = await conversations.get_or_create_customer(
-        session,
-        tenant_id=tenant.id,
-        channel_id=channel.id,
-        platform_user_id=inbound.sender_id,
-        name=inbound.sender_name,
-        phone_e164=inbound.phone,
-        now=now,
+    tenant_knowledge = await knowledge_cache.for_tenant(session, tenant.id)
+
+    customer = await conversations.find_customer(
+        session, tenant_id=tenant.id, channel_id=channel.id, platform_user_id=inbound.sender_id
     )
-    group = member = None
+    group = None
     if inbound.group_id:
-        group = await groups.get_or_create_group(
-            session, tenant_id=tenant.id, channel_id=channel.id, platform_group_id=inbound.group_id, now=now
+        group = await groups.find_group(
+            session, tenant_id=tenant.id, channel_id=channel.id, platform_group_id=inbound.group_id
         )
-        member = await groups.get_or_create_member(
-            session,
-            tenant_id=tenant.id,
-            group_id=group.id,
-            customer_id=customer.id,
-            platform_user_id=inbound.sender_id,
-            username=inbound.sender_name,
-            now=now,
+    open_conversation = await conversations.find_open_conversation(
+        session, tenant_id=tenant.id, channel_id=channel.id, conversation_key=event.conversation_key
+    )
+    expired_id = None
+    if open_conversation is not None and conversations.is_expired(
+        open_conversation, timedelta(minutes=tenant.inactivity_timeout_minutes), now
+    ):
+        expired_id, open_conversation = open_conversation.id, None
+
+    history: list[HistoryItem] = []
+    answered_later = False
+    if open_conversation is not None:
+        recent = await conversations.recent_messages(
+            session, tenant_id=tenant.id, conversation_id=open_conversation.id, limit=HISTORY_LIMIT
         )
-    conversation = await conversations.open_conversation(
-        session,
-        tenant_id=tenant.id,
-        channel_id=channel.id,
-        bot_id=bot.id,
-        customer_id=None if group else customer.id,
-        group_id=group.id if group else None,
-        conversation_key=conversation_key,
-        inactivity_timeout=timedelta(minutes=tenant.inactivity_timeout_minutes),
-        now=now,
-    )
-    history = await conversations.recent_messages(
-        session, tenant_id=tenant.id, conversation_id=conversation.id, limit=HISTORY_LIMIT
-    )
+        history = [HistoryItem(role=m.role, text=m.text) for m in recent if m.text]  # type: ignore[arg-type]
+        answered_later = await conversations.answered_later(
+            session, tenant_id=tenant.id, conversation_id=open_conversation.id, inbound_event_id=event.id
+        )
     templates = await knowledge.active_templates(session, tenant.id)
     commands = await knowledge.active_commands(session, tenant.id, group_id=group.id if group else None)
+    # The platform's current name for the customer wins (persisting the turn stores it too).
+    name = inbound.sender_name or (customer.name if customer else None)
+    first_name = _first_name(inbound.sender_name) if inbound.sender_name else None
     turn = Turn(
         tenant_id=tenant.id,
         tenant_name=tenant.name,
-        bot=BotSettings(
-            bot_id=bot.id,
-            name=bot.name,
-            persona=bot.persona,
-            knowledge_threshold=bot.knowledge_threshold,
-            handoff_after_fallbacks=bot.handoff_after_fallbacks,
-            fallback_text=bot.fallback_text,
-            model=bot.model,
-            temperature=bot.temperature,
-            max_output_tokens=bot.max_output_tokens,
-            enabled_tools=tuple(str(t) for t in bot.enabled_tools),
-            escalation_threshold=bot.escalation_threshold,
-            max_tool_rounds=bot.max_tool_rounds,
-            handoff_on_llm_failure=bot.handoff_on_llm_failure,
-        ),
+        bot=bot_settings(bot),
         conversation=ConversationState(
-            conversation_id=conversation.id,
-            status=conversation.status,
-            consecutive_fallbacks=conversation.consecutive_fallbacks,
+            conversation_id=open_conversation.id if open_conversation else None,
+            status=open_conversation.status if open_conversation else "new",
+            consecutive_fallbacks=open_conversation.consecutive_fallbacks if open_conversation else 0,
         ),
         customer=CustomerInfo(
-            customer_id=customer.id,
-            first_name=customer.first_name,
-            full_name=customer.name,
-            phone=customer.phone_e164,
+            customer_id=customer.id if customer else None,
+            first_name=first_name or (customer.first_name if customer else None),
+            full_name=name,
+            phone=inbound.phone or (customer.phone_e164 if customer else None),
         ),
         inbound=InboundText(text=inbound.text, kind=inbound.kind, payload=inbound.payload),
-        history=tuple(
-            HistoryItem(role=m.role, text=m.text)  # type: ignore[arg-type]
-            for m in history
-            if m.text
-        ),
+        history=tuple(history),
         templates=tuple(
             TemplateInfo(t.id, t.name, tuple(str(k) for k in t.trigger_keywords), t.body) for t in templates
         ),
         commands=tuple(CommandInfo(c.id, c.command, c.response) for c in commands),
         intents=tenant_intents(tenant.settings),
-        lead_stage=customer.lead_stage,
-        lead_score=customer.lead_score,
+        lead_stage=customer.lead_stage if customer else "intake",
+        lead_score=customer.lead_score if customer else 0,
     )
-    silent = inbound.standby or (group is not None and not inbound.addressed)
-    return TurnContext(tenant, channel, customer, conversation, group, member, turn, silent)
+    silent = inbound.standby or (inbound.group_id is not None and not inbound.addressed) or answered_later
+    return TurnContext(
+        tenant_id=tenant.id,
+        channel_id=channel.id,
+        bot_id=bot.id,
+        conversation_id=open_conversation.id if open_conversation else None,
+        expired_conversation_id=expired_id,
+        turn=turn,
+        knowledge=tenant_knowledge,
+        silent=silent,
+    )
+
+
+def bot_settings(bot: Bot) -> BotSettings:
+    return BotSettings(
+        bot_id=bot.id,
+        name=bot.name,
+        persona=bot.persona,
+        knowledge_threshold=bot.knowledge_threshold,
+        handoff_after_fallbacks=bot.handoff_after_fallbacks,
+        fallback_text=bot.fallback_text,
+        model=bot.model,
+        temperature=bot.temperature,
+        max_output_tokens=bot.max_output_tokens,
+        enabled_tools=tuple(str(t) for t in bot.enabled_tools),
+        escalation_threshold=bot.escalation_threshold,
+        max_tool_rounds=bot.max_tool_rounds,
+        handoff_on_llm_failure=bot.handoff_on_llm_failure,
+    )
+
+
+def _first_name(name: str | None) -> str | None:
+    words = name.split() if name else []
+    return words[0] if words else None

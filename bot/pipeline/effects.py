@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.types import Decision
 from bot.handoff.conversation_states import check_transition
 from storage.models import Conversation, Customer, Handoff, LeadActivity, ToolCall, TrackedLink, UsageLog
+from storage.sql import get_owned
 
 LEAD_LABELS = ((70, "hot"), (40, "warm"), (0, "cold"))
 
@@ -108,8 +109,8 @@ def _llm_handoff_trigger(decision: Decision) -> str | None:
 async def _apply_lead_changes(
     session: AsyncSession, *, tenant_id: int, customer_id: int, decision: Decision
 ) -> None:
-    customer = await session.get(Customer, customer_id)
-    if customer is None or customer.tenant_id != tenant_id:
+    customer = await get_owned(session, Customer, tenant_id, customer_id)
+    if customer is None:
         return
     for change in decision.lead_changes:
         if change.field == "stage":

@@ -8,12 +8,9 @@ after ``max_attempts``.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -54,7 +51,10 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
         name: str = "inbox",
     ) -> None:
         super().__init__(
-            name=name, concurrency=options.concurrency, poll_interval_seconds=options.poll_interval_seconds
+            name=name,
+            concurrency=options.concurrency,
+            poll_interval_seconds=options.poll_interval_seconds,
+            lease_seconds=options.lease_seconds,
         )
         self._sessions = sessions
         self._processor = processor
@@ -64,21 +64,27 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
     def _key(self, claim: ClaimedEvent) -> tuple[int, str]:
         return (claim.channel_id, claim.conversation_key)
 
-    async def _claim(self, limit: int) -> list[ClaimedEvent]:
+    async def _claim(self, limit: int, running: Collection[Hashable]) -> list[ClaimedEvent]:
         async with transaction(self._sessions) as session:
             return await queue.claim_events(
                 session,
                 now=utcnow(),
                 lease_seconds=self._options.lease_seconds,
                 limit=limit,
+                max_attempts=self._options.max_attempts,
                 # Keys are (channel id, conversation key), see _key: those conversations run here already.
-                skip_conversations=cast(set[tuple[int, str]], set(self._running)),
+                skip_conversations=cast(Collection[tuple[int, str]], running),
                 only_channels=self._options.only_channels,
                 except_platforms=self._options.except_platforms,
             )
 
+    async def _renew(self, claim: ClaimedEvent) -> bool:
+        async with transaction(self._sessions) as session:
+            return await queue.extend_lease(
+                session, claim, lease_seconds=self._options.lease_seconds, now=utcnow()
+            )
+
     async def _handle(self, event: ClaimedEvent) -> None:
-        heartbeat = asyncio.create_task(self._keep_lease(event))
         try:
             await self._processor.process(event)
             self.processed += 1
@@ -88,22 +94,6 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
             )
         except Exception as exc:  # noqa: BLE001 - any failure of a turn is recorded on its event and retried
             await self._record_failure(event, exc)
-        finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
-
-    async def _keep_lease(self, event: ClaimedEvent) -> None:
-        interval = self._options.lease_seconds / 3
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                async with transaction(self._sessions) as session:
-                    until = utcnow() + timedelta(seconds=self._options.lease_seconds)
-                    if not await queue.extend_lease(session, event.id, event.lock_token, until):
-                        return
-            except Exception:
-                log.exception("%s: could not extend the lease of event %s", self._name, event.id)
 
     async def _record_failure(self, event: ClaimedEvent, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -111,7 +101,7 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
         try:
             async with transaction(self._sessions) as session:
                 if event.attempts >= self._options.max_attempts:
-                    await queue.fail_event(session, event.id, event.lock_token, error=error, now=now)
+                    await queue.fail_event(session, event, error=error, now=now)
                     log.error(
                         "%s: event %s failed after %s attempts: %s",
                         self._name,
@@ -121,14 +111,7 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
                     )
                     return
                 delay = backoff_seconds(event.attempts, self._options.retry_base_seconds)
-                await queue.release_for_retry(
-                    session,
-                    event.id,
-                    event.lock_token,
-                    error=error,
-                    available_at=now + timedelta(seconds=delay),
-                    now=now,
-                )
+                await queue.release_for_retry(session, event, error=error, delay_seconds=delay, now=now)
                 log.warning(
                     "%s: event %s attempt %s failed (%s); retrying in %.1fs",
                     self._name,

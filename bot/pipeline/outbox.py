@@ -1,17 +1,21 @@
 """Delivers queued replies through their platform adapter, in order per conversation, with retries.
 
-Long text is split at the adapter's limit and sent part by part; ``parts_sent`` is committed after
-each part, so a retry continues where the platform stopped accepting instead of repeating parts.
+Long text is split at the adapter's limit and sent part by part; each part is recorded before it goes
+out and again (with its platform id) once accepted, so a retry continues after the last part the
+platform accepted. Delivery is at least once: when a send's answer is lost the platform may have the
+part, so before sending it again the next attempt looks for what the platform's echo or status told
+us about it (Messenger echoes carry our text; WhatsApp statuses carry the id we missed). A lease that
+always covers the running attempt, renewed while the send runs, keeps every other sender away.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -29,8 +33,8 @@ from bot.pipeline.claim_loop import ClaimLoop
 from bot.pipeline.windows import WINDOW_CLOSED, check_window
 from bot.security import CredentialBox
 from storage import outbox_queue as queue
-from storage.db import transaction
-from storage.models import OutboxItem, utcnow
+from storage.db import read_only, transaction
+from storage.models import utcnow
 from storage.outbox_queue import ClaimedSend, SendContext
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,8 @@ class SenderOptions:
     poll_interval_seconds: float = 0.5
     # Quick retries in place (tenacity) before a failure goes back to the queue with a longer backoff.
     inline_attempts: int = 3
+    # One call to the platform is given up after this long (the HTTP client's own timeouts are per phase).
+    attempt_timeout_seconds: float = 20.0
     only_channels: Collection[int] | None = None
     except_platforms: Collection[str] = field(default_factory=tuple)
 
@@ -59,10 +65,13 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         credentials: CredentialBox,
         options: SenderOptions,
     ) -> None:
+        # The lease always covers a whole attempt on top of the renewal period, so even if renewing
+        # fails mid-send no other sender can take the row before this attempt has given up.
         super().__init__(
             name="outbox",
             concurrency=options.concurrency,
             poll_interval_seconds=options.poll_interval_seconds,
+            lease_seconds=options.lease_seconds + options.attempt_timeout_seconds,
         )
         self._sessions = sessions
         self._adapters = adapters
@@ -73,16 +82,23 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
     def _key(self, claim: ClaimedSend) -> int:
         return claim.id
 
-    async def _claim(self, limit: int) -> list[ClaimedSend]:
+    async def _claim(self, limit: int, running: Collection[Hashable]) -> list[ClaimedSend]:
         async with transaction(self._sessions) as session:
             return await queue.claim_sends(
                 session,
                 now=utcnow(),
-                lease_seconds=self._options.lease_seconds,
+                lease_seconds=self._lease_seconds,
                 limit=limit,
+                max_attempts=self._options.max_attempts,
+                # Keys are outbox row ids (see _key): never claim a row this process is still sending.
+                exclude_ids=cast(Collection[int], running),
                 only_channels=self._options.only_channels,
                 except_platforms=self._options.except_platforms,
             )
+
+    async def _renew(self, claim: ClaimedSend) -> bool:
+        async with transaction(self._sessions) as session:
+            return await queue.renew_lease(session, claim, lease_seconds=self._lease_seconds, now=utcnow())
 
     async def _handle(self, claim: ClaimedSend) -> None:
         try:
@@ -97,7 +113,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             await self._retry_or_fail(claim, SendFailed(f"{type(exc).__name__}: {exc}", code="crash"), None)
 
     async def _send(self, claim: ClaimedSend) -> None:
-        async with transaction(self._sessions) as session:
+        async with read_only(self._sessions) as session:
             context = await queue.load_send_context(session, claim)
         adapter = self._adapters.get(context.platform)
         if adapter is None:
@@ -117,10 +133,16 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         parts = (
             [context.text] if window.template else split_text(context.text, adapter.max_text_length) or [""]
         )
-        ids: list[str] = []
         try:
             credentials = self._credentials.open(context.credentials_encrypted)
             for index in range(context.parts_sent, len(parts)):
+                known = context.parts.get(index)
+                if known is not None and known.platform_message_id is not None:
+                    # An earlier attempt's answer was lost, but the platform's echo or status named the
+                    # part since: it arrived, so it is not sent again.
+                    if not await self._record_sent(claim, index, None):
+                        return
+                    continue
                 outbound = Outbound(
                     recipient_id=context.recipient_id,
                     text=parts[index],
@@ -133,10 +155,20 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                     tag=window.tag,
                     template=window.template,
                 )
-                result = await self._send_part(adapter, credentials, outbound)
-                ids.extend(result.platform_message_ids)
-                if index < len(parts) - 1:
-                    await self._record_part(claim, index + 1)
+                async with transaction(self._sessions) as session:
+                    await queue.record_part_attempt(
+                        session, claim, part_index=index, text=parts[index], now=utcnow()
+                    )
+                try:
+                    result = await self._send_part(claim, adapter, credentials, outbound)
+                except RetryableSendFailure as exc:
+                    if exc.maybe_delivered:
+                        async with transaction(self._sessions) as session:
+                            await queue.mark_part_unconfirmed(session, claim, part_index=index, now=utcnow())
+                    raise
+                first_id = result.platform_message_ids[0] if result.platform_message_ids else None
+                if not await self._record_sent(claim, index, first_id):
+                    return
         except RetryableSendFailure as exc:
             await self._retry_or_fail(claim, exc, exc.retry_after)
             return
@@ -147,13 +179,26 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             await self._retry_or_fail(claim, exc, None)
             return
         async with transaction(self._sessions) as session:
-            if await queue.mark_sent(session, claim, platform_message_ids=ids, now=utcnow()):
+            if await queue.mark_sent(session, claim, now=utcnow()):
                 self.sent += 1
 
+    async def _record_sent(self, claim: ClaimedSend, index: int, platform_message_id: str | None) -> bool:
+        """Record an accepted part; False (and stop) if this attempt no longer holds the row."""
+        async with transaction(self._sessions) as session:
+            held = await queue.record_part_sent(
+                session, claim, part_index=index, platform_message_id=platform_message_id, now=utcnow()
+            )
+        if not held:
+            log.warning("outbox: lost the lease of %s after sending part %s", claim.id, index)
+        return held
+
     async def _send_part(
-        self, adapter: Adapter, credentials: Mapping[str, str], outbound: Outbound
+        self, claim: ClaimedSend, adapter: Adapter, credentials: Mapping[str, str], outbound: Outbound
     ) -> SendResult:
-        """Send one part, retrying quick retryable failures in place; longer waits go back to the queue."""
+        """Send one part, retrying quick retryable failures in place; longer waits go back to the queue.
+
+        Each attempt is cut off after ``attempt_timeout_seconds``, which the lease always covers.
+        """
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._options.inline_attempts),
             wait=self._inline_wait,
@@ -162,7 +207,15 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         )
         async for attempt in retrying:
             with attempt:
-                return await adapter.send(credentials, outbound)
+                try:
+                    async with asyncio.timeout(self._options.attempt_timeout_seconds):
+                        return await adapter.send(credentials, outbound)
+                except TimeoutError:
+                    raise RetryableSendFailure(
+                        f"no answer within {self._options.attempt_timeout_seconds:g}s",
+                        code="timeout",
+                        maybe_delivered=True,
+                    ) from None
         raise AssertionError("unreachable: tenacity re-raises the last failure")
 
     def _inline_wait(self, state: RetryCallState) -> float:
@@ -174,20 +227,14 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
     async def _permanent(self, claim: ClaimedSend, context: SendContext, exc: PermanentSendFailure) -> None:
         if exc.credentials_invalid:
             async with transaction(self._sessions) as session:
-                await queue.flag_credentials(session, context.channel_id)
+                await queue.flag_credentials(
+                    session, tenant_id=claim.tenant_id, channel_id=context.channel_id
+                )
             log.error("outbox: channel %s needs new credentials (%s)", context.channel_id, _describe(exc))
         reason = (
             WINDOW_CLOSED if exc.window_closed else ("credentials" if exc.credentials_invalid else "rejected")
         )
         await self._finish_failed(claim, _describe(exc), reason)
-
-    async def _record_part(self, claim: ClaimedSend, parts_sent: int) -> None:
-        async with transaction(self._sessions) as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == claim.id, OutboxItem.lock_token == claim.lock_token)
-                .values(parts_sent=parts_sent)
-            )
 
     async def _retry_or_fail(self, claim: ClaimedSend, exc: SendFailed, retry_after: float | None) -> None:
         if claim.attempts >= self._options.max_attempts:
@@ -195,13 +242,14 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             await self._finish_failed(claim, error, "gave_up")
             return
         delay = max(retry_after or 0.0, backoff_seconds(claim.attempts, self._options.retry_base_seconds))
-        now = utcnow()
         async with transaction(self._sessions) as session:
-            await queue.reschedule(
-                session, claim, error=_describe(exc), at=now + timedelta(seconds=delay), now=now
-            )
+            await queue.reschedule(session, claim, error=_describe(exc), delay_seconds=delay, now=utcnow())
         log.warning(
-            "outbox: %s attempt %s failed (%s); retrying in %.1fs", claim.id, claim.attempts, exc, delay
+            "outbox: %s attempt %s failed (%s); retrying in %.1fs",
+            claim.id,
+            claim.attempts,
+            _describe(exc),
+            delay,
         )
 
     async def _finish_failed(self, claim: ClaimedSend, error: str, reason: str) -> None:
@@ -211,7 +259,13 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
 
 
 def _worth_waiting_for(exc: BaseException) -> bool:
-    return isinstance(exc, RetryableSendFailure) and (exc.retry_after or 0.0) <= INLINE_MAX_WAIT_SECONDS
+    # A send whose answer was lost goes back to the queue: by the next attempt the platform's echo or
+    # status may show that it arrived, and then it is not sent again.
+    return (
+        isinstance(exc, RetryableSendFailure)
+        and not exc.maybe_delivered
+        and (exc.retry_after or 0.0) <= INLINE_MAX_WAIT_SECONDS
+    )
 
 
 def _describe(exc: SendFailed) -> str:

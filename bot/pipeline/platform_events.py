@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.base import Inbound, StatusUpdate
-from adapters.meta import is_window_closed
 from bot.pipeline.context import load_channel
-from storage import conversations, statuses
+from storage import conversations, outbox_queue, statuses
 from storage.models import Message
 
 log = logging.getLogger(__name__)
-
-# An echo of our own reply can arrive before the send is recorded; a match on text this recent is ours.
-OWN_ECHO_GRACE = timedelta(minutes=10)
 
 
 async def apply_status_update(
@@ -26,8 +22,37 @@ async def apply_status_update(
     reason = None
     if update.status == "failed":
         error = f"{update.error_code}: {update.error_message}" if update.error_code else update.error_message
-        reason = "window_closed" if is_window_closed(update.error_code) else "rejected"
-    changed = await statuses.apply_status(
+        reason = "window_closed" if update.window_closed else "rejected"
+    changed = await _apply(session, tenant_id, channel_id, update, now, error, reason)
+    if not changed and update.platform_message_id and update.conversation_key:
+        # A status for an id we never learned: the answer to our send was lost. If exactly one part in
+        # this conversation is waiting for such news, it is for that part; the outbox then knows the
+        # part arrived and does not send it again.
+        matched = await outbox_queue.claim_status_for_unconfirmed(
+            session,
+            tenant_id=tenant_id,
+            channel_id=channel_id,
+            conversation_key=update.conversation_key,
+            platform_message_id=update.platform_message_id,
+            now=now,
+        )
+        if matched is not None:
+            changed = await _apply(session, tenant_id, channel_id, update, now, error, reason)
+    if not changed and update.platform_message_id:
+        log.info("status %s for message %s changed nothing", update.status, update.platform_message_id)
+    return changed
+
+
+async def _apply(
+    session: AsyncSession,
+    tenant_id: int,
+    channel_id: int,
+    update: StatusUpdate,
+    now: datetime,
+    error: str | None,
+    reason: str | None,
+) -> int:
+    return await statuses.apply_status(
         session,
         tenant_id=tenant_id,
         channel_id=channel_id,
@@ -39,9 +64,6 @@ async def apply_status_update(
         error=error,
         failure_reason=reason,
     )
-    if not changed and update.platform_message_id:
-        log.info("status %s for message %s changed nothing", update.status, update.platform_message_id)
-    return changed
 
 
 async def record_echo(
@@ -53,28 +75,40 @@ async def record_echo(
     inbound_event_id: int,
     now: datetime,
 ) -> bool:
-    """Record a message the business sent from another inbox (a human); ignore echoes of our own sends.
+    """Record a message the business sent from another inbox (a human); recognise echoes of our own sends.
 
-    Returns whether a message was recorded.
+    An echo of one of our parts (by its platform id, or by its text while the part still waits for its
+    id, e.g. because the send's answer was lost) fills in that id. Returns whether a message was recorded.
     """
     tenant, channel = await load_channel(session, tenant_id, channel_id)
-    if echo.platform_message_id and await conversations.message_exists(
-        session, channel_id=channel.id, platform_message_id=echo.platform_message_id
+    if echo.platform_message_id and await outbox_queue.platform_id_known(
+        session, tenant_id=tenant.id, channel_id=channel.id, platform_message_id=echo.platform_message_id
+    ):
+        return False
+    conversation = await conversations.find_open_conversation(
+        session, tenant_id=tenant.id, channel_id=channel.id, conversation_key=echo.conversation_key
+    )
+    if (
+        conversation is not None
+        and echo.text
+        and echo.platform_message_id
+        and await outbox_queue.claim_echo(
+            session,
+            tenant_id=tenant.id,
+            channel_id=channel.id,
+            conversation_id=conversation.id,
+            text=echo.text,
+            platform_message_id=echo.platform_message_id,
+            now=now,
+        )
     ):
         return False
     own_app = channel.settings.get("app_id")
     if own_app and echo.echo_app_id == str(own_app):
         return False
-    conversation = await conversations.find_open_conversation(
-        session, tenant_id=tenant.id, channel_id=channel.id, conversation_key=echo.conversation_key
-    )
     if conversation is None:
         # A human wrote first; the conversation starts when the customer answers.
-        log.info("echo on channel %s before any conversation with %s", channel.id, echo.conversation_key)
-        return False
-    if echo.text and await conversations.recent_outbound_with_text(
-        session, conversation_id=conversation.id, text=echo.text, since=now - OWN_ECHO_GRACE
-    ):
+        log.info("echo on channel %s before any conversation with a customer", channel.id)
         return False
     session.add(
         Message(

@@ -1,10 +1,10 @@
 """One inbound event through the runtime: load the turn, run the engine, write everything in one transaction.
 
-Reads happen first (customer, group and conversation are found or created idempotently, so a retried
-event finds the same ones); no transaction is open while the engine runs; then one transaction marks
-the event done (guarded by its lease token) and writes the inbound message, the replies, their outbox
-rows and the counters. A crash anywhere before that commit leaves nothing of the turn behind but the
-lease, which expires so another attempt starts clean.
+Loading only reads (bot/pipeline/context.py); no transaction is open while the engine runs; then one
+transaction marks the event done (guarded by its lease token), finds or creates the customer, group
+and member, closes a conversation that went quiet and opens a new one, and writes the inbound message,
+the replies, their outbox rows, the turn's effects and the counters. A failure anywhere before that
+commit leaves nothing of the turn behind but the lease, which expires so another attempt starts clean.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.base import Inbound, StatusUpdate, Unhandled, item_from_record
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import check_transition
-from bot.pipeline.context import TurnContext, load_turn_context
+from bot.pipeline.context import TurnContext, already_stored, load_turn_context
 from bot.pipeline.effects import persist_effects
-from bot.pipeline.knowledge_cache import KnowledgeService
+from bot.pipeline.knowledge_cache import KnowledgeCache
 from bot.pipeline.platform_events import apply_status_update, record_echo
-from storage import campaigns, conversations, groups, knowledge
+from storage import campaigns, conversations, groups, knowledge, outbox_queue
 from storage import inbox_queue as queue
-from storage import outbox_queue as outbox_queue
-from storage.db import transaction
+from storage.db import read_only, transaction
 from storage.inbox_queue import ClaimedEvent
-from storage.models import Conversation, Group, GroupMember, Message, utcnow
+from storage.models import Conversation, Message, utcnow
+from storage.sql import get_owned
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class TurnProcessor:
         self,
         sessions: async_sessionmaker[AsyncSession],
         engine: Engine,
-        knowledge_service: KnowledgeService,
+        knowledge_cache: KnowledgeCache,
         *,
         on_replies: Callable[[], None] = lambda: None,
         on_turn_start: TurnStart = _no_turn_start,
@@ -61,7 +61,7 @@ class TurnProcessor:
     ) -> None:
         self._sessions = sessions
         self._engine = engine
-        self._knowledge = knowledge_service
+        self._knowledge = knowledge_cache
         self._on_replies = on_replies
         self._llm = llm
         self._intents = intents
@@ -77,7 +77,7 @@ class TurnProcessor:
             return
         now = utcnow()
         async with transaction(self._sessions) as session:
-            await queue.complete_event(session, event.id, event.lock_token, now)
+            await queue.complete_event(session, event, now)
             if isinstance(item, StatusUpdate):
                 await apply_status_update(
                     session, tenant_id=event.tenant_id, channel_id=event.channel_id, update=item, now=now
@@ -95,142 +95,177 @@ class TurnProcessor:
                 log.debug("stored unhandled %s event %s", item.platform, item.description)
 
     async def _answer(self, event: ClaimedEvent, inbound: Inbound) -> None:
-        now = utcnow()
-        async with transaction(self._sessions) as session:
-            if inbound.platform_message_id and await conversations.message_exists(
-                session, channel_id=event.channel_id, platform_message_id=inbound.platform_message_id
-            ):
-                # The same message arrived under another event id (a platform resend): answered already.
-                await queue.complete_event(session, event.id, event.lock_token, now)
-                return
-            context = await load_turn_context(
-                session,
-                tenant_id=event.tenant_id,
-                channel_id=event.channel_id,
-                conversation_key=event.conversation_key,
-                inbound=inbound,
-                now=now,
-            )
+        async with read_only(self._sessions) as session:
+            if await already_stored(session, event, inbound):
+                context = None
+            else:
+                context = await load_turn_context(
+                    session, event=event, inbound=inbound, knowledge_cache=self._knowledge, now=utcnow()
+                )
+        if context is None:
+            # The same message arrived under another event id (a platform resend): answered already.
+            async with transaction(self._sessions) as session:
+                await queue.complete_event(session, event, utcnow())
+            return
         if context.silent:
             decision = SILENT
         else:
             self._on_turn_start(event, inbound)
-            knowledge = await self._knowledge.for_tenant(event.tenant_id)
-            ports = Ports(knowledge=knowledge, llm=self._llm, intents=self._intents)
+            ports = Ports(knowledge=context.knowledge, llm=self._llm, intents=self._intents)
             decision = await self._engine.decide(context.turn, ports)
         await self._before_commit(event)
-        await self._persist(event, inbound, context, decision)
+        async with transaction(self._sessions) as session:
+            await self._persist(session, event, inbound, context, decision, utcnow())
         if decision.replies:
             self._on_replies()
 
     async def _persist(
-        self, event: ClaimedEvent, inbound: Inbound, context: TurnContext, decision: Decision
+        self,
+        session: AsyncSession,
+        event: ClaimedEvent,
+        inbound: Inbound,
+        context: TurnContext,
+        decision: Decision,
+        now: datetime,
     ) -> None:
-        now = utcnow()
-        async with transaction(self._sessions) as session:
-            await queue.complete_event(session, event.id, event.lock_token, now)
-            conversation = await session.get(Conversation, context.conversation.id)
-            assert conversation is not None
-            campaign_id = None
-            referral = inbound.referral
-            if referral is not None and referral.ad_id:
-                campaign_id = await campaigns.upsert_campaign(
-                    session,
-                    tenant_id=event.tenant_id,
-                    ad_id=referral.ad_id,
-                    name=referral.headline,
-                    source_type=referral.source_type,
-                    now=now,
-                )
-            inbound_message = Message(
-                tenant_id=event.tenant_id,
-                conversation_id=conversation.id,
-                channel_id=event.channel_id,
-                inbound_event_id=event.id,
-                customer_id=context.customer.id,
-                role="user",
-                direction="in",
-                status="received",
-                type=inbound.kind,
-                text=inbound.text,
-                payload=_inbound_payload(inbound),
-                platform_message_id=inbound.platform_message_id,
-                source=referral.source if referral else "direct",
-                ad_id=referral.ad_id if referral else None,
-                post_id=referral.post_id if referral else None,
-                campaign_id=campaign_id,
-                route=decision.route,
-                intent=decision.intent,
-                intent_score=decision.intent_score,
-                sentiment=decision.sentiment,
-                sentiment_score=decision.sentiment_score,
-                created_at=min(inbound.sent_at, now),
+        """Everything the turn produced, in the turn's one transaction, with the event's done mark."""
+        tenant_id, channel_id = event.tenant_id, event.channel_id
+        await queue.complete_event(session, event, now)
+        if context.expired_conversation_id is not None:
+            await conversations.close_conversation(
+                session, tenant_id=tenant_id, conversation_id=context.expired_conversation_id, now=now
             )
-            session.add(inbound_message)
-            await session.flush()
-            reply_ids: list[int] = []
-            for position, reply in enumerate(decision.replies):
-                message = Message(
-                    tenant_id=event.tenant_id,
-                    conversation_id=conversation.id,
-                    channel_id=event.channel_id,
-                    inbound_event_id=event.id,
-                    role="assistant",
-                    direction="out",
-                    status="pending",
-                    type="text",
-                    text=reply.text,
-                    payload={"choices": list(reply.choices)} if reply.choices else None,
-                    route=decision.route,
-                    # Tokens and latency belong to the turn; they are recorded once, on its first reply.
-                    prompt_tokens=decision.prompt_tokens if position == 0 else 0,
-                    completion_tokens=decision.completion_tokens if position == 0 else 0,
-                    latency_ms=decision.latency_ms if position == 0 else None,
-                )
-                session.add(message)
-                await session.flush()
-                reply_ids.append(message.id)
-                outbox_queue.enqueue(session, message, now)
-            await persist_effects(
+        customer = await conversations.get_or_create_customer(
+            session,
+            tenant_id=tenant_id,
+            channel_id=channel_id,
+            platform_user_id=inbound.sender_id,
+            name=inbound.sender_name,
+            phone_e164=inbound.phone,
+            now=now,
+        )
+        group = member = None
+        if inbound.group_id:
+            group = await groups.get_or_create_group(
                 session,
-                tenant_id=event.tenant_id,
-                conversation=conversation,
-                customer_id=context.customer.id,
-                bot_id=context.turn.bot.bot_id,
-                decision=decision,
-                reply_message_id=reply_ids[0] if reply_ids else None,
-                inbound_message_id=inbound_message.id,
+                tenant_id=tenant_id,
+                channel_id=channel_id,
+                platform_group_id=inbound.group_id,
                 now=now,
             )
-            conversation.message_count += 1 + len(decision.replies)
-            conversation.last_inbound_at = now
-            conversation.last_activity_at = now
-            if decision.route != "silent":
-                conversation.consecutive_fallbacks = decision.consecutive_fallbacks
-            if decision.replies and conversation.status == "new":  # (a handoff above already moved it on)
-                conversation.status = check_transition(conversation.status, "bot_active")
-            if context.group is not None and context.member is not None:
-                await _count_group_message(session, context.group.id, context.member.id, now)
-            await knowledge.count_usage(
+            member = await groups.get_or_create_member(
                 session,
-                tenant_id=event.tenant_id,
-                knowledge_ids=decision.knowledge_entry_ids,
-                template_id=decision.template_id,
-                command_id=decision.command_id,
+                tenant_id=tenant_id,
+                group_id=group.id,
+                customer_id=customer.id,
+                platform_user_id=inbound.sender_id,
+                username=inbound.sender_name,
+                now=now,
             )
-
-
-async def _count_group_message(session: AsyncSession, group_id: int, member_id: int, now: datetime) -> None:
-    group = await session.get(Group, group_id)
-    member = await session.get(GroupMember, member_id)
-    if group is None or member is None:
-        return
-    group.message_count += 1
-    member.message_count += 1
-    member.engagement_score = groups.engagement_after_message(
-        member.engagement_score, member.last_message_at, now
-    )
-    member.last_message_at = now
+        conversation = None
+        if context.conversation_id is not None:
+            conversation = await get_owned(session, Conversation, tenant_id, context.conversation_id)
+        if conversation is None or conversation.status == "closed":
+            conversation = await conversations.start_conversation(
+                session,
+                tenant_id=tenant_id,
+                channel_id=channel_id,
+                bot_id=context.bot_id,
+                customer_id=None if group else customer.id,
+                group_id=group.id if group else None,
+                conversation_key=event.conversation_key,
+                now=now,
+            )
+        campaign_id = None
+        referral = inbound.referral
+        if referral is not None and referral.ad_id:
+            campaign_id = await campaigns.upsert_campaign(
+                session,
+                tenant_id=tenant_id,
+                ad_id=referral.ad_id,
+                name=referral.headline,
+                source_type=referral.source_type,
+                now=now,
+            )
+        inbound_message = Message(
+            tenant_id=tenant_id,
+            conversation_id=conversation.id,
+            channel_id=channel_id,
+            inbound_event_id=event.id,
+            customer_id=customer.id,
+            role="user",
+            direction="in",
+            status="received",
+            type=inbound.kind,
+            text=inbound.text,
+            payload=_inbound_payload(inbound),
+            platform_message_id=inbound.platform_message_id,
+            source=referral.source if referral else "direct",
+            ad_id=referral.ad_id if referral else None,
+            post_id=referral.post_id if referral else None,
+            campaign_id=campaign_id,
+            route=decision.route,
+            intent=decision.intent,
+            intent_score=decision.intent_score,
+            sentiment=decision.sentiment,
+            sentiment_score=decision.sentiment_score,
+            created_at=min(inbound.sent_at, now),
+        )
+        replies = [
+            Message(
+                tenant_id=tenant_id,
+                conversation_id=conversation.id,
+                channel_id=channel_id,
+                inbound_event_id=event.id,
+                role="assistant",
+                direction="out",
+                status="pending",
+                type="text",
+                text=reply.text,
+                payload={"choices": list(reply.choices)} if reply.choices else None,
+                route=decision.route,
+                # Tokens and latency belong to the turn; they are recorded once, on its first reply.
+                prompt_tokens=decision.prompt_tokens if position == 0 else 0,
+                completion_tokens=decision.completion_tokens if position == 0 else 0,
+                latency_ms=decision.latency_ms if position == 0 else None,
+            )
+            for position, reply in enumerate(decision.replies)
+        ]
+        session.add_all([inbound_message, *replies])
+        await session.flush()
+        await outbox_queue.enqueue(session, replies, now)
+        await persist_effects(
+            session,
+            tenant_id=tenant_id,
+            conversation=conversation,
+            customer_id=customer.id,
+            bot_id=context.bot_id,
+            decision=decision,
+            reply_message_id=replies[0].id if replies else None,
+            inbound_message_id=inbound_message.id,
+            now=now,
+        )
+        conversation.message_count += 1 + len(decision.replies)
+        conversation.last_inbound_at = now
+        conversation.last_activity_at = now
+        if decision.route != "silent":
+            conversation.consecutive_fallbacks = decision.consecutive_fallbacks
+        if decision.replies and conversation.status == "new":  # (a handoff above already moved it on)
+            conversation.status = check_transition(conversation.status, "bot_active")
+        if group is not None and member is not None:
+            group.message_count += 1
+            member.message_count += 1
+            member.engagement_score = groups.engagement_after_message(
+                member.engagement_score, member.last_message_at, now
+            )
+            member.last_message_at = now
+        await knowledge.count_usage(
+            session,
+            tenant_id=tenant_id,
+            knowledge_ids=decision.knowledge_entry_ids,
+            template_id=decision.template_id,
+            command_id=decision.command_id,
+        )
 
 
 def _inbound_payload(inbound: Inbound) -> dict[str, object] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import AdminError
@@ -47,7 +48,10 @@ async def add_channel(
     missing = [f for f in secret_fields if not request.secrets.get(f)]
     if missing and request.platform != "groupme":
         raise AdminError("missing " + ", ".join("--" + f.replace("_", "-") for f in missing))
-    if await channels.find_channel(session, request.platform, external_id) is not None:
+    existing = await channels.find_channel(
+        session, tenant_id=tenant.id, platform=request.platform, external_id=external_id
+    )
+    if existing is not None:
         raise AdminError(f"a {request.platform} channel for {external_id!r} already exists")
     bot = await ensure_bot(session, tenant, request.bot_name)
     secrets = {k: v for k, v in request.secrets.items() if v}
@@ -59,18 +63,26 @@ async def add_channel(
         settings.setdefault("bot_name", bot.name)
     if settings.get("answer_mode") not in (None, "mention", "prefix", "all"):
         raise AdminError("answer mode must be mention, prefix or all")
-    return await channels.create_channel(
-        session,
-        tenant_id=tenant.id,
-        bot_id=bot.id,
-        platform=request.platform,
-        name=request.name or f"{request.platform} {external_id}",
-        external_id=external_id,
-        group_id=request.group_id,
-        webhook_key=new_webhook_key(),
-        credentials_encrypted=box.seal(secrets) if secrets else None,
-        settings=settings,
-    )
+    try:
+        # A page, number or GroupMe bot belongs to one tenant only (a unique constraint across tenants);
+        # another tenant's channels are never looked up: the constraint answers for them.
+        async with session.begin_nested():
+            return await channels.create_channel(
+                session,
+                tenant_id=tenant.id,
+                bot_id=bot.id,
+                platform=request.platform,
+                name=request.name or f"{request.platform} {external_id}",
+                external_id=external_id,
+                group_id=request.group_id,
+                webhook_key=new_webhook_key(),
+                credentials_encrypted=box.seal(secrets) if secrets else None,
+                settings=settings,
+            )
+    except IntegrityError:
+        raise AdminError(
+            f"the {request.platform} id {external_id!r} is already connected to another account"
+        ) from None
 
 
 def webhook_url(public_url: str, channel: Channel) -> str:

@@ -2,7 +2,7 @@
 
 from storage.models.billing_tables import BillingEvent, CreditAccount, CreditTransaction, UsageLog
 from storage.models.channel_tables import Bot, Channel
-from storage.models.conversation_tables import Conversation, Feedback, Handoff, Message, ToolCall
+from storage.models.conversation_tables import Conversation, Feedback, Handoff, Message, MessagePart, ToolCall
 from storage.models.conversion_tables import Campaign, Conversion, MonetizationSource, TrackedLink
 from storage.models.customer_tables import Customer, Group, GroupMember, LeadActivity
 from storage.models.declarative import Base, utcnow
@@ -31,6 +31,7 @@ __all__ = [
     "KnowledgeEntry",
     "LeadActivity",
     "Message",
+    "MessagePart",
     "MonetizationSource",
     "OutboxItem",
     "Plan",

@@ -115,6 +115,33 @@ class Message(Base, TenantOwned):
     read_at: Mapped[datetime | None]
 
 
+class MessagePart(Base, TenantOwned):
+    """One part of an outbound message as sent (long text goes out in several), with its platform id.
+
+    Recorded before the part is sent (``platform_message_id`` empty until the platform accepts it), so
+    an echo or status that arrives before the send's answer, or instead of a lost one, can be matched to
+    the part by its text digest and never mistaken for a human's message.
+    """
+
+    __tablename__ = "message_parts"
+    __table_args__ = (
+        UniqueConstraint("message_id", "part_index"),
+        UniqueConstraint("channel_id", "platform_message_id"),
+        Index("ix_message_parts_channel_digest", "channel_id", "text_digest"),
+    )
+
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(BigId, ForeignKey("channels.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int] = mapped_column(BigId, ForeignKey("conversations.id", ondelete="CASCADE"))
+    part_index: Mapped[int] = mapped_column(Integer)
+    # SHA-256 of the part's text: what an echo of it can be recognised by.
+    text_digest: Mapped[str] = mapped_column(String(64))
+    platform_message_id: Mapped[str | None] = mapped_column(String(255))
+    # A send of this part was attempted and its answer was lost: the platform may have it.
+    unconfirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime | None]
+
+
 class ToolCall(Base, TenantOwned):
     __tablename__ = "tool_calls"
 

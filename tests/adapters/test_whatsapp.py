@@ -279,6 +279,7 @@ EXPECTED: dict[str, list[InboundItem]] = {
                 "Re-engagement message: Message failed to send because more than 24 hours have passed "
                 "since the customer last replied to this number."
             ),
+            window_closed=True,
         )
     ],
     "empty_batch.json": [],
@@ -305,7 +306,7 @@ def test_timestamps_are_string_seconds_read_as_aware_utc() -> None:
 def test_late_131047_failure_arrives_as_a_failed_status_of_the_accepted_message() -> None:
     [update] = parse(payload("status_failed_131047.json"))
     assert isinstance(update, StatusUpdate)
-    assert (update.status, update.error_code) == ("failed", "131047")
+    assert (update.status, update.error_code, update.window_closed) == ("failed", "131047", True)
     assert update.occurred_at == datetime(2024, 6, 11, 7, 13, 20, tzinfo=UTC)
 
 

@@ -365,6 +365,67 @@ def test_inbox_failed_on_an_empty_queue_says_zero(cli: Workspace) -> None:
     assert result.err_lines == []
 
 
+# --- outbox ------------------------------------------------------------------------------------------
+
+
+def a_failed_reply(cli: Workspace) -> int:
+    """A reply on the demo's console channel that the platform refused for good; returns its outbox id."""
+    with closing(sqlite3.connect(cli.db_path)) as conn:
+        tenant_id, channel_id, bot_id = conn.execute(
+            "select tenant_id, id, bot_id from channels where platform = 'console'"
+        ).fetchone()
+        now = "2026-11-30 10:00:00.000000"
+        customer = conn.execute(
+            "insert into customers (tenant_id, channel_id, platform_user_id, lead_stage, lead_score,"
+            " lead_label, customer_type, created_at, updated_at)"
+            " values (?, ?, 'olga', 'intake', 0, 'cold', 'new', ?, ?)",
+            (tenant_id, channel_id, now, now),
+        ).lastrowid
+        conversation = conn.execute(
+            "insert into conversations (tenant_id, channel_id, bot_id, customer_id, conversation_key, status,"
+            " message_count, consecutive_fallbacks, created_at, updated_at)"
+            " values (?, ?, ?, ?, 'olga', 'bot_active', 1, 0, ?, ?)",
+            (tenant_id, channel_id, bot_id, customer, now, now),
+        ).lastrowid
+        message = conn.execute(
+            "insert into messages (tenant_id, conversation_id, channel_id, role, direction, status, type,"
+            " text, source, prompt_tokens, completion_tokens, error, failure_reason, created_at, updated_at)"
+            " values (?, ?, ?, 'assistant', 'out', 'failed', 'text', 'Our hours are 9 to 5.', 'direct',"
+            " 0, 0, '551: this person is not available right now', 'rejected', ?, ?)",
+            (tenant_id, conversation, channel_id, now, now),
+        ).lastrowid
+        send = conn.execute(
+            "insert into outbox (tenant_id, message_id, conversation_id, channel_id, status, attempts,"
+            " parts_sent, next_attempt_at, last_error, created_at, updated_at)"
+            " values (?, ?, ?, ?, 'failed', 1, 0, ?, '551: this person is not available right now', ?, ?)",
+            (tenant_id, message, conversation, channel_id, now, now, now),
+        ).lastrowid
+        conn.commit()
+        assert send is not None
+        return send
+
+
+def test_outbox_failed_lists_the_refused_reply_and_retry_queues_it_again(cli: Workspace) -> None:
+    send = a_failed_reply(cli)
+
+    listed = cli.run("outbox", "failed", "--tenant", "demo")
+    assert listed.code == 0, listed.err
+    assert f"{send}\t" in listed.out
+    assert "551: this person is not available right now" in listed.out
+    assert re.search(r"\b1 failed send", listed.out)
+
+    retried = cli.run("outbox", "retry", "--id", str(send))
+    assert retried.code == 0, retried.err
+    assert re.search(r"\b1 send", retried.out)
+    assert cli.query("select status, attempts, last_error from outbox where id = ?", (send,)) == [
+        ("pending", 0, None)
+    ]
+    assert cli.query("select status, failure_reason from messages where role = 'assistant'") == [
+        ("pending", None)
+    ]
+    assert re.search(r"\b0 failed send", cli.run("outbox", "failed").out)
+
+
 # --- database and configuration trouble --------------------------------------------------------------
 
 

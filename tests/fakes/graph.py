@@ -152,6 +152,11 @@ class FakeGraphAPI(LocalServer):
         self._delays: deque[float] = deque()
         self._messenger_ids = itertools.count(1)
         self._whatsapp_ids = itertools.count(1)
+        self._send_delays: deque[float] = deque()
+        self._lost_answers = 0
+        self._given_ids: deque[str] = deque()
+        # The ids given to accepted message sends, in order (what the platform's echoes would carry).
+        self.message_ids: list[str] = []
         self._trace_ids = itertools.count(1)
 
     # -- scripting ---------------------------------------------------------------------------------
@@ -189,6 +194,23 @@ class FakeGraphAPI(LocalServer):
     def delay_next(self, seconds: float) -> None:
         """Wait ``seconds`` before answering the next request; the request is recorded at once."""
         self._delays.append(seconds)
+
+    def delay_next_send(self, seconds: float) -> None:
+        """Accept the next message send (not a sender action) only after ``seconds``."""
+        self._send_delays.append(seconds)
+
+    def lose_next_answers(self, times: int = 1) -> None:
+        """Accept the next ``times`` message sends, then drop the connection instead of answering."""
+        self._lost_answers += times
+
+    def give_next_id(self, message_id: str) -> None:
+        """Answer the next accepted message send with this message id (as if Meta reused one)."""
+        self._given_ids.append(message_id)
+
+    def _new_id(self, prefix: str, counter: itertools.count[int]) -> str:
+        given = self._given_ids.popleft() if self._given_ids else f"{prefix}{next(counter)}"
+        self.message_ids.append(given)
+        return given
 
     def sent_to(self, recipient_id: str) -> list[dict[str, Any]]:
         """Accepted message bodies addressed to a PSID (``recipient.id``) or a WhatsApp ``to``, in order."""
@@ -233,13 +255,21 @@ class FakeGraphAPI(LocalServer):
             if request.content_type != "application/json" or not isinstance(body, dict):
                 raise GraphRefusal(100, "(#100) The request body must be a JSON object (application/json)")
             try:
-                if is_whatsapp:
-                    return self._whatsapp(body)
-                return self._messenger(body)
+                response = self._whatsapp(body) if is_whatsapp else self._messenger(body)
             except _ParamFault as fault:
                 raise fault.for_whatsapp() if is_whatsapp else fault.for_messenger() from None
         except GraphRefusal as refusal:
             return self._error_response(refusal, whatsapp=is_whatsapp)
+        if _is_action(body) or response.status != 200:
+            return response
+        if self._send_delays:
+            await self._pause(self._send_delays.popleft())
+        if self._lost_answers:
+            self._lost_answers -= 1
+            # The message is accepted (recorded above) but its answer never reaches the sender.
+            assert request.transport is not None
+            request.transport.close()
+        return response
 
     async def _pause(self, seconds: float) -> None:
         # Wakes early when the fake closes, so shutting down never waits for a scripted delay.
@@ -329,7 +359,9 @@ class FakeGraphAPI(LocalServer):
             raise GraphRefusal(10, OUTSIDE_WINDOW, subcode=OUTSIDE_WINDOW_SUBCODE)
 
         self.sent.append(body)
-        return web.json_response({"recipient_id": psid, "message_id": f"m_{next(self._messenger_ids)}"})
+        return web.json_response(
+            {"recipient_id": psid, "message_id": self._new_id("m_", self._messenger_ids)}
+        )
 
     # -- WhatsApp ------------------------------------------------------------------------------------
 
@@ -367,7 +399,7 @@ class FakeGraphAPI(LocalServer):
             {
                 "messaging_product": "whatsapp",
                 "contacts": [{"input": to, "wa_id": to}],
-                "messages": [{"id": f"wamid.{next(self._whatsapp_ids)}"}],
+                "messages": [{"id": self._new_id("wamid.", self._whatsapp_ids)}],
             }
         )
 

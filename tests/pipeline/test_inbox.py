@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -75,7 +74,7 @@ async def test_one_event_per_conversation_is_claimed_oldest_first(
     assert await claim() == []  # a2 and b2 wait for a1 and b1
     a1 = next(e for e in first if e.payload["text"] == "a1")
     async with transaction(sessions) as session:
-        await queue.complete_event(session, a1.id, a1.lock_token, utcnow())
+        await queue.complete_event(session, a1, utcnow())
     assert [e.payload["text"] for e in await claim()] == ["a2"]
 
 
@@ -85,17 +84,17 @@ async def test_an_expired_lease_is_taken_again_and_the_old_attempt_cannot_commit
     tenant_id, channel_id = await console_channel(sessions, demo)
     await Inbox(sessions).accept(tenant_id, channel_id, [message("carol", "hi")])
     async with transaction(sessions) as session:
-        (old,) = await queue.claim_events(session, now=utcnow(), lease_seconds=30, limit=1)
-    later = utcnow() + timedelta(seconds=31)
+        (old,) = await queue.claim_events(session, now=utcnow(), lease_seconds=0.2, limit=1)
+    await asyncio.sleep(0.3)  # the lease runs out (on PostgreSQL by the database's clock)
     async with transaction(sessions) as session:
-        (new,) = await queue.claim_events(session, now=later, lease_seconds=30, limit=1)
+        (new,) = await queue.claim_events(session, now=utcnow(), lease_seconds=30, limit=1)
     assert (new.id, new.attempts) == (old.id, 2)
     assert new.lock_token != old.lock_token
     with pytest.raises(LeaseLost):
         async with transaction(sessions) as session:
-            await queue.complete_event(session, old.id, old.lock_token, utcnow())
+            await queue.complete_event(session, old, utcnow())
     async with transaction(sessions) as session:
-        await queue.complete_event(session, new.id, new.lock_token, utcnow())
+        await queue.complete_event(session, new, utcnow())
     assert await statuses(sessions) == {"done": 1}
 
 
@@ -124,7 +123,7 @@ class FlakyProcessor:
                 raise RuntimeError(f"cannot handle {text}")
             self.order[key].append(text)
             async with transaction(self.sessions) as session:
-                await queue.complete_event(session, event.id, event.lock_token, utcnow())
+                await queue.complete_event(session, event, utcnow())
         finally:
             self.active[key] -= 1
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.pipeline.knowledge_cache import KnowledgeService
+from bot.pipeline.knowledge_cache import KnowledgeCache, TenantKnowledge
 from bot.tenancy.demo.seed import DemoReport
 from bot.tenancy.tenant_accounts import create_tenant
 from storage import knowledge
-from storage.db import transaction
+from storage.db import read_only, transaction
 from storage.models import KnowledgeEntry
+
+
+async def knowledge_of(
+    sessions: async_sessionmaker[AsyncSession], cache: KnowledgeCache, tenant_id: int
+) -> TenantKnowledge:
+    async with read_only(sessions) as session:
+        return await cache.for_tenant(session, tenant_id)
 
 
 async def test_search_answers_from_the_tenants_own_entries_only(
@@ -26,9 +33,9 @@ async def test_search_answers_from_the_tenants_own_entries_only(
             keywords=["hours"],
             category=None,
         )
-    service = KnowledgeService(sessions)
-    demo_hits = await (await service.for_tenant(demo.tenant_id)).search("opening hours")
-    other_hits = await (await service.for_tenant(other.id)).search("opening hours")
+    service = KnowledgeCache()
+    demo_hits = await (await knowledge_of(sessions, service, demo.tenant_id)).search("opening hours")
+    other_hits = await (await knowledge_of(sessions, service, other.id)).search("opening hours")
     assert "9am" in demo_hits[0].answer
     assert all("OTHER SHOP" not in hit.answer for hit in demo_hits)
     assert other_hits[0].answer == "OTHER SHOP: we never close"
@@ -37,12 +44,12 @@ async def test_search_answers_from_the_tenants_own_entries_only(
 async def test_the_index_survives_usage_counts_but_follows_edits(
     sessions: async_sessionmaker[AsyncSession], demo: DemoReport
 ) -> None:
-    service = KnowledgeService(sessions)
-    first = await service.for_tenant(demo.tenant_id)
+    service = KnowledgeCache()
+    first = await knowledge_of(sessions, service, demo.tenant_id)
     hit = (await first.search("opening hours"))[0]
     async with transaction(sessions) as session:
         await knowledge.count_usage(session, tenant_id=demo.tenant_id, knowledge_ids=[hit.entry_id])
-    again = await service.for_tenant(demo.tenant_id)
+    again = await knowledge_of(sessions, service, demo.tenant_id)
     assert again._index is first._index  # answering a question is no reason to rebuild the index
 
     async with transaction(sessions) as session:
@@ -54,6 +61,6 @@ async def test_the_index_survives_usage_counts_but_follows_edits(
             .where(KnowledgeEntry.id == hit.entry_id)
             .values(answer="We are open 10am to 4pm, every day.")
         )
-    edited = await service.for_tenant(demo.tenant_id)
+    edited = await knowledge_of(sessions, service, demo.tenant_id)
     assert edited._index is not first._index
     assert (await edited.search("opening hours"))[0].answer == "We are open 10am to 4pm, every day."

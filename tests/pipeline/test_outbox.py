@@ -95,7 +95,7 @@ async def test_a_longer_outage_mid_reply_resumes_without_repeating_parts(
     async with sessions() as session:
         first = await session.scalar(select(OutboxItem).order_by(OutboxItem.id))
         assert first is not None
-        assert (first.status, first.attempts, first.parts_sent) == ("sent", 2, 3)
+        assert (first.status, first.attempts, first.parts_sent) == ("sent", 2, 4)
 
 
 async def test_a_permanent_failure_marks_the_message_failed_and_the_next_reply_still_goes(

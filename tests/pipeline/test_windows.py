@@ -59,7 +59,7 @@ async def queue_reply(world: World, key: str, text: str, *, role: str) -> int:
         )
         session.add(message)
         await session.flush()
-        outbox.enqueue(session, message, datetime.now(UTC))
+        await outbox.enqueue(session, [message], datetime.now(UTC))
         message_id = message.id
     world.client.app[RUNTIME].sender.wake()
     await world.settled()

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.db import create_engine
-from storage.migrate import current_revision, schema_differences, upgrade_async
+from storage.migrate import current_revision, head_revision, schema_differences, upgrade_async
 from storage.models import Base
 from tests.conftest import POSTGRES_URL, requires_postgres
 
@@ -38,7 +38,7 @@ async def fresh_postgres_url() -> AsyncIterator[str]:
 async def _assert_migrates_from_empty(url: str) -> None:
     assert await current_revision(url) is None
     await upgrade_async(url)
-    assert await current_revision(url) == "0003"
+    assert await current_revision(url) == head_revision() == "0004"
     assert await schema_differences(url) == []
     engine = create_engine(url)
     try:

@@ -26,7 +26,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.engine.intents.phrases import BUILTIN_INTENTS, OTHER
 from bot.engine.knowledge_search import stem
-from bot.engine.types import IntentDefinition
+from bot.engine.types import IntentDefinition, IntentResult
 
 __all__ = [
     "BUILTIN_INTENTS",
@@ -98,24 +98,6 @@ _SPELLED_OUT = {
     "thnx": "thanks",
     "thanx": "thanks",
 }
-
-
-@dataclass(frozen=True)
-class IntentResult:
-    """What one inbound text expresses.
-
-    ``intent_score`` is in 0..1: how similar the text is to the chosen intent's example phrases
-    (1.0 for a text equal to one of them). When no intent reaches ``INTENT_THRESHOLD`` the intent is
-    "other" and the score is that best (low) one: how close the scorer came to recognising anything.
-
-    ``sentiment_score`` is VADER's compound score in -1..1 (-1 most negative, +1 most positive);
-    ``sentiment`` reads it with VADER's cut-offs: >= 0.05 positive, <= -0.05 negative, else neutral.
-    """
-
-    intent: str
-    intent_score: float
-    sentiment: str
-    sentiment_score: float
 
 
 def _normalise(text: str) -> str:

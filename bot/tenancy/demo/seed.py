@@ -96,7 +96,12 @@ async def seed_demo(session: AsyncSession, box: CredentialBox) -> DemoReport:
             )
             report.created.append(f"command {command.command}")
 
-    if await channels.find_channel(session, "console", DEMO_CONSOLE) is None:
+    if (
+        await channels.find_channel(
+            session, tenant_id=tenant.id, platform="console", external_id=DEMO_CONSOLE
+        )
+        is None
+    ):
         await add_channel(
             session,
             box,

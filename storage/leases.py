@@ -1,0 +1,198 @@
+"""The one claim-with-lease shape both durable queues use (inbound events and the outbox).
+
+A row is claimable when it is ``pending`` and due, or when it is being worked on but its lease has
+expired (its worker died or stalled). Claiming counts the attempt at once, so a row that keeps killing
+its worker still reaches the attempt limit: a claimable row that has already had ``max_attempts``
+attempts is parked as ``failed`` instead of being claimed again. Each claim gets a fresh lock token;
+renewing the lease and finishing are guarded by it, so an attempt whose lease was taken over can change
+nothing. On PostgreSQL every time the lease logic compares or sets comes from the database's clock
+(``now()``), so processes on hosts with skewed clocks agree; SQLite is embedded, one host, one clock.
+
+Claims are the one kind of query here that spans tenants: a worker serves every tenant's queue. What
+follows a claim (renew, finish) is scoped by the claimed row's tenant.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from storage.models import InboundEvent, OutboxItem
+from storage.models.declarative import UTCDateTime
+from storage.sql import is_postgresql
+
+Row = TypeVar("Row", InboundEvent, OutboxItem)
+
+
+@dataclass(frozen=True)
+class LeasedQueue(Generic[Row]):
+    """How one queue table spells the parts of the lease protocol."""
+
+    model: type[Row]
+    due_at: InstrumentedAttribute[datetime]
+    working: str
+    error: InstrumentedAttribute[str | None]
+
+
+INBOX: LeasedQueue[InboundEvent] = LeasedQueue(
+    InboundEvent, InboundEvent.available_at, "processing", InboundEvent.error
+)
+OUTBOX: LeasedQueue[OutboxItem] = LeasedQueue(
+    OutboxItem, OutboxItem.next_attempt_at, "sending", OutboxItem.last_error
+)
+
+
+@dataclass(frozen=True)
+class Claimed(Generic[Row]):
+    """Rows claimed by one call (read before the claim: add one to their ``attempts``) and rows parked."""
+
+    rows: list[Row]
+    lock_token: str
+    parked: list[Row]
+
+
+def db_clock(session: AsyncSession, now: datetime) -> ColumnElement[datetime]:
+    """The time leases are measured by: the database's ``now()`` on PostgreSQL, ``now`` on SQLite."""
+    if is_postgresql(session):
+        return func.now()
+    return literal(now, UTCDateTime())
+
+
+def db_time_after(session: AsyncSession, now: datetime, seconds: float) -> ColumnElement[datetime]:
+    """``seconds`` after the lease clock's present (for due times and lease ends)."""
+    if is_postgresql(session):
+        return db_clock(session, now) + timedelta(seconds=seconds)
+    return literal(now + timedelta(seconds=seconds), UTCDateTime())
+
+
+def claimable(session: AsyncSession, queue: LeasedQueue[Any], now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or being worked on under an expired lease."""
+    clock = db_clock(session, now)
+    m = queue.model
+    return or_(
+        and_(m.status == "pending", queue.due_at <= clock),
+        and_(m.status == queue.working, m.locked_until < clock),
+    )
+
+
+def lease_alive(session: AsyncSession, queue: LeasedQueue[Any], now: datetime) -> ColumnElement[bool]:
+    m = queue.model
+    return and_(m.status == queue.working, m.locked_until >= db_clock(session, now))
+
+
+async def claim(
+    session: AsyncSession,
+    queue: LeasedQueue[Row],
+    *,
+    now: datetime,
+    lease_seconds: float,
+    max_attempts: int,
+    limit: int,
+    where: Sequence[ColumnElement[bool]] = (),
+    exclude_ids: Collection[int] = (),
+    choose: Callable[[Sequence[Row]], Sequence[Row]] | None = None,
+    parked_error: str = "gave up: every attempt ended without a result",
+) -> Claimed[Row]:
+    """Claim up to ``limit`` rows, oldest first (commit afterwards).
+
+    ``where`` narrows the candidates; ``exclude_ids`` are rows this process is already working on
+    (never claimed twice, even if their lease ran out); ``choose`` picks among the candidates (the
+    inbox takes one per conversation). Candidates over the attempt limit are parked as ``failed``.
+    """
+    m = queue.model
+    query = select(m).where(claimable(session, queue, now), *where)
+    if exclude_ids:
+        query = query.where(m.id.not_in(list(exclude_ids)))
+    query = query.order_by(m.id).limit(max(limit, 1) * 2)
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True, of=m)
+    candidates: Sequence[Row] = (await session.scalars(query)).all()
+    if choose is not None:
+        candidates = choose(candidates)
+    parked = [row for row in candidates if row.attempts >= max_attempts]
+    rows = [row for row in candidates if row.attempts < max_attempts][:limit]
+    token = uuid.uuid4().hex
+    if parked:
+        await session.execute(
+            update(m)
+            .where(m.id.in_([row.id for row in parked]))
+            .values(
+                {
+                    m.status: "failed",
+                    m.locked_until: None,
+                    m.lock_token: None,
+                    queue.error: f"{parked_error} ({max_attempts} attempts)",
+                    m.updated_at: now,
+                }
+            )
+            .execution_options(synchronize_session=False)
+        )
+    if rows:
+        await session.execute(
+            update(m)
+            .where(m.id.in_([row.id for row in rows]))
+            .values(
+                status=queue.working,
+                locked_until=db_time_after(session, now, lease_seconds),
+                lock_token=token,
+                attempts=m.attempts + 1,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return Claimed(list(rows), token, parked)
+
+
+async def finish(
+    session: AsyncSession,
+    queue: LeasedQueue[Any],
+    *,
+    row_id: int,
+    tenant_id: int,
+    lock_token: str,
+    values: dict[Any, Any],
+) -> bool:
+    """Update a row this attempt still holds; False if its lease was taken over (nothing changes)."""
+    m = queue.model
+    result = await session.execute(
+        update(m)
+        .where(
+            m.id == row_id,
+            m.tenant_id == tenant_id,
+            m.lock_token == lock_token,
+            m.status == queue.working,
+        )
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+async def renew(
+    session: AsyncSession,
+    queue: LeasedQueue[Any],
+    *,
+    row_id: int,
+    tenant_id: int,
+    lock_token: str,
+    lease_seconds: float,
+    now: datetime,
+) -> bool:
+    """Extend a held lease by ``lease_seconds`` from now; False if it is no longer held."""
+    return await finish(
+        session,
+        queue,
+        row_id=row_id,
+        tenant_id=tenant_id,
+        lock_token=lock_token,
+        values={"locked_until": db_time_after(session, now, lease_seconds)},
+    )
