@@ -25,6 +25,7 @@ from bot.engine.types import (
     TemplateInfo,
     Turn,
 )
+from bot.tenancy.tenant_accounts import allowed_link_domains
 from storage import channels, conversations, groups, knowledge, tenants
 from storage.models import Channel, Conversation, Customer, Group, GroupMember, Tenant
 
@@ -157,6 +158,7 @@ async def load_turn_context(
         intents=tenant_intents(tenant.settings),
         lead_stage=customer.lead_stage,
         lead_score=customer.lead_score,
+        allowed_link_domains=allowed_link_domains(tenant.settings),
     )
     silent = inbound.standby or (group is not None and not inbound.addressed)
     return TurnContext(tenant, channel, customer, conversation, group, member, turn, silent)
