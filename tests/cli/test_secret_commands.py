@@ -88,7 +88,7 @@ def test_serve_refuses_to_start_naming_the_channels_the_key_cannot_open(cli: Wor
     add_messenger(cli, "acme", "104857600")
     original = file_key(cli)
 
-    result = cli.run("serve", CHATBOT_SECRET_KEY=NEW_KEY)
+    result = cli.run("serve", CHATBOT_SECRET_KEY=NEW_KEY, CHATBOT_PORT=str(free_port()))
 
     assert result.code == 2
     assert len(result.err_lines) == 1, result.err
