@@ -15,7 +15,7 @@ from adapters.whatsapp import WhatsAppAdapter
 from bot.config import Settings
 from bot.engine.types import IntentPort
 from bot.runtime import ClosableLLM, Runtime, build_runtime
-from bot.web import health, webhooks
+from bot.web import health, links, webhooks
 from bot.web.app_keys import RUNTIME, WEBHOOK_ADAPTERS
 from bot.web.http_errors import json_errors
 
@@ -104,6 +104,7 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
         runtime = runtime_factory(settings)
         app[RUNTIME] = runtime
         app[WEBHOOK_ADAPTERS] = PlatformAdapters(settings, runtime.http or httpx.AsyncClient()).webhooks()
+        await runtime.check_credentials()
         runtime.start()
         yield
         await runtime.close()
@@ -111,4 +112,5 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
     app.cleanup_ctx.append(runtime_context)
     health.add_routes(app)
     webhooks.add_routes(app)
+    links.add_routes(app)
     return app

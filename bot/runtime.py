@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import httpx
@@ -22,7 +22,8 @@ from bot.pipeline.knowledge_cache import KnowledgeCache
 from bot.pipeline.outbox import OutboxSender, SenderOptions
 from bot.pipeline.turn import Hook, TurnProcessor, no_hook
 from bot.security import CredentialBox, resolve_secret_key
-from storage.db import create_engine, ping, session_factory
+from bot.tenancy.credential_keys import ChannelLabel, describe_channels, find_unreadable_channels
+from storage.db import create_engine, ping, session_factory, transaction
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ class Runtime:
     acknowledgements: Acknowledgements
     http: httpx.AsyncClient | None = None
     llm: ClosableLLM | None = None
+    _unreadable: tuple[ChannelLabel, ...] | None = field(default=None, init=False, repr=False)
+    _credentials_checked: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     def start(self) -> None:
         self.worker.start()
@@ -52,14 +55,47 @@ class Runtime:
     def workers_alive(self) -> bool:
         return self.worker.alive and self.sender.alive
 
+    async def unreadable_credentials(self) -> tuple[ChannelLabel, ...]:
+        """Channels whose stored credentials the configured key cannot decrypt.
+
+        Checked once, at start (or at the first readiness probe that finds the database up), and
+        cached: the key cannot change while the process runs. A `chatbot secret rotate` that repairs
+        them meanwhile shows here after a restart, which the new key needs anyway.
+        """
+        async with self._credentials_checked:
+            if self._unreadable is None:
+                async with transaction(self.sessions) as session:
+                    self._unreadable = await find_unreadable_channels(session, self.credentials)
+                if self._unreadable:
+                    log.error(
+                        "stored credentials of %d channel(s) cannot be decrypted with the configured key: "
+                        "%s; webhooks for them fail until the key is fixed",
+                        len(self._unreadable),
+                        describe_channels(self._unreadable),
+                    )
+            return self._unreadable
+
+    async def check_credentials(self) -> None:
+        """The start-up check behind ``/readyz``; a database that is down now is checked again later."""
+        try:
+            await self.unreadable_credentials()
+        except Exception as exc:  # noqa: BLE001 - readiness reports the database; the start goes on
+            log.warning("could not check the stored credentials at start: %s", type(exc).__name__)
+
     async def ready(self, deadline_seconds: float = 2.0) -> tuple[bool, str]:
-        """Whether the database answers and the workers run; with a reason when not."""
+        """Whether the database answers, the workers run and the key opens every channel's credentials."""
         try:
             await asyncio.wait_for(ping(self.db), deadline_seconds)
+            unreadable = await asyncio.wait_for(self.unreadable_credentials(), deadline_seconds)
         except Exception as exc:  # noqa: BLE001 - any database failure means not ready
             return False, f"database unreachable: {type(exc).__name__}"
         if not self.workers_alive:
             return False, "workers not running"
+        if unreadable:
+            return False, (
+                "stored credentials cannot be decrypted with the configured key: "
+                + describe_channels(unreadable)
+            )
         return True, "ok"
 
     async def stop(self) -> None:

@@ -8,9 +8,10 @@ import json
 import logging
 import os
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bot.config import ConfigError, Settings
 
@@ -56,6 +57,20 @@ def resolve_secret_key(settings: Settings) -> bytes:
     return key
 
 
+def describe_key_source(settings: Settings) -> str:
+    """Where the configured key comes from, for messages to the operator (never the key itself)."""
+    if settings.secret_key is not None:
+        return "CHATBOT_SECRET_KEY"
+    return f"the key file {settings.data_dir / KEY_FILE_NAME}"
+
+
+def parse_key(value: str, where: str) -> bytes:
+    """A Fernet key given by the operator (an option, a variable), checked; ConfigError naming ``where``."""
+    key = value.strip().encode()
+    _check_key(key, where)
+    return key
+
+
 def _check_key(key: bytes, where: str) -> None:
     try:
         Fernet(key)
@@ -85,6 +100,16 @@ class CredentialBox:
                 "stored credentials cannot be decrypted with the current key"
             ) from None
         return {str(k): str(v) for k, v in data.items()}
+
+    def reseal(self, token: str, *, old_keys: Sequence[bytes]) -> str:
+        """The same credentials encrypted with this box's key, read with this key or any of ``old_keys``."""
+        keys = MultiFernet([self._fernet, *(Fernet(key) for key in old_keys)])
+        try:
+            return keys.rotate(token.encode()).decode()
+        except InvalidToken:
+            raise CredentialsUnreadable(
+                "stored credentials cannot be decrypted with the current key or the old one"
+            ) from None
 
 
 def new_token(prefix: str) -> str:

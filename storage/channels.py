@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Bot, Channel
+from storage.models import Bot, Channel, Tenant
 
 
 async def get_bot_by_name(session: AsyncSession, tenant_id: int, name: str) -> Bot | None:
@@ -31,6 +31,26 @@ async def find_channel(
             Channel.tenant_id == tenant_id, Channel.platform == platform, Channel.external_id == external_id
         )
     )
+
+
+async def channels_with_credentials(
+    session: AsyncSession, *, for_update: bool = False
+) -> list[tuple[Channel, str]]:
+    """Every channel that stores credentials, with its tenant's slug, oldest first.
+
+    Operator-level and deliberately not scoped by tenant: the secret key is one for the whole
+    installation, so checking it at start and rotating it look at every tenant's channels. Never call
+    this on behalf of a tenant. ``for_update`` locks the rows (PostgreSQL) while they are re-encrypted.
+    """
+    query = (
+        select(Channel, Tenant.slug)
+        .join(Tenant, Tenant.id == Channel.tenant_id)
+        .where(Channel.credentials_encrypted.is_not(None), Channel.credentials_encrypted != "")
+        .order_by(Channel.id)
+    )
+    if for_update:
+        query = query.with_for_update(of=Channel)
+    return [(channel, slug) for channel, slug in (await session.execute(query)).all()]
 
 
 async def list_channels(session: AsyncSession, tenant_id: int) -> list[Channel]:

@@ -95,6 +95,8 @@ class Turn:
     intents: tuple[IntentDefinition, ...] = ()
     lead_stage: str = "intake"
     lead_score: int = 0
+    # Hosts create_checkout_link may point at (each with its subdomains); empty: it makes no links.
+    allowed_link_domains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from bot.engine.types import (
     Turn,
 )
 from bot.pipeline.knowledge_cache import KnowledgeCache, TenantKnowledge
+from bot.tenancy.tenant_accounts import allowed_link_domains
 from storage import conversations, groups, knowledge, tenants
 from storage.inbox_queue import ClaimedEvent
 from storage.models import Bot, Channel, Tenant
@@ -153,6 +154,7 @@ async def load_turn_context(
         intents=tenant_intents(tenant.settings),
         lead_stage=customer.lead_stage if customer else "intake",
         lead_score=customer.lead_score if customer else 0,
+        allowed_link_domains=allowed_link_domains(tenant.settings),
     )
     silent = inbound.standby or (inbound.group_id is not None and not inbound.addressed) or answered_later
     return TurnContext(

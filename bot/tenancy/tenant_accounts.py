@@ -1,9 +1,11 @@
-"""Tenants: create one with its subscription and API key (shown once), find one by slug."""
+"""Tenants: create one with its subscription and API key (shown once), find one by slug, its link domains."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +15,12 @@ from storage import tenants
 from storage.models import Tenant, utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+# tenants.settings key: the hosts the bot's tracked links may lead to (each with its subdomains).
+LINK_DOMAINS_SETTING = "allowed_link_domains"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# At least two labels: a bare "com" would allow every .com site.
+_DOMAIN = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(?:\.{_LABEL})+\Z")
 
 
 @dataclass(frozen=True)
@@ -45,3 +53,35 @@ async def create_tenant(session: AsyncSession, *, name: str, slug: str, plan_cod
         session, name=name.strip(), slug=slug, api_key_hash=hash_token(api_key), plan=plan, now=utcnow()
     )
     return Created(tenant.id, api_key)
+
+
+def allowed_link_domains(settings: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The tenant's allowed link domains, from its settings; anything malformed there is left out."""
+    stored = (settings or {}).get(LINK_DOMAINS_SETTING)
+    if not isinstance(stored, list):
+        return ()
+    return tuple(d for d in stored if isinstance(d, str) and _DOMAIN.match(d))
+
+
+def normalise_link_domain(value: str) -> str:
+    """``value`` as a lowercase host name (``Shop.Example.com.`` -> ``shop.example.com``), or AdminError."""
+    domain = value.strip().lower().rstrip(".")
+    if any(mark in domain for mark in ("://", "/", "?", "#", "@", ":")):
+        raise AdminError(
+            f"link domain {value!r} must be a host name like example.com, "
+            "without scheme, path, port or user name"
+        )
+    if not _DOMAIN.match(domain):
+        raise AdminError(
+            f"link domain {value!r} is not a host name like example.com "
+            "(letters, digits and dashes, at least two labels; international names in their xn-- form)"
+        )
+    return domain
+
+
+async def set_link_domains(session: AsyncSession, tenant: Tenant, domains: Sequence[str]) -> tuple[str, ...]:
+    """Replace the tenant's allowed link domains (an empty list: the bot makes no links); returns them."""
+    normalised = tuple(dict.fromkeys(normalise_link_domain(domain) for domain in domains))
+    tenant.settings = {**(tenant.settings or {}), LINK_DOMAINS_SETTING: list(normalised)}
+    await session.flush()
+    return normalised

@@ -62,6 +62,9 @@ async def handshake(request: web.Request) -> web.Response:
         return json_error(404, str(exc))
     except RequestRejected as exc:
         return json_error(exc.status, exc.message)
+    except CredentialsUnreadable:
+        log.error("channel credentials cannot be decrypted; check CHATBOT_SECRET_KEY")
+        return json_error(503, "channel credentials unreadable")
     except (DBAPIError, OSError):
         return json_error(503, "storage unavailable; try again")
     return web.Response(text=challenge, content_type="text/plain")

@@ -43,7 +43,12 @@ KNOWLEDGE = (
 )
 
 
-def make_turn(*, lead_stage: str = "nurture", enabled: Sequence[str] = ALL_TOOLS) -> Turn:
+def make_turn(
+    *,
+    lead_stage: str = "nurture",
+    enabled: Sequence[str] = ALL_TOOLS,
+    link_domains: Sequence[str] = ("shop.example",),
+) -> Turn:
     return Turn(
         tenant_id=1,
         tenant_name="Corner Bakery",
@@ -53,6 +58,7 @@ def make_turn(*, lead_stage: str = "nurture", enabled: Sequence[str] = ALL_TOOLS
         inbound=InboundText("hi"),
         lead_stage=lead_stage,
         lead_score=55,
+        allowed_link_domains=tuple(link_domains),
     )
 
 
@@ -302,6 +308,68 @@ async def test_checkout_links_only_go_to_http_or_https_pages(url: str) -> None:
     result = await call("create_checkout_link", {"product": "Cake", "url": url}, ctx)
 
     assert_refused(ctx, result, "invalid arguments: ")
+    assert ctx.effects.tracked_links == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://shop.example/cake",
+        "http://shop.example:8443/cake?size=L",
+        "https://eu.shop.example/cake",
+        "https://pay.eu.shop.example/checkout",
+        "https://SHOP.Example/cake",
+        "https://shop.example./cake",
+    ],
+)
+async def test_checkout_links_go_to_the_allowed_domain_and_its_subdomains(url: str) -> None:
+    ctx = make_context()
+
+    result = await call("create_checkout_link", {"product": "Cake", "url": url}, ctx)
+
+    assert result == {"url": f"{PUBLIC_URL}/r/tok1"}
+    assert [link.target_url for link in ctx.effects.tracked_links] == [url]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://evil.net/shop.example",
+        "https://shop.example.evil.net/cake",
+        "https://notshop.example/cake",
+        "https://example/cake",
+        "https://shop.example@evil.net/cake",
+        "https://shop.example:pw@evil.net/cake",
+        "https://evil.net?https://shop.example/",
+        "https://evil.net#.shop.example",
+        "javascript://shop.example/%0aalert(1)",
+        "ftp://shop.example/cake.pdf",
+    ],
+)
+async def test_checkout_links_elsewhere_than_the_allowed_domains_are_refused(url: str) -> None:
+    ctx = make_context()
+
+    result = await call("create_checkout_link", {"product": "Cake", "url": url}, ctx)
+
+    assert_refused(ctx, result, "invalid arguments: ")
+    assert ctx.effects.tracked_links == []
+
+
+async def test_the_refusal_tells_the_model_which_sites_it_may_link_to() -> None:
+    ctx = make_context(make_turn(link_domains=("shop.example", "pay.example")))
+
+    result = await call("create_checkout_link", {"product": "Cake", "url": "https://evil.net/"}, ctx)
+
+    assert_refused(ctx, result, "invalid arguments: url must be on one of this business's sites")
+    assert "shop.example, pay.example" in result["error"]
+
+
+async def test_without_allowed_link_domains_the_tool_makes_no_link() -> None:
+    ctx = make_context(make_turn(link_domains=()))
+
+    result = await call("create_checkout_link", {"product": "Cake", "url": "https://shop.example/cake"}, ctx)
+
+    assert_refused(ctx, result, "invalid arguments: this business has no allowed link domains")
     assert ctx.effects.tracked_links == []
 
 

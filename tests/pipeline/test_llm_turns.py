@@ -18,7 +18,8 @@ from bot.config import Settings
 from bot.engine.gemini import GeminiOptions, GeminiProvider
 from bot.runtime import Runtime, build_runtime
 from bot.tenancy.demo.seed import DEMO_TOOLS, DemoReport
-from storage.models import Bot, Conversation, Handoff, Message, ToolCall, TrackedLink, UsageLog
+from bot.tenancy.tenant_accounts import set_link_domains
+from storage.models import Bot, Conversation, Handoff, Message, Tenant, ToolCall, TrackedLink, UsageLog
 from tests.fakes.gemini import FakeGemini
 from tests.pipeline.test_pipeline import console_ids, settled
 from tests.support.doubles import RecordingAdapter, message
@@ -150,7 +151,8 @@ async def test_the_model_searches_the_knowledge_base_then_answers(chat: Chat) ->
 async def test_two_rounds_of_tools_then_an_answer_with_a_tracked_link(chat: Chat) -> None:
     chat.gemini.reply_function_call("get_customer_profile", {})
     chat.gemini.reply_function_call(
-        "create_checkout_link", {"product": "House Blend 12 oz", "url": "https://shop.example/house-blend"}
+        "create_checkout_link",
+        {"product": "House Blend 12 oz", "url": "https://shop.democoffee.example/house-blend"},
     )
     chat.gemini.reply_text("Here you go: the checkout link is in the tool result.")
 
@@ -159,9 +161,28 @@ async def test_two_rounds_of_tools_then_an_answer_with_a_tracked_link(chat: Chat
     calls = await chat.rows(ToolCall)
     assert [c.tool for c in calls] == ["get_customer_profile", "create_checkout_link"]
     (link,) = await chat.rows(TrackedLink)
-    assert link.target_url == "https://shop.example/house-blend"
+    assert link.target_url == "https://shop.democoffee.example/house-blend"
     assert calls[1].result == {"url": f"https://bot.example/r/{link.token}"}
     assert link.conversation_id is not None
+
+
+async def test_a_link_off_the_tenants_sites_is_refused_and_never_stored(chat: Chat) -> None:
+    async with chat.sessions.begin() as session:
+        tenant = await session.get(Tenant, chat.tenant_id)
+        assert tenant is not None
+        await set_link_domains(session, tenant, ["pay.democoffee.example"])
+    chat.gemini.reply_function_call(
+        "create_checkout_link",
+        {"product": "House Blend", "url": "https://shop.democoffee.example/house-blend"},
+    )
+    chat.gemini.reply_text("Sorry, I cannot make that link.")
+
+    assert await chat.say("send me a link to buy the house blend") == ["Sorry, I cannot make that link."]
+
+    (call,) = await chat.rows(ToolCall)
+    assert (call.tool, call.success) == ("create_checkout_link", False)
+    assert "pay.democoffee.example" in (call.error or "")
+    assert await chat.rows(TrackedLink) == []
 
 
 async def test_the_tool_round_limit_ends_in_an_answer_without_tools(chat: Chat) -> None:

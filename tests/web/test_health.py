@@ -1,16 +1,24 @@
-"""Health endpoints as a load balancer sees them: /healthz (the process), /readyz (database, workers)."""
+"""Health endpoints as a load balancer sees them: /healthz (the process), /readyz (database, workers, key)."""
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from pytest_aiohttp import AiohttpClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.base import Platform
 from adapters.console import ConsoleAdapter
 from bot.app import create_app
 from bot.config import Settings
 from bot.runtime import Runtime, build_runtime
+from bot.security import CredentialBox
+from bot.tenancy.channel_setup import ChannelRequest, add_channel
+from bot.tenancy.demo.seed import DemoReport
+from bot.tenancy.tenant_accounts import require_tenant
 from bot.web.app_keys import RUNTIME
-from storage.db import create_engine
+from storage.db import create_engine, transaction
+from tests.support.platforms import World
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/x"
 
@@ -88,3 +96,49 @@ async def test_readyz_fails_naming_the_database_while_healthz_stays_up(
     assert "127.0.0.1:1" not in body["detail"]  # where the database lives is not the caller's business
     assert health.status == 200
     assert await health.json() == {"status": "ok"}
+
+
+async def test_readyz_fails_naming_channels_whose_credentials_the_key_cannot_open(
+    aiohttp_client: AiohttpClient,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    box: CredentialBox,
+    demo: DemoReport,
+) -> None:
+    async with transaction(sessions) as session:
+        tenant = await require_tenant(session, "demo")
+        channel = await add_channel(
+            session,
+            box,
+            tenant=tenant,
+            request=ChannelRequest(
+                platform="messenger",
+                external_id="1000000001",
+                name="Demo page",
+                secrets={"access_token": "page-token", "app_secret": "app-secret", "verify_token": "verify"},
+            ),
+        )
+    rekeyed = settings.model_copy(update={"secret_key": SecretStr(Fernet.generate_key().decode())})
+    client = await aiohttp_client(create_app(rekeyed))
+
+    ready = await client.get("/readyz")
+    handshake = await client.get(
+        f"/webhooks/messenger/{channel.webhook_key}",
+        params={"hub.mode": "subscribe", "hub.verify_token": "verify", "hub.challenge": "42"},
+    )
+
+    assert ready.status == 503
+    detail = (await ready.json())["detail"]
+    assert "credentials" in detail
+    assert f"demo/messenger 'Demo page' (id {channel.id})" in detail
+    for secret in ("page-token", "app-secret", "verify", channel.webhook_key):
+        assert secret not in detail
+    assert handshake.status == 503
+    assert (await handshake.json())["error"]["message"] == "channel credentials unreadable"
+    assert (await client.get("/healthz")).status == 200
+
+
+async def test_readyz_is_ok_when_the_key_opens_every_channel(world: World) -> None:
+    response = await world.client.get("/readyz")
+
+    assert response.status == 200

@@ -52,7 +52,19 @@ async def _handoff_to_human(arguments: Mapping[str, Any], ctx: ToolContext) -> M
     return {"status": "handoff_requested"}
 
 
-def _checked_link_target(url: str) -> str:
+def _on_allowed_domain(host: str, allowed: Sequence[str]) -> bool:
+    # urlsplit lowercases the host; a trailing dot names the same host. "example.com" allows itself and
+    # "shop.example.com", never "example.com.evil.net" or "badexample.com".
+    host = host.rstrip(".")
+    domains = {domain.lower().rstrip(".") for domain in allowed} - {""}
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+def _checked_link_target(url: str, allowed_domains: Sequence[str]) -> str:
+    if not allowed_domains:
+        raise ToolArgumentError(
+            "this business has no allowed link domains, so no links can be made; do not send a link"
+        )
     try:
         parts = urlsplit(url)
         _ = parts.port  # reading the port is what rejects "http://shop:99999/"
@@ -65,11 +77,13 @@ def _checked_link_target(url: str) -> str:
     # "https://shop.example@evil.example/" shows one site and opens another.
     if parts.username is not None or parts.password is not None:
         raise ToolArgumentError("url must not contain a user name or password")
+    if not _on_allowed_domain(parts.hostname, allowed_domains):
+        raise ToolArgumentError(f"url must be on one of this business's sites: {', '.join(allowed_domains)}")
     return url
 
 
 async def _create_checkout_link(arguments: Mapping[str, Any], ctx: ToolContext) -> Mapping[str, Any]:
-    target_url = _checked_link_target(arguments["url"])
+    target_url = _checked_link_target(arguments["url"], ctx.turn.allowed_link_domains)
     token = ctx.new_token()
     ctx.effects.tracked_links.append(
         TrackedLinkRequest(token=token, target_url=target_url, product=arguments["product"].strip())
@@ -164,8 +178,8 @@ handoff_to_human = Tool(
 create_checkout_link = Tool(
     name="create_checkout_link",
     description=(
-        "Create a tracked link to a product or checkout page and return the URL to give the customer. "
-        "Always send the returned URL, never the original one."
+        "Create a tracked link to a product or checkout page on this business's own sites and return "
+        "the URL to give the customer. Always send the returned URL, never the original one."
     ),
     parameters=_object(
         {

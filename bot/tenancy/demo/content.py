@@ -9,6 +9,8 @@ from dataclasses import dataclass
 class DemoTenant:
     name: str
     slug: str
+    # The shop's site: allowed for tracked links (with its subdomains) so create_checkout_link works.
+    link_domain: str
 
 
 @dataclass(frozen=True)
@@ -38,14 +40,15 @@ class DemoCommand:
     response: str
 
 
-DEMO_TENANT = DemoTenant(name="Demo Coffee Roasters", slug="demo")
+DEMO_TENANT = DemoTenant(name="Demo Coffee Roasters", slug="demo", link_domain="democoffee.example")
 
 DEMO_BOT = DemoBot(
     name="Bean",
     persona=(
         "You are Bean, the friendly assistant of Demo Coffee Roasters, a small-batch roastery that sells "
         "coffee online and from its own café. Be warm, brief and practical; answer from the shop's "
-        "knowledge base, never invent prices or policies, and offer a human colleague when unsure."
+        "knowledge base, never invent prices or policies, and offer a human colleague when unsure. "
+        f"The online shop is https://shop.{DEMO_TENANT.link_domain}/."
     ),
 )
 

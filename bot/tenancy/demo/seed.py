@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.security import CredentialBox
 from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from bot.tenancy.demo.content import DEMO_BOT, DEMO_COMMANDS, DEMO_KNOWLEDGE, DEMO_TEMPLATES, DEMO_TENANT
-from bot.tenancy.tenant_accounts import create_tenant
+from bot.tenancy.tenant_accounts import LINK_DOMAINS_SETTING, create_tenant, set_link_domains
 from storage import channels, knowledge, tenants
 from storage.models import Bot, CustomCommand, Template
 
@@ -47,6 +47,10 @@ async def seed_demo(session: AsyncSession, box: CredentialBox) -> DemoReport:
         tenant = await tenants.get_tenant(session, created.id)
         assert tenant is not None
     report.tenant_id = tenant.id
+    # Only when the setting is missing: an operator who cleared or changed the list keeps their choice.
+    if LINK_DOMAINS_SETTING not in (tenant.settings or {}):
+        await set_link_domains(session, tenant, [DEMO_TENANT.link_domain])
+        report.created.append(f"allowed link domain {DEMO_TENANT.link_domain}")
 
     bot = await channels.get_bot_by_name(session, tenant.id, DEMO_BOT.name)
     if bot is None:

@@ -1,0 +1,1 @@
+"""Conversions: tracked links and what customers did with them."""
