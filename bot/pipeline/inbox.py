@@ -19,6 +19,7 @@ from typing import Protocol, cast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.backoff import backoff_seconds
+from bot.error_text import describe_error
 from bot.pipeline.claim_loop import ClaimLoop
 from storage import inbox_queue as queue
 from storage.db import transaction
@@ -106,7 +107,7 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
                 log.exception("%s: could not extend the lease of event %s", self._name, event.id)
 
     async def _record_failure(self, event: ClaimedEvent, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        error = describe_error(exc)
         now = utcnow()
         try:
             async with transaction(self._sessions) as session:
