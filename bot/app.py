@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import AsyncIterator, Callable
 
 import httpx
@@ -16,6 +19,7 @@ from bot.config import Settings
 from bot.engine.types import IntentPort
 from bot.runtime import ClosableLLM, Runtime, build_runtime
 from bot.web import health, links, webhooks
+from bot.web.access_log import RedactedAccessLogger
 from bot.web.app_keys import RUNTIME, WEBHOOK_ADAPTERS
 from bot.web.http_errors import json_errors
 
@@ -114,3 +118,42 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
     webhooks.add_routes(app)
     links.add_routes(app)
     return app
+
+
+async def start_server(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Serve ``app`` (its runtime included) on host:port; ``await runner.cleanup()`` stops it.
+
+    The access log is ``RedactedAccessLogger``: no webhook key, token or query string reaches it.
+    `chatbot serve` runs exactly this, so a test that calls it checks what production runs. Port 0
+    picks a free port (see ``runner.addresses``).
+    """
+    runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
+
+
+async def serve_until_stopped(
+    app: web.Application, host: str, port: int, on_started: Callable[[], None] = lambda: None
+) -> None:
+    """``start_server``, then serve until SIGINT or SIGTERM, then shut down cleanly."""
+    runner = await start_server(app, host, port)
+    try:
+        on_started()
+        await _stop_signal()
+    finally:
+        await runner.cleanup()
+
+
+async def _stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        # Not on Windows: there Ctrl-C cancels the main task, and the caller's cleanup still runs.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(number, stop.set)
+    await stop.wait()

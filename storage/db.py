@@ -59,6 +59,8 @@ def _on_sqlite_begin(conn: Any) -> None:
 
 
 def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    # hide_parameters: a failed statement's error and the statement log show no values, so a customer's
+    # words or a token in an INSERT never reach a log line or an error column.
     url = normalise_url(raw_url)
     if url.get_backend_name() == "sqlite":
         # One connection per process: SQLite admits one writer at a time anyway, and queueing on the
@@ -66,6 +68,7 @@ def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> A
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             pool_size=1,
             max_overflow=0,
             pool_timeout=120,
@@ -82,7 +85,12 @@ def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> A
         event.listen(sync_engine, "begin", _on_sqlite_begin)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
     )
 
 

@@ -12,6 +12,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.log_setup import configure_logging
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import AdminError
 from bot.security import CredentialsUnreadable, resolve_secret_key
@@ -32,7 +33,7 @@ def settings_or_exit(**overrides: Any) -> Settings:
         settings = load_settings(**overrides)
     except ConfigError as exc:
         fail(str(exc), 2)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     try:
         resolve_secret_key(settings)
     except ConfigError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,9 +31,7 @@ def refuse_unreadable_credentials(settings: Settings) -> None:
 @click.command("serve")
 def serve() -> None:
     """Start the HTTP server with its inbox worker and outbox sender."""
-    from aiohttp import web
-
-    from bot.app import create_app
+    from bot.app import create_app, serve_until_stopped
 
     settings = settings_or_exit()
     run_db(settings, require_schema(settings))
@@ -47,6 +47,8 @@ def serve() -> None:
             "Press Ctrl-C to stop.",
         ]
     )
-    web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=lambda _: click.echo(urls)
+    asyncio.run(
+        serve_until_stopped(
+            create_app(settings), settings.host, settings.port, on_started=lambda: click.echo(urls)
+        )
     )

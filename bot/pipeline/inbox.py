@@ -16,6 +16,7 @@ from typing import Protocol, cast
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.backoff import backoff_seconds
+from bot.errors import describe_error
 from bot.pipeline.claim_loop import ClaimLoop
 from storage import inbox_queue as queue
 from storage.db import transaction
@@ -96,7 +97,7 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
             await self._record_failure(event, exc)
 
     async def _record_failure(self, event: ClaimedEvent, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"[:2000]
+        error = describe_error(exc)
         now = utcnow()
         try:
             async with transaction(self._sessions) as session:

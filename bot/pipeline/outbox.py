@@ -29,6 +29,7 @@ from adapters.base import (
     split_text,
 )
 from bot.backoff import backoff_seconds
+from bot.errors import describe_error
 from bot.pipeline.claim_loop import ClaimLoop
 from bot.pipeline.windows import WINDOW_CLOSED, check_window
 from bot.security import CredentialBox
@@ -107,10 +108,10 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             # The adapter cannot express this message (e.g. choices that do not fit the platform's limit):
             # resending the same message can never succeed, and waiting would block the conversation.
             log.exception("outbox: message %s cannot be sent as it is", claim.message_id)
-            await self._finish_failed(claim, f"cannot be sent: {exc}", "rejected")
+            await self._finish_failed(claim, f"cannot be sent: {describe_error(exc)}", "rejected")
         except Exception as exc:
             log.exception("outbox: delivering %s crashed", claim.id)
-            await self._retry_or_fail(claim, SendFailed(f"{type(exc).__name__}: {exc}", code="crash"), None)
+            await self._retry_or_fail(claim, SendFailed(describe_error(exc), code="crash"), None)
 
     async def _send(self, claim: ClaimedSend) -> None:
         async with read_only(self._sessions) as session:

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from bot.web.access_log import loggable_path
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -27,5 +29,5 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         return json_error(exc.status, exc.reason)
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, loggable_path(request))
         return json_error(500, "internal error")

@@ -184,7 +184,10 @@ async def test_a_failing_event_is_retried_then_parked_as_failed_and_can_be_retri
         async with sessions() as session:
             (failed,) = await queue.list_events(session, status="failed")
         assert failed.attempts == 3
-        assert failed.error == "RuntimeError: cannot handle poison"
+        # The error class and where our code met it; never the message, which quotes the customer.
+        assert failed.error is not None
+        assert failed.error.startswith("RuntimeError at bot/pipeline/")
+        assert "poison" not in failed.error
 
         processor.failing.clear()
         async with transaction(sessions) as session:
