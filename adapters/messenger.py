@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -95,7 +96,8 @@ class MessengerAdapter:
                 "the channel has no access token", code="no_access_token", credentials_invalid=True
             )
         # The token goes in a header, never the URL: URLs end up in logs.
-        url = f"{self._api_base}/{page_id}/messages"
+        # The id is one path segment, whatever it holds: "12/34" or "12?x" must not reach another endpoint.
+        url = f"{self._api_base}/{quote(page_id, safe='')}/messages"
         try:
             response = await self._client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
         except httpx.TransportError as exc:

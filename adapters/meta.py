@@ -108,17 +108,18 @@ def require_string(container: dict[str, Any], key: str, where: str) -> str:
 
 
 def classify_error(response: httpx.Response) -> SendFailed:
-    """Turn a Graph API error response into a retryable or permanent failure (branch on code, not HTTP)."""
+    """Turn a Graph API error response into a retryable or permanent failure.
+
+    Graph's error code decides where there is one; a body that is not Graph's error envelope (a
+    proxy's HTML page, a list, a bare string or number) is classified by its HTTP status alone.
+    """
     retry_after = _retry_after(response)
-    try:
-        error = response.json().get("error") or {}
-    except ValueError:
-        error = {}
-    code = error.get("code") if isinstance(error, dict) else None
-    subcode = error.get("error_subcode") if isinstance(error, dict) else None
-    message = (
-        str(error.get("message") or response.reason_phrase or "error") if isinstance(error, dict) else ""
-    )
+    error = _graph_error(response)
+    code = _error_number(error.get("code"))
+    subcode = _error_number(error.get("error_subcode"))
+    given = error.get("message")
+    message = given.strip() if isinstance(given, str) and given.strip() else ""
+    message = message or response.reason_phrase or f"HTTP {response.status_code}"
     label = f"{code}/{subcode}" if code is not None and subcode else (str(code) if code is not None else None)
     label = label or str(response.status_code)
     if code in CREDENTIAL_CODES:
@@ -132,6 +133,21 @@ def classify_error(response: httpx.Response) -> SendFailed:
     if code in RETRYABLE_CODES or response.status_code >= 500:
         return RetryableSendFailure(message, code=label, retry_after=retry_after)
     return PermanentSendFailure(message, code=label)
+
+
+def _graph_error(response: httpx.Response) -> dict[str, Any]:
+    """The ``error`` object of Graph's envelope, or an empty dict when the body is anything else."""
+    try:
+        data = response.json()
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep to parse
+        return {}
+    error = data.get("error") if isinstance(data, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _error_number(value: object) -> int | None:
+    # Graph sends integers; anything else (a list, a float, true) names no known code.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -107,11 +107,20 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
     async def runtime_context(app: web.Application) -> AsyncIterator[None]:
         runtime = runtime_factory(settings)
         app[RUNTIME] = runtime
-        app[WEBHOOK_ADAPTERS] = PlatformAdapters(settings, runtime.http or httpx.AsyncClient()).webhooks()
-        await runtime.check_credentials()
-        runtime.start()
-        yield
-        await runtime.close()
+        # The webhook side only verifies and parses, but its adapters are built with a client: when the
+        # runtime brings none, the one made here is closed here too.
+        client, own_client = runtime.http, None
+        if client is None:
+            client = own_client = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+        try:
+            app[WEBHOOK_ADAPTERS] = PlatformAdapters(settings, client).webhooks()
+            await runtime.check_credentials()
+            runtime.start()
+            yield
+            await runtime.close()
+        finally:
+            if own_client is not None:
+                await own_client.aclose()
 
     app.cleanup_ctx.append(runtime_context)
     health.add_routes(app)

@@ -25,12 +25,27 @@ from storage.models import Base
 from tests.support.platforms import world
 
 POSTGRES_URL = os.environ.get("CHATBOT_TEST_POSTGRES_URL", "")
+# CI must run the PostgreSQL tests (several workers claiming at once only run there): without a
+# database the run is an error, never a quiet skip. A developer's machine may run on SQLite only.
+POSTGRES_REQUIRED = (
+    os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+    or os.environ.get("CHATBOT_CI_REQUIRE_POSTGRES", "").strip() == "1"
+)
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 KEPT_TABLES = {"plans", "alembic_version"}
 
 __all__ = ["world"]
 
 requires_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="CHATBOT_TEST_POSTGRES_URL is not set")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if POSTGRES_REQUIRED and not POSTGRES_URL:
+        raise pytest.UsageError(
+            "PostgreSQL is required here (CI=true or CHATBOT_CI_REQUIRE_POSTGRES=1) but "
+            "CHATBOT_TEST_POSTGRES_URL is not set; the PostgreSQL tests would be skipped. "
+            "Set it to an empty database, e.g. postgresql://postgres@127.0.0.1:5432/chatbot_test"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,22 @@ def test_every_placeholder_in_a_prompt_gets_filled(name: str) -> None:
 def test_customer_facing_prompts_are_short(name: str) -> None:
     assert len(prompts.load(name)) < 300
     assert "\n" not in prompts.load(name)
+
+
+CUSTOMER_FACING_WITHOUT_A_NAME = {
+    "fallback": "Sorry, I didn't quite catch that. Could you put it another way?",
+    "unsupported_message": "Thanks for that! I can only read text messages for now.",
+    "handoff": "Thanks for your patience. I'm passing you to a member of the Corner Bakery team now;",
+}
+# A left-out placeholder must not leave a dangling comma, a space before punctuation or a stand-in.
+AWKWARD = re.compile(r" [,.!?;](?=\s|\Z)|,[.!?]|  |\bthere\b|\{|\}")
+
+
+@pytest.mark.parametrize("name", sorted(CUSTOMER_FACING_WITHOUT_A_NAME))
+def test_customer_facing_prompts_read_naturally_when_the_name_is_unknown(name: str) -> None:
+    text = render(prompts.load(name), {**VALUES, "first_name": None, "full_name": None})
+    assert text.startswith(CUSTOMER_FACING_WITHOUT_A_NAME[name])
+    assert not AWKWARD.search(text), text
 
 
 def test_handoff_tells_the_customer_a_person_is_coming() -> None:

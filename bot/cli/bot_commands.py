@@ -9,6 +9,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import in_session, settings_or_exit
+from bot.engine.render import counted
 from bot.tenancy import bot_settings
 from bot.tenancy.bot_settings import ensure_bot
 from bot.tenancy.tenant_accounts import require_tenant
@@ -83,7 +84,8 @@ def intent_add(tenant_slug: str, name: str, examples: tuple[str, ...]) -> None:
 
     count = in_session(settings, work)
     click.echo(
-        f"intent {name!r} saved with {len(examples)} example(s); tenant {tenant_slug!r} has {count} intent(s)"
+        f"intent {name!r} saved with {counted(len(examples), 'example')}; "
+        f"tenant {tenant_slug!r} has {counted(count, 'intent')}"
     )
 
 

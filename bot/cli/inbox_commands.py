@@ -6,6 +6,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import in_session, settings_or_exit
+from bot.engine.render import counted
 from bot.tenancy.tenant_accounts import require_tenant
 from storage import inbox_queue
 from storage.models import utcnow
@@ -30,7 +31,7 @@ def inbox_failed(tenant_slug: str | None, limit: int) -> None:
     events = in_session(settings, work)
     for e in events:
         click.echo(f"{e.id}\ttenant {e.tenant_id}\tchannel {e.channel_id}\tattempts {e.attempts}\t{e.error}")
-    click.echo(f"{len(events)} failed event(s)")
+    click.echo(counted(len(events), "failed event"))
 
 
 @inbox.command("retry")
@@ -48,4 +49,4 @@ def inbox_retry(tenant_slug: str | None, event_ids: tuple[int, ...]) -> None:
             session, now=utcnow(), tenant_id=tenant_id, event_ids=list(event_ids)
         )
 
-    click.echo(f"{in_session(settings, work)} event(s) queued again")
+    click.echo(f"{counted(in_session(settings, work), 'event')} queued again")

@@ -9,6 +9,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import fail, in_session, settings_or_exit
+from bot.engine.render import counted
 from bot.tenancy.knowledge_import import (
     ImportReport,
     KnowledgeFileError,
@@ -57,7 +58,7 @@ def kb_import(tenant_slug: str, fmt: str | None, path: Path) -> None:
     for error in report.errors:
         click.echo(f"{path}:{error.message}", err=True)
     click.echo(
-        f"imported {report.added} entries into {tenant_slug!r}; "
+        f"imported {counted(report.added, 'entry', 'entries')} into {tenant_slug!r}; "
         f"{report.skipped_existing} already present; {len(report.errors)} rejected"
     )
     if report.errors:

@@ -6,6 +6,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import in_session, settings_or_exit
+from bot.engine.render import counted
 from bot.tenancy.tenant_accounts import require_tenant
 from storage import outbox_queue
 from storage.models import utcnow
@@ -33,7 +34,7 @@ def outbox_failed(tenant_slug: str | None, limit: int) -> None:
             f"{s.id}\ttenant {s.tenant_id}\tchannel {s.channel_id}\tmessage {s.message_id}"
             f"\tattempts {s.attempts}\t{s.error}"
         )
-    click.echo(f"{len(sends)} failed send(s)")
+    click.echo(counted(len(sends), "failed send"))
 
 
 @outbox.command("retry")
@@ -47,4 +48,4 @@ def outbox_retry(tenant_slug: str | None, send_ids: tuple[int, ...]) -> None:
         tenant_id = (await require_tenant(session, tenant_slug)).id if tenant_slug else None
         return await outbox_queue.retry_failed(session, now=utcnow(), tenant_id=tenant_id, ids=list(send_ids))
 
-    click.echo(f"{in_session(settings, work)} send(s) queued again")
+    click.echo(f"{counted(in_session(settings, work), 'send')} queued again")

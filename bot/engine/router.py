@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import prompts
@@ -38,13 +38,16 @@ def shared_scorer() -> IntentScorer:
 class Router:
     """The Engine: first match wins, in the order of DESIGN section 4; the LLM answers when configured."""
 
-    def __init__(self, scorer: IntentScorer | None = None) -> None:
+    def __init__(
+        self, scorer: IntentScorer | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._scorer = scorer or shared_scorer()
+        self._clock = clock
 
     async def decide(self, turn: Turn, ports: Ports) -> Decision:
-        started = time.monotonic()
+        started = self._clock()
         decision = await self._route(turn, ports)
-        elapsed_ms = round((time.monotonic() - started) * 1000)
+        elapsed_ms = max(0, round((self._clock() - started) * 1000))
         return replace(decision, latency_ms=elapsed_ms)
 
     async def _route(self, turn: Turn, ports: Ports) -> Decision:

@@ -82,7 +82,10 @@ async def update_bot(session: AsyncSession, tenant: Tenant, name: str | None, ch
     if changes.tools is not None:
         unknown = sorted(set(changes.tools) - set(TOOL_NAMES))
         if unknown:
-            raise AdminError(f"unknown tool(s) {', '.join(unknown)}; the tools are {', '.join(TOOL_NAMES)}")
+            raise AdminError(
+                f"unknown {'tool' if len(unknown) == 1 else 'tools'} {', '.join(unknown)}; "
+                f"the tools are {', '.join(TOOL_NAMES)}"
+            )
         bot.enabled_tools = list(dict.fromkeys(changes.tools))
     for field in BotChanges.__dataclass_fields__:
         value = getattr(changes, field)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -25,6 +26,7 @@ from adapters.base import (
     Platform,
     Referral,
     RetryableSendFailure,
+    SendFailed,
     SendResult,
     SignatureMismatch,
     StatusUpdate,
@@ -534,15 +536,20 @@ def test_the_handshake_rejects_anything_else(query: dict[str, str]) -> None:
     assert caught.value.status == 403
 
 
-def test_a_body_signed_with_the_app_secret_is_accepted() -> None:
+def test_a_body_signed_with_the_app_secret_is_accepted_and_only_that_body() -> None:
     body = load("text.json")
     headers = {"X-Hub-Signature-256": sign(body, "app-secret-1")}
     OFFLINE.authenticate(headers, body, CREDENTIALS)
+    with pytest.raises(SignatureMismatch):
+        OFFLINE.authenticate(headers, body + b" ", CREDENTIALS)
 
 
 def test_the_signature_header_name_is_case_insensitive() -> None:
     body = load("text.json")
-    OFFLINE.authenticate({"x-hub-signature-256": sign(body, "app-secret-1")}, body, CREDENTIALS)
+    lower = {"x-hub-signature-256": sign(body, "app-secret-1")}
+    OFFLINE.authenticate(lower, body, CREDENTIALS)
+    with pytest.raises(SignatureMismatch, match="does not match"):
+        OFFLINE.authenticate({"x-hub-signature-256": sign(body, "another-secret")}, body, CREDENTIALS)
 
 
 def _signature_cases() -> list[tuple[dict[str, str], dict[str, str]]]:
@@ -629,6 +636,19 @@ async def test_a_plain_reply_is_posted_to_the_page_with_a_bearer_token(
         "messaging_type": "RESPONSE",
         "message": {"text": "We open at 10."},
     }
+
+
+@pytest.mark.parametrize("page_id", ["12/34", "12?fields=x", "12#34", "../me", "12 34"])
+async def test_a_page_id_is_one_quoted_path_segment_whatever_it_holds(
+    adapter: MessengerAdapter, graph: FakeGraph, page_id: str
+) -> None:
+    await adapter.send(CREDENTIALS, dataclasses.replace(outbound(), from_id=page_id))
+    await adapter.acknowledge(CREDENTIALS, page_id, inbound())
+
+    assert len(graph.requests) == 3
+    for request in graph.requests:
+        assert request.url.raw_path.decode() == f"/v25.0/{quote(page_id, safe='')}/messages"
+        assert request.url.params == httpx.QueryParams()
 
 
 async def test_up_to_thirteen_choices_become_quick_replies_with_titles_cut_to_20(
@@ -782,6 +802,50 @@ async def test_failures_that_will_not_heal_are_permanent(
     }
     assert failure.code == flags["code"]
     assert TOKEN not in str(failure)
+
+
+NOT_AN_ENVELOPE = {
+    "list": [{"error": {"code": 190}}],
+    "empty-list": [],
+    "string": "Service Unavailable",
+    "number": 42,
+    "null": None,
+    "error-is-a-string": {"error": "something broke"},
+    "error-is-a-list": {"error": [{"code": 10}]},
+    "code-is-a-list": {"error": {"code": [190], "message": ["no"]}},
+    "code-is-true": {"error": {"code": True, "error_subcode": True}},
+}
+
+
+@pytest.mark.parametrize("body", list(NOT_AN_ENVELOPE.values()), ids=list(NOT_AN_ENVELOPE))
+@pytest.mark.parametrize("status", [400, 403, 429, 500, 503])
+async def test_an_error_body_that_is_not_graphs_envelope_is_classified_by_its_http_status(
+    adapter: MessengerAdapter, graph: FakeGraph, body: object, status: int
+) -> None:
+    graph.answer(httpx.Response(status, json=body))
+
+    with pytest.raises(SendFailed) as caught:
+        await adapter.send(CREDENTIALS, outbound())
+
+    failure = caught.value
+    assert isinstance(failure, RetryableSendFailure if status in (429, 500, 503) else PermanentSendFailure)
+    assert failure.code == str(status)
+    assert failure.message  # the reason phrase, e.g. "Service Unavailable"
+    if isinstance(failure, PermanentSendFailure):
+        assert (failure.window_closed, failure.credentials_invalid) == (False, False)
+    else:
+        assert failure.retry_after == (60.0 if status == 429 else None)
+
+
+async def test_an_error_body_nested_too_deep_to_parse_is_classified_by_its_http_status(
+    adapter: MessengerAdapter, graph: FakeGraph
+) -> None:
+    graph.answer(httpx.Response(500, content=b"[" * 100_000 + b"]" * 100_000))
+
+    with pytest.raises(RetryableSendFailure) as caught:
+        await adapter.send(CREDENTIALS, outbound())
+
+    assert caught.value.code == "500"
 
 
 @pytest.mark.parametrize(

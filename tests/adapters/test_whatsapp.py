@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -558,6 +560,8 @@ def test_signature_over_the_raw_body_is_accepted_in_any_header_case() -> None:
     signature = sign(body, APP_SECRET)
     OFFLINE.authenticate({"X-Hub-Signature-256": signature}, body, CREDENTIALS)
     OFFLINE.authenticate({"x-hub-signature-256": signature}, body, CREDENTIALS)
+    with pytest.raises(SignatureMismatch, match="does not match"):
+        OFFLINE.authenticate({"x-hub-signature-256": sign(body, "another-secret")}, body, CREDENTIALS)
 
 
 def test_signature_is_checked_over_raw_bytes_not_re_serialised_json() -> None:
@@ -638,6 +642,17 @@ async def test_send_text_posts_to_the_phone_number_with_a_bearer_token(
         {**ENVELOPE, "type": "text", "text": {"preview_url": True, "body": "We open at 9."}}
     ]
     assert result.platform_message_ids == (SENT_ID,)
+
+
+@pytest.mark.parametrize("phone_number_id", ["30/01", "30?fields=x", "30#01", "../me"])
+async def test_a_phone_number_id_is_one_quoted_path_segment_whatever_it_holds(
+    adapter: WhatsAppAdapter, graph: FakeGraph, phone_number_id: str
+) -> None:
+    await adapter.send(CREDENTIALS, dataclasses.replace(outbound(), from_id=phone_number_id))
+
+    [request] = graph.requests
+    assert request.url.raw_path.decode() == f"/v25.0/{quote(phone_number_id, safe='')}/messages"
+    assert request.url.params == httpx.QueryParams()
 
 
 async def test_send_reply_carries_the_context(adapter: WhatsAppAdapter, graph: FakeGraph) -> None:

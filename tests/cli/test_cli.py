@@ -335,6 +335,19 @@ def test_importing_the_same_file_twice_adds_nothing_the_second_time(cli: Workspa
     assert cli.knowledge_count("acme") == 3
 
 
+def test_counts_in_the_output_agree_with_their_nouns(cli: Workspace, tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps({"question": "Do you roast on site?", "answer": "Yes, every Tuesday."}) + "\n")
+
+    imported = cli.run("kb", "import", "--tenant", "acme", str(one))
+    added = cli.run("intent", "add", "--tenant", "demo", "--name", "wholesale", "--example", "sell to cafes?")
+    retried = cli.run("inbox", "retry")
+
+    assert "imported 1 entry into 'acme'" in imported.out, imported.err
+    assert "saved with 1 example; tenant 'demo' has 1 intent" in added.out, added.err
+    assert "0 events queued again" in retried.out, retried.err
+
+
 def test_a_malformed_file_is_one_line_and_stores_nothing(cli: Workspace) -> None:
     result = cli.run("kb", "import", "--tenant", "acme", str(KB / "missing_answer_column.csv"))
 
@@ -506,7 +519,7 @@ def test_bot_settings_and_intents_are_configured_from_the_cli(cli: Workspace) ->
     assert "temperature must be between 0 and 2" in bad.err
     unknown = cli.run("bot", "set", "--tenant", "demo", "--tools", "teleport")
     assert unknown.code == 1
-    assert "teleport" in unknown.err
+    assert "unknown tool teleport;" in unknown.err
     assert json.loads(cli.run("bot", "show", "--tenant", "demo").out)["temperature"] == 0.7  # nothing changed
 
     added = cli.run(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine.intents.scorer import BUILTIN_INTENTS, OTHER, IntentResult, IntentScorer, sentiment_of
+from bot.engine.intents.scorer import (
+    BUILTIN_INTENTS,
+    MAX_SCORED_CHARS,
+    OTHER,
+    IntentResult,
+    IntentScorer,
+    sentiment_of,
+)
 from bot.engine.types import IntentDefinition
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -205,16 +211,15 @@ def test_emoji_only_is_other_with_vaders_tone() -> None:
     assert_in_range(said("👎😡", [WHOLESALE]))
 
 
-def test_twenty_thousand_characters_are_scored_quickly() -> None:
-    text = "where is my order? it still has not arrived. " * 450
-    assert len(text) >= 20_000
-    started = time.perf_counter()
+def test_a_twenty_thousand_character_message_is_read_by_its_start() -> None:
+    # Only the start is scored, which bounds the cost of a pasted essay (bench/intents.py times it).
+    start = "where is my order? it still has not arrived. " * 450
+    text = start + "actually I want to talk to a real person, this is awful"
+    assert len(start) >= 20_000
     result = said(text, [WHOLESALE])
-    elapsed = time.perf_counter() - started
     assert result.intent == "order_status"
+    assert result == said(text[:MAX_SCORED_CHARS], [WHOLESALE])
     assert_in_range(result)
-    # Only the start is scored; a generous bound that still catches scoring the whole text.
-    assert elapsed < 0.5
     assert_in_range(said("x" * 20_000))
     assert_in_range(said("lorem ipsum dolor sit amet " * 800, [WHOLESALE]))
 

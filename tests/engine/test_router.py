@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import pytest
@@ -105,16 +104,31 @@ def reply_text(decision: Decision) -> str:
 class ScriptedKnowledge:
     """A knowledge port that returns fixed hits and remembers what it was asked."""
 
-    def __init__(self, hits: Sequence[KnowledgeHit] = (), delay: float = 0.0) -> None:
+    def __init__(
+        self, hits: Sequence[KnowledgeHit] = (), on_search: Callable[[], None] | None = None
+    ) -> None:
         self.hits = list(hits)
-        self.delay = delay
+        self.on_search = on_search
         self.queries: list[str] = []
 
     async def search(self, query: str, limit: int = 3) -> Sequence[KnowledgeHit]:
         self.queries.append(query)
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.on_search is not None:
+            self.on_search()
         return self.hits[:limit]
+
+
+class ManualClock:
+    """A monotonic clock that moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
 # --- route order -------------------------------------------------------------------------------------
@@ -208,9 +222,9 @@ async def test_template_rendered_with_customer_and_bot_fields() -> None:
     assert decision.template_id == 23
 
 
-async def test_template_for_customer_without_a_name_says_there() -> None:
+async def test_template_for_customer_without_a_name_leaves_the_name_out() -> None:
     decision = await say("good   MORNING", customer=CustomerInfo(customer_id=6))
-    assert reply_text(decision) == "Good morning there! I'm Bea."
+    assert reply_text(decision) == "Good morning! I'm Bea."
 
 
 def test_longest_and_most_keywords_win() -> None:
@@ -378,13 +392,15 @@ async def test_odd_input_never_crashes(text: str) -> None:
 
 
 async def test_latency_is_recorded_around_the_whole_decision() -> None:
-    slow = ScriptedKnowledge(delay=0.03)
-    decision = await say("question", ports=Ports(knowledge=slow))
-    assert decision.latency_ms >= 30
+    clock = ManualClock()
+    router = Router(clock=clock)
+    slow = ScriptedKnowledge(on_search=lambda: clock.advance(0.03))
 
-    fast = await say("!price")
-    assert isinstance(fast.latency_ms, int)
-    assert fast.latency_ms >= 0
+    decision = await router.decide(make_turn("question"), Ports(knowledge=slow))
+    assert decision.latency_ms == 30  # the knowledge search took 30 ms of the clock
+
+    command = await router.decide(make_turn("!price"), PORTS)
+    assert command.latency_ms == 0  # nothing moved the clock
 
 
 async def test_every_text_turn_carries_its_intent_and_sentiment() -> None:

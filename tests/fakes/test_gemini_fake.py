@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -149,12 +149,14 @@ async def test_an_empty_script_is_a_500(client: genai.Client) -> None:
 
 
 async def test_delay_next_holds_the_answer_back(fake: FakeGemini, client: genai.Client) -> None:
-    fake.delay_next(0.3)
+    fake.delay_next(60)
     fake.reply_text("Sorry for the wait.")
-    started = time.monotonic()
-    response = await client.aio.models.generate_content(model=MODEL, contents="Hello")
-    assert time.monotonic() - started >= 0.3
-    assert response.text == "Sorry for the wait."
+
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(client.aio.models.generate_content(model=MODEL, contents="Hello"), 0.5)
+
+    assert fake.count == 1  # the request arrived at once
+    assert fake.pending == 1  # but its answer was still held back when the caller gave up
 
 
 # -- the API key -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import string
 
+from bot.engine.render import render
 from bot.tenancy.demo.content import DEMO_BOT, DEMO_COMMANDS, DEMO_KNOWLEDGE, DEMO_TEMPLATES, DEMO_TENANT
 from bot.tenancy.knowledge_import import MAX_ANSWER_CHARS, MAX_KEYWORD_CHARS, MAX_QUESTION_CHARS
 
@@ -60,6 +61,28 @@ def test_templates_use_only_known_placeholders() -> None:
         assert "first_name" in used, template.name
         assert used <= ALLOWED_PLACEHOLDERS, template.name
         assert template.trigger_keywords, template.name
+
+
+# A left-out name must not leave a dangling comma, a space before punctuation or a stand-in.
+AWKWARD = re.compile(r" [,.!?;](?=\s|\Z)|,[.!?]|  |\bthere\b|\{|\}")
+
+
+def test_templates_and_commands_read_naturally_when_the_name_is_unknown() -> None:
+    values = {
+        "first_name": None,
+        "full_name": None,
+        "bot_name": DEMO_BOT.name,
+        "tenant_name": DEMO_TENANT.name,
+    }
+    texts = {t.name: render(t.body, values) for t in DEMO_TEMPLATES}
+    texts.update({c.command: render(c.response, values) for c in DEMO_COMMANDS})
+    for name, text in texts.items():
+        assert not AWKWARD.search(text), (name, text)
+        assert text[:1].isupper(), (name, text)
+    assert texts["thanks"] == "You're very welcome! Anything else I can help with?"
+    assert texts["goodbye"] == "Bye for now - enjoy your next cup!"
+    assert texts["greeting"].startswith("Hi! I'm Bean, the assistant at Demo Coffee Roasters.")
+    assert texts["human request"].startswith("Of course. I'm passing you to a member of the")
 
 
 def test_greeting_template_answers_hello() -> None:

@@ -115,8 +115,9 @@ class _Outcome:
 class ToolRegistry:
     """Tools by name; each bot enables a subset, and only those are declared to or run for the model."""
 
-    def __init__(self, tools: Iterable[Tool]) -> None:
+    def __init__(self, tools: Iterable[Tool], *, clock: Callable[[], float] = time.monotonic) -> None:
         checker = _format_checker()
+        self._clock = clock
         self._tools: dict[str, Tool] = {}
         self._validators: dict[str, Any] = {}
         for tool in tools:
@@ -149,9 +150,9 @@ class ToolRegistry:
         self, name: str, arguments: object, ctx: ToolContext, enabled: Sequence[str]
     ) -> dict[str, Any]:
         """Run one call from the model. Always returns a result for the model and records the call."""
-        started = time.monotonic()
+        started = self._clock()
         outcome = await self._run(name, arguments, ctx, enabled)
-        duration_ms = max(0, round((time.monotonic() - started) * 1000))
+        duration_ms = max(0, round((self._clock() - started) * 1000))
         ctx.effects.calls.append(
             ToolCallRecord(
                 tool=_recorded_name(name),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.engine.render import counted
 from bot.security import CredentialBox
 from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from bot.tenancy.demo.content import DEMO_BOT, DEMO_COMMANDS, DEMO_KNOWLEDGE, DEMO_TEMPLATES, DEMO_TENANT
@@ -79,7 +80,7 @@ async def seed_demo(session: AsyncSession, box: CredentialBox) -> DemoReport:
             )
             added += 1
     if added:
-        report.created.append(f"{added} knowledge entries")
+        report.created.append(counted(added, "knowledge entry", "knowledge entries"))
 
     for template in DEMO_TEMPLATES:
         if await knowledge.get_template(session, tenant.id, template.name) is None:
