@@ -16,6 +16,11 @@ async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
     return await session.scalar(select(Tenant).where(Tenant.slug == slug))
 
 
+async def list_tenants(session: AsyncSession) -> list[tuple[str, str]]:
+    rows = await session.execute(select(Tenant.slug, Tenant.name).order_by(Tenant.slug))
+    return [(slug, name) for slug, name in rows.all()]
+
+
 async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant | None:
     return await session.get(Tenant, tenant_id)
 

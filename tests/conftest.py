@@ -6,9 +6,14 @@ SQLite tests copy a database migrated once per session; PostgreSQL tests share o
 
 from __future__ import annotations
 
+import asyncio
+import faulthandler
+import gc
 import os
 import shutil
-from collections.abc import AsyncIterator
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -123,3 +128,27 @@ def box(secret_key: str) -> CredentialBox:
 async def demo(sessions: async_sessionmaker[AsyncSession], box: CredentialBox) -> DemoReport:
     async with transaction(sessions) as session:
         return await seed_demo(session, box)
+
+
+STUCK_AFTER_SECONDS = 180.0
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A test still running after STUCK_AFTER_SECONDS prints every asyncio task's stack, to show where
+    it waits (it is not stopped: the CI time limit does that)."""
+    timer = threading.Timer(STUCK_AFTER_SECONDS, _print_stuck_tasks, args=(item.nodeid,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return (yield)
+    finally:
+        timer.cancel()
+
+
+def _print_stuck_tasks(nodeid: str) -> None:
+    print(f"\n{nodeid} has run for {STUCK_AFTER_SECONDS:g}s; its asyncio tasks:", file=sys.stderr)
+    for task in [obj for obj in gc.get_objects() if isinstance(obj, asyncio.Task) and not obj.done()]:
+        print(f"--- {task.get_name()}", file=sys.stderr)
+        task.print_stack(file=sys.stderr)
+    faulthandler.dump_traceback(file=sys.stderr)

@@ -6,7 +6,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import fail, in_session, secret_once, settings_or_exit
-from bot.tenancy.tenant_accounts import create_tenant, require_tenant, set_link_domains
+from bot.tenancy.tenant_accounts import create_tenant, list_tenants, require_tenant, set_link_domains
 
 
 @click.group("tenant")
@@ -31,17 +31,8 @@ def tenant_create(name: str, slug: str, plan: str) -> None:
 @tenant.command("list")
 def tenant_list() -> None:
     """List tenants."""
-    from sqlalchemy import select
-
-    from storage.models import Tenant
-
     settings = settings_or_exit()
-
-    async def work(session: AsyncSession) -> list[tuple[str, str]]:
-        rows = await session.execute(select(Tenant.slug, Tenant.name).order_by(Tenant.slug))
-        return [(slug, name) for slug, name in rows.all()]
-
-    for slug, name in in_session(settings, work):
+    for slug, name in in_session(settings, list_tenants):
         click.echo(f"{slug}\t{name}")
 
 

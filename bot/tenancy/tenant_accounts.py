@@ -31,6 +31,11 @@ class Created:
     secret: str
 
 
+async def list_tenants(session: AsyncSession) -> list[tuple[str, str]]:
+    """Every tenant's slug and name, by slug (operator-level)."""
+    return await tenants.list_tenants(session)
+
+
 async def require_tenant(session: AsyncSession, slug: str) -> Tenant:
     tenant = await tenants.get_tenant_by_slug(session, slug)
     if tenant is None:

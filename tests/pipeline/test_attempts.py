@@ -6,14 +6,16 @@ Also: a row this process is still working on is never claimed by it again, even 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.runtime import build_runtime
 from bot.tenancy.demo.seed import DemoReport
-from storage import outbox_queue
+from storage import inbox_queue, outbox_queue
 from storage.db import transaction
 from storage.inbox_queue import ClaimedEvent
 from storage.models import InboundEvent, Message, OutboxItem, utcnow
@@ -133,3 +135,21 @@ async def test_a_send_still_running_here_is_not_claimed_again_after_its_lease(
 
 async def _outbox_rows(sessions: async_sessionmaker[AsyncSession], n: int) -> bool:
     return await count(sessions, OutboxItem) == n
+
+
+async def test_on_postgresql_leases_follow_the_database_clock_not_the_hosts(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    if settings.is_sqlite:
+        pytest.skip("SQLite is embedded: its clock is the host's")
+    tenant_id, channel_id = await console_ids(sessions, demo)
+    runtime = build_runtime(settings, adapters={"console": RecordingAdapter()}, engine=EchoEngine())
+    await runtime.inbox.accept(tenant_id, channel_id, [message("quinn", "hello")])
+    await runtime.close()
+    async with transaction(sessions) as session:
+        (held,) = await inbox_queue.claim_events(session, now=utcnow(), lease_seconds=30, limit=5)
+    # A host whose clock runs an hour fast must not take over a lease that is alive by the database's.
+    fast_host = utcnow() + timedelta(hours=1)
+    async with transaction(sessions) as session:
+        assert await inbox_queue.claim_events(session, now=fast_host, lease_seconds=30, limit=5) == []
+    assert held.attempts == 1
