@@ -15,7 +15,7 @@ Error tree::
 
 from __future__ import annotations
 
-import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -282,42 +282,43 @@ class Acknowledger(Protocol):
     async def acknowledge(self, credentials: Mapping[str, str], from_id: str, inbound: Inbound) -> None: ...
 
 
-def item_to_record(item: InboundItem) -> dict[str, Any]:
-    """Serialise an inbound item to JSON-ready data for the durable inbox."""
-    data = dataclasses.asdict(item)
-    data["type"] = _RECORD_TYPES[type(item)]
-    data["platform"] = item.platform.value
-    for key in ("sent_at", "occurred_at", "watermark"):
-        if isinstance(data.get(key), datetime):
-            data[key] = data[key].isoformat()
+# Platform payloads nest about ten levels deep. A limit far below the interpreter's recursion limit means
+# that no later json.dumps of a part of a body (event digests, referral context) can recurse too deeply.
+MAX_JSON_DEPTH = 64
+
+
+def load_json(body: bytes) -> Any:
+    """A webhook body parsed as JSON; raises MalformedRequest for anything else, deep nesting included.
+
+    ``json.loads`` raises RecursionError, not ValueError, on a body such as ``b"[" * 100000``.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedRequest(f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedRequest(f"body is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise MalformedRequest(f"body is nested more than {MAX_JSON_DEPTH} levels deep")
     return data
 
 
-def item_from_record(data: Mapping[str, Any]) -> InboundItem:
-    """Inverse of :func:`item_to_record`; raises ``MalformedRequest`` on a record it cannot read."""
-    fields = dict(data)
-    kind = fields.pop("type", "message")
-    try:
-        fields["platform"] = Platform(fields["platform"])
-        for key in ("sent_at", "occurred_at", "watermark"):
-            if isinstance(fields.get(key), str):
-                fields[key] = datetime.fromisoformat(fields[key])
-        if kind == "status":
-            return StatusUpdate(**fields)
-        if kind == "unhandled":
-            return Unhandled(**fields)
-        fields["attachments"] = tuple(Attachment(**a) for a in fields.get("attachments", ()))
-        fields["mentions"] = tuple(fields.get("mentions", ()))
-        if fields.get("location") is not None:
-            fields["location"] = Location(**fields["location"])
-        if fields.get("referral") is not None:
-            fields["referral"] = Referral(**fields["referral"])
-        return Inbound(**fields)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedRequest(f"unreadable inbox record: {exc}") from exc
-
-
-_RECORD_TYPES: dict[type, str] = {Inbound: "message", StatusUpdate: "status", Unhandled: "unhandled"}
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (a scalar is 0), walked without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        level += 1
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            return deepest
+        stack.extend((child, level) for child in item)
+    return deepest
 
 
 def numbered_choices(choices: Sequence[str]) -> str:

@@ -6,7 +6,6 @@ unguessable key in its callback URL and each channel is bound to one ``group_id`
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from adapters.base import (
     SendResult,
     SignatureMismatch,
     Unhandled,
+    load_json,
     numbered_choices,
     transport_failure,
 )
@@ -280,10 +280,7 @@ def _kind(text: str | None, parsed: _Attachments) -> str:
 
 
 def _load_object(body: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedRequest(f"body is not valid JSON: {exc}") from None
+    data = load_json(body)
     if not isinstance(data, dict):
         raise MalformedRequest("body must be one GroupMe message object, not a JSON " + type(data).__name__)
     return data
@@ -326,7 +323,7 @@ def _coordinate(item: Mapping[str, Any], key: str, where: str) -> float:
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         try:
             number = float(value)
-        except ValueError:
+        except (ValueError, OverflowError):
             pass
         else:
             if math.isfinite(number):

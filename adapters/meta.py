@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,6 +16,7 @@ from adapters.base import (
     RetryableSendFailure,
     SendFailed,
     SignatureMismatch,
+    load_json,
 )
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -39,7 +39,7 @@ def handshake(query: Mapping[str, str], credentials: Mapping[str, str]) -> str:
     """Meta's GET subscription check: echo ``hub.challenge`` if mode and verify token match."""
     expected = credentials.get("verify_token", "")
     given = query.get("hub.verify_token", "")
-    if query.get("hub.mode") != "subscribe" or not expected or not hmac.compare_digest(given, expected):
+    if query.get("hub.mode") != "subscribe" or not expected or not _same(given, expected):
         raise HandshakeRejected("verify token does not match")
     challenge = query.get("hub.challenge")
     if not challenge:
@@ -60,8 +60,19 @@ def authenticate(headers: Mapping[str, str], body: bytes, credentials: Mapping[s
     given = _header(headers, SIGNATURE_HEADER)
     if not given:
         raise SignatureMismatch(f"missing {SIGNATURE_HEADER} header")
-    if not hmac.compare_digest(given.strip().lower(), sign(body, secret)):
+    if not _same(given.strip().lower(), sign(body, secret)):
         raise SignatureMismatch(f"{SIGNATURE_HEADER} does not match the body")
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison of a value from the request with ours; any text, however odd, may arrive.
+
+    ``hmac.compare_digest`` refuses str with non-ASCII characters (a TypeError, so a 500), hence bytes;
+    surrogatepass, because a header's undecodable bytes reach us as lone surrogates.
+    """
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -74,10 +85,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def load_json_object(body: bytes, expected_object: str) -> dict[str, Any]:
     """Parse a webhook body and check its ``object`` and ``entry`` list; raises MalformedRequest."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedRequest(f"body is not valid JSON: {exc}") from None
+    data = load_json(body)
     if not isinstance(data, dict):
         raise MalformedRequest("body must be a JSON object")
     if data.get("object") != expected_object:

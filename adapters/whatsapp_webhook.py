@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -160,8 +161,9 @@ def _content(message: dict[str, Any], message_type: str, where: str) -> _Content
         return _Content("text", text=_optional_string(part, "body"))
     if message_type == "interactive":
         reply_type = part.get("type")
+        # Checked as a string first: a list or an object is not hashable, so not a set member.
         reply = part.get(reply_type) if isinstance(reply_type, str) else None
-        if reply_type in INTERACTIVE_REPLIES and isinstance(reply, dict):
+        if isinstance(reply_type, str) and reply_type in INTERACTIVE_REPLIES and isinstance(reply, dict):
             return _Content(
                 "interactive", text=_optional_string(reply, "title"), payload=_optional_string(reply, "id")
             )
@@ -314,7 +316,14 @@ def _number(container: dict[str, Any], key: str, where: str) -> float:
         raise MalformedRequest(f"{where}.{key} is missing")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise MalformedRequest(f"{where}.{key} must be a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    # json.loads takes NaN and Infinity, which no JSON column (PostgreSQL's) stores.
+    if not math.isfinite(number):
+        raise MalformedRequest(f"{where}.{key} must be a finite number")
+    return number
 
 
 def _epoch(container: dict[str, Any], key: str, where: str) -> datetime:
@@ -342,4 +351,5 @@ def _lenient_epoch(value: object) -> datetime | None:
 
 def _digest(value: object) -> str:
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    # surrogatepass: a lone surrogate (JSON's "\ud800") has no UTF-8 form but must still digest.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:16]

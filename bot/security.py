@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,8 @@ from bot.config import ConfigError, Settings
 log = logging.getLogger(__name__)
 
 KEY_FILE_NAME = "secret.key"
+# What new_webhook_key makes (URL-safe base64), within the column's 64 characters.
+WEBHOOK_KEY_FORM = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class CredentialsUnreadable(Exception):
@@ -128,3 +131,8 @@ def token_matches(token: str, stored_hash: str) -> bool:
 
 def new_webhook_key() -> str:
     return secrets.token_urlsafe(24)
+
+
+def looks_like_webhook_key(text: str) -> bool:
+    """Whether ``text`` could be a webhook key; anything else (NUL, any odd character) is not looked up."""
+    return WEBHOOK_KEY_FORM.fullmatch(text) is not None

@@ -2,9 +2,15 @@
 
 The model's turns are appended to the request verbatim, so thought signatures survive tool rounds. At
 most ``bot.max_tool_rounds`` rounds of tool calls run; after that the model is asked for a final answer
-with tools switched off. Errors worth retrying (408, 429 honouring ``retryDelay``, 5xx, connection
-errors) are retried by tenacity within a total time budget; anything else, a safety block, a malformed
-function call or an exhausted budget gives the fallback reply, costs no credits, and may hand over.
+with tools switched off. Errors worth retrying (408, 429 honouring ``retryDelay``, 5xx, and every transport
+error) are retried by tenacity within a total time budget, each attempt's timeout cut to what is left of it;
+anything else, a safety block, a malformed function call or an exhausted budget gives the fallback reply,
+costs no credits, and may hand over.
+
+Transport errors: google-genai raises whatever its HTTP library raises (``aiohttp.ClientError`` subclasses
+such as ``ServerDisconnectedError`` or ``ClientPayloadError``, timeouts, ``httpx`` errors without aiohttp),
+and many of those are neither ``OSError`` nor ``TimeoutError``. The engine may not import those libraries,
+so any exception of the client call that is not an ``errors.APIError`` counts as a transport failure.
 """
 
 from __future__ import annotations
@@ -179,19 +185,33 @@ class GeminiProvider:
             stop=stop_after_attempt(self._options.max_attempts) | stop_after_delay(remaining),
             wait=_wait_for(deadline),
             retry=retry_if_exception(_retryable),
+            before_sleep=_log_retry,
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
                     return await self._client.aio.models.generate_content(
-                        model=model, contents=contents, config=config
+                        model=model, contents=contents, config=self._within(config, deadline)
                     )
+        except LLMFailure:
+            raise
         except errors.APIError as exc:
             raise LLMFailure(f"Gemini error {exc.code} {exc.status}") from exc
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:
+            # A transport failure (see the module's docstring); answer() logs the reason. The class name
+            # only: a transport error's message may carry the URL or the request.
             raise LLMFailure(f"Gemini unreachable: {type(exc).__name__}") from exc
         raise LLMFailure("no attempt made")
+
+    def _within(self, config: types.GenerateContentConfig, deadline: float) -> types.GenerateContentConfig:
+        """The config with this attempt's timeout: the request timeout, cut to what is left of the budget."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise LLMFailure("time budget spent")
+        seconds = min(self._options.request_timeout_seconds, remaining)
+        timeout = types.HttpOptions(timeout=max(int(seconds * 1000), 1))
+        return config.model_copy(update={"http_options": timeout})
 
 
 class _Usage:
@@ -257,9 +277,18 @@ def _finish_name(candidate: types.Candidate) -> str | None:
 
 
 def _retryable(exc: BaseException) -> bool:
+    """408, 429 and 5xx answers, and every transport failure; never our own LLMFailure or a cancellation."""
     if isinstance(exc, errors.APIError):
         return exc.code in RETRYABLE_STATUS
-    return isinstance(exc, OSError | TimeoutError)
+    return isinstance(exc, Exception) and not isinstance(exc, LLMFailure)
+
+
+def _log_retry(state: RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome else None
+    what = (
+        f"{failure.code} {failure.status}" if isinstance(failure, errors.APIError) else type(failure).__name__
+    )
+    log.info("Gemini attempt %d failed (%s); retrying", state.attempt_number, what)
 
 
 def _wait_for(deadline: float) -> Any:

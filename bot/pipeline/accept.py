@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.base import InboundItem, StatusUpdate, item_to_record
+from adapters.base import InboundItem, StatusUpdate
+from adapters.inbound_records import item_to_record
 from storage import inbox_queue as queue
 from storage.db import transaction
 from storage.inbox_queue import NewEvent
@@ -16,13 +17,15 @@ from storage.models import utcnow
 
 
 def to_new_event(tenant_id: int, channel_id: int, item: InboundItem) -> NewEvent:
+    # Id and key come from the record, whose strings are cleaned for storage (NUL, lone surrogates).
+    record = item_to_record(item)
     return NewEvent(
         tenant_id=tenant_id,
         channel_id=channel_id,
-        platform_event_id=item.event_id,
-        conversation_key=item.conversation_key,
+        platform_event_id=record["event_id"],
+        conversation_key=record["conversation_key"],
         kind="status" if isinstance(item, StatusUpdate) else "message",
-        payload=item_to_record(item),
+        payload=record,
     )
 
 

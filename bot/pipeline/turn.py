@@ -15,7 +15,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.base import Inbound, StatusUpdate, Unhandled, item_from_record
+from adapters.base import Inbound, StatusUpdate, Unhandled
+from adapters.inbound_records import item_from_record
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import check_transition
 from bot.pipeline.context import TurnContext, already_stored, load_turn_context

@@ -14,11 +14,11 @@ from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
 from adapters.base import ChannelRef, RequestRejected, WebhookAdapter
-from bot.security import CredentialsUnreadable
+from bot.security import CredentialsUnreadable, looks_like_webhook_key
 from bot.web.app_keys import RUNTIME, WEBHOOK_ADAPTERS
 from bot.web.http_errors import json_error
 from storage import channels
-from storage.db import transaction
+from storage.db import read_only
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,13 @@ async def _resolve(request: web.Request) -> tuple[WebhookAdapter, ResolvedChanne
     adapter = request.app[WEBHOOK_ADAPTERS].get(platform)
     if adapter is None:
         raise ChannelNotFound(f"unknown platform {platform!r}")
+    key = request.match_info["channel_key"]
+    if not looks_like_webhook_key(key):
+        # Never sent to the database: PostgreSQL refuses NUL in a query parameter (a 503, not a 404).
+        raise ChannelNotFound("no such channel")
     runtime = request.app[RUNTIME]
-    async with transaction(runtime.sessions) as session:
-        channel = await channels.get_channel_by_key(session, request.match_info["channel_key"])
+    async with read_only(runtime.sessions) as session:
+        channel = await channels.get_channel_by_key(session, key)
         if channel is None or channel.platform != platform or not channel.enabled:
             raise ChannelNotFound("no such channel")
         resolved = ResolvedChannel(

@@ -31,9 +31,8 @@ from adapters.base import (
     StatusUpdate,
     TemplateRef,
     Unhandled,
-    item_from_record,
-    item_to_record,
 )
+from adapters.inbound_records import item_from_record, item_to_record
 from adapters.meta import RATE_LIMIT_PAUSE_SECONDS, sign
 from adapters.whatsapp import WhatsAppAdapter, e164
 

@@ -28,7 +28,7 @@ async def scorer_and_fake() -> AsyncIterator[tuple[GeminiIntentScorer, FakeGemin
         ),
     )
     try:
-        yield GeminiIntentScorer(client, "gemini-2.5-flash-lite", IntentScorer()), fake
+        yield GeminiIntentScorer(client, "gemini-2.5-flash-lite", IntentScorer(), timeout_seconds=0.5), fake
     finally:
         await client.aio.aclose()
         await fake.close()
@@ -60,7 +60,7 @@ async def test_the_model_answer_is_used_when_it_fits_the_schema(
 
 @pytest.mark.parametrize(
     "step",
-    ["garbage", "outside the schema", "server error"],
+    ["garbage", "outside the schema", "server error", "dropped connection", "no answer"],
 )
 async def test_any_failure_falls_back_to_the_local_scorer(
     scorer_and_fake: tuple[GeminiIntentScorer, FakeGemini], step: str
@@ -72,8 +72,12 @@ async def test_any_failure_falls_back_to_the_local_scorer(
         fake.reply_text(
             json.dumps({"intent": "teleport", "intent_score": 1, "sentiment": "joy", "sentiment_score": 2})
         )
-    else:
+    elif step == "server error":
         fake.fail(status=503)
+    elif step == "dropped connection":
+        fake.drop_connection()
+    else:
+        fake.hang()
     text = "this is the third time my order arrived broken, awful"
     result = await scorer.score(text)
     assert result == IntentScorer().score(text)

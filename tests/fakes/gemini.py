@@ -2,7 +2,8 @@
 
 Point google-genai at it with ``HttpOptions(base_url=fake.base_url, api_version="v1beta")``; the SDK
 adds the version to the path, and both ``v1`` and ``v1beta`` are served. Each request pops one scripted
-step (a text reply, function calls, a failure, a blocked prompt, a finish reason) from a FIFO queue.
+step (a text reply, function calls, a failure, a blocked prompt, a finish reason, a dropped connection, a
+hang) from a FIFO queue.
 
 Order of checks, as the real API does them: unknown path, version or method (404), the API key
 (403 when missing, 400 when wrong), the body's JSON shape (400, camelCase and snake_case keys both
@@ -65,6 +66,8 @@ STATUS_DEFAULTS: Final[Mapping[int, tuple[str, str]]] = {
 }
 RETRY_INFO_TYPE: Final = "type.googleapis.com/google.rpc.RetryInfo"
 STRUCT_TYPE: Final = "type.googleapis.com/google.protobuf.Struct"
+# How often a hanging request looks whether its client has given up.
+HANG_POLL_SECONDS: Final = 0.05
 
 HARM_CATEGORIES: Final = (
     "HARM_CATEGORY_HATE_SPEECH",
@@ -187,7 +190,17 @@ class _Failure:
     body: Mapping[str, Any]
 
 
-_Step = _Candidate | _BlockedPrompt | _Failure
+@dataclass(frozen=True)
+class _Drop:
+    """Close the connection without a byte of response (the client sees ServerDisconnectedError)."""
+
+
+@dataclass(frozen=True)
+class _Hang:
+    """Never answer; the request ends when the client gives up (or the fake closes)."""
+
+
+_Step = _Candidate | _BlockedPrompt | _Failure | _Drop | _Hang
 
 
 class GeminiRefusal(Exception):
@@ -339,6 +352,18 @@ class FakeGemini(LocalServer):
             _Candidate(text, (), reason, prompt_tokens, completion_tokens, finish_message=message)
         )
 
+    def drop_connection(self, times: int = 1) -> None:
+        """Close the connection of the next ``times`` requests without sending any response."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        self._steps.extend(_Drop() for _ in range(times))
+
+    def hang(self, times: int = 1) -> None:
+        """Leave the next ``times`` requests unanswered until the client gives up on them."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        self._steps.extend(_Hang() for _ in range(times))
+
     def delay_next(self, seconds: float) -> None:
         """Wait ``seconds`` before answering the next request; the request is recorded at once."""
         self._delays.append(seconds)
@@ -404,6 +429,11 @@ class FakeGemini(LocalServer):
         step = self._steps.popleft()
         if isinstance(step, _Failure):
             return web.json_response(step.body, status=step.status)
+        if isinstance(step, _Drop | _Hang):
+            if isinstance(step, _Hang):
+                await self._wait_for_client_to_leave(request)
+            _close_connection(request)
+            return web.Response()  # never written: the connection is gone
         undeclared = [call.name for call in _calls_of(step) if call.name not in declared]
         if undeclared:
             return _error_response(
@@ -425,6 +455,11 @@ class FakeGemini(LocalServer):
         # Wakes early when the fake closes, so shutting down never waits for a scripted delay.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), timeout=seconds)
+
+    async def _wait_for_client_to_leave(self, request: web.Request) -> None:
+        # aiohttp does not cancel a handler when its client goes away, so watch the connection.
+        while not self._closing.is_set() and not _connection_closed(request):
+            await self._pause(HANG_POLL_SECONDS)
 
     def _authorize(self, request: web.Request) -> None:
         key = request.headers.get("x-goog-api-key") or request.query.get("key")
@@ -486,6 +521,16 @@ class FakeGemini(LocalServer):
                 }
             )
         return chunks
+
+
+def _connection_closed(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def _close_connection(request: web.Request) -> None:
+    if request.transport is not None:
+        request.transport.close()
 
 
 def _calls_of(step: _Step) -> tuple[ScriptedCall, ...]:

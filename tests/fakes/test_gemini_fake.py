@@ -7,6 +7,7 @@ import base64
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 from google import genai
@@ -333,6 +334,40 @@ async def test_a_400_with_a_chosen_message(fake: FakeGemini, client: genai.Clien
         await client.aio.models.generate_content(model=MODEL, contents="Hello")
     assert (caught.value.code, caught.value.status) == (400, "INVALID_ARGUMENT")
     assert caught.value.message == "User location is not supported for the API use."
+
+
+async def test_a_dropped_connection_is_server_disconnected_and_the_next_request_is_served(
+    fake: FakeGemini, client: genai.Client
+) -> None:
+    fake.drop_connection()
+    fake.reply_text("Still here.")
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await client.aio.models.generate_content(model=MODEL, contents="Hello")
+    assert fake.count == 1
+    retried = await client.aio.models.generate_content(model=MODEL, contents="Hello")
+    assert retried.text == "Still here."
+
+
+async def test_a_hang_lasts_until_the_client_gives_up(fake: FakeGemini) -> None:
+    fake.hang()
+    fake.reply_text("Answered at last.")
+    impatient = genai.Client(
+        api_key="fake-key",
+        http_options=types.HttpOptions(
+            base_url=fake.base_url,
+            api_version="v1beta",
+            timeout=300,
+            retry_options=types.HttpRetryOptions(attempts=1),
+        ),
+    )
+    try:
+        with pytest.raises(TimeoutError):
+            await impatient.aio.models.generate_content(model=MODEL, contents="Hello")
+        assert fake.count == 1
+        retried = await impatient.aio.models.generate_content(model=MODEL, contents="Hello")
+    finally:
+        await impatient.aio.aclose()
+    assert retried.text == "Answered at last."
 
 
 async def test_a_blocked_prompt_has_no_candidates(fake: FakeGemini, client: genai.Client) -> None:

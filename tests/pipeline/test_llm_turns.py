@@ -7,7 +7,8 @@ the console adapter) and checks what the customer got and what the database reco
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -19,7 +20,17 @@ from bot.engine.gemini import GeminiOptions, GeminiProvider
 from bot.runtime import Runtime, build_runtime
 from bot.tenancy.demo.seed import DEMO_TOOLS, DemoReport
 from bot.tenancy.tenant_accounts import set_link_domains
-from storage.models import Bot, Conversation, Handoff, Message, Tenant, ToolCall, TrackedLink, UsageLog
+from storage.models import (
+    Bot,
+    Conversation,
+    Handoff,
+    InboundEvent,
+    Message,
+    Tenant,
+    ToolCall,
+    TrackedLink,
+    UsageLog,
+)
 from tests.fakes.gemini import FakeGemini
 from tests.pipeline.test_pipeline import console_ids, settled
 from tests.support.doubles import RecordingAdapter, message
@@ -57,24 +68,23 @@ class Chat:
             return list((await session.scalars(select(model).where(*where).order_by(model.id))).all())  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-async def chat(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+@asynccontextmanager
+async def open_chat(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport, **options: Any
 ) -> AsyncIterator[Chat]:
     tenant_id, channel_id = await console_ids(sessions, demo)
     async with sessions.begin() as session:
         await session.execute(update(Bot).values(enabled_tools=list(DEMO_TOOLS), max_output_tokens=256))
     gemini = FakeGemini(api_key="fake-key")
     await gemini.start()
-    provider = GeminiProvider(
-        GeminiOptions(
-            api_key="fake-key",
-            base_url=gemini.base_url,
-            total_budget_seconds=8.0,
-            history_token_budget=300,
-            public_url="https://bot.example",
-        )
+    defaults = GeminiOptions(
+        api_key="fake-key",
+        base_url=gemini.base_url,
+        total_budget_seconds=8.0,
+        history_token_budget=300,
+        public_url="https://bot.example",
     )
+    provider = GeminiProvider(replace(defaults, **options))
     adapter = RecordingAdapter()
     runtime = build_runtime(settings, adapters={"console": adapter}, llm=provider)
     runtime.start()
@@ -83,6 +93,14 @@ async def chat(
     finally:
         await runtime.close()
         await gemini.close()
+
+
+@pytest.fixture
+async def chat(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> AsyncIterator[Chat]:
+    async with open_chat(settings, sessions, demo) as opened:
+        yield opened
 
 
 def body_text(body: dict[str, Any]) -> str:
@@ -213,6 +231,60 @@ async def test_persistent_503_falls_back_and_costs_no_credits(chat: Chat) -> Non
     assert message_row.route == "fallback"
     (usage,) = await chat.rows(UsageLog)
     assert usage.credits == 0
+
+
+async def test_a_dropped_connection_is_retried_and_the_customer_gets_the_models_answer(chat: Chat) -> None:
+    chat.gemini.drop_connection()
+    chat.gemini.reply_text("A cold brew has about 200 mg of caffeine.")
+    assert await chat.say("how much caffeine is in a cold brew?") == [
+        "A cold brew has about 200 mg of caffeine."
+    ]
+    assert chat.gemini.count == 2
+    # The engine retried the request; the inbox did not have to run the whole turn again.
+    (event,) = await chat.rows(InboundEvent)
+    assert (event.status, event.attempts) == ("done", 1)
+    (usage,) = await chat.rows(UsageLog)
+    assert usage.credits == 1
+
+
+async def test_connections_dropped_every_time_end_in_one_fallback_that_costs_nothing(chat: Chat) -> None:
+    chat.gemini.drop_connection(times=20)
+    (reply,) = await chat.say("what's the caffeine in a cold brew?")
+    assert "didn't quite catch" in reply or "Sorry" in reply
+    (message_row,) = await chat.rows(Message, Message.role == "assistant")
+    assert message_row.route == "fallback"
+    # Retried within the engine's budget, then answered: the inbox did not run the turn again.
+    assert 1 < chat.gemini.count <= GeminiOptions(api_key="x").max_attempts
+    (event,) = await chat.rows(InboundEvent)
+    assert (event.status, event.attempts) == ("done", 1)
+    (usage,) = await chat.rows(UsageLog)
+    assert usage.credits == 0
+
+
+async def test_dropped_connections_hand_over_on_a_bot_set_to(chat: Chat) -> None:
+    async with chat.sessions.begin() as session:
+        await session.execute(update(Bot).values(handoff_on_llm_failure=True))
+    chat.gemini.drop_connection(times=20)
+    (reply,) = await chat.say("can I change my delivery address?")
+    assert "passing you to a member" in reply
+    (handoff,) = await chat.rows(Handoff)
+    assert handoff.reason == "llm_failure"
+
+
+async def test_a_model_that_never_answers_gets_the_fallback_within_the_budget(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    # Each request may wait a minute, but the turn has one second in all: the budget cuts the wait.
+    async with open_chat(
+        settings, sessions, demo, request_timeout_seconds=60.0, total_budget_seconds=1.0
+    ) as chat:
+        chat.gemini.hang(times=5)
+        (reply,) = await chat.say("is the shop open on sundays?")
+        assert "didn't quite catch" in reply or "Sorry" in reply
+        (event,) = await chat.rows(InboundEvent)
+        assert (event.status, event.attempts) == ("done", 1)
+        (usage,) = await chat.rows(UsageLog)
+        assert usage.credits == 0
 
 
 async def test_a_safety_block_gets_the_fallback_reply(chat: Chat) -> None:
