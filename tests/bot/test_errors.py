@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.base import PermanentSendFailure, item_from_record, split_text
+from adapters.base import PermanentSendFailure, split_text
+from adapters.inbound_records import item_from_record
 from bot.errors import MAX_MESSAGE_CHARS, describe_error
 from storage.db import redacted
 
