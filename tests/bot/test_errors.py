@@ -33,7 +33,7 @@ def test_an_error_from_a_library_is_placed_at_the_innermost_frame_of_our_code() 
 def test_an_adapter_error_keeps_its_message() -> None:
     error = raised(lambda: item_from_record({"type": "message", "platform": "carrier-pigeon"}))
     described = describe_error(error)
-    assert described.startswith("MalformedRequest at adapters/base.py:")
+    assert described.startswith("MalformedRequest at adapters/inbound_records.py:")
     assert described.endswith("unreadable inbox record: 'carrier-pigeon' is not a valid Platform")
 
 
