@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, Customer, Message
@@ -84,20 +85,6 @@ def is_expired(conversation: Conversation, inactivity_timeout: timedelta, now: d
     return now - last > inactivity_timeout
 
 
-async def close_conversation(
-    session: AsyncSession, *, tenant_id: int, conversation_id: int, now: datetime
-) -> None:
-    await session.execute(
-        update(Conversation)
-        .where(
-            Conversation.tenant_id == tenant_id,
-            Conversation.id == conversation_id,
-            Conversation.status != "closed",
-        )
-        .values(status="closed", closed_at=now, updated_at=now)
-    )
-
-
 async def start_conversation(
     session: AsyncSession,
     *,
@@ -137,6 +124,42 @@ async def recent_messages(
         .limit(limit)
     )
     return list(reversed(rows.all()))
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What the conversation's earlier customer messages tell a handoff summary."""
+
+    intents: tuple[str, ...] = ()
+    source: str | None = None
+
+
+async def earlier_inbound(
+    session: AsyncSession, *, tenant_id: int, conversation_id: int, limit: int = 10
+) -> Earlier:
+    """The intents of the conversation's last customer messages (oldest first), and where it came from."""
+    rows = (
+        await session.execute(
+            select(Message.intent, Message.source, Message.ad_id, Message.post_id)
+            .where(
+                Message.tenant_id == tenant_id,
+                Message.conversation_id == conversation_id,
+                Message.direction == "in",
+            )
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    intents = tuple(intent for intent, *_ in reversed(rows) if intent)
+    source = next(
+        (
+            f"{src} {ad or post}" if ad or post else src
+            for _, src, ad, post in rows
+            if src and src != "direct"
+        ),
+        None,
+    )
+    return Earlier(intents, source)
 
 
 async def message_exists(

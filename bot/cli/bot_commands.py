@@ -52,11 +52,29 @@ def bot_show(tenant_slug: str, name: str | None) -> None:
 @click.option("--handoff-on-llm-failure/--no-handoff-on-llm-failure", default=None)
 @click.option("--fallback-text", default=None, help="What the bot says when it cannot answer.")
 @click.option("--tools", default=None, help=f"Comma-separated, any of: {', '.join(bot_settings.TOOL_NAMES)}.")
-def bot_set(tenant_slug: str, name: str | None, tools: str | None, **values: Any) -> None:
+@click.option(
+    "--handoff-phrases", default=None, help="Comma-separated words a customer uses for 'a person, please'."
+)
+@click.option(
+    "--escalation-intents", default=None, help="Comma-separated intents that hand over (default complaint)."
+)
+@click.option("--handoff-after-negative", type=int, default=None, help="Negative messages in a row (0: off).")
+@click.option("--handoff-text", default=None, help="What the customer is told when handed to a person.")
+def bot_set(
+    tenant_slug: str,
+    name: str | None,
+    tools: str | None,
+    handoff_phrases: str | None,
+    escalation_intents: str | None,
+    **values: Any,
+) -> None:
     """Change the bot's settings; options left out stay as they are."""
     settings = settings_or_exit()
     changes = bot_settings.BotChanges(
-        tools=tuple(t.strip() for t in tools.split(",") if t.strip()) if tools is not None else None, **values
+        tools=_listed(tools),
+        handoff_phrases=_listed(handoff_phrases),
+        escalation_intents=_listed(escalation_intents),
+        **values,
     )
 
     async def work(session: AsyncSession) -> dict[str, Any]:
@@ -64,6 +82,10 @@ def bot_set(tenant_slug: str, name: str | None, tools: str | None, **values: Any
         return bot_settings.describe(await bot_settings.update_bot(session, tenant, name, changes))
 
     click.echo(json.dumps(in_session(settings, work), indent=2, ensure_ascii=False))
+
+
+def _listed(raw: str | None) -> tuple[str, ...] | None:
+    return None if raw is None else tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 @click.group("intent")

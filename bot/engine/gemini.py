@@ -28,6 +28,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 import prompts
 from bot.backoff import backoff_seconds
+from bot.engine.handoff_rules import handoff_replies
 from bot.engine.history import history_window
 from bot.engine.render import render, turn_values
 from bot.engine.tools.builtin import default_registry
@@ -102,15 +103,18 @@ class GeminiProvider:
         except LLMFailure as failure:
             log.warning("LLM turn failed for tenant %s: %s", turn.tenant_id, failure.reason)
             return _fallback(turn, effects, usage, model, failure.reason, started)
+        handed_over = effects.handoff_reason is not None
         return Decision(
             route="llm",
-            replies=(Reply(text),),
+            # The model's own words, then (when it handed over) the tenant's handoff message.
+            replies=handoff_replies(turn, before=text) if handed_over else (Reply(text),),
             knowledge_entry_ids=tuple(
                 dict.fromkeys([h.entry_id for h in knowledge] + effects.knowledge_entry_ids)
             ),
             prompt_tokens=usage.prompt,
             completion_tokens=usage.completion,
             latency_ms=int((time.monotonic() - started) * 1000),
+            handoff_trigger="llm_tool" if handed_over else None,
             handoff_reason=effects.handoff_reason,
             tool_calls=tuple(effects.calls),
             lead_changes=tuple(effects.lead_changes),
@@ -322,18 +326,27 @@ def retry_delay(failure: BaseException) -> float | None:
 def _fallback(
     turn: Turn, effects: TurnEffects, usage: _Usage, model: str, reason: str, started: float
 ) -> Decision:
+    trigger: str | None
+    handoff_reason: str | None
     if turn.bot.handoff_on_llm_failure:
-        text = render(prompts.load("handoff"), turn_values(turn))
+        trigger, handoff_reason = "fallback", "llm_failure"
+    elif effects.handoff_reason is not None:
+        trigger, handoff_reason = "llm_tool", effects.handoff_reason
     else:
-        text = render(turn.bot.fallback_text or prompts.load("fallback"), turn_values(turn))
+        trigger = handoff_reason = None
+    if trigger is not None:
+        replies = handoff_replies(turn)
+    else:
+        replies = (Reply(render(turn.bot.fallback_text or prompts.load("fallback"), turn_values(turn))),)
     return Decision(
-        route="fallback",
-        replies=(Reply(text),),
+        route="handoff" if trigger else "fallback",
+        replies=replies,
         prompt_tokens=usage.prompt,
         completion_tokens=usage.completion,
         latency_ms=int((time.monotonic() - started) * 1000),
         consecutive_fallbacks=turn.conversation.consecutive_fallbacks + 1,
-        handoff_reason="llm_failure" if turn.bot.handoff_on_llm_failure else effects.handoff_reason,
+        handoff_trigger=trigger,
+        handoff_reason=handoff_reason,
         tool_calls=tuple(effects.calls),
         model=model,
         finish_reason=reason,

@@ -9,9 +9,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import prompts
+from bot.engine import handoff_rules
 from bot.engine.intents.scorer import IntentScorer
 from bot.engine.render import render, turn_values
-from bot.engine.types import CommandInfo, Decision, KnowledgeHit, Ports, Reply, TemplateInfo, Turn
+from bot.engine.types import (
+    CommandInfo,
+    Decision,
+    IntentResult,
+    KnowledgeHit,
+    Ports,
+    Reply,
+    TemplateInfo,
+    Turn,
+)
 
 __all__ = ["HANDED_TO_HUMAN", "REPEATED_FALLBACK", "Router", "match_command", "match_template"]
 
@@ -51,11 +61,15 @@ class Router:
         return replace(decision, latency_ms=elapsed_ms)
 
     async def _route(self, turn: Turn, ports: Ports) -> Decision:
-        if turn.conversation.status in HANDED_TO_HUMAN:
-            return Decision(route="silent")
-
         values = turn_values(turn)
         text = (turn.inbound.text or "").strip()
+        if turn.conversation.status in HANDED_TO_HUMAN:
+            # A person owns the conversation: the bot says nothing, but the agent still sees what the
+            # customer's message expresses.
+            if not text:
+                return Decision(route="silent", consecutive_negative=turn.conversation.consecutive_negative)
+            scored = await self._score(text, turn, ports)
+            return _scored(Decision(route="silent"), turn, scored)
         if not text:
             # An image, sticker or empty message: say what we can read instead of guessing.
             return _fallback(turn, render(prompts.load("unsupported_message"), values))
@@ -68,18 +82,23 @@ class Router:
                 command_id=command.command_id,
             )
 
-        if ports.intents is not None:
-            scored = await ports.intents.score(text, turn.intents)
+        scored = await self._score(text, turn, ports)
+        rule = handoff_rules.rule_for(turn, text, scored)
+        if rule is not None:
+            decision = _handoff(turn, rule, scored)
         else:
-            scored = self._scorer.score(text, turn.intents)
-        decision = await self._answer(turn, ports, text)
-        return replace(
-            decision,
-            intent=scored.intent,
-            intent_score=scored.intent_score,
-            sentiment=scored.sentiment,
-            sentiment_score=scored.sentiment_score,
-        )
+            decision = await self._answer(turn, ports, text)
+            if decision.handoff_trigger is not None and decision.handoff_summary is None:
+                request = handoff_rules.HandoffRequest(
+                    decision.handoff_trigger, decision.handoff_reason or ""
+                )
+                decision = replace(decision, handoff_summary=handoff_rules.summary(turn, request, scored))
+        return _scored(decision, turn, scored)
+
+    async def _score(self, text: str, turn: Turn, ports: Ports) -> IntentResult:
+        if ports.intents is not None:
+            return await ports.intents.score(text, turn.intents)
+        return self._scorer.score(text, turn.intents)
 
     async def _answer(self, turn: Turn, ports: Ports, text: str) -> Decision:
         values = turn_values(turn)
@@ -162,9 +181,35 @@ def _best_hit(hits: Sequence[KnowledgeHit]) -> KnowledgeHit | None:
 def _fallback(turn: Turn, text: str) -> Decision:
     count = turn.conversation.consecutive_fallbacks + 1
     limit = turn.bot.handoff_after_fallbacks
+    if limit > 0 and count >= limit:
+        # Enough shrugs: a person takes over, and the customer is told so instead of a third shrug.
+        return Decision(
+            route="handoff",
+            replies=handoff_rules.handoff_replies(turn),
+            consecutive_fallbacks=count,
+            handoff_trigger="fallback",
+            handoff_reason=REPEATED_FALLBACK,
+        )
+    return Decision(route="fallback", replies=(Reply(text),), consecutive_fallbacks=count)
+
+
+def _handoff(turn: Turn, request: handoff_rules.HandoffRequest, scored: IntentResult) -> Decision:
     return Decision(
-        route="fallback",
-        replies=(Reply(text),),
-        consecutive_fallbacks=count,
-        handoff_reason=REPEATED_FALLBACK if limit > 0 and count >= limit else None,
+        route="handoff",
+        replies=handoff_rules.handoff_replies(turn),
+        consecutive_fallbacks=turn.conversation.consecutive_fallbacks,
+        handoff_trigger=request.trigger,
+        handoff_reason=request.reason,
+        handoff_summary=handoff_rules.summary(turn, request, scored),
+    )
+
+
+def _scored(decision: Decision, turn: Turn, scored: IntentResult) -> Decision:
+    return replace(
+        decision,
+        intent=scored.intent,
+        intent_score=scored.intent_score,
+        sentiment=scored.sentiment,
+        sentiment_score=scored.sentiment_score,
+        consecutive_negative=handoff_rules.negative_run(turn, scored),
     )

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback"]
+Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback", "handoff"]
 Role = Literal["user", "assistant", "agent", "system"]
 
 
@@ -24,8 +24,13 @@ class BotSettings:
     max_output_tokens: int = 512
     enabled_tools: tuple[str, ...] = ()
     max_tool_rounds: int = 3
-    escalation_threshold: float = 0.8
+    escalation_threshold: float = 0.55
     handoff_on_llm_failure: bool = False
+    # Handoff rules (see engine/handoff_rules.py).
+    handoff_phrases: tuple[str, ...] = ()
+    escalation_intents: tuple[str, ...] = ("complaint",)
+    handoff_after_negative: int = 3
+    handoff_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class ConversationState:
     conversation_id: int | None
     status: str
     consecutive_fallbacks: int = 0
+    consecutive_negative: int = 0
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,11 @@ class Turn:
     intents: tuple[IntentDefinition, ...] = ()
     lead_stage: str = "intake"
     lead_score: int = 0
+    # For the handoff summary: the conversation's last intents, where the customer came from.
+    recent_intents: tuple[str, ...] = ()
+    source: str | None = None
+    # Outside the tenant's business hours: when someone will answer (told on a handoff).
+    out_of_hours_note: str | None = None
     # Hosts create_checkout_link may point at (each with its subdomains); empty: it makes no links.
     allowed_link_domains: tuple[str, ...] = ()
 
@@ -202,7 +213,12 @@ class Decision:
     completion_tokens: int = 0
     latency_ms: int = 0
     consecutive_fallbacks: int = 0
+    consecutive_negative: int = 0
+    # A handoff to a person: which rule (customer_request, intent, sentiment, fallback, llm_tool), why,
+    # and the summary the agent reads first. The pipeline escalates when the trigger is set.
+    handoff_trigger: str | None = None
     handoff_reason: str | None = None
+    handoff_summary: str | None = None
     tool_calls: tuple[ToolCallRecord, ...] = ()
     lead_changes: tuple[LeadChange, ...] = ()
     tracked_links: tuple[TrackedLinkRequest, ...] = ()

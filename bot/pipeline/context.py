@@ -27,6 +27,7 @@ from bot.engine.types import (
     TemplateInfo,
     Turn,
 )
+from bot.handoff.business_hours import out_of_hours_note
 from bot.pipeline.knowledge_cache import KnowledgeCache, TenantKnowledge
 from bot.tenancy.tenant_accounts import allowed_link_domains
 from storage import conversations, groups, knowledge, tenants
@@ -117,7 +118,11 @@ async def load_turn_context(
 
     history: list[HistoryItem] = []
     answered_later = False
+    earlier = conversations.Earlier()
     if open_conversation is not None:
+        earlier = await conversations.earlier_inbound(
+            session, tenant_id=tenant.id, conversation_id=open_conversation.id
+        )
         recent = await conversations.recent_messages(
             session, tenant_id=tenant.id, conversation_id=open_conversation.id, limit=HISTORY_LIMIT
         )
@@ -138,6 +143,7 @@ async def load_turn_context(
             conversation_id=open_conversation.id if open_conversation else None,
             status=open_conversation.status if open_conversation else "new",
             consecutive_fallbacks=open_conversation.consecutive_fallbacks if open_conversation else 0,
+            consecutive_negative=open_conversation.consecutive_negative if open_conversation else 0,
         ),
         customer=CustomerInfo(
             customer_id=customer.id if customer else None,
@@ -155,6 +161,9 @@ async def load_turn_context(
         lead_stage=customer.lead_stage if customer else "intake",
         lead_score=customer.lead_score if customer else 0,
         allowed_link_domains=allowed_link_domains(tenant.settings),
+        recent_intents=earlier.intents,
+        source=_source(inbound) or earlier.source,
+        out_of_hours_note=out_of_hours_note(tenant.settings, tenant.timezone, now),
     )
     silent = inbound.standby or (inbound.group_id is not None and not inbound.addressed) or answered_later
     return TurnContext(
@@ -184,7 +193,19 @@ def bot_settings(bot: Bot) -> BotSettings:
         escalation_threshold=bot.escalation_threshold,
         max_tool_rounds=bot.max_tool_rounds,
         handoff_on_llm_failure=bot.handoff_on_llm_failure,
+        handoff_phrases=tuple(str(p) for p in bot.handoff_phrases),
+        escalation_intents=tuple(str(i) for i in bot.escalation_intents),
+        handoff_after_negative=bot.handoff_after_negative,
+        handoff_text=bot.handoff_text,
     )
+
+
+def _source(inbound: Inbound) -> str | None:
+    referral = inbound.referral
+    if referral is None:
+        return None
+    detail = referral.ad_id or referral.ref or referral.post_id
+    return f"{referral.source} {detail}" if detail else referral.source
 
 
 def _first_name(name: str | None) -> str | None:

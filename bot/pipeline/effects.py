@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.types import Decision
-from bot.handoff.conversation_states import check_transition
+from bot.handoff.conversation_states import BOT, RULE, transition
 from storage.models import Conversation, Customer, Handoff, LeadActivity, ToolCall, TrackedLink, UsageLog
 from storage.sql import get_owned
 
@@ -77,33 +77,22 @@ async def persist_effects(
                 response_time_ms=decision.latency_ms,
             )
         )
-    trigger = _llm_handoff_trigger(decision)
-    if trigger is not None and conversation.status in ("new", "bot_active"):
+    if decision.handoff_trigger is not None and conversation.status in ("new", "bot_active"):
         session.add(
             Handoff(
                 tenant_id=tenant_id,
                 conversation_id=conversation.id,
-                reason=decision.handoff_reason,
-                trigger=trigger,
+                reason=decision.handoff_reason or decision.handoff_trigger,
+                trigger=decision.handoff_trigger,
                 requested_at=now,
+                summary=decision.handoff_summary,
             )
         )
-        conversation.status = check_transition(conversation.status, "escalated")
-
-
-def _llm_handoff_trigger(decision: Decision) -> str | None:
-    """The handoff this issue acts on: the model asked for one, or it failed on a bot set to hand over.
-
-    The other rules (a customer asking for a person, repeated fallbacks, negative sentiment) are counted
-    on the turn but escalate only once agents can take conversations.
-    """
-    if decision.handoff_reason is None:
-        return None
-    if any(call.tool == "handoff_to_human" and call.success for call in decision.tool_calls):
-        return "llm_tool"
-    if decision.llm_failed and decision.handoff_reason == "llm_failure":
-        return "fallback"
-    return None
+        # The model asked for it (a bot's act) or a rule fired.
+        actor = BOT if decision.handoff_trigger == "llm_tool" else RULE
+        await transition(
+            session, conversation, "escalated", actor=actor, now=now, reason=decision.handoff_reason
+        )
 
 
 async def _apply_lead_changes(

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.base import Inbound, StatusUpdate, Unhandled
 from adapters.inbound_records import item_from_record
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
-from bot.handoff.conversation_states import check_transition
+from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
 from bot.pipeline.context import TurnContext, already_stored, load_turn_context
 from bot.pipeline.effects import persist_effects
 from bot.pipeline.knowledge_cache import KnowledgeCache
 from bot.pipeline.platform_events import apply_status_update, record_echo
-from storage import campaigns, conversations, groups, knowledge, outbox_queue
+from storage import campaigns, conversations, groups, knowledge, live_events, outbox_queue
 from storage import inbox_queue as queue
 from storage.db import read_only, transaction
 from storage.inbox_queue import ClaimedEvent
@@ -111,7 +111,8 @@ class TurnProcessor:
         if context.silent:
             decision = SILENT
         else:
-            self._on_turn_start(event, inbound)
+            if context.turn.conversation.status not in HUMAN_OWNED:
+                self._on_turn_start(event, inbound)  # no typing dots while a person owns the conversation
             ports = Ports(knowledge=context.knowledge, llm=self._llm, intents=self._intents)
             decision = await self._engine.decide(context.turn, ports)
         await self._before_commit(event)
@@ -133,9 +134,9 @@ class TurnProcessor:
         tenant_id, channel_id = event.tenant_id, event.channel_id
         await queue.complete_event(session, event, now)
         if context.expired_conversation_id is not None:
-            await conversations.close_conversation(
-                session, tenant_id=tenant_id, conversation_id=context.expired_conversation_id, now=now
-            )
+            expired = await get_owned(session, Conversation, tenant_id, context.expired_conversation_id)
+            if expired is not None and expired.status != "closed":
+                await transition(session, expired, "closed", actor=SYSTEM, now=now, reason="inactivity")
         customer = await conversations.get_or_create_customer(
             session,
             tenant_id=tenant_id,
@@ -251,8 +252,21 @@ class TurnProcessor:
         conversation.last_activity_at = now
         if decision.route != "silent":
             conversation.consecutive_fallbacks = decision.consecutive_fallbacks
+        if decision.intent is not None:
+            conversation.consecutive_negative = decision.consecutive_negative
         if decision.replies and conversation.status == "new":  # (a handoff above already moved it on)
-            conversation.status = check_transition(conversation.status, "bot_active")
+            await transition(session, conversation, "bot_active", actor=BOT, now=now)
+        if conversation.status in HUMAN_OWNED:
+            # Agents' consoles follow the conversation: the customer's message, and the handoff replies.
+            for message in (inbound_message, *replies):
+                await live_events.publish(
+                    session,
+                    tenant_id=tenant_id,
+                    kind="message",
+                    conversation_id=conversation.id,
+                    payload={"message_id": message.id, "role": message.role, "text": message.text},
+                    now=now,
+                )
         if group is not None and member is not None:
             group.message_count += 1
             member.message_count += 1

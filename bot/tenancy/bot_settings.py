@@ -43,7 +43,13 @@ class BotChanges:
     handoff_on_llm_failure: bool | None = None
     fallback_text: str | None = None
     tools: tuple[str, ...] | None = None
+    handoff_phrases: tuple[str, ...] | None = None
+    escalation_intents: tuple[str, ...] | None = None
+    handoff_after_negative: int | None = None
+    handoff_text: str | None = None
 
+
+_LISTS = ("tools", "handoff_phrases", "escalation_intents")
 
 _RANGES: dict[str, tuple[float, float]] = {
     "temperature": (0.0, 2.0),
@@ -51,6 +57,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "knowledge_threshold": (0.0, 1.0),
     "escalation_threshold": (0.0, 1.0),
     "handoff_after_fallbacks": (0, 10),
+    "handoff_after_negative": (0, 10),
     "max_tool_rounds": (0, 10),
 }
 
@@ -69,6 +76,10 @@ def describe(bot: Bot) -> dict[str, Any]:
         "handoff_on_llm_failure": bot.handoff_on_llm_failure,
         "fallback_text": bot.fallback_text,
         "tools": list(bot.enabled_tools),
+        "handoff_phrases": list(bot.handoff_phrases),
+        "escalation_intents": list(bot.escalation_intents),
+        "handoff_after_negative": bot.handoff_after_negative,
+        "handoff_text": bot.handoff_text,
     }
 
 
@@ -87,9 +98,13 @@ async def update_bot(session: AsyncSession, tenant: Tenant, name: str | None, ch
                 f"the tools are {', '.join(TOOL_NAMES)}"
             )
         bot.enabled_tools = list(dict.fromkeys(changes.tools))
+    if changes.handoff_phrases is not None:
+        bot.handoff_phrases = [p.strip() for p in dict.fromkeys(changes.handoff_phrases) if p.strip()]
+    if changes.escalation_intents is not None:
+        bot.escalation_intents = [i.strip() for i in dict.fromkeys(changes.escalation_intents) if i.strip()]
     for field in BotChanges.__dataclass_fields__:
         value = getattr(changes, field)
-        if field != "tools" and value is not None:
+        if field not in _LISTS and value is not None:
             setattr(bot, field, value)
     await session.flush()
     return bot

@@ -6,23 +6,33 @@ from storage.models.conversation_tables import Conversation, Feedback, Handoff, 
 from storage.models.conversion_tables import Campaign, Conversion, MonetizationSource, TrackedLink
 from storage.models.customer_tables import Customer, Group, GroupMember, LeadActivity
 from storage.models.declarative import Base, utcnow
+from storage.models.handoff_tables import (
+    AgentNote,
+    ConversationEvent,
+    Erasure,
+    LiveEvent,
+    WebhookDelivery,
+)
 from storage.models.knowledge_tables import CustomCommand, KnowledgeEntry, Template
 from storage.models.queue_tables import InboundEvent, OutboxItem
 from storage.models.tenant_tables import Agent, Plan, Subscription, Tenant
 
 __all__ = [
     "Agent",
+    "AgentNote",
     "Base",
     "BillingEvent",
     "Bot",
     "Campaign",
     "Channel",
     "Conversation",
+    "ConversationEvent",
     "Conversion",
     "CreditAccount",
     "CreditTransaction",
     "CustomCommand",
     "Customer",
+    "Erasure",
     "Feedback",
     "Group",
     "GroupMember",
@@ -30,6 +40,7 @@ __all__ = [
     "InboundEvent",
     "KnowledgeEntry",
     "LeadActivity",
+    "LiveEvent",
     "Message",
     "MessagePart",
     "MonetizationSource",
@@ -41,5 +52,6 @@ __all__ = [
     "ToolCall",
     "TrackedLink",
     "UsageLog",
+    "WebhookDelivery",
     "utcnow",
 ]

@@ -26,12 +26,19 @@ class Bot(Base, TenantOwned):
     temperature: Mapped[float] = mapped_column(Float, default=0.3)
     max_output_tokens: Mapped[int] = mapped_column(Integer, default=512)
     knowledge_threshold: Mapped[float] = mapped_column(Float, default=0.35)
-    escalation_threshold: Mapped[float] = mapped_column(Float, default=0.8)
+    escalation_threshold: Mapped[float] = mapped_column(Float, default=0.55)
     handoff_after_fallbacks: Mapped[int] = mapped_column(Integer, default=2)
     max_tool_rounds: Mapped[int] = mapped_column(Integer, default=3)
     # When the LLM cannot answer (errors past the retry budget, a safety block): hand over, not apologise.
     handoff_on_llm_failure: Mapped[bool] = mapped_column(Boolean, default=False)
     fallback_text: Mapped[str | None] = mapped_column(Text)
+    # Handoff rules: the customer's own words for "a person, please" (besides the human_request intent),
+    # intents that escalate above escalation_threshold, and negative messages in a row (0: off).
+    handoff_phrases: Mapped[list[Any]] = mapped_column(default=list)
+    escalation_intents: Mapped[list[Any]] = mapped_column(default=lambda: ["complaint"])
+    handoff_after_negative: Mapped[int] = mapped_column(Integer, default=3)
+    # What the customer is told once when handed over (None: prompts/handoff.txt).
+    handoff_text: Mapped[str | None] = mapped_column(Text)
     enabled_tools: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -26,10 +26,19 @@ MESSAGE_ROLES = ("user", "assistant", "agent", "system")
 MESSAGE_DIRECTIONS = ("in", "out")
 MESSAGE_STATUSES = ("received", "pending", "sent", "delivered", "read", "failed")
 MESSAGE_SOURCES = ("direct", "ad", "post", "referral")
-ROUTES = ("silent", "command", "template", "knowledge", "llm", "fallback", "agent")
+ROUTES = ("silent", "command", "template", "knowledge", "llm", "fallback", "handoff", "agent")
 SENTIMENTS = ("positive", "neutral", "negative")
 FAILURE_REASONS = ("window_closed", "rejected", "credentials", "gave_up", "no_adapter")
-HANDOFF_TRIGGERS = ("customer_request", "intent", "sentiment", "fallback", "llm_tool", "agent", "operator")
+HANDOFF_TRIGGERS = (
+    "customer_request",
+    "intent",
+    "sentiment",
+    "fallback",
+    "llm_tool",
+    "llm_failure",
+    "agent",
+    "operator",
+)
 
 
 class Conversation(Base, TenantOwned):
@@ -60,7 +69,15 @@ class Conversation(Base, TenantOwned):
     last_activity_at: Mapped[datetime | None]
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     consecutive_fallbacks: Mapped[int] = mapped_column(Integer, default=0)
+    # Negative-sentiment customer messages in a row (a handoff rule counts them).
+    consecutive_negative: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None]
+    # Bumped by every status or owner change: changes are compare-and-set on it.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None]
+    # Unclaimed past the tenant's escalation timeout: flagged in the queue, the customer told once.
+    timeout_flagged_at: Mapped[datetime | None]
+    csat_requested_at: Mapped[datetime | None]
 
 
 class Message(Base, TenantOwned):
@@ -169,6 +186,8 @@ class Handoff(Base, TenantOwned):
     accepted_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    # What the agent reads first: who the customer is, what they asked, lead, source, the bot's answers.
+    summary: Mapped[str | None] = mapped_column(Text)
 
 
 class Feedback(Base, TenantOwned):
@@ -180,4 +199,6 @@ class Feedback(Base, TenantOwned):
     )
     rating: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
+    # The agent who resolved the conversation the rating is about.
+    agent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("agents.id", ondelete="SET NULL"))
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -34,6 +34,8 @@ class Customer(Base, TenantOwned):
     lead_label: Mapped[str] = mapped_column(String(10), default="cold")
     customer_type: Mapped[str] = mapped_column(String(20), default="new")
     last_seen_at: Mapped[datetime | None]
+    # Forgotten on request: personal fields erased, interactions kept anonymised.
+    erased_at: Mapped[datetime | None]
 
 
 class Group(Base, TenantOwned):
@@ -72,3 +74,5 @@ class LeadActivity(Base, TenantOwned):
     new_value: Mapped[str] = mapped_column(String(50))
     reason: Mapped[str] = mapped_column(Text)
     automated: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The agent who made a manual change.
+    agent_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("agents.id", ondelete="SET NULL"))

@@ -1,0 +1,99 @@
+"""When the bot hands a conversation to a person, what it says then, and what the agent reads first.
+
+The rules (each a bot setting): the customer asks for a person (the human_request intent, or one of the
+bot's own phrases); an escalation intent (complaint by default) scored above the bot's threshold; a run
+of negative messages; a run of fallbacks; the LLM's handoff_to_human tool; the LLM failing on a bot set
+to hand over. The customer gets the tenant's handoff message (and, outside business hours, when someone
+will answer); the agent gets a summary built from the turn's plain data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import prompts
+from bot.engine.render import render, turn_values
+from bot.engine.types import IntentResult, Reply, Turn
+
+HUMAN_REQUEST = "human_request"
+# The human_request intent must be this sure before it hands over on its own (a weak guess is not a wish).
+HUMAN_REQUEST_THRESHOLD = 0.45
+NEGATIVE = "negative"
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class HandoffRequest:
+    trigger: str  # customer_request, intent, sentiment, fallback, llm_tool
+    reason: str
+
+
+def rule_for(turn: Turn, text: str, scored: IntentResult) -> HandoffRequest | None:
+    """The first handoff rule this message meets, if any (the fallback and LLM rules come later)."""
+    bot = turn.bot
+    if _says_a_phrase(text, bot.handoff_phrases):
+        return HandoffRequest("customer_request", "the customer asked for a person")
+    if scored.intent == HUMAN_REQUEST and scored.intent_score >= HUMAN_REQUEST_THRESHOLD:
+        return HandoffRequest("customer_request", "the customer asked for a person")
+    if scored.intent in bot.escalation_intents and scored.intent_score >= bot.escalation_threshold:
+        return HandoffRequest("intent", f"{scored.intent} (score {scored.intent_score:.2f})")
+    run = turn.conversation.consecutive_negative + 1
+    if scored.sentiment == NEGATIVE and 0 < bot.handoff_after_negative <= run:
+        return HandoffRequest("sentiment", f"{run} negative messages in a row")
+    return None
+
+
+def negative_run(turn: Turn, scored: IntentResult | None) -> int:
+    """The run of negative customer messages after this one (a neutral or positive one ends it)."""
+    if scored is None:
+        return turn.conversation.consecutive_negative
+    return turn.conversation.consecutive_negative + 1 if scored.sentiment == NEGATIVE else 0
+
+
+def handoff_replies(turn: Turn, before: str | None = None) -> tuple[Reply, ...]:
+    """What the customer is told: an answer the model gave first (if any), the tenant's handoff message,
+    and outside business hours when someone will answer."""
+    values = turn_values(turn)
+    wording = turn.bot.handoff_text if turn.bot.handoff_text and turn.bot.handoff_text.strip() else None
+    texts = [before] if before and before.strip() else []
+    texts.append(render(wording or prompts.load("handoff"), values))
+    if turn.out_of_hours_note:
+        texts.append(turn.out_of_hours_note)
+    return tuple(Reply(text) for text in texts)
+
+
+def summary(turn: Turn, request: HandoffRequest, scored: IntentResult | None) -> str:
+    """The handoff summary the agent reads first, from the stored turns and this message."""
+    customer = turn.customer.full_name or turn.customer.first_name or "an unnamed customer"
+    lines = [f"Handed over because: {request.reason} ({request.trigger})."]
+    lines.append(f"Customer: {customer}" + (f", {turn.customer.phone}" if turn.customer.phone else "") + ".")
+    lines.append(f"Lead: {turn.lead_stage}, score {turn.lead_score}.")
+    if turn.source:
+        lines.append(f"Came from: {turn.source}.")
+    intents = list(turn.recent_intents)
+    if scored is not None:
+        intents.append(scored.intent)
+    if intents:
+        lines.append("Last intents: " + ", ".join(intents[-5:]) + ".")
+    if turn.inbound.text:
+        lines.append(f"Last message: {_shorten(turn.inbound.text)}")
+    answers = [item.text for item in turn.history if item.role == "assistant"][-2:]
+    for answer in answers:
+        lines.append(f"The bot said: {_shorten(answer)}")
+    return "\n".join(lines)
+
+
+def _says_a_phrase(text: str, phrases: tuple[str, ...]) -> bool:
+    words = " " + " ".join(_WORD.findall(text.casefold())) + " "
+    for phrase in phrases:
+        wanted = " ".join(_WORD.findall(phrase.casefold()))
+        if wanted and f" {wanted} " in words:
+            return True
+    return False
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
