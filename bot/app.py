@@ -21,6 +21,7 @@ from bot.runtime import ClosableLLM, Runtime, build_runtime
 from bot.web import health, links, webhooks
 from bot.web.access_log import RedactedAccessLogger
 from bot.web.app_keys import RUNTIME, WEBHOOK_ADAPTERS
+from bot.web.console import console_pages
 from bot.web.http_errors import json_errors
 
 RuntimeFactory = Callable[[Settings], Runtime]
@@ -126,6 +127,7 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
     health.add_routes(app)
     webhooks.add_routes(app)
     links.add_routes(app)
+    console_pages.add_routes(app)
     return app
 
 
