@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from tests.browser.conftest import Site, sent_texts
 from tests.support.doubles import wait_until
@@ -28,12 +30,27 @@ PHONE = {"width": 390, "height": 844}
 # How long the page may take to show what the server did (a turn, a delivery, a live event).
 ARRIVAL_MS = 20_000
 MARIA, TOM = "2000000001", "2000000002"
+SCRIPT_ERRORS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors() -> Iterator[None]:
+    SCRIPT_ERRORS.clear()
+    yield
+    assert SCRIPT_ERRORS == [], "the console's script failed in the browser"
+
+
+async def new_page(browser: Browser, viewport: dict[str, int]) -> Page:
+    """A page whose script errors fail the test (checked when the browser closes)."""
+    page = await browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+    page.on("pageerror", lambda error: SCRIPT_ERRORS.append(str(error)))
+    return page
 
 
 async def logged_in(browser: Browser, site: Site, token: str, viewport: dict[str, int]) -> Page:
     from playwright.async_api import expect
 
-    page = await browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+    page = await new_page(browser, viewport)
     await page.goto(f"{site.url}/console/")
     await page.get_by_label("Agent token").fill(token)
     await page.get_by_role("button", name="Log in").click()
@@ -67,7 +84,7 @@ async def test_an_agent_takes_a_customer_who_asked_for_a_person_from_queue_to_re
 
     token = await site.new_agent("Dana")
     await site.new_agent("Sam")  # a colleague to transfer to
-    page = await browser.new_page(viewport=LAPTOP)  # type: ignore[arg-type]
+    page = await new_page(browser, LAPTOP)
     await page.goto(f"{site.url}/console/")
 
     await page.get_by_label("Agent token").fill("cba_not-a-real-token")

@@ -31,6 +31,7 @@
     refreshTimer: null,
     reconnectTimer: null,
     fetchedAt: 0,
+    waitingCount: null,
   };
 
   class ApiError extends Error {
@@ -119,7 +120,7 @@
     clearTimeout(state.reconnectTimer);
     Object.assign(state, {
       token: null, me: null, agents: [], currentId: null, detail: null, messages: [], next: null,
-      events: null, lastEventId: null,
+      events: null, lastEventId: null, waitingCount: null,
     });
     state.failures.clear();
     closeConversation();
@@ -286,7 +287,13 @@
   async function refreshLists() {
     const [queue, mine] = await Promise.all([api("/queue"), api("/conversations?mine=1")]);
     state.fetchedAt = Date.now();
-    renderList("queue", "queue-empty", "queue-count", queue.conversations || [], { showWait: true });
+    const waiting = queue.conversations || [];
+    if (state.waitingCount !== null && waiting.length > state.waitingCount) {
+      // Screen readers hear about arrivals; everyone else sees the list grow.
+      $("announcer").textContent = `A new conversation is waiting: ${waiting.length} in the queue.`;
+    }
+    state.waitingCount = waiting.length;
+    renderList("queue", "queue-empty", "queue-count", waiting, { showWait: true });
     renderList("mine", "mine-empty", "mine-count", mine.conversations || [], { showWait: false });
     document.title = queue.conversations && queue.conversations.length
       ? `(${queue.conversations.length}) Agent console`
