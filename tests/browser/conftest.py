@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import aiohttp
 import pytest
+from aiohttp import web
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -77,11 +78,25 @@ async def browser() -> AsyncIterator[Browser]:
 class Site:
     """The app served on a local port, its Messenger page wired to the fake Graph API."""
 
-    url: str
+    settings: Settings
+    runner: web.AppRunner
     graph: FakeGraphAPI
     sessions: async_sessionmaker[AsyncSession]
     tenant_id: int
     messenger_key: str
+
+    @property
+    def url(self) -> str:
+        host, port = self.runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        """Stop serving (as a deploy or a crash would); open consoles lose their stream."""
+        await self.runner.cleanup()
+
+    async def start_again(self, port: int) -> None:
+        """A new process of the same app on the same port, reading the same database."""
+        self.runner = await start_server(create_app(self.settings), "127.0.0.1", port)
 
     async def new_agent(self, name: str) -> str:
         """Create an agent of the demo tenant (as `chatbot agent create` does); returns its token."""
@@ -171,12 +186,18 @@ async def site(
             ),
         )
         key = channel.webhook_key
-    runner = await start_server(create_app(settings), "127.0.0.1", 0)
+    site = Site(
+        settings,
+        await start_server(create_app(settings), "127.0.0.1", 0),
+        graph,
+        sessions,
+        demo.tenant_id,
+        key,
+    )
     try:
-        host, port = runner.addresses[0][:2]
-        yield Site(f"http://{host}:{port}", graph, sessions, demo.tenant_id, key)
+        yield site
     finally:
-        await runner.cleanup()
+        await site.runner.cleanup()
         await graph.close()
 
 

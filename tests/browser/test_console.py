@@ -207,6 +207,23 @@ async def test_an_agent_transfers_one_conversation_and_hands_another_back_to_the
     assert await site.conversation_status(TOM) == "bot_active"
 
 
+async def test_the_console_reconnects_by_itself_after_the_server_restarts(
+    site: Site, browser: Browser
+) -> None:
+    from playwright.async_api import expect
+
+    page = await logged_in(browser, site, await site.new_agent("Dana"), LAPTOP)
+    port = site.runner.addresses[0][1]
+
+    await site.stop()
+    await expect(page.locator("#live")).not_to_have_text("Live", timeout=ARRIVAL_MS)
+    await site.start_again(port)
+    await expect(page.locator("#live")).to_have_text("Live", timeout=ARRIVAL_MS)
+
+    await site.customer_writes(MARIA, "can I talk to a real person please", "m_maria_1")
+    await expect(page.locator("#queue .item")).to_have_count(1, timeout=ARRIVAL_MS)
+
+
 async def test_an_agent_whose_token_stops_working_is_sent_back_to_the_login_form(
     site: Site, browser: Browser
 ) -> None:

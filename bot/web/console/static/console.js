@@ -32,6 +32,7 @@
     reconnectTimer: null,
     fetchedAt: 0,
     waitingCount: null,
+    justOpened: false,
   };
 
   class ApiError extends Error {
@@ -284,8 +285,14 @@
     $(countId).textContent = String(items.length);
   }
 
+  // Refreshes overlap (a live event and the agent's own action): only the newest answer is shown.
+  let listsSeq = 0;
+  let conversationSeq = 0;
+
   async function refreshLists() {
+    const seq = ++listsSeq;
     const [queue, mine] = await Promise.all([api("/queue"), api("/conversations?mine=1")]);
+    if (seq !== listsSeq) return;
     state.fetchedAt = Date.now();
     const waiting = queue.conversations || [];
     if (state.waitingCount !== null && waiting.length > state.waitingCount) {
@@ -317,6 +324,7 @@
       state.currentId = id;
       state.messages = [];
       state.next = null;
+      state.justOpened = true;
       $("reply-text").value = "";
       $("resolve-note").value = "";
     }
@@ -351,11 +359,12 @@
   async function refreshConversation() {
     const id = state.currentId;
     if (id === null) return;
+    const seq = ++conversationSeq;
     const [detail, page] = await Promise.all([
       api(`/conversations/${id}`),
       api(`/conversations/${id}/messages?limit=50`),
     ]);
-    if (state.currentId !== id) return; // the agent opened another one meanwhile
+    if (seq !== conversationSeq || state.currentId !== id) return; // a newer refresh, or another one opened
     state.detail = detail;
     mergeMessages(page.messages || []);
     if (state.next === null || state.messages.length <= (page.messages || []).length) state.next = page.next;
@@ -423,8 +432,10 @@
     const previousHeight = list.scrollHeight;
     list.replaceChildren(...state.messages.map(renderMessage));
     $("older").hidden = !state.next;
+    // Stay where the agent is reading; follow new messages only from the end (or on opening).
     if (keepScroll) list.scrollTop = list.scrollHeight - previousHeight;
-    else if (atBottom || !keepScroll) list.scrollTop = list.scrollHeight;
+    else if (atBottom || state.justOpened) list.scrollTop = list.scrollHeight;
+    state.justOpened = false;
   }
 
   function renderMessage(m) {
