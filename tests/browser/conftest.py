@@ -34,11 +34,20 @@ from bot.tenancy.demo.seed import DemoReport
 from storage.db import transaction
 from storage.models import Agent, Conversation, Customer, Tenant
 from tests.fakes.graph import FakeGraphAPI
-from tests.support.platforms import APP_SECRET, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN, payload_json
+from tests.support.platforms import (
+    APP_SECRET,
+    PAGE_ID,
+    PAGE_TOKEN,
+    PHONE_ID,
+    VERIFY_TOKEN,
+    WA_TOKEN,
+    payload_json,
+)
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
 
+WINDOW_TEMPLATE = "order_update"
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 CHROMIUM = os.environ.get("CHATBOT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # No sandbox (containers run as root), and nothing that would reach the network on its own.
@@ -84,6 +93,7 @@ class Site:
     sessions: async_sessionmaker[AsyncSession]
     tenant_id: int
     messenger_key: str
+    whatsapp_key: str
 
     @property
     def url(self) -> str:
@@ -121,13 +131,24 @@ class Site:
         event["sender"]["id"] = psid
         event["timestamp"] = int(time.time() * 1000)
         event["message"] = {"mid": mid, "text": text}
+        await self._post("messenger", self.messenger_key, body)
+
+    async def whatsapp_customer_writes(self, wa_id: str, text: str, wamid: str) -> None:
+        """A signed WhatsApp webhook: the customer ``wa_id`` writes ``text``."""
+        body = copy.deepcopy(payload_json("whatsapp", "text.json"))
+        value = body["entry"][0]["changes"][0]["value"]
+        value["contacts"][0]["wa_id"] = wa_id
+        value["messages"][0].update(
+            {"from": wa_id, "id": wamid, "timestamp": str(int(time.time())), "text": {"body": text}}
+        )
+        await self._post("whatsapp", self.whatsapp_key, body)
+
+    async def _post(self, platform: str, key: str, body: dict[str, Any]) -> None:
         raw = json.dumps(body).encode()
         headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, APP_SECRET)}
         async with (
             aiohttp.ClientSession() as http,
-            http.post(
-                f"{self.url}/webhooks/messenger/{self.messenger_key}", data=raw, headers=headers
-            ) as answer,
+            http.post(f"{self.url}/webhooks/{platform}/{key}", data=raw, headers=headers) as answer,
         ):
             assert answer.status == 200, await answer.text()
 
@@ -169,30 +190,43 @@ class Site:
 async def site(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], box: CredentialBox, demo: DemoReport
 ) -> AsyncIterator[Site]:
-    graph = FakeGraphAPI(pages={PAGE_ID: PAGE_TOKEN})
+    graph = FakeGraphAPI(pages={PAGE_ID: PAGE_TOKEN}, phone_numbers={PHONE_ID: WA_TOKEN})
     graph_url = await graph.start()
     settings = settings.model_copy(update={"graph_api_base": graph_url})
+    meta_secrets = {"app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN}
     async with transaction(sessions) as session:
         tenant = await session.get(Tenant, demo.tenant_id)
         assert tenant is not None
-        channel = await add_channel(
+        messenger = await add_channel(
             session,
             box,
             tenant=tenant,
             request=ChannelRequest(
                 platform="messenger",
                 external_id=PAGE_ID,
-                secrets={"access_token": PAGE_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN},
+                secrets={"access_token": PAGE_TOKEN, **meta_secrets},
             ),
         )
-        key = channel.webhook_key
+        whatsapp = await add_channel(
+            session,
+            box,
+            tenant=tenant,
+            request=ChannelRequest(
+                platform="whatsapp",
+                external_id=PHONE_ID,
+                secrets={"access_token": WA_TOKEN, **meta_secrets},
+                # The approved template that may reach a customer after the 24-hour window.
+                settings={"window_template": WINDOW_TEMPLATE},
+            ),
+        )
+        keys = (messenger.webhook_key, whatsapp.webhook_key)
     site = Site(
         settings,
         await start_server(create_app(settings), "127.0.0.1", 0),
         graph,
         sessions,
         demo.tenant_id,
-        key,
+        *keys,
     )
     try:
         yield site
@@ -202,5 +236,5 @@ async def site(
 
 
 def sent_texts(graph: FakeGraphAPI, psid: str) -> list[dict[str, Any]]:
-    """What reached the customer at the fake Messenger API: each accepted send's whole body."""
+    """The texts that reached a Messenger customer at the fake Graph API: each accepted send's body."""
     return [body for body in graph.sent_to(psid) if "text" in body.get("message", {})]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.conftest import Site, sent_texts
+from tests.browser.conftest import WINDOW_TEMPLATE, Site, sent_texts
 from tests.support.doubles import wait_until
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ PHONE = {"width": 390, "height": 844}
 # How long the page may take to show what the server did (a turn, a delivery, a live event).
 ARRIVAL_MS = 20_000
 MARIA, TOM = "2000000001", "2000000002"
+ANA = "15551234567"
 SCRIPT_ERRORS: list[str] = []
 
 
@@ -63,6 +64,15 @@ def sent(site: Site, psid: str, count: int) -> Callable[[], Awaitable[bool]]:
 
     async def check() -> bool:
         return len(sent_texts(site.graph, psid)) >= count
+
+    return check
+
+
+def whatsapp_sends(site: Site, wa_id: str, count: int) -> Callable[[], Awaitable[bool]]:
+    """A condition: ``count`` messages have reached the WhatsApp customer at the fake Graph API."""
+
+    async def check() -> bool:
+        return len(site.graph.sent_to(wa_id)) >= count
 
     return check
 
@@ -177,6 +187,30 @@ async def test_a_reply_the_platform_refuses_shows_as_not_delivered_on_the_messag
     await expect(refused).to_contain_text("Not delivered", timeout=ARRIVAL_MS)
     await expect(refused).to_contain_text("window is closed")
     await expect(page.locator("#flash")).to_contain_text("was not delivered")
+
+
+async def test_on_whatsapp_after_24_hours_the_reply_box_offers_templates_and_the_approved_one_goes_out(
+    site: Site, browser: Browser
+) -> None:
+    from playwright.async_api import expect
+
+    page = await logged_in(browser, site, await site.new_agent("Dana"), LAPTOP)
+    await site.whatsapp_customer_writes(ANA, "can I talk to a real person please", "wamid.ana.1")
+    await page.locator("#queue .item").first.click(timeout=ARRIVAL_MS)
+    await wait_until(whatsapp_sends(site, ANA, 1))  # the bot's handoff message
+    await site.customer_last_wrote(ANA, datetime.now(UTC) - timedelta(hours=30))
+    await page.get_by_role("button", name="Claim").click()
+
+    await expect(page.locator("#window-info")).to_contain_text(f"approved template “{WINDOW_TEMPLATE}”")
+    await expect(page.get_by_label("Reply to the customer")).to_be_hidden()
+    await page.get_by_label("Template to send").select_option(label="thanks")
+    await expect(page.locator("#template-preview")).to_contain_text("You're very welcome")
+    await page.get_by_role("button", name="Send template").click()
+
+    await wait_until(whatsapp_sends(site, ANA, 2))
+    assert site.graph.sent_to(ANA)[-1]["type"] == "template"
+    assert site.graph.sent_to(ANA)[-1]["template"]["name"] == WINDOW_TEMPLATE
+    await expect(page.locator("#transcript")).to_contain_text("You're very welcome")
 
 
 async def test_an_agent_transfers_one_conversation_and_hands_another_back_to_the_bot(
