@@ -39,7 +39,7 @@ async def test_the_script_and_the_stylesheet_are_served_with_their_types(
     style = await client.get("/console/console.css")
 
     assert (script.status, script.content_type) == (200, "text/javascript")
-    assert "EventSource" in await script.text()
+    assert "Last-Event-ID" in await script.text()
     assert (style.status, style.content_type) == (200, "text/css")
     assert "@media" in await style.text()
     assert script.headers["X-Content-Type-Options"] == "nosniff"

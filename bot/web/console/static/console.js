@@ -26,13 +26,17 @@
     messages: [], // oldest first
     next: null,
     failures: new Map(), // message id -> failure reason, from live "failure" events
-    events: null,
+    events: null, // the open stream: { controller, lastByteAt }
     lastEventId: null,
+    retryMs: 2000,
+    streamFailures: 0,
+    liveState: "connecting",
     refreshTimer: null,
     reconnectTimer: null,
     fetchedAt: 0,
     waitingCount: null,
     justOpened: false,
+    leadUnsupported: false,
   };
 
   class ApiError extends Error {
@@ -117,11 +121,10 @@
 
   function logOut(message) {
     sessionStorage.removeItem(TOKEN_KEY);
-    if (state.events) state.events.close();
-    clearTimeout(state.reconnectTimer);
+    stopEvents();
     Object.assign(state, {
       token: null, me: null, agents: [], currentId: null, detail: null, messages: [], next: null,
-      events: null, lastEventId: null, waitingCount: null,
+      lastEventId: null, waitingCount: null, streamFailures: 0,
     });
     state.failures.clear();
     closeConversation();
@@ -162,8 +165,9 @@
   });
 
   function setLive(text, live) {
+    state.liveState = live ? "live" : "connecting";
     $("live").textContent = text;
-    $("live").dataset.state = live ? "live" : "connecting";
+    $("live").dataset.state = state.liveState;
   }
 
   // -- formatting ------------------------------------------------------------------------------------
@@ -577,7 +581,7 @@
       fact(facts, "Source", d.source);
     }
     $("customer").replaceChildren(...facts);
-    $("lead-form").hidden = !c.id;
+    $("lead-form").hidden = !c.id || state.leadUnsupported;
   }
 
   function renderIntents() {
@@ -718,7 +722,17 @@
     if ($("lead-label").value) body.label = $("lead-label").value;
     if (!Object.keys(body).length || !state.detail) return undefined;
     return act(event.submitter, async () => {
-      await api(`/customers/${state.detail.customer.id}/lead`, { method: "POST", body });
+      try {
+        await api(`/customers/${state.detail.customer.id}/lead`, { method: "POST", body });
+      } catch (err) {
+        if (err.status === 404 && err.message === "Not Found") {
+          // An older server without the lead route: say so once and stop offering the form.
+          state.leadUnsupported = true;
+          $("lead-form").hidden = true;
+          throw new ApiError(404, "This server cannot change a lead from the console yet.");
+        }
+        throw err;
+      }
       $("lead-stage").value = "";
       $("lead-label").value = "";
       await refreshConversation();
@@ -728,58 +742,114 @@
 
   // -- live events ------------------------------------------------------------------------------------
 
-  // EventSource cannot send an Authorization header: the events route takes the token in the query.
+  // The live stream is read with fetch(), not EventSource: EventSource cannot send the Authorization
+  // header, and the token must never travel in a URL. The Server-Sent Events format is parsed here, and a
+  // reconnect sends Last-Event-ID itself, so nothing that happened meanwhile is missed.
+  const STALL_MS = 45000; // the server sends a heartbeat every 15 s: silence this long is a dead stream
+
   function connectEvents() {
     if (!state.token) return;
-    if (state.events) state.events.close();
-    let url = `${API}/events?access_token=${encodeURIComponent(state.token)}`;
-    if (state.lastEventId) url += `&last_event_id=${encodeURIComponent(state.lastEventId)}`;
-    const source = new EventSource(url);
-    state.events = source;
-    setLive("Connecting…", false);
-    source.addEventListener("open", () => {
-      setLive("Live", true);
-      // Whatever happened before the stream opened is fetched once.
-      scheduleRefresh(null);
-    });
-    source.addEventListener("error", () => {
-      if (state.events !== source) return;
-      if (source.readyState === EventSource.CLOSED) {
-        // The server refused the stream (a revoked token, say) or went away: ask why, then retry.
-        setLive("Offline: reconnecting…", false);
-        source.close();
-        clearTimeout(state.reconnectTimer);
-        state.reconnectTimer = setTimeout(reconnect, 3000);
-      } else {
-        setLive("Reconnecting…", false);
-      }
-    });
-    for (const kind of EVENT_KINDS) source.addEventListener(kind, onEvent);
+    stopEvents();
+    const stream = { controller: new AbortController(), lastByteAt: Date.now() };
+    state.events = stream;
+    readEvents(stream);
   }
 
-  async function reconnect() {
-    if (!state.token) return;
+  function stopEvents() {
+    clearTimeout(state.reconnectTimer);
+    if (state.events) state.events.controller.abort();
+    state.events = null;
+  }
+
+  async function readEvents(stream) {
+    const headers = { Accept: "text/event-stream", Authorization: `Bearer ${state.token}` };
+    if (state.lastEventId) headers["Last-Event-ID"] = state.lastEventId;
+    setLive(state.streamFailures ? "Reconnecting…" : "Connecting…", false);
+    let response;
     try {
-      await api("/me");
+      response = await fetch(`${API}/events`, { headers, cache: "no-store", signal: stream.controller.signal });
     } catch (err) {
-      if (err instanceof LoggedOut) return;
+      return streamEnded(stream);
     }
-    connectEvents();
+    if (response.status === 401 && state.events === stream) {
+      logOut("Your session has ended (the token was refused). Log in again.");
+      return undefined;
+    }
+    if (!response.ok || !response.body) return streamEnded(stream);
+    state.streamFailures = 0;
+    setLive("Live", true);
+    scheduleRefresh(null); // whatever happened before the stream opened is fetched once
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        stream.lastByteAt = Date.now();
+        buffer += value;
+        // A block ends at a blank line; a lone CR at the end may be the first half of a CRLF.
+        const cut = buffer.endsWith("\r") ? buffer.length - 1 : buffer.length;
+        const blocks = buffer.slice(0, cut).replace(/\r\n?/g, "\n").split("\n\n");
+        buffer = blocks.pop() + buffer.slice(cut);
+        for (const block of blocks) readBlock(block);
+      }
+    } catch (err) {
+      // aborted (logged out, stalled) or the connection dropped
+    }
+    return streamEnded(stream);
   }
 
-  function onEvent(event) {
-    if (event.lastEventId) state.lastEventId = event.lastEventId;
+  // One SSE block: "id:", "event:", "data:" and "retry:" lines; comments (":") are heartbeats.
+  function readBlock(block) {
+    let kind = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (!line || line.startsWith(":")) continue;
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? "" : line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+      if (field === "id") state.lastEventId = value;
+      else if (field === "event") kind = value;
+      else if (field === "data") data.push(value);
+      else if (field === "retry" && /^\d+$/.test(value)) state.retryMs = Number(value);
+    }
+    if (data.length && EVENT_KINDS.includes(kind)) onEvent(kind, data.join("\n"));
+  }
+
+  function streamEnded(stream) {
+    if (state.events !== stream || !state.token) return; // replaced, or logged out
+    state.streamFailures += 1;
+    setLive("Offline: reconnecting…", false);
+    // The server's retry time at first, then longer waits while it stays away (at most 30 s).
+    const wait = Math.min(30000, state.retryMs * 2 ** Math.min(state.streamFailures - 1, 4));
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(() => {
+      if (state.events === stream) connectEvents();
+    }, wait);
+  }
+
+  function watchStream() {
+    const stream = state.events;
+    if (stream && state.liveState === "live" && Date.now() - stream.lastByteAt > STALL_MS) {
+      stream.controller.abort(); // a half-open connection: drop it and resume from the last id
+    }
+  }
+
+  function onEvent(kind, raw) {
     let data = {};
     try {
-      data = JSON.parse(event.data || "{}") || {};
+      data = JSON.parse(raw) || {};
     } catch (err) {
       data = {};
     }
-    if (event.type === "failure") {
-      if (data.message_id !== undefined) state.failures.set(data.message_id, data.failure_reason || data.reason);
-      flash(
-        `A message to ${data.conversation_id === state.currentId && state.detail ? displayName(state.detail.customer) : "a customer"} was not delivered: ${describeFailure(data.failure_reason || data.reason)}.`,
-      );
+    if (kind === "failure") {
+      const reason = data.failure_reason || data.reason;
+      if (data.message_id !== undefined) state.failures.set(data.message_id, reason);
+      const who = data.conversation_id === state.currentId && state.detail
+        ? displayName(state.detail.customer)
+        : "a customer";
+      flash(`A message to ${who} was not delivered: ${describeFailure(reason)}.`);
     }
     scheduleRefresh(data.conversation_id);
   }
@@ -809,6 +879,7 @@
   // -- start ------------------------------------------------------------------------------------------
 
   setInterval(tick, 1000);
+  setInterval(watchStream, 5000);
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) {
     logIn(saved).catch((err) => {
