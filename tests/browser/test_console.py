@@ -269,7 +269,8 @@ async def test_an_agent_whose_token_stops_working_is_sent_back_to_the_login_form
     await expect(waiting).to_have_count(1, timeout=ARRIVAL_MS)
 
     await site.disable_agent("Dana")
-    await waiting.first.click()
+    # The next thing the console asks the API (here: to show a new message) is refused.
+    await site.customer_writes(MARIA, "hello? anyone there?", "m_maria_2")
 
     await expect(page.get_by_label("Agent token")).to_be_visible()
     await expect(page.locator("#login-error")).to_contain_text("Log in again")
