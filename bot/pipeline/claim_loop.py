@@ -66,15 +66,19 @@ class ClaimLoop(ABC, Generic[Claim]):
     async def stop(self, grace_seconds: float = 5.0) -> None:
         """Stop claiming; give running work ``grace_seconds`` to finish, then cancel it (leases expire)."""
         if self._loop_task is not None:
-            self._loop_task.cancel()
+            # Cancelled until it is done: a cancellation lost inside a library must not hang the stop.
+            while not self._loop_task.done():
+                self._loop_task.cancel()
+                await asyncio.wait({self._loop_task}, timeout=1.0)
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
         tasks = list(self._running.values())
         if tasks:
             _, still_running = await asyncio.wait(tasks, timeout=grace_seconds)
-            for task in still_running:
-                task.cancel()
-            await asyncio.gather(*still_running, return_exceptions=True)
+            while still_running:
+                for task in still_running:
+                    task.cancel()
+                _, still_running = await asyncio.wait(still_running, timeout=1.0)
 
     async def run(self) -> None:
         while True:
@@ -101,8 +105,11 @@ class ClaimLoop(ABC, Generic[Claim]):
                 started += 1
             if claims and started == free:
                 continue
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+            # arrives as its timeout fires, and then stop() would wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wake.wait()
 
     async def _run_one(self, key: Hashable, claim: Claim) -> None:
         keeper = asyncio.create_task(self._keep_lease(claim), name=f"{self._name}-lease-{key}")
