@@ -214,18 +214,12 @@ async def _finish(session: AsyncSession, claim: ClaimedSend, **values: object) -
     )
 
 
-async def renew_lease(
-    session: AsyncSession, claim: ClaimedSend, *, lease_seconds: float, now: datetime
-) -> bool:
-    return await leases.renew(
-        session,
-        leases.OUTBOX,
-        row_id=claim.id,
-        tenant_id=claim.tenant_id,
-        lock_token=claim.lock_token,
-        lease_seconds=lease_seconds,
-        now=now,
-    )
+async def renew_leases(
+    session: AsyncSession, claims: Collection[ClaimedSend], *, lease_seconds: float, now: datetime
+) -> set[int]:
+    """Renew the leases of the sends this process works on; returns the ids still held."""
+    held = [(claim.id, claim.lock_token) for claim in claims]
+    return await leases.renew(session, leases.OUTBOX, held, lease_seconds=lease_seconds, now=now)
 
 
 async def record_part_sent(

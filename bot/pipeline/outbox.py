@@ -98,9 +98,10 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                 except_platforms=self._options.except_platforms,
             )
 
-    async def _renew(self, claim: ClaimedSend) -> bool:
+    async def _renew(self, claims: list[ClaimedSend]) -> set[Hashable]:
         async with transaction(self._sessions) as session:
-            return await queue.renew_lease(session, claim, lease_seconds=self._lease_seconds, now=utcnow())
+            held = await queue.renew_leases(session, claims, lease_seconds=self._lease_seconds, now=utcnow())
+        return {claim.id for claim in claims if claim.id in held}
 
     async def _handle(self, claim: ClaimedSend) -> None:
         try:
