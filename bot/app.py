@@ -17,14 +17,18 @@ from adapters.messenger import MessengerAdapter
 from adapters.whatsapp import WhatsAppAdapter
 from bot.config import Settings
 from bot.engine.types import IntentPort
+from bot.handoff.auto_assign import AutoAssigner
 from bot.runtime import ClosableLLM, Runtime, build_runtime
-from bot.web import health, links, webhooks
+from bot.web import agent, health, links, webhooks
 from bot.web.access_log import RedactedAccessLogger
-from bot.web.app_keys import RUNTIME, WEBHOOK_ADAPTERS
+from bot.web.app_keys import AUTO_ASSIGNER, RUNTIME, WEBHOOK_ADAPTERS
 from bot.web.http_errors import json_errors
 
 RuntimeFactory = Callable[[Settings], Runtime]
 
+
+# Waiting conversations are offered to available agents this often (and at once after an agent's action).
+AUTO_ASSIGN_POLLS = 4
 
 # One connection pool for every platform call; a send that hangs is a retryable failure, not a stuck worker.
 HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -115,8 +119,14 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
         try:
             app[WEBHOOK_ADAPTERS] = PlatformAdapters(settings, client).webhooks()
             await runtime.check_credentials()
+            assigner = AutoAssigner(
+                runtime.sessions, interval_seconds=settings.poll_interval_seconds * AUTO_ASSIGN_POLLS
+            )
+            app[AUTO_ASSIGNER] = assigner
             runtime.start()
+            assigner.start()
             yield
+            await assigner.stop()
             await runtime.close()
         finally:
             if own_client is not None:
@@ -126,6 +136,7 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
     health.add_routes(app)
     webhooks.add_routes(app)
     links.add_routes(app)
+    agent.add_routes(app)
     return app
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage import leases, message_parts
+from storage import leases, live_events, message_parts
 from storage.models import Channel, Conversation, Message, MessagePart, OutboxItem
 
 UNFINISHED = ("pending", "sending")
@@ -328,11 +328,34 @@ async def mark_failed(
 async def _fail_message(
     session: AsyncSession, *, tenant_id: int, message_id: int, error: str, reason: str, now: datetime
 ) -> None:
+    """Mark the message failed; an agent's reply that failed is also told to the agents' consoles."""
     await session.execute(
         update(Message)
         .where(Message.tenant_id == tenant_id, Message.id == message_id)
         .values(status="failed", error=error, failure_reason=reason, updated_at=now)
     )
+    found = (
+        await session.execute(
+            select(Message.role, Message.conversation_id, Message.agent_id).where(
+                Message.tenant_id == tenant_id, Message.id == message_id
+            )
+        )
+    ).first()
+    if found is not None and found.role == "agent":
+        await live_events.publish(
+            session,
+            tenant_id=tenant_id,
+            kind="failure",
+            conversation_id=found.conversation_id,
+            payload={
+                "message_id": message_id,
+                "role": "agent",
+                "agent_id": found.agent_id,
+                "reason": reason,
+                "error": error,
+            },
+            now=now,
+        )
 
 
 async def flag_credentials(session: AsyncSession, *, tenant_id: int, channel_id: int) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from bot.engine.types import Turn
 
-__all__ = ["PLACEHOLDERS", "counted", "render", "turn_values"]
+__all__ = ["PLACEHOLDERS", "counted", "placeholder_values", "render", "turn_values"]
 
 # The placeholders every text may use. A missing value is left out together with the comma or space
 # that joins it to the sentence, so "Thanks for that, {first_name}!" reads "Thanks for that!" and
@@ -71,18 +71,30 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
 
 def turn_values(turn: Turn) -> dict[str, str | None]:
     """The placeholder values one turn offers: the customer's names, the bot's and the tenant's."""
-    first_name = _clean(turn.customer.first_name)
-    full_name = _clean(turn.customer.full_name)
+    return placeholder_values(
+        first_name=turn.customer.first_name,
+        full_name=turn.customer.full_name,
+        bot_name=turn.bot.name,
+        tenant_name=turn.tenant_name,
+    )
+
+
+def placeholder_values(
+    *, first_name: str | None, full_name: str | None, bot_name: str | None, tenant_name: str | None
+) -> dict[str, str | None]:
+    """The values of PLACEHOLDERS, cleaned; what a turn offers, and what an agent's canned reply uses."""
+    first = _clean(first_name)
+    full = _clean(full_name)
     # Platforms often give only one of the two names; derive the other rather than print a default.
-    if first_name is None and full_name is not None:
-        first_name = full_name.split()[0]
-    if full_name is None:
-        full_name = first_name
+    if first is None and full is not None:
+        first = full.split()[0]
+    if full is None:
+        full = first
     return {
-        "first_name": first_name,
-        "full_name": full_name,
-        "bot_name": _clean(turn.bot.name),
-        "tenant_name": _clean(turn.tenant_name),
+        "first_name": first,
+        "full_name": full,
+        "bot_name": _clean(bot_name),
+        "tenant_name": _clean(tenant_name),
     }
 
 

@@ -30,8 +30,8 @@ from adapters.base import (
 )
 from bot.backoff import backoff_seconds
 from bot.errors import describe_error
+from bot.handoff.messaging_windows import WINDOW_CLOSED, check_window
 from bot.pipeline.claim_loop import ClaimLoop
-from bot.pipeline.windows import WINDOW_CLOSED, check_window
 from bot.security import CredentialBox
 from storage import message_parts
 from storage import outbox_queue as queue

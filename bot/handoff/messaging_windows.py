@@ -4,6 +4,8 @@ Messenger: 24 h after the customer's last message; a human agent's reply may go 
 with the HUMAN_AGENT tag (never a bot's). WhatsApp: 24 h; outside it only a template configured on
 the channel. GroupMe and the console have no window. The check runs before any platform call; a
 platform refusal of the same kind (Messenger 10/2018278, WhatsApp 131047) is recorded the same way.
+
+The outbox applies it to every reply; agents' replies are checked with it before they are accepted too.
 """
 
 from __future__ import annotations
@@ -59,3 +61,12 @@ def check_window(
     return WindowDecision(
         False, reason=f"{WINDOW_CLOSED}: last customer message {hours} h ago and no template is configured"
     )
+
+
+def free_text_until(*, platform: str, role: str, last_inbound_at: datetime | None) -> datetime | None:
+    """Until when a free-text reply by ``role`` may go out (None: no window on this platform, or never)."""
+    if platform not in (Platform.MESSENGER.value, Platform.WHATSAPP.value) or last_inbound_at is None:
+        return None
+    if platform == Platform.MESSENGER.value and role == "agent":
+        return last_inbound_at + HUMAN_AGENT_WINDOW
+    return last_inbound_at + STANDARD_WINDOW
