@@ -85,8 +85,10 @@ class Runtime:
     async def ready(self, deadline_seconds: float = 2.0) -> tuple[bool, str]:
         """Whether the database answers, the workers run and the key opens every channel's credentials."""
         try:
-            await asyncio.wait_for(ping(self.db), deadline_seconds)
-            unreadable = await asyncio.wait_for(self.unreadable_credentials(), deadline_seconds)
+            async with asyncio.timeout(deadline_seconds):
+                await ping(self.db)
+            async with asyncio.timeout(deadline_seconds):
+                unreadable = await self.unreadable_credentials()
         except Exception as exc:  # noqa: BLE001 - any database failure means not ready
             return False, f"database unreachable: {type(exc).__name__}"
         if not self.workers_alive:

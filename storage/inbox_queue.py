@@ -184,18 +184,12 @@ async def complete_event(session: AsyncSession, event: ClaimedEvent, now: dateti
         raise LeaseLost(f"inbound event {event.id} is no longer held by this attempt")
 
 
-async def extend_lease(
-    session: AsyncSession, event: ClaimedEvent, *, lease_seconds: float, now: datetime
-) -> bool:
-    return await leases.renew(
-        session,
-        leases.INBOX,
-        row_id=event.id,
-        tenant_id=event.tenant_id,
-        lock_token=event.lock_token,
-        lease_seconds=lease_seconds,
-        now=now,
-    )
+async def extend_leases(
+    session: AsyncSession, events: Collection[ClaimedEvent], *, lease_seconds: float, now: datetime
+) -> set[int]:
+    """Renew the leases of the events this process works on; returns the ids still held."""
+    held = [(event.id, event.lock_token) for event in events]
+    return await leases.renew(session, leases.INBOX, held, lease_seconds=lease_seconds, now=now)
 
 
 async def release_for_retry(

@@ -180,19 +180,29 @@ async def finish(
 async def renew(
     session: AsyncSession,
     queue: LeasedQueue[Any],
+    held: Collection[tuple[int, str]],
     *,
-    row_id: int,
-    tenant_id: int,
-    lock_token: str,
     lease_seconds: float,
     now: datetime,
-) -> bool:
-    """Extend a held lease by ``lease_seconds`` from now; False if it is no longer held."""
-    return await finish(
-        session,
-        queue,
-        row_id=row_id,
-        tenant_id=tenant_id,
-        lock_token=lock_token,
-        values={"locked_until": db_time_after(session, now, lease_seconds)},
+) -> set[int]:
+    """Extend the leases of the rows this process holds, ``(id, lock token)`` each, in one statement.
+
+    Returns the ids whose lease was extended; a row whose token changed (taken over) is left alone.
+    Like the claim, one renewal spans the tenants whose work this process runs.
+    """
+    if not held:
+        return set()
+    m = queue.model
+    result = await session.execute(
+        update(m)
+        .where(
+            m.id.in_([row_id for row_id, _ in held]),
+            m.lock_token.in_({token for _, token in held}),
+            m.status == queue.working,
+        )
+        .values(locked_until=db_time_after(session, now, lease_seconds))
+        .returning(m.id, m.lock_token)
+        .execution_options(synchronize_session=False)
     )
+    tokens = dict(held)
+    return {row_id for row_id, token in result.all() if tokens.get(row_id) == token}

@@ -8,20 +8,17 @@ recorded elsewhere is left off, never a reason to fail: the platform has the mes
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage import leases, live_events
+from storage import leases, live_events, message_parts
 from storage.models import Channel, Conversation, Message, MessagePart, OutboxItem
-from storage.sql import insert_ignoring_conflicts
 
 UNFINISHED = ("pending", "sending")
 DEFAULT_MAX_ATTEMPTS = 8
@@ -64,22 +61,6 @@ class SendContext:
     parts_sent: int
     # What earlier attempts recorded of each part (by index): its platform id once known.
     parts: dict[int, PartRecord]
-
-
-@dataclass(frozen=True)
-class FailedSend:
-    id: int
-    tenant_id: int
-    message_id: int
-    conversation_id: int
-    channel_id: int
-    attempts: int
-    error: str | None
-    updated_at: datetime
-
-
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
@@ -233,59 +214,12 @@ async def _finish(session: AsyncSession, claim: ClaimedSend, **values: object) -
     )
 
 
-async def renew_lease(
-    session: AsyncSession, claim: ClaimedSend, *, lease_seconds: float, now: datetime
-) -> bool:
-    return await leases.renew(
-        session,
-        leases.OUTBOX,
-        row_id=claim.id,
-        tenant_id=claim.tenant_id,
-        lock_token=claim.lock_token,
-        lease_seconds=lease_seconds,
-        now=now,
-    )
-
-
-async def record_part_attempt(
-    session: AsyncSession, claim: ClaimedSend, *, part_index: int, text: str, now: datetime
-) -> None:
-    """Note that a part is about to be sent, so that its echo is recognised whatever happens next."""
-    await session.execute(
-        insert_ignoring_conflicts(
-            session,
-            MessagePart,
-            [
-                {
-                    "tenant_id": claim.tenant_id,
-                    "message_id": claim.message_id,
-                    "channel_id": claim.channel_id,
-                    "conversation_id": claim.conversation_id,
-                    "part_index": part_index,
-                    "text_digest": text_digest(text),
-                    "unconfirmed": False,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            ],
-        )
-    )
-
-
-async def mark_part_unconfirmed(
-    session: AsyncSession, claim: ClaimedSend, *, part_index: int, now: datetime
-) -> None:
-    """The send of this part got no answer: the platform may have it (an echo or status may tell)."""
-    await session.execute(
-        update(MessagePart)
-        .where(
-            MessagePart.tenant_id == claim.tenant_id,
-            MessagePart.message_id == claim.message_id,
-            MessagePart.part_index == part_index,
-            MessagePart.platform_message_id.is_(None),
-        )
-        .values(unconfirmed=True, updated_at=now)
-    )
+async def renew_leases(
+    session: AsyncSession, claims: Collection[ClaimedSend], *, lease_seconds: float, now: datetime
+) -> set[int]:
+    """Renew the leases of the sends this process works on; returns the ids still held."""
+    held = [(claim.id, claim.lock_token) for claim in claims]
+    return await leases.renew(session, leases.OUTBOX, held, lease_seconds=lease_seconds, now=now)
 
 
 async def record_part_sent(
@@ -309,13 +243,13 @@ async def record_part_sent(
         MessagePart.part_index == part_index,
     ]
     await session.execute(update(MessagePart).where(*where).values(values))
-    if platform_message_id is not None and not await platform_id_known(
+    if platform_message_id is not None and not await message_parts.platform_id_known(
         session,
         tenant_id=claim.tenant_id,
         channel_id=claim.channel_id,
         platform_message_id=platform_message_id,
     ):
-        await _set_unique(
+        await message_parts.set_if_unique(
             session,
             update(MessagePart)
             .where(*where, MessagePart.platform_message_id.is_(None))
@@ -344,7 +278,7 @@ async def mark_sent(session: AsyncSession, claim: ClaimedSend, *, now: datetime)
         .values(status="sent", sent_at=now, error=None, failure_reason=None, updated_at=now)
     )
     if first_id is not None and not await _message_has_id(session, claim, first_id):
-        await _set_unique(
+        await message_parts.set_if_unique(
             session,
             update(Message)
             .where(*where, Message.platform_message_id.is_(None))
@@ -362,107 +296,6 @@ async def _message_has_id(session: AsyncSession, claim: ClaimedSend, platform_me
         )
     )
     return found is not None
-
-
-async def _set_unique(session: AsyncSession, statement: Any) -> None:
-    """Run an UPDATE that sets a unique platform id; a clash leaves the id off instead of failing."""
-    try:
-        async with session.begin_nested():
-            await session.execute(statement)
-    except IntegrityError:
-        pass
-
-
-async def platform_id_known(
-    session: AsyncSession, *, tenant_id: int, channel_id: int, platform_message_id: str
-) -> bool:
-    """Whether this platform message id is recorded on a message or on a part of one of ours."""
-    on_message = exists().where(
-        Message.tenant_id == tenant_id,
-        Message.channel_id == channel_id,
-        Message.platform_message_id == platform_message_id,
-    )
-    on_part = exists().where(
-        MessagePart.tenant_id == tenant_id,
-        MessagePart.channel_id == channel_id,
-        MessagePart.platform_message_id == platform_message_id,
-    )
-    return bool(await session.scalar(select(on_message | on_part)))
-
-
-async def claim_echo(
-    session: AsyncSession,
-    *,
-    tenant_id: int,
-    channel_id: int,
-    conversation_id: int,
-    text: str,
-    platform_message_id: str,
-    now: datetime,
-) -> bool:
-    """Match an echo to a part of ours still waiting for its id (same text); True if it is ours."""
-    part_id = await session.scalar(
-        select(MessagePart.id)
-        .where(
-            MessagePart.tenant_id == tenant_id,
-            MessagePart.channel_id == channel_id,
-            MessagePart.conversation_id == conversation_id,
-            MessagePart.text_digest == text_digest(text),
-            MessagePart.platform_message_id.is_(None),
-        )
-        .order_by(MessagePart.id)
-        .limit(1)
-    )
-    if part_id is None:
-        return False
-    await _set_unique(
-        session,
-        update(MessagePart)
-        .where(MessagePart.tenant_id == tenant_id, MessagePart.id == part_id)
-        .values(platform_message_id=platform_message_id, unconfirmed=False, updated_at=now),
-    )
-    return True
-
-
-async def claim_status_for_unconfirmed(
-    session: AsyncSession,
-    *,
-    tenant_id: int,
-    channel_id: int,
-    conversation_key: str,
-    platform_message_id: str,
-    now: datetime,
-) -> int | None:
-    """A status for an id we never learned: if exactly one part of this conversation lost its send's
-    answer, the status is for that part. Returns the part's message id when matched.
-    """
-    rows = (
-        await session.execute(
-            select(MessagePart.id, MessagePart.message_id)
-            .join(
-                Conversation,
-                and_(Conversation.id == MessagePart.conversation_id, Conversation.tenant_id == tenant_id),
-            )
-            .where(
-                MessagePart.tenant_id == tenant_id,
-                MessagePart.channel_id == channel_id,
-                Conversation.conversation_key == conversation_key,
-                MessagePart.unconfirmed.is_(True),
-                MessagePart.platform_message_id.is_(None),
-            )
-            .limit(2)
-        )
-    ).all()
-    if len(rows) != 1:
-        return None
-    part_id, message_id = rows[0]
-    await _set_unique(
-        session,
-        update(MessagePart)
-        .where(MessagePart.tenant_id == tenant_id, MessagePart.id == part_id)
-        .values(platform_message_id=platform_message_id, unconfirmed=False, updated_at=now),
-    )
-    return int(message_id)
 
 
 async def reschedule(
@@ -547,62 +380,3 @@ async def unsent_for_event(session: AsyncSession, *, tenant_id: int, inbound_eve
         )
     )
     return int(count or 0)
-
-
-async def list_failed(
-    session: AsyncSession, *, tenant_id: int | None = None, limit: int = 100
-) -> list[FailedSend]:
-    """Sends that failed, oldest first; operator-level: without ``tenant_id``, every tenant's."""
-    query = select(OutboxItem).where(OutboxItem.status == "failed")
-    if tenant_id is not None:
-        query = query.where(OutboxItem.tenant_id == tenant_id)
-    rows = (await session.scalars(query.order_by(OutboxItem.id).limit(limit))).all()
-    return [
-        FailedSend(
-            id=r.id,
-            tenant_id=r.tenant_id,
-            message_id=r.message_id,
-            conversation_id=r.conversation_id,
-            channel_id=r.channel_id,
-            attempts=r.attempts,
-            error=r.last_error,
-            updated_at=r.updated_at,
-        )
-        for r in rows
-    ]
-
-
-async def retry_failed(
-    session: AsyncSession, *, now: datetime, tenant_id: int | None = None, ids: Sequence[int] = ()
-) -> int:
-    """Queue failed sends again with a fresh attempt count (their messages back to ``pending``).
-
-    Parts the platform already accepted are not sent again. Operator-level: without ``tenant_id`` it
-    acts on every tenant's failed sends. Returns how many.
-    """
-    query = select(OutboxItem.id, OutboxItem.tenant_id, OutboxItem.message_id).where(
-        OutboxItem.status == "failed"
-    )
-    if tenant_id is not None:
-        query = query.where(OutboxItem.tenant_id == tenant_id)
-    if ids:
-        query = query.where(OutboxItem.id.in_(list(ids)))
-    rows = (await session.execute(query)).all()
-    for row_id, owner, message_id in rows:
-        await session.execute(
-            update(OutboxItem)
-            .where(OutboxItem.tenant_id == owner, OutboxItem.id == row_id)
-            .values(
-                status="pending",
-                attempts=0,
-                next_attempt_at=leases.db_clock(session, now),
-                last_error=None,
-                updated_at=now,
-            )
-        )
-        await session.execute(
-            update(Message)
-            .where(Message.tenant_id == owner, Message.id == message_id)
-            .values(status="pending", error=None, failure_reason=None, updated_at=now)
-        )
-    return len(rows)

@@ -134,9 +134,9 @@ STUCK_AFTER_SECONDS = float(os.environ.get("CHATBOT_TEST_STUCK_SECONDS", "180"))
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """A test still running after STUCK_AFTER_SECONDS prints every asyncio task's stack, to show where
-    it waits (it is not stopped: the CI time limit does that)."""
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[object]:
+    """A test (set-up and tear-down included) still running after STUCK_AFTER_SECONDS prints every
+    asyncio task's stack, to show where it waits (it is not stopped: the CI time limit does that)."""
     timer = threading.Timer(STUCK_AFTER_SECONDS, _print_stuck_tasks, args=(item.nodeid,))
     timer.daemon = True
     timer.start()

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.helpers import in_session, settings_or_exit
 from bot.engine.render import counted
 from bot.tenancy.tenant_accounts import require_tenant
-from storage import outbox_queue
+from storage import failed_sends
 from storage.models import utcnow
 
 
@@ -24,9 +24,9 @@ def outbox_failed(tenant_slug: str | None, limit: int) -> None:
     """List replies that could not be delivered, with the platform's reason."""
     settings = settings_or_exit()
 
-    async def work(session: AsyncSession) -> list[outbox_queue.FailedSend]:
+    async def work(session: AsyncSession) -> list[failed_sends.FailedSend]:
         tenant_id = (await require_tenant(session, tenant_slug)).id if tenant_slug else None
-        return await outbox_queue.list_failed(session, tenant_id=tenant_id, limit=limit)
+        return await failed_sends.list_failed(session, tenant_id=tenant_id, limit=limit)
 
     sends = in_session(settings, work)
     for s in sends:
@@ -46,6 +46,6 @@ def outbox_retry(tenant_slug: str | None, send_ids: tuple[int, ...]) -> None:
 
     async def work(session: AsyncSession) -> int:
         tenant_id = (await require_tenant(session, tenant_slug)).id if tenant_slug else None
-        return await outbox_queue.retry_failed(session, now=utcnow(), tenant_id=tenant_id, ids=list(send_ids))
+        return await failed_sends.retry_failed(session, now=utcnow(), tenant_id=tenant_id, ids=list(send_ids))
 
     click.echo(f"{counted(in_session(settings, work), 'send')} queued again")

@@ -12,6 +12,7 @@ from bot.cli.agent_commands import agent
 from bot.cli.bot_commands import bot_group, intent_group
 from bot.cli.channel_commands import channel
 from bot.cli.chat_command import chat
+from bot.cli.customer_commands import customer
 from bot.cli.db_commands import db
 from bot.cli.demo_command import demo
 from bot.cli.inbox_commands import inbox
@@ -35,6 +36,7 @@ for command in (
     demo,
     tenant,
     agent,
+    customer,
     channel,
     bot_group,
     intent_group,

@@ -1,8 +1,9 @@
 """A click on a tracked link (`/r/{token}`): where it leads, the click counted, the first one a visit.
 
 Every click is counted on the link; the first one also sets its ``first_clicked_at`` and writes one
-"visited" conversion attributed to the conversation, reply and customer the link was made for. Concurrent
-first clicks still write one conversion (see ``storage.tracked_links.count_click``).
+"visited" conversion attributed to the conversation, reply and customer the link was made for, and
+raises that customer's lead (``bot.leads``). Concurrent first clicks still write one conversion and
+raise the lead once (see ``storage.tracked_links.count_click``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.leads.lead_updates import record_link_click
 from storage import tracked_links
 
 # Tokens are 16 characters; the column holds 64. Anything longer cannot be a link, so it is not looked up.
@@ -55,4 +57,6 @@ async def follow_link(
     first = await tracked_links.count_click(session, tenant_id=link.tenant_id, link_id=link.link_id, now=now)
     if first:
         await tracked_links.add_visit(session, link, now=now)
+        if link.customer_id is not None:
+            await record_link_click(session, link.tenant_id, link.customer_id, now=now)
     return Click(link.target_url, recorded_visit=first)

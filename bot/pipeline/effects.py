@@ -1,4 +1,4 @@
-"""Write what a turn decided besides its messages: tool calls, tracked links, lead changes, usage, handoff.
+"""Write what a turn decided besides its messages: tool calls, tracked links, the lead, usage, handoff.
 
 Runs inside the turn's one transaction, so a retried turn never leaves half of these behind.
 """
@@ -11,14 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.types import Decision
 from bot.handoff.conversation_states import BOT, RULE, transition
-from storage.models import Conversation, Customer, Handoff, LeadActivity, ToolCall, TrackedLink, UsageLog
-from storage.sql import get_owned
-
-LEAD_LABELS = ((70, "hot"), (40, "warm"), (0, "cold"))
-
-
-def label_for(score: int) -> str:
-    return next(label for floor, label in LEAD_LABELS if score >= floor)
+from bot.leads.lead_updates import apply_turn_signals
+from storage.models import Conversation, Customer, Handoff, ToolCall, TrackedLink, UsageLog
 
 
 async def persist_effects(
@@ -26,7 +20,7 @@ async def persist_effects(
     *,
     tenant_id: int,
     conversation: Conversation,
-    customer_id: int,
+    customer: Customer,
     bot_id: int,
     decision: Decision,
     reply_message_id: int | None,
@@ -60,8 +54,15 @@ async def persist_effects(
                 bot_id=bot_id,
             )
         )
-    if decision.lead_changes:
-        await _apply_lead_changes(session, tenant_id=tenant_id, customer_id=customer_id, decision=decision)
+    await apply_turn_signals(
+        session,
+        customer,
+        conversation=conversation,
+        intent=decision.intent,
+        intent_score=decision.intent_score,
+        lead_changes=decision.lead_changes,
+        now=now,
+    )
     if decision.route == "llm" or decision.llm_failed:
         session.add(
             UsageLog(
@@ -92,30 +93,4 @@ async def persist_effects(
         actor = BOT if decision.handoff_trigger == "llm_tool" else RULE
         await transition(
             session, conversation, "escalated", actor=actor, now=now, reason=decision.handoff_reason
-        )
-
-
-async def _apply_lead_changes(
-    session: AsyncSession, *, tenant_id: int, customer_id: int, decision: Decision
-) -> None:
-    customer = await get_owned(session, Customer, tenant_id, customer_id)
-    if customer is None:
-        return
-    for change in decision.lead_changes:
-        if change.field == "stage":
-            old, customer.lead_stage = customer.lead_stage, change.new_value
-        else:
-            old = str(customer.lead_score)
-            customer.lead_score = max(0, min(100, int(change.new_value)))
-            customer.lead_label = label_for(customer.lead_score)
-        session.add(
-            LeadActivity(
-                tenant_id=tenant_id,
-                customer_id=customer.id,
-                field=change.field,
-                old_value=old,
-                new_value=change.new_value,
-                reason=change.reason,
-                automated=change.automated,
-            )
         )

@@ -79,11 +79,12 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
                 except_platforms=self._options.except_platforms,
             )
 
-    async def _renew(self, claim: ClaimedEvent) -> bool:
+    async def _renew(self, claims: list[ClaimedEvent]) -> set[Hashable]:
         async with transaction(self._sessions) as session:
-            return await queue.extend_lease(
-                session, claim, lease_seconds=self._options.lease_seconds, now=utcnow()
+            held = await queue.extend_leases(
+                session, claims, lease_seconds=self._options.lease_seconds, now=utcnow()
             )
+        return {self._key(claim) for claim in claims if claim.id in held}
 
     async def _handle(self, event: ClaimedEvent) -> None:
         try:

@@ -33,6 +33,7 @@ from bot.errors import describe_error
 from bot.handoff.messaging_windows import WINDOW_CLOSED, check_window
 from bot.pipeline.claim_loop import ClaimLoop
 from bot.security import CredentialBox
+from storage import message_parts
 from storage import outbox_queue as queue
 from storage.db import read_only, transaction
 from storage.models import utcnow
@@ -97,9 +98,10 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                 except_platforms=self._options.except_platforms,
             )
 
-    async def _renew(self, claim: ClaimedSend) -> bool:
+    async def _renew(self, claims: list[ClaimedSend]) -> set[Hashable]:
         async with transaction(self._sessions) as session:
-            return await queue.renew_lease(session, claim, lease_seconds=self._lease_seconds, now=utcnow())
+            held = await queue.renew_leases(session, claims, lease_seconds=self._lease_seconds, now=utcnow())
+        return {claim.id for claim in claims if claim.id in held}
 
     async def _handle(self, claim: ClaimedSend) -> None:
         try:
@@ -157,7 +159,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                     template=window.template,
                 )
                 async with transaction(self._sessions) as session:
-                    await queue.record_part_attempt(
+                    await message_parts.record_part_attempt(
                         session, claim, part_index=index, text=parts[index], now=utcnow()
                     )
                 try:
@@ -165,7 +167,9 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                 except RetryableSendFailure as exc:
                     if exc.maybe_delivered:
                         async with transaction(self._sessions) as session:
-                            await queue.mark_part_unconfirmed(session, claim, part_index=index, now=utcnow())
+                            await message_parts.mark_part_unconfirmed(
+                                session, claim, part_index=index, now=utcnow()
+                            )
                     raise
                 first_id = result.platform_message_ids[0] if result.platform_message_ids else None
                 if not await self._record_sent(claim, index, first_id):

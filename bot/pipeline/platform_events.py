@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.base import Inbound, StatusUpdate
 from bot.pipeline.context import load_channel
-from storage import conversations, outbox_queue, statuses
+from storage import conversations, message_parts, statuses
 from storage.models import Message
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ async def apply_status_update(
         # A status for an id we never learned: the answer to our send was lost. If exactly one part in
         # this conversation is waiting for such news, it is for that part; the outbox then knows the
         # part arrived and does not send it again.
-        matched = await outbox_queue.claim_status_for_unconfirmed(
+        matched = await message_parts.claim_status_for_unconfirmed(
             session,
             tenant_id=tenant_id,
             channel_id=channel_id,
@@ -81,7 +81,7 @@ async def record_echo(
     id, e.g. because the send's answer was lost) fills in that id. Returns whether a message was recorded.
     """
     tenant, channel = await load_channel(session, tenant_id, channel_id)
-    if echo.platform_message_id and await outbox_queue.platform_id_known(
+    if echo.platform_message_id and await message_parts.platform_id_known(
         session, tenant_id=tenant.id, channel_id=channel.id, platform_message_id=echo.platform_message_id
     ):
         return False
@@ -92,7 +92,7 @@ async def record_echo(
         conversation is not None
         and echo.text
         and echo.platform_message_id
-        and await outbox_queue.claim_echo(
+        and await message_parts.claim_echo(
             session,
             tenant_id=tenant.id,
             channel_id=channel.id,

@@ -240,7 +240,7 @@ class TurnProcessor:
             session,
             tenant_id=tenant_id,
             conversation=conversation,
-            customer_id=customer.id,
+            customer=customer,
             bot_id=context.bot_id,
             decision=decision,
             reply_message_id=replies[0].id if replies else None,

@@ -12,6 +12,8 @@ from storage.models.declarative import Base, BigId, TenantOwned, one_of
 LEAD_STAGES = ("intake", "nurture", "convert", "qualified", "unqualified", "lost")
 LEAD_LABELS = ("hot", "warm", "cold")
 CUSTOMER_TYPES = ("new", "returning", "vip")
+# What a lead activity row records a change of ("type" is the customer type).
+LEAD_FIELDS = ("stage", "score", "label", "type")
 
 
 class Customer(Base, TenantOwned):
@@ -64,7 +66,7 @@ class GroupMember(Base, TenantOwned):
 
 class LeadActivity(Base, TenantOwned):
     __tablename__ = "lead_activities"
-    __table_args__ = (one_of("field", ("stage", "score", "label")),)
+    __table_args__ = (one_of("field", LEAD_FIELDS),)
 
     customer_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True

@@ -44,9 +44,9 @@ class CarelessQueue(ClaimLoop[Work]):
         self.running_now[claim.key] -= 1
         self.finished.append(claim.key)
 
-    async def _renew(self, claim: Work) -> bool:
-        self.renewed.append(claim.key)
-        return True
+    async def _renew(self, claims: list[Work]) -> set[Hashable]:
+        self.renewed.extend(claim.key for claim in claims)
+        return {claim.key for claim in claims}
 
 
 async def test_a_key_claimed_again_while_it_runs_is_not_started_and_the_bound_holds() -> None:

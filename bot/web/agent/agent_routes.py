@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.handoff import agent_actions, agent_queue
+from bot.handoff import agent_actions, agent_customers, agent_queue
 from bot.handoff.agent_errors import BadRequest
 from bot.tenancy.agent_accounts import AgentIdentity
 from bot.web.agent.agent_auth import agent_route, int_field, json_body, text_field
@@ -169,6 +169,32 @@ async def add_note(request: web.Request, agent: AgentIdentity) -> web.StreamResp
     return respond({"note": note}, status=201)
 
 
+CUSTOMER = PREFIX + r"/customers/{id:\d{1,18}}"
+
+
+@agent_route
+async def set_lead(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
+    body = await json_body(request)
+    async with transaction(request.app[RUNTIME].sessions) as session:
+        lead = await agent_customers.set_lead(
+            session,
+            agent,
+            int(request.match_info["id"]),
+            stage=text_field(body, "stage"),
+            label=text_field(body, "label"),
+            customer_type=text_field(body, "customer_type"),
+            now=utcnow(),
+        )
+    return respond({"customer": lead})
+
+
+@agent_route
+async def forget(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
+    async with transaction(request.app[RUNTIME].sessions) as session:
+        done = await agent_customers.forget(session, agent, int(request.match_info["id"]), now=utcnow())
+    return respond({"forgotten": done})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get(PREFIX + "/me", me)
     app.router.add_get(PREFIX + "/queue", queue)
@@ -182,3 +208,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(CONVERSATION + "/resolve", resolve)
     app.router.add_post(CONVERSATION + "/release", release)
     app.router.add_post(CONVERSATION + "/transfer", transfer)
+    app.router.add_post(CUSTOMER + "/lead", set_lead)
+    app.router.add_post(CUSTOMER + "/forget", forget)

@@ -1,0 +1,1 @@
+"""The lead lifecycle (score, label, stage, customer type, each change audited) and forgetting a customer."""
