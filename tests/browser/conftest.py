@@ -32,7 +32,7 @@ from bot.tenancy.agent_accounts import create_agent
 from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from bot.tenancy.demo.seed import DemoReport
 from storage.db import transaction
-from storage.models import Agent, Conversation, Customer, Tenant
+from storage.models import Agent, Conversation, Customer, LeadActivity, Tenant
 from tests.fakes.graph import FakeGraphAPI
 from tests.support.platforms import (
     APP_SECRET,
@@ -174,6 +174,22 @@ class Site:
                 .where(Conversation.tenant_id == self.tenant_id, Conversation.conversation_key == psid)
                 .values(last_inbound_at=moment)
             )
+
+    async def manual_lead_changes(self, psid: str) -> list[tuple[str, str]]:
+        """The customer's lead changes made by an agent: (field, new value), oldest first."""
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(LeadActivity.field, LeadActivity.new_value)
+                .join(Customer, Customer.id == LeadActivity.customer_id)
+                .where(
+                    LeadActivity.tenant_id == self.tenant_id,
+                    Customer.platform_user_id == psid,
+                    LeadActivity.automated.is_(False),
+                    LeadActivity.agent_id.is_not(None),
+                )
+                .order_by(LeadActivity.id)
+            )
+            return [(field, value) for field, value in rows.all()]
 
     async def conversation_status(self, psid: str) -> str | None:
         async with self.sessions() as session:

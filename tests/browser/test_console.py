@@ -241,6 +241,23 @@ async def test_an_agent_transfers_one_conversation_and_hands_another_back_to_the
     assert await site.conversation_status(TOM) == "bot_active"
 
 
+async def test_an_agent_sets_the_customers_lead_stage_and_label(site: Site, browser: Browser) -> None:
+    from playwright.async_api import expect
+
+    page = await logged_in(browser, site, await site.new_agent("Dana"), LAPTOP)
+    await site.customer_writes(MARIA, "can I talk to a real person please", "m_maria_1")
+    await page.locator("#queue .item").first.click(timeout=ARRIVAL_MS)
+    await expect(page.locator("#customer")).to_contain_text("intake")
+
+    await page.get_by_label("Stage").select_option("qualified")
+    await page.get_by_label("Label").select_option("hot")
+    await page.get_by_role("button", name="Save lead").click()
+
+    await expect(page.locator("#customer")).to_contain_text("qualified")
+    await expect(page.locator("#customer")).to_contain_text("hot")
+    assert sorted(await site.manual_lead_changes(MARIA)) == [("label", "hot"), ("stage", "qualified")]
+
+
 async def test_the_console_reconnects_by_itself_after_the_server_restarts(
     site: Site, browser: Browser
 ) -> None:

@@ -36,7 +36,6 @@
     fetchedAt: 0,
     waitingCount: null,
     justOpened: false,
-    leadUnsupported: false,
   };
 
   class ApiError extends Error {
@@ -581,7 +580,7 @@
       fact(facts, "Source", d.source);
     }
     $("customer").replaceChildren(...facts);
-    $("lead-form").hidden = !c.id || state.leadUnsupported;
+    $("lead-form").hidden = !c.id;
   }
 
   function renderIntents() {
@@ -722,17 +721,7 @@
     if ($("lead-label").value) body.label = $("lead-label").value;
     if (!Object.keys(body).length || !state.detail) return undefined;
     return act(event.submitter, async () => {
-      try {
-        await api(`/customers/${state.detail.customer.id}/lead`, { method: "POST", body });
-      } catch (err) {
-        if (err.status === 404 && err.message === "Not Found") {
-          // An older server without the lead route: say so once and stop offering the form.
-          state.leadUnsupported = true;
-          $("lead-form").hidden = true;
-          throw new ApiError(404, "This server cannot change a lead from the console yet.");
-        }
-        throw err;
-      }
+      await api(`/customers/${state.detail.customer.id}/lead`, { method: "POST", body });
       $("lead-stage").value = "";
       $("lead-label").value = "";
       await refreshConversation();
