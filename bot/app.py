@@ -22,6 +22,7 @@ from bot.runtime import ClosableLLM, Runtime, build_runtime
 from bot.web import agent, health, links, webhooks
 from bot.web.access_log import RedactedAccessLogger
 from bot.web.app_keys import AUTO_ASSIGNER, RUNTIME, WEBHOOK_ADAPTERS
+from bot.web.console import console_pages
 from bot.web.http_errors import json_errors
 
 RuntimeFactory = Callable[[Settings], Runtime]
@@ -137,6 +138,7 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
     webhooks.add_routes(app)
     links.add_routes(app)
     agent.add_routes(app)
+    console_pages.add_routes(app)
     return app
 
 

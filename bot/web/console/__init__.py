@@ -1,0 +1,1 @@
+"""The agents' web console: static pages served at /console/."""
