@@ -209,9 +209,11 @@ async def describe_conversations(
         )
     ).all():
         handoffs[handoff.conversation_id] = handoff  # the latest wins
+    # The customer's last words: what an agent picking from the queue wants to see (not the bot's
+    # handoff message, which every waiting conversation ends with).
     last_ids = (
         select(func.max(Message.id))
-        .where(Message.tenant_id == tenant_id, Message.conversation_id.in_(ids))
+        .where(Message.tenant_id == tenant_id, Message.conversation_id.in_(ids), Message.direction == "in")
         .group_by(Message.conversation_id)
     )
     last_messages = {
