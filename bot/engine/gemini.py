@@ -15,6 +15,7 @@ so any exception of the client call that is not an ``errors.APIError`` counts as
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -38,6 +39,8 @@ from bot.engine.types import Decision, KnowledgeHit, Ports, Reply, Turn
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+SUMMARY_MAX_TOKENS = 256
+SUMMARY_DEADLINE_SECONDS = 8.0
 FIRST_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 8.0
 # Finish reasons after which the candidate's text (if any) is still a usable answer.
@@ -122,6 +125,27 @@ class GeminiProvider:
             model=model,
             finish_reason=finish,
         )
+
+    async def summarize_handoff(self, turn: Turn, facts: str) -> str | None:
+        """The model's briefing for the agent (one attempt, a short deadline); None on any failure."""
+        history = "\n".join(f"{item.role}: {item.text}" for item in history_window(turn.history, 1000))
+        conversation = f"{history}\nuser: {turn.inbound.text or ''}".strip()
+        config = types.GenerateContentConfig(
+            system_instruction=prompts.load("handoff_summary"),
+            temperature=0.2,
+            max_output_tokens=SUMMARY_MAX_TOKENS,
+        )
+        contents = [types.Content(role="user", parts=[types.Part(text=f"Notes:\n{facts}\n\n{conversation}")])]
+        try:
+            async with asyncio.timeout(SUMMARY_DEADLINE_SECONDS):
+                response = await self._client.aio.models.generate_content(
+                    model=turn.bot.model or self._options.model, contents=contents, config=config
+                )
+        except Exception as exc:  # noqa: BLE001 - a briefing is a nicety: the stored facts stand in for it
+            log.info("handoff summary from Gemini failed: %s", type(exc).__name__)
+            return None
+        text = (response.text or "").strip() if response.candidates else ""
+        return text or None
 
     async def _converse(
         self, turn: Turn, context: ToolContext, knowledge: Sequence[KnowledgeHit], model: str, usage: _Usage

@@ -86,6 +86,11 @@ class Router:
         rule = handoff_rules.rule_for(turn, text, scored)
         if rule is not None:
             decision = _handoff(turn, rule, scored)
+            if ports.llm is not None and decision.handoff_summary is not None:
+                # With Gemini configured the agent gets the model's briefing; the facts stay the fallback.
+                briefing = await ports.llm.summarize_handoff(turn, decision.handoff_summary)
+                if briefing:
+                    decision = replace(decision, handoff_summary=briefing)
         else:
             decision = await self._answer(turn, ports, text)
             if decision.handoff_trigger is not None and decision.handoff_summary is None:

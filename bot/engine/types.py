@@ -160,6 +160,9 @@ class LLMProvider(Protocol):
 
     async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision: ...
 
+    async def summarize_handoff(self, turn: Turn, facts: str) -> str | None:
+        """A short briefing for the agent taking over, or None when the model cannot give one now."""
+
 
 @dataclass(frozen=True)
 class IntentResult:

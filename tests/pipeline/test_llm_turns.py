@@ -372,3 +372,23 @@ async def test_a_tool_called_with_wrong_types_returns_an_error_to_the_model_not_
     assert call.result["error"].startswith("invalid arguments")
     # The error went back to the model as the function's response.
     assert "invalid arguments" in str(chat.gemini.requests[-1].body)
+
+
+async def test_a_rule_handoff_gets_gemini_s_briefing_for_the_agent(chat: Chat) -> None:
+    chat.gemini.reply_text("Lena wants a person. Nothing answered yet. Greet her and ask about her order.")
+    replies = await chat.say("can I talk to a real person please")
+    assert "passing you to a member of the" in replies[0]
+    (handoff,) = await chat.rows(Handoff)
+    assert handoff.trigger == "customer_request"
+    assert handoff.summary == "Lena wants a person. Nothing answered yet. Greet her and ask about her order."
+    briefing_request = body_text(chat.gemini.last_body())
+    assert "can I talk to a real person please" in briefing_request
+    assert "Handed over because" in briefing_request  # the stored facts are the model's notes
+
+
+async def test_without_a_briefing_the_agent_gets_the_facts(chat: Chat) -> None:
+    chat.gemini.fail(503, times=1)
+    await chat.say("can I talk to a real person please")
+    (handoff,) = await chat.rows(Handoff)
+    assert handoff.summary is not None
+    assert handoff.summary.startswith("Handed over because: the customer asked for a person")
