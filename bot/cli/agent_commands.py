@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +18,7 @@ from bot.tenancy.agent_accounts import (
     set_auto_assign,
 )
 from bot.tenancy.tenant_accounts import Created, require_tenant
+from storage.models import utcnow
 
 
 @click.group("agent")
@@ -35,19 +38,38 @@ def agent() -> None:
     type=click.IntRange(0, MAX_CAPACITY),
     help="How many conversations the agent may own at once.",
 )
-def agent_create(tenant_slug: str, name: str, role: str, email: str | None, capacity: int) -> None:
+@click.option(
+    "--expires-in-days",
+    default=None,
+    type=click.IntRange(1, 3650),
+    help="The token is refused after this many days (default: it does not expire).",
+)
+def agent_create(
+    tenant_slug: str, name: str, role: str, email: str | None, capacity: int, expires_in_days: int | None
+) -> None:
     """Create a human agent; prints its token once."""
     settings = settings_or_exit()
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
 
     async def work(session: AsyncSession) -> Created:
         owner = await require_tenant(session, tenant_slug)
-        return await create_agent(session, tenant=owner, name=name, role=role, email=email, capacity=capacity)
+        return await create_agent(
+            session,
+            tenant=owner,
+            name=name,
+            role=role,
+            email=email,
+            capacity=capacity,
+            expires_at=expires_at,
+        )
 
     created = in_session(settings, work)
     click.echo(
         f"agent {name!r} created for tenant {tenant_slug!r} "
         f"(id {created.id}, role {role}, capacity {capacity})"
     )
+    if expires_at is not None:
+        click.echo(f"the token expires at {expires_at:%Y-%m-%d %H:%M} UTC")
     secret_once("agent token", created.secret)
 
 

@@ -54,7 +54,9 @@ async def create_agent(
     role: str,
     email: str | None,
     capacity: int = DEFAULT_CAPACITY,
+    expires_at: datetime | None = None,
 ) -> Created:
+    """A new agent and its token (shown once, stored hashed); ``expires_at``: refused after that time."""
     if role not in ("agent", "admin"):
         raise AdminError(f"role must be agent or admin, not {role!r}")
     if not 0 <= capacity <= MAX_CAPACITY:
@@ -66,6 +68,7 @@ async def create_agent(
         session, tenant_id=tenant.id, name=name, role=role, token_hash=hash_token(token), email=email
     )
     agent.capacity = capacity
+    agent.token_expires_at = expires_at
     await session.flush()
     return Created(agent.id, token)
 
@@ -94,8 +97,8 @@ async def disable_agent(session: AsyncSession, *, tenant: Tenant, name: str) -> 
     return True
 
 
-async def authenticate(session: AsyncSession, token: str) -> AgentIdentity | None:
-    """The active agent holding this bearer token, or None (unknown token, or the agent is disabled)."""
+async def authenticate(session: AsyncSession, token: str, *, now: datetime) -> AgentIdentity | None:
+    """The active agent holding this bearer token, or None (unknown, expired, or the agent is disabled)."""
     if not token:
         return None
     stored_hash = hash_token(token)
@@ -104,6 +107,8 @@ async def authenticate(session: AsyncSession, token: str) -> AgentIdentity | Non
         return None
     agent, tenant = found
     if not (agent.active and tenant.active and token_matches(token, agent.token_hash)):
+        return None
+    if agent.token_expires_at is not None and agent.token_expires_at <= now:
         return None
     return AgentIdentity(
         id=agent.id,

@@ -59,6 +59,8 @@ class Agent(Base, TenantOwned):
     token_hash: Mapped[str] = mapped_column(String(128), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     last_seen_at: Mapped[datetime | None]
+    # After this the token is refused (401); None: it never expires.
+    token_expires_at: Mapped[datetime | None]
     # How many conversations the agent may own at once (auto-assignment stops there).
     capacity: Mapped[int] = mapped_column(Integer, default=5)
     notes: Mapped[str | None] = mapped_column(Text)

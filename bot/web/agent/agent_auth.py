@@ -53,9 +53,9 @@ async def current_agent(request: web.Request) -> AgentIdentity | None:
     if token is None:
         return None
     sessions = request.app[RUNTIME].sessions
-    async with read_only(sessions) as session:
-        agent = await authenticate(session, token)
     now = utcnow()
+    async with read_only(sessions) as session:
+        agent = await authenticate(session, token, now=now)
     if agent is not None and agent_presence.needs_refresh(agent.last_seen_at, now):
         async with transaction(sessions) as session:
             await agent_presence.mark_seen(session, tenant_id=agent.tenant_id, agent_id=agent.id, now=now)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.tenancy.agent_accounts import disable_agent
 from storage.db import transaction
-from storage.models import Tenant
+from storage.models import Agent, Tenant, utcnow
 from tests.support.platforms import World
 from tests.web.agent.desk import API, new_agent, other_tenant, waiting_customer
 
@@ -116,3 +118,21 @@ async def test_calling_the_api_makes_an_agent_available(world: World) -> None:
     assert team["Dana"]["available"] is True
     assert team["Sam"]["available"] is False  # never connected, never called
     assert (team["Dana"]["open_conversations"], team["Dana"]["capacity"]) == (0, 5)
+
+
+async def test_an_expired_agent_token_answers_401(world: World) -> None:
+    dana = await new_agent(world, "Dana")
+    async with transaction(world.sessions) as session:
+        agent = await session.get(Agent, dana.id)
+        assert agent is not None
+        agent.token_expires_at = utcnow() + timedelta(minutes=5)
+    assert (await dana.get("/me")).status == 200
+
+    async with transaction(world.sessions) as session:
+        agent = await session.get(Agent, dana.id)
+        assert agent is not None
+        agent.token_expires_at = utcnow() - timedelta(seconds=1)
+
+    refused = await dana.get("/me")
+    assert refused.status == 401
+    assert "agent token" in refused.error

@@ -60,7 +60,7 @@ async def test_two_agents_claiming_at_once_exactly_one_wins(
 
 async def identity(world: World, agent: AgentClient) -> AgentIdentity:
     async with world.sessions() as session:
-        found = await authenticate(session, agent.token)
+        found = await authenticate(session, agent.token, now=utcnow())
     assert found is not None
     return found
 
