@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -225,6 +225,15 @@ class TemplateRef:
 
 
 @dataclass(frozen=True)
+class ThreadControl:
+    """Pass the thread to another app (``target_app_id``, e.g. the Page Inbox) or take it back."""
+
+    action: Literal["pass", "take"]
+    target_app_id: str | None = None
+    metadata: str | None = None
+
+
+@dataclass(frozen=True)
 class Outbound:
     """One message to send. ``dedupe_key`` is stable across resends (GroupMe ``source_guid``).
 
@@ -242,6 +251,8 @@ class Outbound:
     tag: str | None = None
     template: TemplateRef | None = None
     preview_url: bool = False
+    # Not a message: a Messenger Handover Protocol call for ``recipient_id`` (``text`` is not sent).
+    thread_control: ThreadControl | None = None
 
 
 @dataclass(frozen=True)

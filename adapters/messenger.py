@@ -30,6 +30,7 @@ MAX_TEXT_LENGTH = 2000
 MAX_QUICK_REPLIES = 13
 QUICK_REPLY_TITLE_LENGTH = 20
 QUICK_REPLY_PAYLOAD_LENGTH = 1000
+THREAD_METADATA_LENGTH = 1000
 
 
 class MessengerAdapter:
@@ -61,6 +62,8 @@ class MessengerAdapter:
             raise ValueError(f"Messenger text is limited to {MAX_TEXT_LENGTH} characters; split it first")
         if not outbound.from_id:
             raise PermanentSendFailure("the outbound message names no page id to send from")
+        if outbound.thread_control is not None:
+            return await self._thread_control(credentials, outbound.from_id, outbound)
         body: dict[str, Any] = {"recipient": {"id": outbound.recipient_id}}
         if outbound.tag:
             body["messaging_type"] = "MESSAGE_TAG"
@@ -76,6 +79,22 @@ class MessengerAdapter:
             return SendResult()
         return SendResult((message_id,))
 
+    async def _thread_control(
+        self, credentials: Mapping[str, str], page_id: str, outbound: Outbound
+    ) -> SendResult:
+        """Handover Protocol: pass the thread to the inbox app, or take it back (no message id comes back)."""
+        control = outbound.thread_control
+        assert control is not None
+        body: dict[str, Any] = {"recipient": {"id": outbound.recipient_id}}
+        if control.action == "pass":
+            if not control.target_app_id:
+                raise PermanentSendFailure("passing thread control needs the target app id", code="no_app_id")
+            body["target_app_id"] = int(control.target_app_id)
+        if control.metadata:
+            body["metadata"] = control.metadata[:THREAD_METADATA_LENGTH]
+        await self._post(credentials, page_id, body, endpoint=f"{control.action}_thread_control")
+        return SendResult()
+
     async def acknowledge(self, credentials: Mapping[str, str], from_id: str, inbound: Inbound) -> None:
         """Mark the message seen and show typing; best effort, so failures are logged and dropped."""
         if inbound.is_echo or inbound.standby:
@@ -88,7 +107,12 @@ class MessengerAdapter:
                 log.warning("messenger: %s for page %s failed: %s", action, from_id, _describe(exc))
 
     async def _post(
-        self, credentials: Mapping[str, str], page_id: str, body: dict[str, Any]
+        self,
+        credentials: Mapping[str, str],
+        page_id: str,
+        body: dict[str, Any],
+        *,
+        endpoint: str = "messages",
     ) -> httpx.Response:
         token = credentials.get("access_token")
         if not token:
@@ -97,7 +121,7 @@ class MessengerAdapter:
             )
         # The token goes in a header, never the URL: URLs end up in logs.
         # The id is one path segment, whatever it holds: "12/34" or "12?x" must not reach another endpoint.
-        url = f"{self._api_base}/{quote(page_id, safe='')}/messages"
+        url = f"{self._api_base}/{quote(page_id, safe='')}/{endpoint}"
         try:
             response = await self._client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
         except httpx.TransportError as exc:

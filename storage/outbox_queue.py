@@ -61,6 +61,8 @@ class SendContext:
     parts_sent: int
     # What earlier attempts recorded of each part (by index): its platform id once known.
     parts: dict[int, PartRecord]
+    # Not a message but a Messenger Handover Protocol call: {"action": "pass"|"take", "target_app_id"}.
+    thread_control: dict[str, Any] | None = None
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
@@ -200,6 +202,7 @@ async def load_send_context(session: AsyncSession, claim: ClaimedSend) -> SendCo
         parts={
             index: PartRecord(platform_id, unconfirmed) for index, platform_id, unconfirmed in parts.all()
         },
+        thread_control=payload.get("thread_control"),
     )
 
 

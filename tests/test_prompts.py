@@ -11,7 +11,7 @@ import pytest
 import prompts
 from bot.engine.render import render
 
-SHIPPED = ["fallback", "unsupported_message", "handoff", "system"]
+SHIPPED = ["fallback", "unsupported_message", "handoff", "system", "csat_question", "csat_thanks"]
 VALUES = {"first_name": "Ana", "full_name": "Ana Lima", "bot_name": "Bea", "tenant_name": "Corner Bakery"}
 
 

@@ -46,6 +46,12 @@ def channel() -> None:
     help="GroupMe: when the bot answers: named or a command (mention), commands only (prefix), or all.",
 )
 @click.option("--command-prefix", default=None, help="GroupMe: what starts a command (default !).")
+@click.option(
+    "--inbox-app-id",
+    default=None,
+    help="Messenger: the inbox app handed conversations are passed to with the Handover Protocol "
+    "(the Page Inbox is 263902037430900).",
+)
 def channel_add(tenant_slug: str, platform: str, **options: str | None) -> None:
     """Connect a channel; prints its webhook URL (secrets are stored encrypted, never printed)."""
     settings = settings_or_exit()
@@ -65,6 +71,7 @@ def channel_add(tenant_slug: str, platform: str, **options: str | None) -> None:
             "window_template_language": options["template_language"],
             "answer_mode": options["answer_mode"],
             "command_prefix": options["command_prefix"],
+            "inbox_app_id": options["inbox_app_id"],
         },
     )
 

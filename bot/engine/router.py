@@ -11,6 +11,7 @@ from dataclasses import replace
 import prompts
 from bot.engine import handoff_rules
 from bot.engine.intents.scorer import IntentScorer
+from bot.engine.ratings import parse_rating
 from bot.engine.render import render, turn_values
 from bot.engine.types import (
     CommandInfo,
@@ -70,6 +71,15 @@ class Router:
                 return Decision(route="silent", consecutive_negative=turn.conversation.consecutive_negative)
             scored = await self._score(text, turn, ports)
             return _scored(Decision(route="silent"), turn, scored)
+        if turn.conversation.awaiting_rating:
+            rating = parse_rating(text, turn.inbound.payload)
+            if rating is not None:
+                return Decision(
+                    route="feedback",
+                    replies=(Reply(render(prompts.load("csat_thanks"), values)),),
+                    rating=rating.score,
+                    rating_comment=rating.comment,
+                )
         if not text:
             # An image, sticker or empty message: say what we can read instead of guessing.
             return _fallback(turn, render(prompts.load("unsupported_message"), values))

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback", "handoff"]
+Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback", "handoff", "feedback"]
 Role = Literal["user", "assistant", "agent", "system"]
 
 
@@ -49,6 +49,8 @@ class ConversationState:
     status: str
     consecutive_fallbacks: int = 0
     consecutive_negative: int = 0
+    # Resolved by an agent, asked for a rating and not rated yet: a rating answer is taken as one.
+    awaiting_rating: bool = False
 
 
 @dataclass(frozen=True)
@@ -229,6 +231,9 @@ class Decision:
     finish_reason: str | None = None
     # The LLM failed (errors, safety, budget): the fallback reply went out and the turn costs no credits.
     llm_failed: bool = False
+    # The customer's answer to the rating question after a resolve (stored as feedback).
+    rating: int | None = None
+    rating_comment: str | None = None
 
 
 class Engine(Protocol):

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.base import Platform
 from adapters.inbound_records import storable_text
 from bot.engine.render import placeholder_values, render
+from bot.handoff import csat
 from bot.handoff.agent_errors import BadRequest, Conflict, NotFound
 from bot.handoff.agent_load import require_room
 from bot.handoff.agent_queue import message_view, require_conversation
@@ -99,7 +100,7 @@ async def resolve(
     session: AsyncSession, agent: AgentIdentity, conversation_id: int, *, note: str | None, now: datetime
 ) -> Conversation:
     """Close the handoff with a note: a waiting conversation by any agent, an owned one by its owner or an
-    admin. The customer is then asked once for a rating (see ``_ask_for_rating``)."""
+    admin. The customer is then asked once for a rating (bot/handoff/csat.py)."""
     note = _optional_text(note, "note", MAX_NOTE_CHARS)
     conversation = await require_conversation(session, agent, conversation_id)
     if conversation.status != "escalated":
@@ -111,20 +112,8 @@ async def resolve(
         handoff.notes = note
         if handoff.agent_id is None:
             handoff.agent_id = agent.id
-    await _ask_for_rating(session, conversation, agent_id=agent.id, now=now)
+    await csat.ask_for_rating(session, conversation, agent_id=agent.id, now=now)
     return conversation
-
-
-async def _ask_for_rating(
-    session: AsyncSession, conversation: Conversation, *, agent_id: int, now: datetime
-) -> bool:
-    """CSAT after a resolve: the single call site, inside the resolve transaction.
-
-    TO WIRE (issue 8, CSAT): once bot/handoff/csat.py is on main, replace this body with
-        return await csat.ask_for_rating(session, conversation, agent_id=agent_id, now=now)
-    (``from bot.handoff import csat``). Until then no rating is asked.
-    """
-    return False
 
 
 async def transfer(

@@ -17,6 +17,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot.handoff.thread_control import mirror_ownership
 from storage import live_events
 from storage.models import Conversation, ConversationEvent
 
@@ -146,5 +147,7 @@ async def transition(
         },
         now=now,
     )
+    from_status = conversation.status
     for key, value in values.items():
         set_committed_value(conversation, key, value)
+    await mirror_ownership(session, conversation, from_status=from_status, to_status=to_status, now=now)

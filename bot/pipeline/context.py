@@ -144,6 +144,9 @@ async def load_turn_context(
             status=open_conversation.status if open_conversation else "new",
             consecutive_fallbacks=open_conversation.consecutive_fallbacks if open_conversation else 0,
             consecutive_negative=open_conversation.consecutive_negative if open_conversation else 0,
+            awaiting_rating=open_conversation is not None
+            and open_conversation.status == "resolved"
+            and open_conversation.csat_requested_at is not None,
         ),
         customer=CustomerInfo(
             customer_id=customer.id if customer else None,

@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.types import Decision
-from bot.handoff.conversation_states import BOT, RULE, transition
+from bot.handoff.conversation_states import BOT, RULE, SYSTEM, transition
 from bot.leads.lead_updates import apply_turn_signals
-from storage.models import Conversation, Customer, Handoff, ToolCall, TrackedLink, UsageLog
+from storage import agent_queries
+from storage.models import Conversation, Customer, Feedback, Handoff, ToolCall, TrackedLink, UsageLog
 
 
 async def persist_effects(
@@ -78,6 +79,8 @@ async def persist_effects(
                 response_time_ms=decision.latency_ms,
             )
         )
+    if decision.rating is not None and conversation.status == "resolved":
+        await _store_rating(session, conversation, decision, now=now)
     if decision.handoff_trigger is not None and conversation.status in ("new", "bot_active"):
         session.add(
             Handoff(
@@ -94,3 +97,27 @@ async def persist_effects(
         await transition(
             session, conversation, "escalated", actor=actor, now=now, reason=decision.handoff_reason
         )
+
+
+async def _store_rating(
+    session: AsyncSession, conversation: Conversation, decision: Decision, *, now: datetime
+) -> None:
+    """The customer's CSAT answer, for the agent who resolved the conversation; it closes the conversation."""
+    assert decision.rating is not None
+    handoff = await agent_queries.latest_handoff(session, conversation.tenant_id, conversation.id)
+    agent_id = (
+        handoff.agent_id if handoff is not None and handoff.agent_id else conversation.assigned_agent_id
+    )
+    session.add(
+        Feedback(
+            tenant_id=conversation.tenant_id,
+            conversation_id=conversation.id,
+            rating=decision.rating,
+            comment=decision.rating_comment,
+            agent_id=agent_id,
+            resolved=True,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await transition(session, conversation, "closed", actor=SYSTEM, now=now, reason="rated")

@@ -26,6 +26,7 @@ from adapters.base import (
     RetryableSendFailure,
     SendFailed,
     SendResult,
+    ThreadControl,
     split_text,
 )
 from bot.backoff import backoff_seconds
@@ -122,6 +123,9 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         if adapter is None:
             await self._finish_failed(claim, f"no adapter for platform {context.platform!r}", "no_adapter")
             return
+        if context.thread_control is not None:
+            await self._control_thread(claim, context, adapter)
+            return
         window = check_window(
             platform=context.platform,
             role=context.role,
@@ -174,15 +178,44 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                 first_id = result.platform_message_ids[0] if result.platform_message_ids else None
                 if not await self._record_sent(claim, index, first_id):
                     return
-        except RetryableSendFailure as exc:
-            await self._retry_or_fail(claim, exc, exc.retry_after)
-            return
-        except PermanentSendFailure as exc:
-            await self._permanent(claim, context, exc)
-            return
         except SendFailed as exc:
-            await self._retry_or_fail(claim, exc, None)
+            await self._failed(claim, context, exc)
             return
+        await self._mark_sent(claim)
+
+    async def _control_thread(self, claim: ClaimedSend, context: SendContext, adapter: Adapter) -> None:
+        """A Handover Protocol call queued in the conversation's order (no window: it is not a message)."""
+        control = context.thread_control or {}
+        if context.platform != "messenger" or control.get("action") not in ("pass", "take"):
+            await self._finish_failed(claim, f"no thread control on {context.platform}", "rejected")
+            return
+        outbound = Outbound(
+            recipient_id=context.recipient_id,
+            text="",
+            dedupe_key=f"{claim.message_id}-0",
+            from_id=context.external_id,
+            thread_control=ThreadControl(
+                action="pass" if control["action"] == "pass" else "take",
+                target_app_id=control.get("target_app_id"),
+                metadata=control.get("metadata"),
+            ),
+        )
+        try:
+            credentials = self._credentials.open(context.credentials_encrypted)
+            await self._send_part(claim, adapter, credentials, outbound)
+        except SendFailed as exc:
+            await self._failed(claim, context, exc)
+            return
+        await self._mark_sent(claim)
+
+    async def _failed(self, claim: ClaimedSend, context: SendContext, exc: SendFailed) -> None:
+        if isinstance(exc, PermanentSendFailure):
+            await self._permanent(claim, context, exc)
+        else:
+            retry_after = exc.retry_after if isinstance(exc, RetryableSendFailure) else None
+            await self._retry_or_fail(claim, exc, retry_after)
+
+    async def _mark_sent(self, claim: ClaimedSend) -> None:
         async with transaction(self._sessions) as session:
             if await queue.mark_sent(session, claim, now=utcnow()):
                 self.sent += 1

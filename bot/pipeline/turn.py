@@ -167,6 +167,9 @@ class TurnProcessor:
         conversation = None
         if context.conversation_id is not None:
             conversation = await get_owned(session, Conversation, tenant_id, context.conversation_id)
+        if conversation is not None and conversation.status == "resolved" and decision.handoff_trigger:
+            # An agent resolved it; asking for a person again starts a new conversation for the queue.
+            await transition(session, conversation, "closed", actor=SYSTEM, now=now, reason="new handoff")
         if conversation is None or conversation.status == "closed":
             conversation = await conversations.start_conversation(
                 session,

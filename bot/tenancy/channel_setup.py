@@ -63,6 +63,9 @@ async def add_channel(
         settings.setdefault("bot_name", bot.name)
     if settings.get("answer_mode") not in (None, "mention", "prefix", "all"):
         raise AdminError("answer mode must be mention, prefix or all")
+    inbox_app = settings.get("inbox_app_id")
+    if inbox_app is not None and (request.platform != "messenger" or not str(inbox_app).isdigit()):
+        raise AdminError("an inbox app id is a Messenger app's numeric id")
     try:
         # A page, number or GroupMe bot belongs to one tenant only (a unique constraint across tenants);
         # another tenant's channels are never looked up: the constraint answers for them.

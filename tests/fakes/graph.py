@@ -31,6 +31,8 @@ QUICK_REPLY_PAYLOAD_LIMIT = 1000
 BUTTON_TEMPLATE_TEXT_LIMIT = 640
 BUTTON_TEMPLATE_BUTTON_LIMIT = 3
 SENDER_ACTIONS = ("typing_on", "typing_off", "mark_seen")
+THREAD_CONTROL = ("pass_thread_control", "take_thread_control")
+THREAD_METADATA_LENGTH = 1000
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
 MESSAGE_TAGS = ("HUMAN_AGENT", "ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE")
 QUICK_REPLY_CONTENT_TYPES = ("text", "user_phone_number", "user_email")
@@ -147,6 +149,8 @@ class FakeGraphAPI(LocalServer):
         self.requests: list[RecordedRequest] = []
         self.sent: list[dict[str, Any]] = []
         self.actions: list[dict[str, Any]] = []
+        # Handover Protocol calls, in order: endpoint, psid, target_app_id (pass), metadata.
+        self.thread_controls: list[dict[str, Any]] = []
         self.last_user_message: dict[str, datetime] = {}
         self._failures: deque[_ScriptedFailure] = deque()
         self._delays: deque[float] = deque()
@@ -239,7 +243,13 @@ class FakeGraphAPI(LocalServer):
             await self._pause(self._delays.popleft())
 
         parts = request.path.strip("/").split("/")
-        if request.method != "POST" or len(parts) != 3 or parts[0] != self.version or parts[2] != "messages":
+        endpoints = ("messages", *THREAD_CONTROL)
+        if (
+            request.method != "POST"
+            or len(parts) != 3
+            or parts[0] != self.version
+            or parts[2] not in endpoints
+        ):
             return self._error_response(
                 GraphRefusal(100, f"Unknown path components: {request.path}", http_status=404)
             )
@@ -255,6 +265,10 @@ class FakeGraphAPI(LocalServer):
             if request.content_type != "application/json" or not isinstance(body, dict):
                 raise GraphRefusal(100, "(#100) The request body must be a JSON object (application/json)")
             try:
+                if parts[2] in THREAD_CONTROL:
+                    if is_whatsapp:
+                        raise GraphRefusal(100, f"Unknown path components: {request.path}", http_status=404)
+                    return self._thread_control(parts[2], body)
                 response = self._whatsapp(body) if is_whatsapp else self._messenger(body)
             except _ParamFault as fault:
                 raise fault.for_whatsapp() if is_whatsapp else fault.for_messenger() from None
@@ -332,6 +346,25 @@ class FakeGraphAPI(LocalServer):
         return web.json_response({"error": error}, status=refusal.http_status, headers=headers)
 
     # -- Messenger -----------------------------------------------------------------------------------
+
+    def _thread_control(self, endpoint: str, body: dict[str, Any]) -> web.Response:
+        """Handover Protocol: pass control to another app (its id required) or take it back."""
+        psid = _string(_object(body.get("recipient"), "recipient").get("id"), "recipient[id]")
+        record: dict[str, Any] = {"endpoint": endpoint, "psid": psid}
+        if endpoint == "pass_thread_control":
+            target = body.get("target_app_id")
+            if isinstance(target, bool) or not isinstance(target, int | str) or not str(target).isdigit():
+                raise _ParamFault("target_app_id", "must be a valid app id")
+            record["target_app_id"] = str(target)
+        metadata = body.get("metadata")
+        if metadata is not None:
+            if not isinstance(metadata, str) or len(metadata) > THREAD_METADATA_LENGTH:
+                raise _ParamFault(
+                    "metadata", f"must be a string of at most {THREAD_METADATA_LENGTH} characters"
+                )
+            record["metadata"] = metadata
+        self.thread_controls.append(record)
+        return web.json_response({"success": True})
 
     def _messenger(self, body: dict[str, Any]) -> web.Response:
         recipient = _object(body.get("recipient"), "recipient")

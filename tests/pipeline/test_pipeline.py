@@ -154,6 +154,9 @@ async def test_four_workers_process_200_events_exactly_once_in_conversation_orde
     if settings.is_sqlite:
         pytest.skip("several workers claiming concurrently is a PostgreSQL deployment; SQLite runs one")
     tenant_id, channel_id = await console_ids(sessions, demo)
+    # Leases long enough that only contention is tested here: on a starved machine a 5 s lease can lapse
+    # between renewals, and a takeover (at-least-once by design, tested elsewhere) would run a turn twice.
+    settings = settings.model_copy(update={"lease_seconds": 60.0})
     adapter = RecordingAdapter()
     engine = EchoEngine(max_pause=0.01)
     conversations, per_conversation = 20, 10
