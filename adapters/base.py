@@ -204,7 +204,20 @@ class Unhandled:
     occurred_at: datetime
 
 
-InboundItem = Inbound | StatusUpdate | Unhandled
+@dataclass(frozen=True)
+class ThreadHandover:
+    """Messenger's Handover Protocol told us the thread changed hands (``pass`` or ``take``)."""
+
+    platform: Platform
+    event_id: str
+    conversation_key: str
+    action: str
+    new_owner_app_id: str | None
+    previous_owner_app_id: str | None
+    occurred_at: datetime
+
+
+InboundItem = Inbound | StatusUpdate | Unhandled | ThreadHandover
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from adapters.base import (
     Platform,
     Referral,
     StatusUpdate,
+    ThreadHandover,
     Unhandled,
 )
 
@@ -73,6 +74,8 @@ def item_from_record(data: Mapping[str, Any]) -> InboundItem:
             return StatusUpdate(**fields)
         if kind == "unhandled":
             return Unhandled(**fields)
+        if kind == "handover":
+            return ThreadHandover(**fields)
         fields["attachments"] = tuple(Attachment(**a) for a in fields.get("attachments", ()))
         fields["mentions"] = tuple(fields.get("mentions", ()))
         if fields.get("location") is not None:
@@ -84,7 +87,12 @@ def item_from_record(data: Mapping[str, Any]) -> InboundItem:
         raise MalformedRequest(f"unreadable inbox record: {exc}") from exc
 
 
-_RECORD_TYPES: dict[type, str] = {Inbound: "message", StatusUpdate: "status", Unhandled: "unhandled"}
+_RECORD_TYPES: dict[type, str] = {
+    Inbound: "message",
+    StatusUpdate: "status",
+    Unhandled: "unhandled",
+    ThreadHandover: "handover",
+}
 
 
 def storable_text(text: str) -> str:

@@ -16,12 +16,15 @@ from adapters.base import (
     Platform,
     Referral,
     StatusUpdate,
+    ThreadHandover,
     Unhandled,
 )
 from adapters.meta import require_object, require_string
 
 # Entry lists that carry events; standby ones arrive while another app owns the thread.
 _EVENT_LISTS = (("messaging", False), ("standby", True))
+# Handover Protocol events (messaging_handovers) and what they do to the thread.
+_HANDOVERS = {"pass_thread_control": "pass", "take_thread_control": "take"}
 # Keys every event shares; whatever other key an event has names its kind.
 _ENVELOPE_KEYS = frozenset({"sender", "recipient", "timestamp"})
 # The last millisecond of year 9999; also keeps NaN and Infinity (which json accepts) out.
@@ -79,6 +82,20 @@ def _parse_event(raw: object, where: str, page_id: str, standby: bool) -> list[I
         ]
     if kind in ("delivery", "read"):
         return _statuses(event, kind, where, _party(event, "sender", where), at)
+    if kind in _HANDOVERS and isinstance(event.get(kind), dict) and _has_sender(event):
+        psid = _party(event, "sender", where)
+        detail = event[kind]
+        return [
+            ThreadHandover(
+                platform=Platform.MESSENGER,
+                event_id=f"{kind}:{psid}:{timestamp_ms}",
+                conversation_key=psid,
+                action=_HANDOVERS[kind],
+                new_owner_app_id=_app_id(detail.get("new_owner_app_id")),
+                previous_owner_app_id=_app_id(detail.get("previous_owner_app_id")),
+                occurred_at=at,
+            )
+        ]
     return [_unhandled(event, kind, where, page_id, timestamp_ms, at)]
 
 
@@ -201,14 +218,23 @@ def _statuses(event: dict[str, Any], kind: str, where: str, psid: str, at: datet
     return items
 
 
+def _has_sender(event: dict[str, Any]) -> bool:
+    sender = event.get("sender")
+    return isinstance(sender, dict) and sender.get("id") is not None
+
+
+def _app_id(value: object) -> str | None:
+    return (
+        str(value) if isinstance(value, int | str) and not isinstance(value, bool) and value != "" else None
+    )
+
+
 def _unhandled(
     event: dict[str, Any], kind: str, where: str, page_id: str, timestamp_ms: int, at: datetime
 ) -> Unhandled:
     # Some events have no user behind them (app_roles, policy enforcement, plugin opt-ins by user_ref):
     # those are kept under the page, so an event we do not act on never makes Meta retry the batch.
-    sender = event.get("sender")
-    has_id = isinstance(sender, dict) and sender.get("id") is not None
-    key = _party(event, "sender", where) if has_id else page_id
+    key = _party(event, "sender", where) if _has_sender(event) else page_id
     return Unhandled(
         platform=Platform.MESSENGER,
         event_id=f"{kind}:{key}:{timestamp_ms}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -164,7 +164,7 @@ async def _move(
     owner: int | Literal[_Keep.OWNER] | None = _Keep.OWNER,
 ) -> None:
     """``transition`` on the agent's behalf, to ``owner`` (None: nobody) if given; refusals: Conflict."""
-    extra: dict[str, int | None] = {} if owner is _Keep.OWNER else {"agent_id": owner}
+    extra: dict[str, Any] = {} if owner is _Keep.OWNER else {"agent_id": owner}
     try:
         await transition(
             session, conversation, to_status, actor=Actor.agent(agent.id), now=now, reason=reason, **extra

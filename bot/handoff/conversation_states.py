@@ -86,11 +86,14 @@ async def transition(
     now: datetime,
     reason: str | None = None,
     agent_id: int | object | None = _KEEP,
+    mirror_thread: bool = True,
 ) -> None:
     """Move ``conversation`` (as read in this session) to ``to_status``, optionally changing its owner.
 
     Raises IllegalTransition for a move DESIGN.md section 5 does not allow, and ConcurrentChange when
-    the row changed since it was read; nothing is written then.
+    the row changed since it was read; nothing is written then. On Messenger the move is mirrored with the
+    Handover Protocol (bot/handoff/thread_control.py) unless ``mirror_thread`` is False: the platform
+    told us of the thread's move itself.
     """
     check_transition(conversation.status, to_status)
     new_agent = conversation.assigned_agent_id if agent_id is _KEEP else agent_id
@@ -150,4 +153,5 @@ async def transition(
     from_status = conversation.status
     for key, value in values.items():
         set_committed_value(conversation, key, value)
-    await mirror_ownership(session, conversation, from_status=from_status, to_status=to_status, now=now)
+    if mirror_thread:
+        await mirror_ownership(session, conversation, from_status=from_status, to_status=to_status, now=now)

@@ -15,10 +15,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.base import Inbound, StatusUpdate, Unhandled
+from adapters.base import Inbound, StatusUpdate, ThreadHandover, Unhandled
 from adapters.inbound_records import item_from_record
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
+from bot.handoff.inbox_app_events import thread_changed_hands
 from bot.pipeline.context import TurnContext, already_stored, load_turn_context
 from bot.pipeline.effects import persist_effects
 from bot.pipeline.knowledge_cache import KnowledgeCache
@@ -91,6 +92,10 @@ class TurnProcessor:
                     echo=item,
                     inbound_event_id=event.id,
                     now=now,
+                )
+            elif isinstance(item, ThreadHandover):
+                await thread_changed_hands(
+                    session, tenant_id=event.tenant_id, channel_id=event.channel_id, handover=item, now=now
                 )
             elif isinstance(item, Unhandled):
                 log.debug("stored unhandled %s event %s", item.platform, item.description)

@@ -30,6 +30,7 @@ from adapters.base import (
     SendResult,
     SignatureMismatch,
     StatusUpdate,
+    ThreadHandover,
     Unhandled,
 )
 from adapters.messenger import MessengerAdapter
@@ -259,11 +260,13 @@ EXPECTED: dict[str, list[InboundItem]] = {
         )
     ],
     "handover.json": [
-        Unhandled(
+        ThreadHandover(
             platform=M,
             event_id="pass_thread_control:2000000001:1718001200800",
             conversation_key="2000000001",
-            description="pass_thread_control",
+            action="pass",
+            new_owner_app_id="263902037430900",
+            previous_owner_app_id="1517776481860111",
             occurred_at=utc(6, 33, 20, 800),
         )
     ],
@@ -425,7 +428,21 @@ def test_an_opt_in_by_user_ref_is_kept_under_the_page() -> None:
     assert (item.event_id, item.conversation_key) == (f"optin:{PAGE}:1718000000400", PAGE)
 
 
-@pytest.mark.parametrize("kind", ["take_thread_control", "request_thread_control", "message_edit"])
+def test_a_take_by_another_app_is_a_handover_event() -> None:
+    take = {"previous_owner_app_id": "1517776481860111", "metadata": "x"}
+    (item,) = parse(envelope(event(take_thread_control=take)))
+    assert item == ThreadHandover(
+        platform=M,
+        event_id="take_thread_control:2000000001:1718000000400",
+        conversation_key="2000000001",
+        action="take",
+        new_owner_app_id=None,
+        previous_owner_app_id="1517776481860111",
+        occurred_at=utc(6, 13, 20, 400),
+    )
+
+
+@pytest.mark.parametrize("kind", ["request_thread_control", "message_edit"])
 def test_other_well_formed_events_are_unhandled_not_rejected(kind: str) -> None:
     (item,) = parse(envelope(event(**{kind: {"metadata": "x"}})))
     assert item == Unhandled(

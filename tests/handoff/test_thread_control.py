@@ -4,6 +4,9 @@ here claims or resolves it (before the agent's reply); channels without an inbox
 
 from __future__ import annotations
 
+import json
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -12,10 +15,11 @@ from bot.security import CredentialBox
 from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from storage.db import transaction
 from storage.models import Channel, Message, Tenant
-from tests.support.platforms import World
-from tests.web.agent.desk import PSID, customer_says, new_agent, waiting_customer
+from tests.support.platforms import World, payload_json
+from tests.web.agent.desk import PSID, conversation_of, customer_says, new_agent, waiting_customer
 
 INBOX_APP = "263902037430900"
+OUR_APP = "1517776481860111"
 
 
 async def with_inbox_app(world: World) -> None:
@@ -107,3 +111,47 @@ async def test_an_inbox_app_id_must_be_a_messenger_apps_number(
         )
         with pytest.raises(AdminError, match="inbox app id"):
             await add_channel(session, box, tenant=tenant, request=request)
+
+
+def handover(new_owner: str, previous_owner: str) -> bytes:
+    body = payload_json("messenger", "handover.json")
+    event = body["entry"][0]["messaging"][0]
+    event["timestamp"] = int(time.time() * 1000)
+    event["pass_thread_control"] = {
+        "previous_owner_app_id": previous_owner,
+        "new_owner_app_id": new_owner,
+        "metadata": "done",
+    }
+    return json.dumps(body).encode()
+
+
+async def test_the_inbox_app_passing_the_thread_back_resolves_the_waiting_conversation(world: World) -> None:
+    await with_inbox_app(world)
+    conversation = await waiting_customer(world)
+    controls = len(world.graph.thread_controls)
+
+    assert (await world.post("messenger", handover(OUR_APP, INBOX_APP))).status == 200
+    await world.settled()
+
+    finished = await conversation_of(world, PSID)
+    assert (finished.id, finished.status, finished.csat_requested_at) == (conversation, "resolved", None)
+    # The thread is ours already: nothing is taken back, and no rating is asked after a system resolve.
+    assert len(world.graph.thread_controls) == controls
+    assert not any("How did we do" in json.dumps(b) for b in world.graph.sent_to(PSID))
+
+    before = len(world.graph.sent_to(PSID))
+    await customer_says(world, "messenger", "what are your opening hours?")
+    assert len(world.graph.sent_to(PSID)) == before + 1
+
+
+async def test_a_pass_to_the_inbox_app_or_on_a_page_without_one_changes_nothing(world: World) -> None:
+    conversation = await waiting_customer(world)
+    assert (await world.post("messenger", handover(OUR_APP, INBOX_APP))).status == 200
+    await world.settled()
+    assert (await conversation_of(world, PSID)).status == "escalated"
+
+    await with_inbox_app(world)
+    assert (await world.post("messenger", handover(INBOX_APP, OUR_APP))).status == 200
+    await world.settled()
+    still = await conversation_of(world, PSID)
+    assert (still.id, still.status) == (conversation, "escalated")

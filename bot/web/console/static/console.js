@@ -601,7 +601,7 @@
         el(
           "li",
           {},
-          el("span", { class: "note-meta" }, `${typeof n.agent === "object" && n.agent ? n.agent.name : n.agent || ""} · ${formatTime(n.at)}`),
+          el("span", { class: "note-meta" }, `${n.agent ? n.agent.name : "System"} · ${formatTime(n.at)}`),
           n.text,
         ),
       ),
