@@ -53,13 +53,13 @@ def render_svg(results: Results) -> str:
         "ack p99": {s: results.spread(s, figures["ack_p99_half"]) for s in scenarios},
         "end-to-end p99": {s: results.spread(s, figures["e2e_p99_half"]) for s in scenarios},
     }
-    height = TOP + len(scenarios) * ROW * 3 + 60
+    height = TOP + len(scenarios) * ROW * 3 + 80
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
         f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
         f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
         '<text x="10" y="20" font-size="15" font-weight="bold">Throughput and latency: chatbot serve against'
-        " its anchors (median, whiskers min–max; log scales)</text>",
+        " its anchors (median, whiskers min-max; log scales)</text>",
     ]
     # Left: throughput per scenario.
     low, high = _bounds([r.high for r in rates.values()] + [r.low for r in rates.values()])
@@ -80,7 +80,7 @@ def render_svg(results: Results) -> str:
         parts.append(f'<text x="{left - 8}" y="{y0 + ROW + 14}" text-anchor="end">{escape(scenario)}</text>')
         for offset, (name, values) in enumerate(series.items()):
             parts += _bar(left, y0 + 6 + offset * 22, values[scenario], low, high, COLOURS[name], " ms", 16)
-    legend_y = height - 18
+    legend_y = height - 12
     for offset, (name, colour) in enumerate(COLOURS.items()):
         x = left + offset * 130
         parts.append(f'<rect x="{x}" y="{legend_y - 10}" width="12" height="12" fill="{colour}"/>')
@@ -97,9 +97,9 @@ def _ticks(left: int, low: float, high: float, height: int, unit: str) -> list[s
     out = []
     for tick in _axis(low, high):
         x = left + _log_x(tick, low, high) * PANEL
-        out.append(f'<line x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{height - 40}" stroke="#ddd"/>')
-        label = f"{tick:g}" if tick < 1e5 else f"{tick:.0e}"
-        out.append(f'<text x="{x:.1f}" y="{height - 28}" text-anchor="middle" fill="#555">{label}</text>')
+        out.append(f'<line x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{height - 60}" stroke="#ddd"/>')
+        label = (f"{tick:g}" if tick < 1e5 else f"{tick:.0e}") + (unit if tick == high else "")
+        out.append(f'<text x="{x:.1f}" y="{height - 46}" text-anchor="middle" fill="#555">{label}</text>')
     return out
 
 
@@ -121,27 +121,29 @@ def _bar(
     ]
 
 
-def write_chart(results: Results, svg_path: Path) -> Path | None:
-    """Write the SVG; then its PNG next to it if a browser is available. Returns the PNG's path or None."""
+def write_chart(results: Results, svg_path: Path, *, png: bool = True) -> Path | None:
+    """Write the SVG; then its PNG next to it if asked and a browser is there. Returns the PNG or None."""
     svg = render_svg(results)
     svg_path.write_text(svg)
-    png = svg_path.with_suffix(".png")
+    if not png:
+        return None
+    png_path = svg_path.with_suffix(".png")
     try:
-        asyncio.run(_screenshot(svg, png))
-    except Exception as exc:  # noqa: BLE001 - the SVG is the chart; the PNG is a convenience
+        if not Path(CHROMIUM).is_file():
+            raise FileNotFoundError(f"chromium is not installed (looked for {CHROMIUM})")
+        asyncio.run(_screenshot(svg, png_path))
+    except Exception as exc:  # the SVG is the chart; the PNG is a convenience
         print(f"bench: no PNG ({type(exc).__name__}: {exc}); the chart is {svg_path}")
         return None
-    return png
+    return png_path
 
 
-async def _screenshot(svg: str, png: Path) -> None:
-    if not Path(CHROMIUM).is_file():
-        raise FileNotFoundError(f"chromium is not installed (looked for {CHROMIUM})")
+async def _screenshot(svg: str, png: Path, chromium: Path = Path(CHROMIUM)) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=str(chromium),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         try:

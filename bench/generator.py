@@ -206,8 +206,8 @@ class Generator:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
             return time.monotonic() - started
         limit = min(MAX_DRAIN_SECONDS, max(MIN_DRAIN_SECONDS, 3 * self.ledger.outstanding() / max(rate, 1.0)))
-        while self.ledger.outstanding() and time.monotonic() - started < limit:
-            await asyncio.sleep(0.1)
+        while self.ledger.outstanding() and time.monotonic() - started < limit:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)  # replies arrive through the poller; looking 10 times a second is plenty
         return time.monotonic() - started
 
     async def closed_loop(self, psids: list[str]) -> dict[str, Any]:
@@ -296,11 +296,16 @@ async def run(config: LoadConfig) -> dict[str, Any]:
         try:
             if poller is not None:
                 await generator.calibrate()
+                _log(f"calibrated: {len(generator.questions)} questions with distinct answers")
             psids = [str(5_000_000_000 + index) for index in range(config.conversations)]
             closed = await generator.closed_loop(psids)
+            _log(f"closed loop: {closed['rate']:.1f}/s, drained in {closed['drain_seconds']:.1f} s")
             opened = None
             if config.open_duration > 0 and closed["rate"] > 0:
                 opened = await generator.open_loop(psids, closed["rate"] * config.half)
+                _log(
+                    f"open loop at {opened['target_rate']:.1f}/s, drained in {opened['drain_seconds']:.1f} s"
+                )
             rss, peak = rss_bytes(config.server_pid)
             accounting = generator.ledger.accounting()
         finally:
@@ -316,6 +321,10 @@ async def run(config: LoadConfig) -> dict[str, Any]:
             "rss": rss,
             "peak_rss": peak,
         }
+
+
+def _log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} generator: {message}", file=sys.stderr, flush=True)
 
 
 def main() -> None:

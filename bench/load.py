@@ -32,7 +32,16 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 from bench.generator import LoadConfig
-from bench.processes import ROOT, BenchError, Children, Cpus, free_port, run_checked, wait_until_healthy
+from bench.processes import (
+    ROOT,
+    BenchError,
+    Children,
+    Cpus,
+    free_port,
+    pin,
+    run_checked,
+    wait_until_healthy,
+)
 from bench.report import Results, write_outputs
 
 PAGE_ID, PAGE_TOKEN = "1000000001", "bench-page-token"
@@ -57,6 +66,7 @@ QUESTIONS = [
     "How much caffeine is in a cup?",
 ]
 DEFAULT_SCENARIOS = "bare,naive,offline,gemini:0,gemini:1"
+QUICK_SCENARIOS = "bare,naive,offline"
 
 
 @dataclass(frozen=True)
@@ -77,23 +87,30 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one short run of each scenario (< 1 min)")
     parser.add_argument("--runs", type=int, help="runs of each scenario (default 3; quick 1)")
-    parser.add_argument("--scenarios", help=f"comma-separated (default {DEFAULT_SCENARIOS})")
-    parser.add_argument("--conversations", type=int, help="conversations (default 1000; quick 100)")
+    parser.add_argument(
+        "--scenarios", help=f"comma-separated (default {DEFAULT_SCENARIOS}; quick {QUICK_SCENARIOS})"
+    )
+    parser.add_argument("--conversations", type=int, help="conversations (default 1000; quick 25)")
     parser.add_argument("--burst", type=int, default=2, help="messages each conversation keeps waiting")
     parser.add_argument("--connections", type=int, default=100, help="the generator's HTTP connections")
-    parser.add_argument("--duration", type=float, help="closed-loop seconds (default 20; quick 4)")
+    parser.add_argument("--duration", type=float, help="closed-loop seconds (default 20; quick 3)")
     parser.add_argument("--warmup", type=float, help="closed-loop seconds not counted (default 3; quick 1)")
-    parser.add_argument("--open-duration", type=float, help="seconds at half the peak (default 15; quick 3)")
+    parser.add_argument("--open-duration", type=float, help="seconds at half the peak (default 15; quick 2)")
     parser.add_argument(
         "--server-env", action="append", default=[], metavar="NAME=VALUE", help="extra server setting"
     )
     parser.add_argument("--report", type=Path, default=ROOT / "bench" / "REPORT.md")
     parser.add_argument("--chart", type=Path, default=ROOT / "bench" / "chart.svg", help="also .png")
+    parser.add_argument("--no-png", action="store_true", help="write the chart as SVG only")
     parser.add_argument("--json", type=Path, default=None, help="also write every run's raw figures here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
     args = parser.parse_args(argv)
     quick = args.quick
-    scenarios = tuple(s.strip() for s in (args.scenarios or DEFAULT_SCENARIOS).split(",") if s.strip())
+    scenarios = tuple(
+        s.strip()
+        for s in (args.scenarios or (QUICK_SCENARIOS if quick else DEFAULT_SCENARIOS)).split(",")
+        if s.strip()
+    )
     for scenario in scenarios:
         if scenario not in ("bare", "naive", "offline") and not _gemini_latency(scenario) >= 0:
             parser.error(f"unknown scenario {scenario!r}")
@@ -106,12 +123,12 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     plan = Plan(
         runs=args.runs or (1 if quick else 3),
         scenarios=scenarios,
-        conversations=args.conversations or (100 if quick else 1000),
+        conversations=args.conversations or (25 if quick else 1000),
         burst=args.burst,
         connections=args.connections,
-        duration=args.duration or (4.0 if quick else 20.0),
+        duration=args.duration or (3.0 if quick else 20.0),
         warmup=args.warmup if args.warmup is not None else (1.0 if quick else 3.0),
-        open_duration=args.open_duration if args.open_duration is not None else (3.0 if quick else 15.0),
+        open_duration=args.open_duration if args.open_duration is not None else (2.0 if quick else 15.0),
         server_env=tuple(env),
         quick=quick,
     )
@@ -137,16 +154,22 @@ class Bench:
         self.webhook_path = ""
 
     def prepare(self) -> None:
-        """Migrate a database, seed the demo tenant and add the Messenger channel, once; runs copy it."""
+        """Migrate a database, seed the demo tenant and add the Messenger channel, once; runs copy it.
+
+        The three `chatbot` commands run in one interpreter, which saves two start-ups.
+        """
         env = self._env(self.template, port=8080)
-        python = [sys.executable, "-m", "bot"]
-        run_checked([*python, "db", "upgrade"], env, "chatbot db upgrade")
-        run_checked([*python, "demo", "--quiet"], env, "chatbot demo")
         channel = [
             *("channel", "add", "--tenant", "demo", "--platform", "messenger", "--page-id", PAGE_ID),
             *("--access-token", PAGE_TOKEN, "--app-secret", APP_SECRET, "--verify-token", VERIFY_TOKEN),
         ]
-        output = run_checked([*python, *channel], env, "chatbot channel add")
+        commands = [["db", "upgrade"], ["demo", "--quiet"], channel]
+        script = (
+            "import sys; from bot.cli.root import main\n"
+            f"for args in {commands!r}:\n"
+            "    main.main(args, prog_name='chatbot', standalone_mode=False)\n"
+        )
+        output = run_checked([sys.executable, "-c", script], env, "chatbot db upgrade, demo, channel add")
         url = next(line.split()[-1] for line in output.splitlines() if "webhook URL" in line)
         self.webhook_path = "/webhooks/" + url.split("/webhooks/", 1)[1]
 
@@ -190,14 +213,16 @@ class Bench:
                     cpus=self.cpus.helpers,
                 )
                 env.update(CHATBOT_GEMINI_BASE_URL=gemini, GEMINI_API_KEY=GEMINI_KEY)
-            process = self.children.start(
-                f"{name}-server", [sys.executable, "-m", "bot", "serve"], cpus=self.cpus.server, env=env
-            )
+            # Pinned once it serves: its start-up (imports) is not what is measured.
+            process = self.children.start(f"{name}-server", [sys.executable, "-m", "bot", "serve"], env=env)
             base = f"http://127.0.0.1:{port}"
+            began = time.monotonic()
             try:
                 wait_until_healthy(f"{base}/healthz", process)
             except BenchError as exc:
                 raise BenchError(f"{exc}\n{self.children.tail(f'{name}-server')}") from None
+            pin(process, self.cpus.server)
+            print(f"bench:   {name}: server ready in {time.monotonic() - began:.1f} s", flush=True)
             target, replies = base + self.webhook_path, graph.rsplit("/", 1)[0]
         config = LoadConfig(
             target=target,
@@ -254,7 +279,9 @@ def main(argv: list[str] | None = None) -> None:
             bench = Bench(plan, work, children)
             results.pinning = bench.cpus.describe()
             print(f"bench: work directory {work}; {results.pinning}; load average {load}", flush=True)
+            began = time.monotonic()
             bench.prepare()
+            print(f"bench: database template ready in {time.monotonic() - began:.0f} s", flush=True)
             for number in range(1, plan.runs + 1):
                 for scenario in plan.scenarios:
                     began = time.monotonic()
@@ -275,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     results.finished = datetime.datetime.now(datetime.UTC)
     results.load_at_end = os_load()
-    print(write_outputs(results, args.report, args.chart, args.json), flush=True)
+    print(write_outputs(results, args.report, args.chart, args.json, png=not args.no_png), flush=True)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -64,6 +64,13 @@ def clean_environment() -> dict[str, str]:
     }
 
 
+def pin(process: subprocess.Popen[bytes], cpus: frozenset[int] | None) -> None:
+    """Keep a process on these CPUs (None: leave it be)."""
+    if cpus is not None:
+        with contextlib.suppress(OSError):  # a container may forbid it; the process then runs unpinned
+            os.sched_setaffinity(process.pid, cpus)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -107,14 +114,12 @@ class Children:
         self.logs.mkdir(parents=True, exist_ok=True)
         stderr = (self.logs / f"{name}.log").open("ab")
         stdout: IO[bytes] | int = subprocess.PIPE if capture_stdout else stderr
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+        process = subprocess.Popen(  # our own interpreter and modules
             list(argv), cwd=ROOT, env={**clean_environment(), **(env or {})}, stdout=stdout, stderr=stderr
         )
         stderr.close()
         self._running.append((name, process))
-        if cpus is not None:
-            with contextlib.suppress(OSError):  # a container may forbid it; the report says "not pinned"
-                os.sched_setaffinity(process.pid, cpus)
+        pin(process, cpus)
         return process
 
     def start_helper(
@@ -166,10 +171,9 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: floa
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise BenchError(f"the server exited with status {process.returncode}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
-                if response.status == 200:
-                    return
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:  # loopback
+            if response.status == 200:
+                return
         time.sleep(0.1)
     raise BenchError(f"{url} did not answer 200 within {timeout:.0f} s")
 
@@ -185,7 +189,7 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
 
 def run_checked(argv: Sequence[str], env: Mapping[str, str], what: str) -> str:
     """Run a short command (a `chatbot` setup step); its output, or BenchError with the output."""
-    done = subprocess.run(  # noqa: S603 - our own interpreter and modules
+    done = subprocess.run(  # our own interpreter and modules
         list(argv),
         cwd=ROOT,
         env={**clean_environment(), **env},

@@ -76,7 +76,7 @@ class Results:
 
 def _number(value: float) -> str:
     if math.isnan(value):
-        return "–"
+        return "-"
     if value >= 100:
         return f"{value:,.0f}"
     if value >= 10:
@@ -86,16 +86,16 @@ def _number(value: float) -> str:
 
 def _ratio(value: float) -> str:
     if math.isnan(value):
-        return "–"
+        return "-"
     return f"{value:.3f}x" if value < 0.1 else f"{value:.2f}x"
 
 
 def _cell(spread: Spread) -> str:
     if math.isnan(spread.median):
-        return "–"
+        return "-"
     if spread.low == spread.high:
         return _number(spread.median)
-    return f"{_number(spread.median)} ({_number(spread.low)}–{_number(spread.high)})"
+    return f"{_number(spread.median)} ({_number(spread.low)}-{_number(spread.high)})"
 
 
 def figures_table(results: Results) -> list[str]:
@@ -194,15 +194,13 @@ def terminal_summary(results: Results) -> str:
     return "\n".join(["", *figures_table(results), "", *ratios_table(results), "", *headline(results)])
 
 
-def write_outputs(results: Results, report: Path, chart: Path, raw: Path | None) -> str:
+def write_outputs(results: Results, report: Path, chart: Path, raw: Path | None, *, png: bool = True) -> str:
     """Write the report, the chart (SVG, and PNG when a browser is there) and the raw JSON; the summary."""
-    png = write_chart(results, chart)
+    picture = write_chart(results, chart, png=png)
     if raw is not None:
         raw.write_text(json.dumps({"plan": results.plan, "runs": results.runs}, indent=1, default=str))
     plan = results.plan
-    chart_line = (
-        f"![throughput and latency]({png.name})" if png else f"![throughput and latency]({chart.name})"
-    )
+    chart_line = f"![throughput and latency]({(picture or chart).name})"
     text = [
         "# Load benchmark",
         "",
@@ -241,9 +239,7 @@ def write_outputs(results: Results, report: Path, chart: Path, raw: Path | None)
         _method(plan),
     ]
     report.write_text("\n".join(text) + "\n")
-    return (
-        terminal_summary(results) + f"\n\nbench: wrote {report}" + (f" and {png}" if png else f" and {chart}")
-    )
+    return terminal_summary(results) + f"\n\nbench: wrote {report} and {picture or chart}"
 
 
 def _method(plan: dict[str, Any]) -> str:
@@ -257,11 +253,12 @@ def _method(plan: dict[str, Any]) -> str:
   Messenger channel (`chatbot db upgrade`, `chatbot demo`, `chatbot channel add`), the server started as
   `python -m bot serve` on 127.0.0.1, its Graph API a fake in its own process that records each reply's
   arrival. The load generator runs in its own process and signs every webhook (`X-Hub-Signature-256`).
-- **Closed loop** ({plan["duration"]:g} s, the first {plan["warmup"]:g} s not counted): {plan["conversations"]:,}
-  conversations, each keeping {plan["burst"]} message(s) waiting for a reply and sending the next when one
-  arrives at the fake platform; the anchors (which send no reply) keep {plan["connections"]} requests in
-  flight. Throughput is replies (anchors: acknowledged requests) per second; end-to-end latency is from
-  the webhook's POST to the reply's arrival at the fake platform; at peak it is mostly queueing.
+- **Closed loop** ({plan["duration"]:g} s, the first {plan["warmup"]:g} s not counted):
+  {plan["conversations"]:,} conversations, each keeping {plan["burst"]} message(s) waiting for a reply and
+  sending the next when one arrives at the fake platform; the anchors (which send no reply) keep
+  {plan["connections"]} requests in flight. Throughput is replies (anchors: acknowledged requests) per
+  second; end-to-end latency is from the webhook's POST to the reply's arrival at the fake platform; at
+  peak it is mostly queueing.
 - **Open loop** ({plan["open_duration"]:g} s): webhooks at 50 % of the closed loop's rate, spread evenly
   over the conversations; then the generator waits until every message is answered (or a timeout).
 - **Replies**: each question has a distinct answer (learnt at the start of each run), so every reply is
