@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> None:
     started = datetime.datetime.now(datetime.UTC)
     load = os_load()
     work = Path(tempfile.mkdtemp(prefix="chatbot-bench-"))
-    results = Results(plan=asdict(plan), started=started, load_at_start=load)
+    given = sys.argv[1:] if argv is None else argv
+    results = Results(plan={**asdict(plan), "argv": given}, started=started, load_at_start=load)
     try:
         with Children(work / "logs") as children:
             bench = Bench(plan, work, children)

@@ -179,14 +179,15 @@ def machine(results: Results) -> list[str]:
             versions.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             continue
-    end = results.load_at_end or ("?", "?", "?")
+    end = " ".join(f"{x:.2f}" for x in results.load_at_end) if results.load_at_end else "?"
     return [
         f"- date: {results.started:%Y-%m-%d %H:%M} UTC to {(results.finished or results.started):%H:%M} UTC",
         f"- CPU: {os.cpu_count()} cores, {model}; RAM {memory}; {platform.system()} {platform.release()}",
         f"- pinning: {results.pinning}",
         f"- Python {sys.version.split()[0]}; " + ", ".join(versions),
         f"- load average at start: {' '.join(f'{x:.2f}' for x in results.load_at_start)} (1, 5, 15 min); "
-        f"at the end: {' '.join(str(x) for x in end)}",
+        f"at the end: {end}",
+        f"- command: `python -m bench.load {' '.join(results.plan.get('argv', []))}`",
     ]
 
 
