@@ -2,6 +2,7 @@
 #
 #   make run    create .venv, install, migrate, seed the demo tenant, start the server
 #   make test   create .venv, install, lint + type checks, run the whole test suite
+#   make bench  load benchmark of `chatbot serve` against its anchors; writes bench/REPORT.md
 #
 # Needs only python3 (3.11+), pip/venv, a C compiler and make.
 
@@ -10,17 +11,18 @@ VENV        ?= .venv
 BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install $(VENV) run chat lint format test clean
+.PHONY: help install $(VENV) run chat lint format test bench clean
 
 help: ## list the targets
 	@echo "Usage: make <target>"
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_.-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo
-	@echo "Variables: PYTHON=$(PYTHON)  PYTEST_ARGS='$(PYTEST_ARGS)'"
+	@echo "Variables: PYTHON=$(PYTHON)  PYTEST_ARGS='$(PYTEST_ARGS)'  BENCH_ARGS='$(BENCH_ARGS)'"
 
 # The virtual environment is (re)installed when pyproject.toml changes, or when
 # .venv is missing or broken (for example after the system Python was upgraded).
@@ -62,6 +64,9 @@ format: install ## apply ruff's fixes and formatting
 
 test: lint ## lint, then run the test suite (extra pytest options: PYTEST_ARGS=...)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install ## load benchmark against the anchors (BENCH_ARGS=--quick: < 1 min); writes bench/REPORT.md
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 clean: ## remove .venv, var/ (local data) and caches
 	rm -rf $(VENV) var build dist *.egg-info \

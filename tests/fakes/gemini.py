@@ -24,7 +24,7 @@ import itertools
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -249,6 +249,9 @@ class FakeGemini(LocalServer):
         self.requests: list[RecordedRequest] = []
         self._steps: deque[_Step] = deque()
         self._delays: deque[float] = deque()
+        # Every request waits this long before it is answered (the benchmark's model latency).
+        self.latency = 0.0
+        self._standing: Callable[[Any], str] | None = None
         self._signatures = _SignatureLedger()
         self._signature_numbers = itertools.count(1)
         self._response_numbers = itertools.count(1)
@@ -368,6 +371,13 @@ class FakeGemini(LocalServer):
         """Wait ``seconds`` before answering the next request; the request is recorded at once."""
         self._delays.append(seconds)
 
+    def reply_always(self, text: str | Callable[[Any], str]) -> None:
+        """Answer every request that finds the script empty with this text (or ``text(request body)``).
+
+        For load, where nobody scripts each of thousands of turns; ``None`` would not be a reply.
+        """
+        self._standing = text if callable(text) else (lambda _body: text)
+
     # -- inspection --------------------------------------------------------------------------------
 
     @property
@@ -411,6 +421,8 @@ class FakeGemini(LocalServer):
         )
         if self._delays:
             await self._pause(self._delays.popleft())
+        if self.latency > 0:
+            await self._pause(self.latency)
         try:
             if version not in VERSIONS or not model or method not in METHODS:
                 raise GeminiRefusal(404, f"Method not found: {request.path}")
@@ -424,6 +436,8 @@ class FakeGemini(LocalServer):
         except GeminiRefusal as refusal:
             return _error_response(refusal.status, refusal.message)
 
+        if not self._steps and self._standing is not None:
+            self.reply_text(self._standing(body))
         if not self._steps:
             return _error_response(500, NO_SCRIPTED_RESPONSE)
         step = self._steps.popleft()
@@ -690,6 +704,19 @@ def _check_name(name: Any, where: str) -> None:
 
 
 # -- JSON helpers ----------------------------------------------------------------------------------
+
+
+def last_user_text(body: Any) -> str:
+    """The text of the request's last user turn (what a standing reply may echo), or ""."""
+    contents = _field(body, "contents") if isinstance(body, dict) else None
+    for content in reversed(contents if isinstance(contents, list) else []):
+        if isinstance(content, dict) and (_field(content, "role") or "user") == "user":
+            parts = _field(content, "parts") or []
+            texts = [_field(part, "text") for part in parts if isinstance(part, dict)]
+            joined = " ".join(text for text in texts if isinstance(text, str))
+            if joined:
+                return joined
+    return ""
 
 
 def _camel(name: str) -> str:

@@ -13,7 +13,7 @@ import pytest
 from google import genai
 from google.genai import errors, types
 
-from tests.fakes.gemini import FakeGemini
+from tests.fakes.gemini import FakeGemini, last_user_text
 
 MODEL = "gemini-3-flash-preview"
 WEATHER_SCHEMA = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
@@ -158,6 +158,34 @@ async def test_delay_next_holds_the_answer_back(fake: FakeGemini, client: genai.
 
     assert fake.count == 1  # the request arrived at once
     assert fake.pending == 1  # but its answer was still held back when the caller gave up
+
+
+async def test_a_standing_reply_answers_every_request_the_script_leaves(
+    fake: FakeGemini, client: genai.Client
+) -> None:
+    fake.reply_text("Scripted first.")
+    fake.reply_always(lambda body: f"You asked: {last_user_text(body)}")
+
+    answers = [
+        (await client.aio.models.generate_content(model=MODEL, contents=question)).text
+        for question in ("Hello", "Are you open?", "Are you open?")
+    ]
+
+    assert answers == ["Scripted first.", "You asked: Are you open?", "You asked: Are you open?"]
+    assert fake.pending == 0
+
+
+async def test_latency_holds_every_answer_back(fake: FakeGemini, client: genai.Client) -> None:
+    fake.reply_always("Eventually.")
+    fake.latency = 60
+
+    for _ in range(2):
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(client.aio.models.generate_content(model=MODEL, contents="Hello"), 0.3)
+
+    assert fake.count == 2
+    fake.latency = 0
+    assert (await client.aio.models.generate_content(model=MODEL, contents="Hello")).text == "Eventually."
 
 
 # -- the API key -----------------------------------------------------------------------------------

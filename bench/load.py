@@ -1,0 +1,316 @@
+"""`make bench`: a load benchmark of a real `chatbot serve`, with its anchors, in one invocation.
+
+``python -m bench.load [--quick] [--runs 3] [--scenarios bare,naive,offline,gemini:0,gemini:1] ...``
+
+Each run of each scenario starts from a copy of a freshly migrated SQLite database with the demo tenant
+and a Messenger channel whose Graph API is a fake in another process. The server (pinned to one CPU
+where the machine has two or more) is `python -m bot serve`; a fake Gemini with a fixed answer latency
+runs in a third process for the ``gemini:<seconds>`` scenarios; the load generator runs in a fourth.
+The anchors (``bare``: an aiohttp handler that answers 200; ``naive``: one SQLAlchemy-async INSERT and
+commit per request on aiosqlite in WAL mode) run under the same generator, pinned the same way.
+
+Scenarios are interleaved run by run, so that a burst of noise from elsewhere hits all of them alike.
+Everything talks to 127.0.0.1 only; every child is stopped on exit, failure or Ctrl-C. Writes
+``bench/REPORT.md``, ``bench/chart.svg`` and (with chromium) ``bench/chart.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from bench.generator import LoadConfig
+from bench.processes import (
+    ROOT,
+    BenchError,
+    Children,
+    Cpus,
+    free_port,
+    pin,
+    run_checked,
+    wait_until_healthy,
+)
+from bench.report import Results, write_outputs
+
+PAGE_ID, PAGE_TOKEN = "1000000001", "bench-page-token"
+APP_SECRET, VERIFY_TOKEN = "bench-app-secret", "bench-verify"
+GEMINI_KEY = "bench-gemini-key"
+# Plain questions a shop's customers ask, each answered by a different entry of the demo knowledge base;
+# none of them asks for a person or sounds upset, so no turn hands the conversation over.
+QUESTIONS = [
+    "What are your opening hours?",
+    "How long does shipping take?",
+    "What subscription plans do you offer?",
+    "Which payment methods do you accept?",
+    "Where is your store located?",
+    "Do you supply cafés wholesale?",
+    "Do you sell gift cards?",
+    "How should I brew your coffee?",
+    "Do you have decaf coffee?",
+    "How can I track my order?",
+    "How do loyalty points work?",
+    "Which grind options can I choose?",
+    "Do you ship internationally?",
+    "How much caffeine is in a cup?",
+]
+DEFAULT_SCENARIOS = "bare,naive,offline,gemini:0,gemini:1"
+QUICK_SCENARIOS = "bare,naive,offline"
+
+
+@dataclass(frozen=True)
+class Plan:
+    runs: int
+    scenarios: tuple[str, ...]
+    conversations: int
+    burst: int
+    connections: int
+    duration: float
+    warmup: float
+    open_duration: float
+    server_env: tuple[tuple[str, str], ...]
+    quick: bool
+
+
+def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one short run of each scenario (< 1 min)")
+    parser.add_argument("--runs", type=int, help="runs of each scenario (default 3; quick 1)")
+    parser.add_argument(
+        "--scenarios", help=f"comma-separated (default {DEFAULT_SCENARIOS}; quick {QUICK_SCENARIOS})"
+    )
+    parser.add_argument("--conversations", type=int, help="conversations (default 1000; quick 25)")
+    parser.add_argument("--burst", type=int, default=2, help="messages each conversation keeps waiting")
+    parser.add_argument("--connections", type=int, default=100, help="the generator's HTTP connections")
+    parser.add_argument("--duration", type=float, help="closed-loop seconds (default 20; quick 3)")
+    parser.add_argument("--warmup", type=float, help="closed-loop seconds not counted (default 3; quick 1)")
+    parser.add_argument("--open-duration", type=float, help="seconds at half the peak (default 15; quick 2)")
+    parser.add_argument(
+        "--server-env", action="append", default=[], metavar="NAME=VALUE", help="extra server setting"
+    )
+    parser.add_argument("--report", type=Path, default=ROOT / "bench" / "REPORT.md")
+    parser.add_argument("--chart", type=Path, default=ROOT / "bench" / "chart.svg", help="also .png")
+    parser.add_argument("--no-png", action="store_true", help="write the chart as SVG only")
+    parser.add_argument("--json", type=Path, default=None, help="also write every run's raw figures here")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    scenarios = tuple(
+        s.strip()
+        for s in (args.scenarios or (QUICK_SCENARIOS if quick else DEFAULT_SCENARIOS)).split(",")
+        if s.strip()
+    )
+    for scenario in scenarios:
+        if scenario not in ("bare", "naive", "offline") and not _gemini_latency(scenario) >= 0:
+            parser.error(f"unknown scenario {scenario!r}")
+    env = []
+    for item in args.server_env:
+        name, sep, value = item.partition("=")
+        if not sep or not name.startswith("CHATBOT_"):
+            parser.error(f"--server-env takes CHATBOT_NAME=VALUE, got {item!r}")
+        env.append((name, value))
+    plan = Plan(
+        runs=args.runs or (1 if quick else 3),
+        scenarios=scenarios,
+        conversations=args.conversations or (25 if quick else 1000),
+        burst=args.burst,
+        connections=args.connections,
+        duration=args.duration or (3.0 if quick else 20.0),
+        warmup=args.warmup if args.warmup is not None else (1.0 if quick else 3.0),
+        open_duration=args.open_duration if args.open_duration is not None else (2.0 if quick else 15.0),
+        server_env=tuple(env),
+        quick=quick,
+    )
+    return plan, args
+
+
+def _gemini_latency(scenario: str) -> float:
+    kind, _, latency = scenario.partition(":")
+    try:
+        return float(latency) if kind == "gemini" else -1.0
+    except ValueError:
+        return -1.0
+
+
+class Bench:
+    def __init__(self, plan: Plan, work: Path, children: Children) -> None:
+        self.plan = plan
+        self.work = work
+        self.children = children
+        self.cpus = Cpus.split()
+        self.secret_key = Fernet.generate_key().decode()
+        self.template = work / "template"
+        self.webhook_path = ""
+
+    def prepare(self) -> None:
+        """Migrate a database, seed the demo tenant and add the Messenger channel, once; runs copy it.
+
+        The three `chatbot` commands run in one interpreter, which saves two start-ups.
+        """
+        env = self._env(self.template, port=8080)
+        channel = [
+            *("channel", "add", "--tenant", "demo", "--platform", "messenger", "--page-id", PAGE_ID),
+            *("--access-token", PAGE_TOKEN, "--app-secret", APP_SECRET, "--verify-token", VERIFY_TOKEN),
+        ]
+        commands = [["db", "upgrade"], ["demo", "--quiet"], channel]
+        script = (
+            "import sys; from bot.cli.root import main\n"
+            f"for args in {commands!r}:\n"
+            "    main.main(args, prog_name='chatbot', standalone_mode=False)\n"
+        )
+        output = run_checked([sys.executable, "-c", script], env, "chatbot db upgrade, demo, channel add")
+        url = next(line.split()[-1] for line in output.splitlines() if "webhook URL" in line)
+        self.webhook_path = "/webhooks/" + url.split("/webhooks/", 1)[1]
+
+    def _env(self, data_dir: Path, port: int) -> dict[str, str]:
+        return {
+            "CHATBOT_DATA_DIR": str(data_dir),
+            "CHATBOT_DATABASE_URL": f"sqlite+aiosqlite:///{data_dir / 'chatbot.db'}",
+            "CHATBOT_SECRET_KEY": self.secret_key,
+            "CHATBOT_HOST": "127.0.0.1",
+            "CHATBOT_PORT": str(port),
+            "CHATBOT_LOG_LEVEL": "WARNING",
+        }
+
+    def run(self, scenario: str, number: int) -> dict[str, Any]:
+        name = f"{scenario.replace(':', '-')}-run{number}"
+        directory = self.work / name
+        directory.mkdir(parents=True)
+        if scenario in ("bare", "naive"):
+            args = ["naive", "--database", str(directory / "naive.db")] if scenario == "naive" else ["bare"]
+            url, process = self.children.start_helper(f"{name}-anchor", args, cpus=self.cpus.server)
+            target, replies = url + self.webhook_path, None
+        else:
+            for item in self.template.iterdir():
+                shutil.copy(item, directory / item.name)
+            graph, _ = self.children.start_helper(
+                f"{name}-platform",
+                ["platform", "--page-id", PAGE_ID, "--token", PAGE_TOKEN],
+                cpus=self.cpus.helpers,
+            )
+            port = free_port()
+            env = {
+                **self._env(directory, port),
+                "CHATBOT_GRAPH_API_BASE": graph,
+                **dict(self.plan.server_env),
+            }
+            latency = _gemini_latency(scenario)
+            if latency >= 0:
+                gemini, _ = self.children.start_helper(
+                    f"{name}-gemini",
+                    ["gemini", "--api-key", GEMINI_KEY, "--latency", str(latency)],
+                    cpus=self.cpus.helpers,
+                )
+                env.update(CHATBOT_GEMINI_BASE_URL=gemini, GEMINI_API_KEY=GEMINI_KEY)
+            # Pinned once it serves: its start-up (imports) is not what is measured.
+            process = self.children.start(f"{name}-server", [sys.executable, "-m", "bot", "serve"], env=env)
+            base = f"http://127.0.0.1:{port}"
+            began = time.monotonic()
+            try:
+                wait_until_healthy(f"{base}/healthz", process)
+            except BenchError as exc:
+                raise BenchError(f"{exc}\n{self.children.tail(f'{name}-server')}") from None
+            pin(process, self.cpus.server)
+            print(f"bench:   {name}: server ready in {time.monotonic() - began:.1f} s", flush=True)
+            target, replies = base + self.webhook_path, graph.rsplit("/", 1)[0]
+        config = LoadConfig(
+            target=target,
+            replies=replies,
+            app_secret=APP_SECRET,
+            page_id=PAGE_ID,
+            server_pid=process.pid,
+            questions=QUESTIONS,
+            conversations=self.plan.conversations,
+            burst=self.plan.burst,
+            connections=self.plan.connections,
+            duration=self.plan.duration,
+            warmup=self.plan.warmup,
+            open_duration=self.plan.open_duration,
+            run_id=str(number),
+        )
+        (directory / "load.json").write_text(json.dumps(asdict(config)))
+        generator = self.children.start(
+            f"{name}-generator",
+            [
+                sys.executable,
+                "-m",
+                "bench.generator",
+                str(directory / "load.json"),
+                str(directory / "out.json"),
+            ],
+            cpus=self.cpus.helpers,
+        )
+        # The generator bounds every phase itself; this is only the last line of defence.
+        limit = 4 * (self.plan.duration + self.plan.open_duration) + 1400
+        try:
+            code = generator.wait(limit)
+        except subprocess.TimeoutExpired:
+            raise BenchError(f"the load generator of {name} did not finish within {limit:.0f} s") from None
+        if code != 0:
+            raise BenchError(
+                f"the load generator of {name} failed: {self.children.tail(f'{name}-generator')}"
+            )
+        if process.poll() is not None:
+            raise BenchError(f"the server of {name} died: {self.children.tail(f'{name}-server')}")
+        self.children.stop_all()
+        result: dict[str, Any] = json.loads((directory / "out.json").read_text())
+        return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    plan, args = parse_args(argv)
+    started = datetime.datetime.now(datetime.UTC)
+    load = os_load()
+    work = Path(tempfile.mkdtemp(prefix="chatbot-bench-"))
+    given = sys.argv[1:] if argv is None else argv
+    results = Results(plan={**asdict(plan), "argv": given}, started=started, load_at_start=load)
+    try:
+        with Children(work / "logs") as children:
+            bench = Bench(plan, work, children)
+            results.pinning = bench.cpus.describe()
+            print(f"bench: work directory {work}; {results.pinning}; load average {load}", flush=True)
+            began = time.monotonic()
+            bench.prepare()
+            print(f"bench: database template ready in {time.monotonic() - began:.0f} s", flush=True)
+            for number in range(1, plan.runs + 1):
+                for scenario in plan.scenarios:
+                    began = time.monotonic()
+                    outcome = bench.run(scenario, number)
+                    results.add(scenario, outcome)
+                    closed = outcome["closed"]
+                    print(
+                        f"bench: run {number} {scenario:10} {closed['rate']:8.1f}/s  "
+                        f"ack p99 {closed['ack_p99'] * 1000:7.1f} ms  "
+                        f"lost {outcome['accounting']['lost']}  ({time.monotonic() - began:.0f} s)",
+                        flush=True,
+                    )
+    except BenchError as exc:
+        print(f"bench: {exc}\nbench: logs kept in {work / 'logs'}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("bench: interrupted; every child process was stopped", file=sys.stderr)
+        sys.exit(130)
+    results.finished = datetime.datetime.now(datetime.UTC)
+    results.load_at_end = os_load()
+    print(write_outputs(results, args.report, args.chart, args.json, png=not args.no_png), flush=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def os_load() -> tuple[float, float, float]:
+    return os.getloadavg()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""`python -m bench.load` runs end to end on a tiny load: real `chatbot serve`, fakes, anchor, report.
+
+Sizes are tiny so that the test is quick; it checks that the harness works and counts every reply,
+never how fast anything is.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.load import parse_args
+from bench.processes import ROOT
+
+
+def test_a_tiny_run_through_chatbot_serve_and_an_anchor_writes_the_report(tmp_path: Path) -> None:
+    args = [
+        *("--runs", "1", "--scenarios", "naive,gemini:0", "--conversations", "3"),
+        *("--duration", "1.5", "--warmup", "0.5", "--open-duration", "0.5", "--no-png"),
+        *("--report", str(tmp_path / "REPORT.md"), "--chart", str(tmp_path / "chart.svg")),
+        *("--json", str(tmp_path / "raw.json")),
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.load", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = json.loads((tmp_path / "raw.json").read_text())["runs"]
+    served = runs["gemini:0"][0]
+    assert served["questions"] >= 5  # the fake Gemini's answers told the questions apart
+    assert served["accounting"]["sent"] >= 6  # three conversations, two messages waiting in each
+    assert served["accounting"]["lost"] == served["accounting"]["duplicates"] == 0
+    assert served["accounting"]["out_of_order"] == served["accounting"]["unknown"] == 0
+    assert runs["naive"][0]["closed"]["turns"] > 0
+    report = (tmp_path / "REPORT.md").read_text()
+    assert "gemini:0 / naive" in report
+    assert (tmp_path / "chart.svg").read_text().startswith("<svg")
+
+
+def test_quick_mode_is_one_short_run_of_the_anchors_and_the_offline_engine() -> None:
+    plan, _ = parse_args(["--quick"])
+
+    assert plan.runs == 1
+    assert plan.scenarios == ("bare", "naive", "offline")
+    assert plan.duration + plan.open_duration <= 10
+
+
+def test_unknown_scenarios_and_settings_are_refused() -> None:
+    with pytest.raises(SystemExit):
+        parse_args(["--scenarios", "offline,turbo"])
+    with pytest.raises(SystemExit):
+        parse_args(["--server-env", "WORKERS=2"])
