@@ -11,7 +11,7 @@ it is returned to the caller once to show, and never read back out except to sig
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import AdminError
-from bot.security import CredentialBox
+from bot.security import CredentialBox, CredentialsUnreadable
+from storage import tenants
 from storage.models import Tenant
 
 TIMEOUT_SETTING = "escalation_timeout_minutes"
@@ -158,3 +159,32 @@ async def _update(session: AsyncSession, tenant: Tenant, changes: Mapping[str, A
     merged = {**(tenant.settings or {}), **changes}
     tenant.settings = {key: value for key, value in merged.items() if value is not None}
     await session.flush()
+
+
+async def reseal_notification_secrets(
+    session: AsyncSession, box: CredentialBox, *, old_keys: Sequence[bytes]
+) -> int:
+    """Re-encrypt every tenant's signing secret with ``box``'s key (part of `chatbot secret rotate`).
+
+    All or nothing, like the channels' credentials: AdminError naming the tenants whose secret neither
+    key opens, and nothing is written. Returns how many tenants' secrets were re-encrypted.
+    """
+    resealed: list[tuple[Tenant, str]] = []
+    unreadable: list[str] = []
+    for tenant in await tenants.tenants_for_update(session):
+        sealed = (tenant.settings or {}).get(SECRET_SETTING)
+        if not isinstance(sealed, str) or not sealed:
+            continue
+        try:
+            resealed.append((tenant, box.reseal(sealed, old_keys=old_keys)))
+        except CredentialsUnreadable:
+            unreadable.append(tenant.slug)
+    if unreadable:
+        raise AdminError(
+            f"the notification signing secret of {len(unreadable)} tenant(s) can be read with neither the "
+            f"configured key nor the old key: {', '.join(unreadable)}; nothing was changed "
+            "(make them new ones with: chatbot tenant set --rotate-notify-secret)"
+        )
+    for tenant, token in resealed:
+        await _update(session, tenant, {SECRET_SETTING: token})
+    return len(resealed)
