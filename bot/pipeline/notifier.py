@@ -132,7 +132,11 @@ class Notifier(ClaimLoop[ClaimedDelivery]):
         except Exception as exc:
             log.exception("notifier: delivery %s crashed", claim.id)
             outcome = Outcome("retry", f"crash: {describe_error(exc)}")
-        await self._record(claim, outcome)
+        try:
+            await self._record(claim, outcome)
+        except Exception:
+            # The database is away: the lease runs out and the delivery is tried again (the attempt counted).
+            log.exception("notifier: could not record how delivery %s ended", claim.id)
 
     async def _attempt(self, claim: ClaimedDelivery) -> Outcome:
         async with read_only(self._sessions) as session:
