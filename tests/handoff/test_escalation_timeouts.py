@@ -13,6 +13,8 @@ from sqlalchemy import select, update
 
 from bot.app import create_app
 from bot.handoff.escalation_timeouts import EVENT
+from bot.leads.erasure_steps import ERASED
+from bot.leads.forgetting import forget_customer
 from bot.security import CredentialBox
 from bot.tenancy.notification_settings import (
     DEFAULT_TIMEOUT_TEXT,
@@ -22,7 +24,7 @@ from bot.tenancy.notification_settings import (
 )
 from bot.web.app_keys import RUNTIME
 from storage.db import transaction
-from storage.models import Conversation, LiveEvent, Message, Tenant, WebhookDelivery, utcnow
+from storage.models import Conversation, Customer, LiveEvent, Message, Tenant, WebhookDelivery, utcnow
 from tests.fakes.notify_receiver import FakeNotifyReceiver
 from tests.support.doubles import wait_until
 from tests.support.platforms import World
@@ -214,3 +216,30 @@ async def test_a_conversation_escalated_again_may_be_flagged_again_for_the_new_w
     await waited(world, conversation, 16)
     assert await sweep(world) == [conversation]
     assert notices_to(world, PSID) == 2
+
+
+async def test_forgetting_the_customer_erases_their_name_from_the_notification_record(
+    world: World, receiver: FakeNotifyReceiver
+) -> None:
+    conversation = await waiting_customer(world, "whatsapp")  # Ana Souza
+    await waited(world, conversation, 20)
+    assert await sweep(world) == [conversation]
+    await wait_until(lambda: _received(receiver, 1))
+    async with transaction(world.sessions) as session:
+        customer_id = await session.scalar(
+            select(Conversation.customer_id).where(Conversation.id == conversation)
+        )
+        assert customer_id is not None
+        assert await session.get(Customer, customer_id) is not None
+        await forget_customer(
+            session, world.tenant_id, customer_id, requested_by="the customer", now=utcnow()
+        )
+
+    [row] = await deliveries(world)
+    assert "Ana" not in str(row.body)
+    assert row.body["data"]["customer_name"] == ERASED
+    assert (row.body["event"], row.body["tenant"], row.body["data"]["conversation_id"]) == (
+        EVENT,
+        "demo",
+        conversation,
+    )
