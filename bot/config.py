@@ -43,6 +43,10 @@ class Settings(BaseModel):
     retry_base_seconds: float = Field(default=2.0, ge=0)
     poll_interval_seconds: float = Field(default=0.5, gt=0)
     outbox_max_attempts: int = Field(default=8, ge=1)
+    # Tenants' notification webhooks: attempts before a delivery is given up.
+    notify_max_attempts: int = Field(default=8, ge=1)
+    # How often escalated conversations are checked against their tenant's escalation timeout.
+    escalation_sweep_seconds: float = Field(default=15.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,4 @@
-"""Assembles one running runtime: database, inbox, worker, outbox sender and dialogue engine."""
+"""Assembles one running runtime: database, inbox, worker, outbox sender, notifier and dialogue engine."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ from bot.engine.router import Router
 from bot.engine.types import Engine, IntentPort, LLMProvider
 from bot.pipeline.accept import Inbox
 from bot.pipeline.acknowledge import Acknowledgements
+from bot.pipeline.escalation_sweep import EscalationSweeper
 from bot.pipeline.inbox import InboxWorker, WorkerOptions
 from bot.pipeline.knowledge_cache import KnowledgeCache
+from bot.pipeline.notifier import Notifier, NotifierOptions
 from bot.pipeline.outbox import OutboxSender, SenderOptions
 from bot.pipeline.turn import Hook, TurnProcessor, no_hook
 from bot.security import CredentialBox, resolve_secret_key
@@ -26,6 +28,9 @@ from bot.tenancy.credential_keys import ChannelLabel, describe_channels, find_un
 from storage.db import create_engine, ping, session_factory, transaction
 
 log = logging.getLogger(__name__)
+
+# Used for the tenants' notification webhooks when the runtime is given no client (the server gives its own).
+NOTIFY_HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 
 class ClosableLLM(LLMProvider, Protocol):
@@ -44,16 +49,28 @@ class Runtime:
     acknowledgements: Acknowledgements
     http: httpx.AsyncClient | None = None
     llm: ClosableLLM | None = None
+    # Tenant-wide duties, run only by a runtime that serves every channel (not `chatbot chat`).
+    notifier: Notifier | None = None
+    escalations: EscalationSweeper | None = None
     _unreadable: tuple[ChannelLabel, ...] | None = field(default=None, init=False, repr=False)
     _credentials_checked: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     def start(self) -> None:
         self.worker.start()
         self.sender.start()
+        if self.notifier is not None:
+            self.notifier.start()
+        if self.escalations is not None:
+            self.escalations.start()
 
     @property
     def workers_alive(self) -> bool:
-        return self.worker.alive and self.sender.alive
+        return (
+            self.worker.alive
+            and self.sender.alive
+            and (self.notifier is None or self.notifier.alive)
+            and (self.escalations is None or self.escalations.alive)
+        )
 
     async def unreadable_credentials(self) -> tuple[ChannelLabel, ...]:
         """Channels whose stored credentials the configured key cannot decrypt.
@@ -101,8 +118,12 @@ class Runtime:
         return True, "ok"
 
     async def stop(self) -> None:
+        if self.escalations is not None:
+            await self.escalations.stop()
         await self.worker.stop()
         await self.sender.stop()
+        if self.notifier is not None:
+            await self.notifier.stop()
 
     async def close(self) -> None:
         await self.stop()
@@ -134,6 +155,15 @@ def sender_options(settings: Settings) -> SenderOptions:
     )
 
 
+def notifier_options(settings: Settings) -> NotifierOptions:
+    return NotifierOptions(
+        lease_seconds=settings.lease_seconds,
+        max_attempts=settings.notify_max_attempts,
+        retry_base_seconds=settings.retry_base_seconds,
+        poll_interval_seconds=settings.poll_interval_seconds,
+    )
+
+
 def build_runtime(
     settings: Settings,
     *,
@@ -147,7 +177,11 @@ def build_runtime(
     llm: ClosableLLM | None = None,
     intents: IntentPort | None = None,
 ) -> Runtime:
-    """Wire a runtime; nothing runs until ``start()``. The two filters choose which channels it serves."""
+    """Wire a runtime; nothing runs until ``start()``. The two filters choose which channels it serves.
+
+    A runtime limited to some channels (``only_channels``) leaves the tenant-wide duties (the escalation
+    timeout, the notification webhooks) to the server. Without ``http`` it makes a client for them.
+    """
     db = db or create_engine(settings.effective_database_url)
     sessions = session_factory(db)
     credentials = CredentialBox(resolve_secret_key(settings))
@@ -174,4 +208,27 @@ def build_runtime(
         replace(worker_options(settings), only_channels=only_channels, except_platforms=except_platforms),
     )
     inbox = Inbox(sessions, on_accept=worker.wake)
-    return Runtime(settings, db, sessions, credentials, inbox, worker, sender, acknowledgements, http, llm)
+    notifier = escalations = None
+    if only_channels is None:
+        http = http or httpx.AsyncClient(timeout=NOTIFY_HTTP_TIMEOUT)
+        notifier = Notifier(sessions, http, credentials, notifier_options(settings))
+        escalations = EscalationSweeper(
+            sessions,
+            interval_seconds=settings.escalation_sweep_seconds,
+            on_notices=sender.wake,
+            on_notifications=notifier.wake,
+        )
+    return Runtime(
+        settings,
+        db,
+        sessions,
+        credentials,
+        inbox,
+        worker,
+        sender,
+        acknowledgements,
+        http,
+        llm,
+        notifier=notifier,
+        escalations=escalations,
+    )

@@ -1,4 +1,4 @@
-"""The one claim-with-lease shape both durable queues use (inbound events and the outbox).
+"""The one claim-with-lease shape every durable queue uses (inbound events, the outbox, notifications).
 
 A row is claimable when it is ``pending`` and due, or when it is being worked on but its lease has
 expired (its worker died or stalled). Claiming counts the attempt at once, so a row that keeps killing
@@ -25,11 +25,11 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.models import InboundEvent, OutboxItem
+from storage.models import InboundEvent, OutboxItem, WebhookDelivery
 from storage.models.declarative import UTCDateTime
 from storage.sql import is_postgresql
 
-Row = TypeVar("Row", InboundEvent, OutboxItem)
+Row = TypeVar("Row", InboundEvent, OutboxItem, WebhookDelivery)
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ INBOX: LeasedQueue[InboundEvent] = LeasedQueue(
 )
 OUTBOX: LeasedQueue[OutboxItem] = LeasedQueue(
     OutboxItem, OutboxItem.next_attempt_at, "sending", OutboxItem.last_error
+)
+NOTIFICATIONS: LeasedQueue[WebhookDelivery] = LeasedQueue(
+    WebhookDelivery, WebhookDelivery.next_attempt_at, "sending", WebhookDelivery.last_error
 )
 
 

@@ -21,6 +21,14 @@ async def list_tenants(session: AsyncSession) -> list[tuple[str, str]]:
     return [(slug, name) for slug, name in rows.all()]
 
 
+async def tenants_for_update(session: AsyncSession) -> list[Tenant]:
+    """Every tenant, locked (PostgreSQL) while the caller changes their settings (operator-level)."""
+    query = select(Tenant).order_by(Tenant.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list((await session.scalars(query)).all())
+
+
 async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant | None:
     return await session.get(Tenant, tenant_id)
 

@@ -93,6 +93,6 @@ def in_session(
     return run_db(settings, go())
 
 
-def secret_once(label: str, value: str) -> None:
+def secret_once(label: str, value: str, *, stored: str = "only its hash is stored") -> None:
     click.echo(f"{label}: {value}")
-    click.echo("  (shown once; only its hash is stored, so keep it now)")
+    click.echo(f"  (shown once; {stored}, so keep it now)")

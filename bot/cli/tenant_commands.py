@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import fail, in_session, secret_once, settings_or_exit
+from bot.security import CredentialBox, resolve_secret_key
+from bot.tenancy.notification_settings import (
+    rotate_notification_secret,
+    set_escalation_timeout,
+    set_escalation_timeout_text,
+    set_notification_url,
+)
 from bot.tenancy.tenant_accounts import create_tenant, list_tenants, require_tenant, set_link_domains
 
 
@@ -36,6 +45,14 @@ def tenant_list() -> None:
         click.echo(f"{slug}\t{name}")
 
 
+@dataclass
+class _Changes:
+    """What one `tenant set` changed, to report after the transaction committed."""
+
+    lines: list[str]
+    secret: str | None = None
+
+
 @tenant.command("set")
 @click.option("--tenant", "tenant_slug", required=True)
 @click.option(
@@ -45,21 +62,98 @@ def tenant_list() -> None:
     help="A site the bot's tracked links may lead to, with its subdomains (repeatable; replaces the list).",
 )
 @click.option("--no-link-domains", is_flag=True, help="Allow no link domains: the bot makes no links.")
-def tenant_set(tenant_slug: str, link_domains: tuple[str, ...], no_link_domains: bool) -> None:
+@click.option(
+    "--escalation-timeout",
+    "timeout_minutes",
+    type=int,
+    metavar="MINUTES",
+    help="Minutes an escalated conversation may wait unclaimed before the customer is told and the "
+    "tenant notified (default 15; 0 turns it off).",
+)
+@click.option(
+    "--escalation-timeout-text",
+    "timeout_text",
+    metavar="TEXT",
+    help="What the customer is told when the wait passes the timeout (empty: the default text).",
+)
+@click.option(
+    "--notify-url",
+    metavar="URL",
+    help="Where signed notifications are POSTed (http or https; empty removes it and its secret).",
+)
+@click.option(
+    "--rotate-notify-secret",
+    is_flag=True,
+    help="Make a new signing secret (printed once; the old one stops).",
+)
+def tenant_set(
+    tenant_slug: str,
+    link_domains: tuple[str, ...],
+    no_link_domains: bool,
+    timeout_minutes: int | None,
+    timeout_text: str | None,
+    notify_url: str | None,
+    rotate_notify_secret: bool,
+) -> None:
     """Change a tenant's settings."""
     if link_domains and no_link_domains:
         fail("give either --link-domain or --no-link-domains, not both", 2)
-    if not link_domains and not no_link_domains:
-        fail("nothing to change: give --link-domain (repeatable) or --no-link-domains", 2)
-    settings = settings_or_exit()
-
-    async def work(session: AsyncSession) -> tuple[str, ...]:
-        return await set_link_domains(session, await require_tenant(session, tenant_slug), link_domains)
-
-    domains = in_session(settings, work)
-    if domains:
-        click.echo(
-            f"tenant {tenant_slug!r}: tracked links may lead to {', '.join(domains)} and their subdomains"
+    if notify_url is not None and not notify_url.strip() and rotate_notify_secret:
+        fail("give either an empty --notify-url (removes it) or --rotate-notify-secret, not both", 2)
+    others = (timeout_minutes, timeout_text, notify_url)
+    if (
+        not link_domains
+        and not no_link_domains
+        and all(v is None for v in others)
+        and not rotate_notify_secret
+    ):
+        fail(
+            "nothing to change: give --link-domain (repeatable), --no-link-domains, --escalation-timeout, "
+            "--escalation-timeout-text, --notify-url or --rotate-notify-secret",
+            2,
         )
-    else:
-        click.echo(f"tenant {tenant_slug!r}: no link domains allowed; the bot makes no tracked links")
+    settings = settings_or_exit()
+    box = CredentialBox(resolve_secret_key(settings))
+
+    async def work(session: AsyncSession) -> _Changes:
+        found = await require_tenant(session, tenant_slug)
+        changes = _Changes([])
+        if link_domains or no_link_domains:
+            domains = await set_link_domains(session, found, link_domains)
+            changes.lines.append(
+                f"tracked links may lead to {', '.join(domains)} and their subdomains"
+                if domains
+                else "no link domains allowed; the bot makes no tracked links"
+            )
+        if timeout_minutes is not None:
+            minutes = await set_escalation_timeout(session, found, timeout_minutes)
+            changes.lines.append(
+                f"a conversation unclaimed for {minutes} minutes is flagged, its customer told"
+                if minutes
+                else "escalation timeout off"
+            )
+        if timeout_text is not None:
+            await set_escalation_timeout_text(session, found, timeout_text)
+            changes.lines.append(
+                "escalation timeout text set"
+                if timeout_text.strip()
+                else "escalation timeout text back to the default"
+            )
+        if notify_url is not None:
+            change = await set_notification_url(session, box, found, notify_url)
+            changes.secret = change.new_secret
+            changes.lines.append(
+                f"notifications go to {change.url}" if change.url else "notification URL and secret removed"
+            )
+        if rotate_notify_secret:
+            changes.secret = await rotate_notification_secret(session, box, found)
+            changes.lines.append("new notification signing secret; the old one no longer verifies")
+        return changes
+
+    done = in_session(settings, work)
+    for line in done.lines:
+        click.echo(f"tenant {tenant_slug!r}: {line}")
+    if done.secret is not None:
+        secret_once(
+            "notification signing secret", done.secret, stored="it is stored encrypted and never shown again"
+        )

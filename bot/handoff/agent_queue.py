@@ -99,6 +99,7 @@ def _item(row: ConversationRow, position: int, now: datetime) -> QueueItem:
         reason=row.handoff.reason if row.handoff else None,
         trigger=row.handoff.trigger if row.handoff else None,
         flagged=conversation.timeout_flagged_at is not None,
+        flagged_at=conversation.timeout_flagged_at,
         last_message=(
             LastMessage(row.last_message.text, row.last_message.created_at) if row.last_message else None
         ),

@@ -57,8 +57,9 @@ class QueueItem:
     channel: ChannelInfo
     reason: str | None
     trigger: str | None
-    # Unclaimed past the tenant's escalation timeout.
+    # Unclaimed past the tenant's escalation timeout (since ``flagged_at``; the customer was told then).
     flagged: bool
+    flagged_at: datetime | None
     last_message: LastMessage | None
     assigned_agent_id: int | None
 

@@ -105,7 +105,9 @@ async def transition(
         "updated_at": now,
     }
     if to_status == "escalated" and conversation.status != "escalated":
+        # A new wait: the escalation timeout measures it afresh and may flag it again.
         values["escalated_at"] = now
+        values["timeout_flagged_at"] = None
     if to_status == "closed":
         values["closed_at"] = now
     result = await session.execute(

@@ -45,7 +45,10 @@ ERASED_DIGEST = hashlib.sha256(ERASED.encode()).hexdigest()
 RULE_TRIGGERS = ("customer_request", "intent", "sentiment", "fallback", "llm_failure")
 # Keys of live events and notification bodies that never hold personal data.
 PLAIN_KEYS = frozenset(
-    {"from", "to", "actor", "role", "kind", "status", "trigger", "direction", "platform", "event", "at"}
+    {
+        *("from", "to", "actor", "role", "kind", "status", "trigger", "direction", "platform", "event", "at"),
+        *("tenant", "occurred_at", "escalated_at", "handoff_trigger"),
+    }
 )
 
 

@@ -5,6 +5,7 @@ Real subprocesses on a real SQLite file, like tests/cli/test_cli.py (whose prepa
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -160,3 +161,18 @@ def test_rotate_with_something_that_is_not_a_key_is_a_usage_error(cli: Workspace
     assert "--old-key" in result.err_lines[0]
     assert "hunter2" not in result.err
     assert sealed(cli) == before
+
+
+def test_rotate_re_encrypts_the_notification_signing_secrets_too(cli: Workspace) -> None:
+    set_url = cli.run("tenant", "set", "--tenant", "acme", "--notify-url", "https://hooks.acme.example/x")
+    assert set_url.code == 0, set_url.err
+    [secret] = re.findall(r"\bwhsec_[A-Za-z0-9_-]+", set_url.out)
+    old = file_key(cli)
+
+    rotated = cli.run("secret", "rotate", CHATBOT_SECRET_KEY=NEW_KEY, CHATBOT_OLD_SECRET_KEY=old)
+
+    assert rotated.code == 0, rotated.err
+    assert "notification signing secrets of 1 tenant(s)" in rotated.out
+    stored = json.loads(str(cli.scalar("SELECT settings FROM tenants WHERE slug = 'acme'")))
+    opened = json.loads(Fernet(NEW_KEY.encode()).decrypt(stored["notification_secret"].encode()))
+    assert opened == {"secret": secret}

@@ -1,8 +1,9 @@
-"""`chatbot tenant set`: the sites a tenant's tracked links may lead to, set by the operator."""
+"""`chatbot tenant set`: link domains, escalation timeout, notification webhook, set by the operator."""
 
 from __future__ import annotations
 
 import json
+import re
 
 from tests.cli.test_cli import Workspace, cli, prepared
 
@@ -84,3 +85,105 @@ def test_an_unknown_tenant_is_named(cli: Workspace) -> None:
     assert result.code == 1
     assert len(result.err_lines) == 1
     assert "nosuch" in result.err_lines[0]
+
+
+# -- escalation timeout and notification webhook ------------------------------------------------------
+
+SIGNING_SECRET = re.compile(r"\bwhsec_[A-Za-z0-9_-]{30,}")
+
+
+def tenant_settings(ws: Workspace, slug: str) -> dict[str, object]:
+    settings = ws.scalar("SELECT settings FROM tenants WHERE slug = ?", (slug,))
+    loaded: dict[str, object] = json.loads(str(settings))
+    return loaded
+
+
+def test_the_escalation_timeout_and_its_text_are_set(cli: Workspace) -> None:
+    result = cli.run(
+        "tenant",
+        "set",
+        "--tenant",
+        "acme",
+        "--escalation-timeout",
+        "5",
+        "--escalation-timeout-text",
+        "  Hang on, a person is coming.  ",
+    )
+
+    assert result.code == 0, result.err
+    assert "unclaimed for 5 minutes" in result.out
+    stored = tenant_settings(cli, "acme")
+    assert stored["escalation_timeout_minutes"] == 5
+    assert stored["escalation_timeout_text"] == "Hang on, a person is coming."
+
+    off = cli.run(
+        "tenant", "set", "--tenant", "acme", "--escalation-timeout", "0", "--escalation-timeout-text", ""
+    )
+    assert off.code == 0, off.err
+    assert "escalation timeout off" in off.out
+    stored = tenant_settings(cli, "acme")
+    assert stored["escalation_timeout_minutes"] == 0
+    assert "escalation_timeout_text" not in stored
+
+
+def test_a_negative_timeout_is_refused_in_one_line(cli: Workspace) -> None:
+    result = cli.run("tenant", "set", "--tenant", "acme", "--escalation-timeout", "-1")
+
+    assert result.code == 1
+    assert len(result.err_lines) == 1
+    assert "between 0 (off)" in result.err_lines[0]
+    assert "escalation_timeout_minutes" not in tenant_settings(cli, "acme")
+
+
+def test_a_notify_url_prints_its_signing_secret_once_and_stores_it_encrypted(cli: Workspace) -> None:
+    result = cli.run(
+        "tenant", "set", "--tenant", "acme", "--notify-url", "https://hooks.acme.example/chatbot"
+    )
+
+    assert result.code == 0, result.err
+    assert "notifications go to https://hooks.acme.example/chatbot" in result.out
+    [secret] = SIGNING_SECRET.findall(result.out)
+    assert "shown once" in result.out
+    assert secret not in result.err
+    stored = tenant_settings(cli, "acme")
+    assert stored["notification_url"] == "https://hooks.acme.example/chatbot"
+    # Neither the settings column nor anything else in the database holds the secret in clear.
+    assert secret not in json.dumps(stored)
+    assert secret.encode() not in cli.db_path.read_bytes()
+    assert str(stored["notification_secret"]).startswith("gAAAA")  # a Fernet token
+
+    # Changing the URL keeps the secret: nothing is printed again.
+    moved = cli.run("tenant", "set", "--tenant", "acme", "--notify-url", "https://new.acme.example/hook")
+    assert moved.code == 0, moved.err
+    assert SIGNING_SECRET.findall(moved.out) == []
+    assert tenant_settings(cli, "acme")["notification_secret"] == stored["notification_secret"]
+
+    rotated = cli.run("tenant", "set", "--tenant", "acme", "--rotate-notify-secret")
+    assert rotated.code == 0, rotated.err
+    [new_secret] = SIGNING_SECRET.findall(rotated.out)
+    assert new_secret != secret
+    assert tenant_settings(cli, "acme")["notification_secret"] != stored["notification_secret"]
+
+    removed = cli.run("tenant", "set", "--tenant", "acme", "--notify-url", "")
+    assert removed.code == 0, removed.err
+    assert "removed" in removed.out
+    stored = tenant_settings(cli, "acme")
+    assert "notification_url" not in stored
+    assert "notification_secret" not in stored
+
+
+def test_a_notify_url_that_is_not_http_or_carries_a_password_is_refused(cli: Workspace) -> None:
+    for url in ("ftp://hooks.acme.example/", "hooks.acme.example/x", "https://user:pw@hooks.acme.example/"):
+        result = cli.run("tenant", "set", "--tenant", "acme", "--notify-url", url)
+        assert result.code == 1, url
+        assert len(result.err_lines) == 1
+        assert "pw" not in result.err
+    assert "notification_url" not in tenant_settings(cli, "acme")
+
+
+def test_rotating_without_a_url_is_refused(cli: Workspace) -> None:
+    result = cli.run("tenant", "set", "--tenant", "acme", "--rotate-notify-secret")
+
+    assert result.code == 1
+    assert "set one first" in result.err
+    assert SIGNING_SECRET.findall(result.out) == []

@@ -252,7 +252,18 @@
       ...items.map((item) => {
         const badges = [
           el("span", { class: "badge" }, item.channel ? item.channel.platform : ""),
-          item.flagged ? el("span", { class: "badge flagged" }, "waiting too long") : null,
+          item.flagged
+            ? el(
+              "span",
+              {
+                class: "badge flagged",
+                title: item.flagged_at
+                  ? `Past the escalation timeout since ${formatTime(item.flagged_at)}; the customer was told`
+                  : "Past the escalation timeout; the customer was told",
+              },
+              "waiting too long",
+            )
+            : null,
           showWait && item.position ? el("span", { class: "badge" }, `#${item.position} in queue`) : null,
         ];
         const since = waitStart(item);
