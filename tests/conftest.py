@@ -118,7 +118,11 @@ def settings(tmp_path: Path, db_url: str, secret_key: str) -> Settings:
         data_dir=tmp_path,
         database_url=db_url,
         secret_key=secret_key,
-        poll_interval_seconds=0.05,
+        # New work wakes the loops at once; the poll only finds retries that came due and lapsed
+        # leases. At 0.05 s the idle loops of a running app (inbox, outbox, auto-assign) claimed 60+
+        # times a second and took the turns of the one SQLite connection from the requests under test:
+        # at 0.25 s the pipeline and agent tests took about half the time.
+        poll_interval_seconds=0.25,
         lease_seconds=5.0,
         retry_base_seconds=0.05,
         max_attempts=3,
