@@ -220,9 +220,12 @@ async def test_an_agent_transfers_one_conversation_and_hands_another_back_to_the
 
     await site.new_agent("Sam")
     page = await logged_in(browser, site, await site.new_agent("Dana"), LAPTOP)
-    await site.customer_writes(MARIA, "can I talk to a real person please", "m_maria_1")
-    await site.customer_writes(TOM, "is there a human i can chat with", "m_tom_1")
     waiting = page.locator("#queue .item")
+    # One at a time: the two conversations' turns run concurrently and the queue is in escalation
+    # order, so otherwise Tom may come first, and the clicks below would transfer Tom, release Maria.
+    await site.customer_writes(MARIA, "can I talk to a real person please", "m_maria_1")
+    await expect(waiting).to_have_count(1, timeout=ARRIVAL_MS)
+    await site.customer_writes(TOM, "is there a human i can chat with", "m_tom_1")
     await expect(waiting).to_have_count(2, timeout=ARRIVAL_MS)
 
     await waiting.nth(0).click()

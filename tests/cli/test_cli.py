@@ -1,25 +1,24 @@
-"""The `chatbot` command line as an operator meets it: real subprocesses, a real SQLite file, exit codes.
+"""The `chatbot` command line as an operator meets it: a real SQLite file, stdout, stderr, exit codes.
 
-One database is upgraded and seeded once for the module; each test works on its own copy.
+One database is upgraded and seeded once for the session by real `python -m bot` processes; each test
+works on its own copy, running the commands in-process (tests/support/cli_workspace.py says why).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
-from collections.abc import Sequence
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.tenancy.demo.content import DEMO_BOT
+from tests.support.cli_workspace import Prepared, Result, Workspace
+
+__all__ = ["Result", "Workspace"]
 
 KB = Path(__file__).parent.parent / "data" / "kb"
 API_KEY = re.compile(r"\bcbk_[A-Za-z0-9_-]{20,}")
@@ -29,80 +28,10 @@ VERIFY_TOKEN = "cli-verify-token-to-check"
 UNREACHABLE = "postgresql://postgres:hunter2@127.0.0.1:1/x"
 
 
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.strip()]
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A data directory with a SQLite database, and the CLI pointed at it."""
-
-    data_dir: Path
-    db_path: Path
-
-    def env(self, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CHATBOT_") and k != "GEMINI_API_KEY"}
-        env.update(
-            CHATBOT_DATA_DIR=str(self.data_dir),
-            CHATBOT_DATABASE_URL=f"sqlite:///{self.db_path}",
-            PYTHONIOENCODING="utf-8",
-        )
-        env.update(extra)
-        return env
-
-    def run(self, *args: str, stdin: str = "", **extra_env: str) -> Result:
-        done = subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=self.env(**extra_env),
-            timeout=120,
-            check=False,
-        )
-        return Result(done.returncode, done.stdout, done.stderr)
-
-    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        # sqlite3's own context manager commits but does not close; closing() does.
-        with closing(sqlite3.connect(self.db_path)) as conn:
-            return conn.execute(sql, params).fetchall()
-
-    def scalar(self, sql: str, params: Sequence[object] = ()) -> object:
-        return self.query(sql, params)[0][0]
-
-    def knowledge_count(self, slug: str) -> int:
-        count = self.scalar(
-            "SELECT count(*) FROM knowledge_entries k JOIN tenants t ON t.id = k.tenant_id WHERE t.slug = ?",
-            (slug,),
-        )
-        assert isinstance(count, int)
-        return count
-
-
-@dataclass(frozen=True)
-class Prepared:
-    workspace: Workspace
-    upgrade: Result
-    first_demo: Result
-    tenant: Result
-
-
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
-    """`db upgrade`, `demo` and one more tenant ('acme'), run once through the real CLI."""
-    data_dir = tmp_path_factory.mktemp("prepared")
-    workspace = Workspace(data_dir, data_dir / "chatbot.db")
-    upgrade = workspace.run("db", "upgrade")
-    first_demo = workspace.run("demo")
-    tenant = workspace.run("tenant", "create", "--name", "Acme Coffee", "--slug", "acme")
-    return Prepared(workspace, upgrade, first_demo, tenant)
+def prepared(prepared_once: Prepared) -> Prepared:
+    """The workspace prepared once per session (tests/cli/conftest.py), under the name tests import."""
+    return prepared_once
 
 
 @pytest.fixture
@@ -126,7 +55,8 @@ def cli(prepared: Prepared, tmp_path: Path) -> Workspace:
 
 
 def test_help_lists_the_commands(tmp_path: Path) -> None:
-    result = Workspace(tmp_path, tmp_path / "chatbot.db").run("--help")
+    # A real process: the `python -m bot` entry point itself (the commands below run in-process).
+    result = Workspace(tmp_path, tmp_path / "chatbot.db").run_process("--help")
 
     assert result.code == 0
     for command in ("serve", "chat", "db", "demo", "tenant", "agent", "channel", "kb", "inbox"):

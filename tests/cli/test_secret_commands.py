@@ -1,6 +1,7 @@
 """A changed secret key as an operator meets it: `serve` refuses to start, `secret rotate` fixes it.
 
-Real subprocesses on a real SQLite file, like tests/cli/test_cli.py (whose prepared workspace this reuses).
+On a real SQLite file, like tests/cli/test_cli.py (whose prepared workspace this reuses); `serve` always
+runs in a real subprocess, the other commands in-process.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def test_serve_refuses_to_start_naming_the_channels_the_key_cannot_open(cli: Wor
     add_messenger(cli, "acme", "104857600")
     original = file_key(cli)
 
-    result = cli.run("serve", CHATBOT_SECRET_KEY=NEW_KEY, CHATBOT_PORT=str(free_port()))
+    result = cli.run_process("serve", CHATBOT_SECRET_KEY=NEW_KEY, CHATBOT_PORT=str(free_port()))
 
     assert result.code == 2
     assert len(result.err_lines) == 1, result.err

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.engine import gemini as gemini_module
 from bot.engine.gemini import GeminiOptions, GeminiProvider
 from bot.runtime import Runtime, build_runtime
 from bot.tenancy.demo.seed import DEMO_TOOLS, DemoReport
@@ -34,6 +35,14 @@ from storage.models import (
 from tests.fakes.gemini import FakeGemini
 from tests.pipeline.test_pipeline import console_ids, settled
 from tests.support.doubles import RecordingAdapter, message
+
+
+@pytest.fixture(autouse=True)
+def quick_gemini_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry the model after 10 ms, not the production 0.5 s, 1 s, 2 s: five tests here exhaust every
+    attempt on both databases, and those pauses were a minute of sleeping. What is retried, how often and
+    within which budget are unchanged (a server's own retryDelay is still honoured as it is)."""
+    monkeypatch.setattr(gemini_module, "FIRST_BACKOFF_SECONDS", 0.01)
 
 
 @dataclass
