@@ -17,9 +17,9 @@ from bot.engine.router import Router
 from bot.engine.types import Engine, IntentPort, LLMProvider
 from bot.pipeline.accept import Inbox
 from bot.pipeline.acknowledge import Acknowledgements
+from bot.pipeline.config_cache import ConfigCache
 from bot.pipeline.escalation_sweep import EscalationSweeper
 from bot.pipeline.inbox import InboxWorker, WorkerOptions
-from bot.pipeline.knowledge_cache import KnowledgeCache
 from bot.pipeline.notifier import Notifier, NotifierOptions
 from bot.pipeline.outbox import OutboxSender, SenderOptions
 from bot.pipeline.turn import Hook, TurnProcessor, no_hook
@@ -195,7 +195,7 @@ def build_runtime(
     processor = TurnProcessor(
         sessions,
         engine or Router(),
-        KnowledgeCache(),
+        ConfigCache(),
         on_replies=sender.wake,
         on_turn_start=acknowledgements.soon,
         before_commit=before_commit,

@@ -84,3 +84,7 @@ async def create_channel(
     session.add(channel)
     await session.flush()
     return channel
+
+
+async def list_bots(session: AsyncSession, tenant_id: int) -> list[Bot]:
+    return list((await session.scalars(select(Bot).where(Bot.tenant_id == tenant_id))).all())

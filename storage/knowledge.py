@@ -125,3 +125,13 @@ async def count_usage(
             .where(CustomCommand.tenant_id == tenant_id, CustomCommand.id == command_id)
             .values(usage_count=CustomCommand.usage_count + 1)
         )
+
+
+async def all_active_commands(session: AsyncSession, tenant_id: int) -> list[CustomCommand]:
+    """Every active command of the tenant, tenant-wide and per group, oldest first (for a cache)."""
+    rows = await session.scalars(
+        select(CustomCommand)
+        .where(CustomCommand.tenant_id == tenant_id, CustomCommand.active.is_(True))
+        .order_by(CustomCommand.id)
+    )
+    return list(rows.all())

@@ -83,3 +83,8 @@ async def create_agent(
 
 async def get_agent_by_name(session: AsyncSession, tenant_id: int, name: str) -> Agent | None:
     return await session.scalar(select(Agent).where(Agent.tenant_id == tenant_id, Agent.name == name))
+
+
+async def config_version(session: AsyncSession, tenant_id: int) -> int | None:
+    """The tenant's configuration counter (storage/config_versions.py); None if there is no such tenant."""
+    return await session.scalar(select(Tenant.config_version).where(Tenant.id == tenant_id))

@@ -3,7 +3,8 @@
 Nothing is written here. Whether the customer, the group, its member and the conversation exist yet,
 and whether the open conversation went quiet too long, is only looked at; the turn's one persist
 transaction creates, opens and closes them (bot/pipeline/turn.py), so a turn that fails leaves nothing
-behind. The knowledge base's fingerprint is checked in the same read.
+behind. The tenant's configuration (tenant, channel, bot, templates, commands, knowledge) comes from the
+per-process cache (bot/pipeline/config_cache.py), checked in the same read with one small query.
 """
 
 from __future__ import annotations
@@ -17,22 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.base import Inbound
 from bot.engine.types import (
-    BotSettings,
-    CommandInfo,
     ConversationState,
     CustomerInfo,
     HistoryItem,
     InboundText,
     IntentDefinition,
-    TemplateInfo,
     Turn,
 )
 from bot.handoff.business_hours import out_of_hours_note
-from bot.pipeline.knowledge_cache import KnowledgeCache, TenantKnowledge
+from bot.pipeline.config_cache import ConfigCache, ConfigMissing, TenantKnowledge
 from bot.tenancy.tenant_accounts import allowed_link_domains
-from storage import conversations, groups, knowledge, tenants
+from storage import conversations, groups, tenants
 from storage.inbox_queue import ClaimedEvent
-from storage.models import Bot, Channel, Tenant
+from storage.models import Channel, Tenant
 from storage.sql import get_owned
 
 HISTORY_LIMIT = 20
@@ -90,14 +88,17 @@ async def load_turn_context(
     *,
     event: ClaimedEvent,
     inbound: Inbound,
-    knowledge_cache: KnowledgeCache,
+    config_cache: ConfigCache,
     now: datetime,
 ) -> TurnContext:
-    tenant, channel = await load_channel(session, event.tenant_id, event.channel_id)
-    bot = await get_owned(session, Bot, tenant.id, channel.bot_id)
+    config = await config_cache.for_tenant(session, event.tenant_id)
+    tenant = config.tenant
+    channel = config.channels.get(event.channel_id)
+    if channel is None:
+        raise ConfigMissing(f"channel {event.channel_id} of tenant {tenant.id} no longer exists")
+    bot = config.bots.get(channel.bot_id)
     if bot is None:
-        raise LookupError(f"bot {channel.bot_id} of channel {channel.id} no longer exists")
-    tenant_knowledge = await knowledge_cache.for_tenant(session, tenant.id)
+        raise ConfigMissing(f"bot {channel.bot_id} of channel {channel.id} no longer exists")
 
     customer = await conversations.find_customer(
         session, tenant_id=tenant.id, channel_id=channel.id, platform_user_id=inbound.sender_id
@@ -130,15 +131,13 @@ async def load_turn_context(
         answered_later = await conversations.answered_later(
             session, tenant_id=tenant.id, conversation_id=open_conversation.id, inbound_event_id=event.id
         )
-    templates = await knowledge.active_templates(session, tenant.id)
-    commands = await knowledge.active_commands(session, tenant.id, group_id=group.id if group else None)
     # The platform's current name for the customer wins (persisting the turn stores it too).
     name = inbound.sender_name or (customer.name if customer else None)
     first_name = _first_name(inbound.sender_name) if inbound.sender_name else None
     turn = Turn(
         tenant_id=tenant.id,
         tenant_name=tenant.name,
-        bot=bot_settings(bot),
+        bot=bot,
         conversation=ConversationState(
             conversation_id=open_conversation.id if open_conversation else None,
             status=open_conversation.status if open_conversation else "new",
@@ -156,10 +155,8 @@ async def load_turn_context(
         ),
         inbound=InboundText(text=inbound.text, kind=inbound.kind, payload=inbound.payload),
         history=tuple(history),
-        templates=tuple(
-            TemplateInfo(t.id, t.name, tuple(str(k) for k in t.trigger_keywords), t.body) for t in templates
-        ),
-        commands=tuple(CommandInfo(c.id, c.command, c.response) for c in commands),
+        templates=config.templates,
+        commands=config.commands_for(group.id if group else None),
         intents=tenant_intents(tenant.settings),
         lead_stage=customer.lead_stage if customer else "intake",
         lead_score=customer.lead_score if customer else 0,
@@ -172,34 +169,12 @@ async def load_turn_context(
     return TurnContext(
         tenant_id=tenant.id,
         channel_id=channel.id,
-        bot_id=bot.id,
+        bot_id=bot.bot_id,
         conversation_id=open_conversation.id if open_conversation else None,
         expired_conversation_id=expired_id,
         turn=turn,
-        knowledge=tenant_knowledge,
+        knowledge=config.knowledge,
         silent=silent,
-    )
-
-
-def bot_settings(bot: Bot) -> BotSettings:
-    return BotSettings(
-        bot_id=bot.id,
-        name=bot.name,
-        persona=bot.persona,
-        knowledge_threshold=bot.knowledge_threshold,
-        handoff_after_fallbacks=bot.handoff_after_fallbacks,
-        fallback_text=bot.fallback_text,
-        model=bot.model,
-        temperature=bot.temperature,
-        max_output_tokens=bot.max_output_tokens,
-        enabled_tools=tuple(str(t) for t in bot.enabled_tools),
-        escalation_threshold=bot.escalation_threshold,
-        max_tool_rounds=bot.max_tool_rounds,
-        handoff_on_llm_failure=bot.handoff_on_llm_failure,
-        handoff_phrases=tuple(str(p) for p in bot.handoff_phrases),
-        escalation_intents=tuple(str(i) for i in bot.escalation_intents),
-        handoff_after_negative=bot.handoff_after_negative,
-        handoff_text=bot.handoff_text,
     )
 
 

@@ -20,9 +20,9 @@ from adapters.inbound_records import item_from_record
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
 from bot.handoff.inbox_app_events import thread_changed_hands
+from bot.pipeline.config_cache import ConfigCache
 from bot.pipeline.context import TurnContext, already_stored, load_turn_context
 from bot.pipeline.effects import persist_effects
-from bot.pipeline.knowledge_cache import KnowledgeCache
 from bot.pipeline.platform_events import apply_status_update, record_echo
 from storage import campaigns, conversations, groups, knowledge, live_events, outbox_queue
 from storage import inbox_queue as queue
@@ -53,7 +53,7 @@ class TurnProcessor:
         self,
         sessions: async_sessionmaker[AsyncSession],
         engine: Engine,
-        knowledge_cache: KnowledgeCache,
+        config_cache: ConfigCache,
         *,
         on_replies: Callable[[], None] = lambda: None,
         on_turn_start: TurnStart = _no_turn_start,
@@ -63,7 +63,7 @@ class TurnProcessor:
     ) -> None:
         self._sessions = sessions
         self._engine = engine
-        self._knowledge = knowledge_cache
+        self._config = config_cache
         self._on_replies = on_replies
         self._llm = llm
         self._intents = intents
@@ -106,7 +106,7 @@ class TurnProcessor:
                 context = None
             else:
                 context = await load_turn_context(
-                    session, event=event, inbound=inbound, knowledge_cache=self._knowledge, now=utcnow()
+                    session, event=event, inbound=inbound, config_cache=self._config, now=utcnow()
                 )
         if context is None:
             # The same message arrived under another event id (a platform resend): answered already.

@@ -25,6 +25,9 @@ class Tenant(Base, IdPk, Timestamps):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     inactivity_timeout_minutes: Mapped[int] = mapped_column(Integer, default=1440)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Bumped in the same transaction as any change to the tenant's configuration (storage/config_versions.py):
+    # what per-process caches of tenants, channels, bots, templates, commands and knowledge compare with.
+    config_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Plan(Base, IdPk, Timestamps):

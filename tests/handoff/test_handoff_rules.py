@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.handoff.business_hours import next_opening, out_of_hours_note, parse_hours
 from bot.runtime import Runtime, build_runtime
 from bot.tenancy.demo.seed import DemoReport
+from storage.config_versions import bump_config_versions
 from storage.db import transaction
 from storage.models import Bot, Conversation, ConversationEvent, Handoff, InboundEvent, Message, Tenant
 from tests.pipeline.test_pipeline import console_ids
@@ -75,6 +76,7 @@ class Chat:
 async def set_bot(sessions: async_sessionmaker[AsyncSession], **values: Any) -> None:
     async with transaction(sessions) as session:
         await session.execute(update(Bot).values(**values))
+        await bump_config_versions(session, None)
 
 
 @pytest.fixture

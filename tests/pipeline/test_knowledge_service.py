@@ -1,13 +1,13 @@
-"""The knowledge port: tenant-scoped search over a cached index that follows content changes only."""
+"""The knowledge port: tenant-scoped search over a cached index that follows configuration changes only."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.pipeline.knowledge_cache import KnowledgeCache, TenantKnowledge
+from bot.pipeline.config_cache import ConfigCache, TenantKnowledge
 from bot.tenancy.demo.seed import DemoReport
 from bot.tenancy.tenant_accounts import create_tenant
 from storage import knowledge
@@ -16,10 +16,10 @@ from storage.models import KnowledgeEntry
 
 
 async def knowledge_of(
-    sessions: async_sessionmaker[AsyncSession], cache: KnowledgeCache, tenant_id: int
+    sessions: async_sessionmaker[AsyncSession], cache: ConfigCache, tenant_id: int
 ) -> TenantKnowledge:
     async with read_only(sessions) as session:
-        return await cache.for_tenant(session, tenant_id)
+        return (await cache.for_tenant(session, tenant_id)).knowledge
 
 
 def entry_loads(db: AsyncEngine) -> list[str]:
@@ -28,7 +28,10 @@ def entry_loads(db: AsyncEngine) -> list[str]:
 
     @event.listens_for(db.sync_engine, "before_cursor_execute")
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "knowledge_entries.answer" in statement:
+        loads_entries = (
+            "knowledge_entries.answer" in statement and "ORDER BY knowledge_entries.id" in statement
+        )
+        if statement.lstrip().upper().startswith("SELECT") and loads_entries:
             loads.append(statement)
 
     return loads
@@ -47,7 +50,7 @@ async def test_search_answers_from_the_tenants_own_entries_only(
             keywords=["hours"],
             category=None,
         )
-    service = KnowledgeCache()
+    service = ConfigCache()
     demo_hits = await (await knowledge_of(sessions, service, demo.tenant_id)).search("opening hours")
     other_hits = await (await knowledge_of(sessions, service, other.id)).search("opening hours")
     assert "9am" in demo_hits[0].answer
@@ -59,7 +62,7 @@ async def test_the_knowledge_base_is_not_reloaded_for_usage_counts_but_follows_e
     db: AsyncEngine, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
 ) -> None:
     loads = entry_loads(db)
-    service = KnowledgeCache()
+    service = ConfigCache()
     first = await knowledge_of(sessions, service, demo.tenant_id)
     hit = (await first.search("opening hours"))[0]
     assert len(loads) == 1
@@ -77,11 +80,9 @@ async def test_the_knowledge_base_is_not_reloaded_for_usage_counts_but_follows_e
             )
         )
         assert usage == 1
-        await session.execute(
-            update(KnowledgeEntry)
-            .where(KnowledgeEntry.id == hit.entry_id)
-            .values(answer="We are open 10am to 4pm, every day.")
-        )
+        entry = await session.get(KnowledgeEntry, hit.entry_id)
+        assert entry is not None
+        entry.answer = "We are open 10am to 4pm, every day."
     edited = await knowledge_of(sessions, service, demo.tenant_id)
     assert len(loads) == 2
     assert (await edited.search("opening hours"))[0].answer == "We are open 10am to 4pm, every day."

@@ -21,6 +21,7 @@ from bot.engine.gemini import GeminiOptions, GeminiProvider
 from bot.runtime import Runtime, build_runtime
 from bot.tenancy.demo.seed import DEMO_TOOLS, DemoReport
 from bot.tenancy.tenant_accounts import set_link_domains
+from storage.config_versions import bump_config_versions
 from storage.models import (
     Bot,
     Conversation,
@@ -84,6 +85,7 @@ async def open_chat(
     tenant_id, channel_id = await console_ids(sessions, demo)
     async with sessions.begin() as session:
         await session.execute(update(Bot).values(enabled_tools=list(DEMO_TOOLS), max_output_tokens=256))
+        await bump_config_versions(session, None)
     gemini = FakeGemini(api_key="fake-key")
     await gemini.start()
     defaults = GeminiOptions(
@@ -273,6 +275,7 @@ async def test_connections_dropped_every_time_end_in_one_fallback_that_costs_not
 async def test_dropped_connections_hand_over_on_a_bot_set_to(chat: Chat) -> None:
     async with chat.sessions.begin() as session:
         await session.execute(update(Bot).values(handoff_on_llm_failure=True))
+        await bump_config_versions(session, None)
     chat.gemini.drop_connection(times=20)
     (reply,) = await chat.say("can I change my delivery address?")
     assert "passing you to a member" in reply
@@ -340,6 +343,7 @@ async def test_the_customer_text_never_enters_the_system_instruction(chat: Chat)
 async def test_a_bot_set_to_hand_over_does_so_when_the_model_fails(chat: Chat) -> None:
     async with chat.sessions.begin() as session:
         await session.execute(update(Bot).values(handoff_on_llm_failure=True))
+        await bump_config_versions(session, None)
     for _ in range(6):
         chat.gemini.fail(status=503)
     (reply,) = await chat.say("can I change my delivery address?")

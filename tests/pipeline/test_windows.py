@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from bot.web.app_keys import RUNTIME
 from storage import outbox_queue as outbox
+from storage.config_versions import bump_config_versions
 from storage.db import transaction
 from storage.models import Channel, Conversation, Message, OutboxItem
 from tests.support.platforms import World, payload
@@ -99,6 +100,7 @@ def message_sends(world: World) -> int:
 async def set_channel_settings(world: World, platform: str, settings: dict[str, str]) -> None:
     async with transaction(world.sessions) as session:
         await session.execute(update(Channel).where(Channel.platform == platform).values(settings=settings))
+        await bump_config_versions(session, None)
 
 
 # -- Messenger -------------------------------------------------------------------------------------------

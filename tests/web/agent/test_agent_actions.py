@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.web.app_keys import RUNTIME
+from storage.config_versions import bump_config_versions
 from storage.db import transaction
 from storage.models import Channel, ConversationEvent, Handoff, Message
 from tests.support.platforms import World
@@ -155,6 +156,7 @@ async def test_a_whatsapp_reply_outside_24_hours_without_a_template_is_a_409(wor
             .where(Channel.platform == "whatsapp")
             .values(settings={"window_template": "order_ready"})
         )
+        await bump_config_versions(session, None)
     accepted = await dana.post(f"/conversations/{conversation}/reply", {"text": "Your beans are ready."})
     await world.settled()
     assert accepted.status == 201

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from storage.config_versions import bump_config_versions
 from storage.db import transaction
 from storage.models import Bot, Channel, Conversation, utcnow
 from tests.support.platforms import World
@@ -118,6 +119,7 @@ async def test_the_window_on_the_card_follows_the_platform_rules(world: World) -
             .where(Channel.platform == "whatsapp")
             .values(settings={"window_template": "hello"})
         )
+        await bump_config_versions(session, None)
     templated = (await dana.get(f"/conversations/{whatsapp}")).body["window"]
     assert (templated["free_text"], templated["needs_template"], templated["template"]) == (
         False,
@@ -129,6 +131,7 @@ async def test_the_window_on_the_card_follows_the_platform_rules(world: World) -
 async def test_the_transcript_pages_newest_first_without_gaps_or_repeats(world: World) -> None:
     async with transaction(world.sessions) as session:
         await session.execute(update(Bot).values(handoff_after_fallbacks=0))  # the bot shrugs on and on
+        await bump_config_versions(session, None)
     for n in range(5):
         await customer_says(world, "messenger", f"question number {n} about beans")
     conversation = await waiting_customer(world)
