@@ -65,6 +65,40 @@ class SendContext:
     thread_control: dict[str, Any] | None = None
 
 
+async def queue_outbound(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    role: str,
+    text: str,
+    now: datetime,
+    route: str | None = None,
+    payload: dict[str, Any] | None = None,
+    message_type: str = "text",
+    agent_id: int | None = None,
+) -> Message:
+    """Store one outbound message of ``conversation`` and queue it for delivery (the caller commits)."""
+    message = Message(
+        tenant_id=conversation.tenant_id,
+        conversation_id=conversation.id,
+        channel_id=conversation.channel_id,
+        agent_id=agent_id,
+        role=role,
+        direction="out",
+        status="pending",
+        type=message_type,
+        text=text,
+        payload=payload,
+        route=route,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    await enqueue(session, [message], now)
+    return message
+
+
 async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
     """Queue outbound messages for delivery (inside the turn's transaction, after they are flushed).
 

@@ -29,10 +29,11 @@ from bot.handoff.conversation_states import (
     IllegalTransition,
     transition,
 )
+from bot.handoff.internal_notes import write_note
 from bot.handoff.messaging_windows import check_window
 from bot.tenancy.agent_accounts import AgentIdentity
 from storage import agent_queries, knowledge, live_events, outbox_queue
-from storage.models import AgentNote, Bot, Channel, Conversation, Customer, Message, Template
+from storage.models import Bot, Channel, Conversation, Customer, Template
 from storage.sql import get_owned
 
 MAX_REPLY_CHARS = 10_000
@@ -238,23 +239,9 @@ async def reply(
         body = await _canned_reply(session, agent, conversation, template_id)
     else:
         body = _required_text(text, "text", MAX_REPLY_CHARS)
-    message = Message(
-        tenant_id=agent.tenant_id,
-        conversation_id=conversation.id,
-        channel_id=conversation.channel_id,
-        agent_id=agent.id,
-        role="agent",
-        direction="out",
-        status="pending",
-        type="text",
-        text=body,
-        route="agent",
-        created_at=now,
-        updated_at=now,
+    message = await outbox_queue.queue_outbound(
+        session, conversation, role="agent", text=body, route="agent", agent_id=agent.id, now=now
     )
-    session.add(message)
-    await session.flush()
-    await outbox_queue.enqueue(session, [message], now)
     conversation.message_count += 1
     conversation.last_activity_at = now
     await live_events.publish(
@@ -314,24 +301,7 @@ async def add_note(
     """An internal note on the conversation, for the tenant's agents only: it is never sent."""
     body = _required_text(text, "text", MAX_NOTE_CHARS)
     conversation = await require_conversation(session, agent, conversation_id)
-    note = AgentNote(
-        tenant_id=agent.tenant_id,
-        conversation_id=conversation.id,
-        agent_id=agent.id,
-        text=body,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(note)
-    await session.flush()
-    await live_events.publish(
-        session,
-        tenant_id=agent.tenant_id,
-        kind="note",
-        conversation_id=conversation.id,
-        payload={"note_id": note.id, "agent_id": agent.id, "agent": agent.name, "text": body},
-        now=now,
-    )
+    note = await write_note(session, conversation, body, now=now, agent_id=agent.id, agent_name=agent.name)
     return NoteView(note.id, AgentRef(agent.id, agent.name), body, now)
 
 

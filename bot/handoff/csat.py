@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import prompts
 from adapters.base import Platform
 from bot.engine.ratings import RATING_CHOICES
+from bot.handoff.internal_notes import write_note
 from bot.handoff.messaging_windows import check_window
 from storage import live_events, outbox_queue
-from storage.models import AgentNote, Channel, Conversation, Message
+from storage.models import Channel, Conversation
 from storage.sql import get_owned
 
 # Platforms whose rating question carries the five choices as buttons or quick replies.
@@ -45,7 +46,7 @@ async def ask_for_rating(
     )
     # A bot message needs the window open for free text: no tag or template may carry a survey.
     if not window.allowed or window.tag or window.template:
-        await _note(
+        await write_note(
             session,
             conversation,
             "No rating was asked: the customer's messaging window is closed, so the platform "
@@ -53,23 +54,15 @@ async def ask_for_rating(
             now=now,
         )
         return False
-    message = Message(
-        tenant_id=conversation.tenant_id,
-        conversation_id=conversation.id,
-        channel_id=conversation.channel_id,
+    message = await outbox_queue.queue_outbound(
+        session,
+        conversation,
         role="assistant",
-        direction="out",
-        status="pending",
-        type="text",
         text=prompts.load("csat_question"),
         payload={"choices": list(RATING_CHOICES)} if channel.platform in _WITH_CHOICES else None,
         route="feedback",
-        created_at=now,
-        updated_at=now,
+        now=now,
     )
-    session.add(message)
-    await session.flush()
-    await outbox_queue.enqueue(session, [message], now)
     conversation.csat_requested_at = now
     conversation.message_count += 1
     await live_events.publish(
@@ -81,25 +74,3 @@ async def ask_for_rating(
         now=now,
     )
     return True
-
-
-async def _note(session: AsyncSession, conversation: Conversation, text: str, *, now: datetime) -> None:
-    """An internal note by the system (no author), shown with the agents' notes."""
-    note = AgentNote(
-        tenant_id=conversation.tenant_id,
-        conversation_id=conversation.id,
-        agent_id=None,
-        text=text,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(note)
-    await session.flush()
-    await live_events.publish(
-        session,
-        tenant_id=conversation.tenant_id,
-        kind="note",
-        conversation_id=conversation.id,
-        payload={"note_id": note.id, "agent_id": None, "agent": None, "text": text},
-        now=now,
-    )

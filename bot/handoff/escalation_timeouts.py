@@ -23,7 +23,7 @@ from bot.tenancy.notification_settings import (
 )
 from storage import agent_queries, escalation_queries, live_events, outbox_queue, webhook_deliveries
 from storage.escalation_queries import WaitingTenant
-from storage.models import Conversation, Message
+from storage.models import Conversation
 
 EVENT = "conversation.escalation_timeout"
 
@@ -60,22 +60,9 @@ async def _tell(
     assert conversation.escalated_at is not None  # the overdue query takes only escalated ones
     waited = int((now - conversation.escalated_at).total_seconds() // 60)
     text = escalation_timeout_text(tenant.settings)
-    notice = Message(
-        tenant_id=tenant.id,
-        conversation_id=conversation.id,
-        channel_id=conversation.channel_id,
-        role="assistant",
-        direction="out",
-        status="pending",
-        type="text",
-        text=text,
-        route="handoff",
-        created_at=now,
-        updated_at=now,
+    notice = await outbox_queue.queue_outbound(
+        session, conversation, role="assistant", text=text, route="handoff", now=now
     )
-    session.add(notice)
-    await session.flush()
-    await outbox_queue.enqueue(session, [notice], now)
     notified = notification_url(tenant.settings) is not None
     if notified:
         await webhook_deliveries.enqueue(

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox_queue
-from storage.models import Channel, Conversation, Message
+from storage.models import Channel, Conversation
 from storage.sql import get_owned
 
 PAGE_INBOX_APP_ID = "263902037430900"
@@ -49,19 +49,12 @@ async def mirror_ownership(
     control: dict[str, str] = {"action": action, "metadata": f"conversation {conversation.id}"}
     if action == "pass":
         control["target_app_id"] = app_id
-    message = Message(
-        tenant_id=conversation.tenant_id,
-        conversation_id=conversation.id,
-        channel_id=conversation.channel_id,
+    await outbox_queue.queue_outbound(
+        session,
+        conversation,
         role="system",
-        direction="out",
-        status="pending",
-        type="thread_control",
         text=text,
         payload={"thread_control": control},
-        created_at=now,
-        updated_at=now,
+        message_type="thread_control",
+        now=now,
     )
-    session.add(message)
-    await session.flush()
-    await outbox_queue.enqueue(session, [message], now)
