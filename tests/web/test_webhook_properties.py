@@ -24,12 +24,12 @@ from tests.support.platforms import APP_SECRET, PAYLOADS, VERIFY_TOKEN, World
 PLATFORMS = ("messenger", "whatsapp", "groupme")
 # Every example shares the test's running app and database, so a function-scoped fixture is what we want.
 PROPERTIES = settings(
-    max_examples=100,
+    max_examples=60,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-FEWER = settings(PROPERTIES, max_examples=50)
+FEWER = settings(PROPERTIES, max_examples=30)
 
 # Text as JSON can carry it: any code point, NUL and lone surrogates included.
 ODD_TEXT = st.text(st.sampled_from("\x00\ud800\udfff") | st.characters(exclude_categories=()), max_size=40)

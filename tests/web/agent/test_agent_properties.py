@@ -56,7 +56,7 @@ async def assert_json_refusal_or_success(response: Any) -> None:
         assert body["error"]["message"]
 
 
-@settings(FEWER, max_examples=400)
+@settings(FEWER, max_examples=150)
 @given(action=st.sampled_from(ACTIONS), body=BODIES)
 async def test_any_json_body_at_any_action_is_answered_sensibly(world: World, action: str, body: Any) -> None:
     conversation, dana = await owned_conversation(world)
