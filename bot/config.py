@@ -37,7 +37,8 @@ class Settings(BaseModel):
     gemini_api_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    worker_concurrency: int = Field(default=8, ge=1, le=256)
+    # Far above the core count: a turn mostly waits (on the LLM, the platform); writes are group-committed.
+    worker_concurrency: int = Field(default=256, ge=1, le=4096)
     lease_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=2.0, ge=0)

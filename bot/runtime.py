@@ -26,6 +26,7 @@ from bot.pipeline.turn import Hook, TurnProcessor, no_hook
 from bot.security import CredentialBox, resolve_secret_key
 from bot.tenancy.credential_keys import ChannelLabel, describe_channels, find_unreadable_channels
 from storage.db import create_engine, ping, session_factory, transaction
+from storage.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -185,17 +186,21 @@ def build_runtime(
     db = db or create_engine(settings.effective_database_url)
     sessions = session_factory(db)
     credentials = CredentialBox(resolve_secret_key(settings))
+    # Every hot-path write of this process (webhook inserts first, then turns and send marks) shares it.
+    commits = GroupCommit(sessions)
     sender = OutboxSender(
         sessions,
         adapters,
         credentials,
         replace(sender_options(settings), only_channels=only_channels, except_platforms=except_platforms),
+        commits=commits,
     )
-    acknowledgements = Acknowledgements(sessions, adapters, credentials)
+    acknowledgements = Acknowledgements(adapters, credentials)
     processor = TurnProcessor(
         sessions,
         engine or Router(),
         ConfigCache(),
+        commits=commits,
         on_replies=sender.wake,
         on_turn_start=acknowledgements.soon,
         before_commit=before_commit,
@@ -207,7 +212,7 @@ def build_runtime(
         processor,
         replace(worker_options(settings), only_channels=only_channels, except_platforms=except_platforms),
     )
-    inbox = Inbox(sessions, on_accept=worker.wake)
+    inbox = Inbox(sessions, on_accept=worker.wake, commits=commits)
     notifier = escalations = None
     if only_channels is None:
         http = http or httpx.AsyncClient(timeout=NOTIFY_HTTP_TIMEOUT)

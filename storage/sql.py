@@ -35,7 +35,13 @@ def is_postgresql(session: AsyncSession) -> bool:
 async def insert_or_get(
     session: AsyncSession, model: type[Row], row: Mapping[str, Any], *match: ColumnElement[bool]
 ) -> Row:
-    """The row matching ``match``, inserted from ``row`` first if missing (safe when two writers race)."""
+    """The row matching ``match``, inserted from ``row`` first if missing (safe when two writers race).
+
+    Looked up first: the row is there on every visit but the first, and then no INSERT is tried.
+    """
+    found = await session.scalar(select(model).where(*match))
+    if found is not None:
+        return found
     await session.execute(insert_ignoring_conflicts(session, model, [row]))
     found = await session.scalar(select(model).where(*match))
     if found is None:

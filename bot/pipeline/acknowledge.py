@@ -6,14 +6,10 @@ import asyncio
 import logging
 from collections.abc import Mapping
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from adapters.base import Adapter, Inbound
+from bot.pipeline.config_cache import ChannelSnapshot
 from bot.security import CredentialBox
-from storage.db import read_only
 from storage.inbox_queue import ClaimedEvent
-from storage.models import Channel
-from storage.sql import get_owned
 
 log = logging.getLogger(__name__)
 
@@ -21,34 +17,28 @@ log = logging.getLogger(__name__)
 class Acknowledgements:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
         adapters: Mapping[str, Adapter],
         credentials: CredentialBox,
     ) -> None:
-        self._sessions = sessions
         self._adapters = adapters
         self._credentials = credentials
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def soon(self, event: ClaimedEvent, inbound: Inbound) -> None:
+    def soon(self, event: ClaimedEvent, inbound: Inbound, channel: ChannelSnapshot) -> None:
         """Start acknowledging without making the turn wait for it."""
-        task = asyncio.create_task(self._acknowledge(event, inbound))
+        task = asyncio.create_task(self._acknowledge(inbound, channel))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _acknowledge(self, event: ClaimedEvent, inbound: Inbound) -> None:
+    async def _acknowledge(self, inbound: Inbound, channel: ChannelSnapshot) -> None:
         adapter = self._adapters.get(inbound.platform.value)
         acknowledge = getattr(adapter, "acknowledge", None)
         if acknowledge is None:
             return
         try:
-            async with read_only(self._sessions) as session:
-                channel = await get_owned(session, Channel, event.tenant_id, event.channel_id)
-                if channel is None:
-                    return
-                credentials = self._credentials.open(channel.credentials_encrypted)
-                from_id = channel.external_id
-            await acknowledge(credentials, from_id, inbound)
+            # The channel comes from the turn's cached configuration: no database read per message.
+            credentials = self._credentials.open(channel.credentials_encrypted)
+            await acknowledge(credentials, channel.external_id, inbound)
         except Exception:  # a typing indicator is never worth failing a turn for
             log.warning("could not acknowledge message %s", inbound.platform_message_id, exc_info=True)
 

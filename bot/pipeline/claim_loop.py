@@ -132,7 +132,9 @@ class ClaimLoop(ABC, Generic[Claim]):
                 log.exception("%s: could not renew the leases of %s claims", self._name, len(claims))
                 continue
             for key in claims.keys() - held:
-                if key in self._claims:
+                # Only if that same claim still runs: a finished one may have been followed by a new
+                # claim under the same key (the conversation's next event) since the snapshot.
+                if self._claims.get(key) is claims[key]:
                     log.warning("%s: lost the lease of %s", self._name, key)
 
 

@@ -40,6 +40,9 @@ class ChannelSnapshot:
     bot_id: int
     platform: str
     settings: Mapping[str, Any]
+    # The page / phone number id, and the channel's sealed credentials (opened only where they are used).
+    external_id: str | None = field(default=None, repr=False)
+    credentials_encrypted: str | None = field(default=None, repr=False)
 
 
 class TenantKnowledge:
@@ -106,7 +109,14 @@ async def _load(session: AsyncSession, tenant_id: int, version: int) -> TenantCo
             settings=dict(tenant.settings or {}),
         ),
         channels={
-            c.id: ChannelSnapshot(c.id, c.bot_id, c.platform, dict(c.settings or {}))
+            c.id: ChannelSnapshot(
+                c.id,
+                c.bot_id,
+                c.platform,
+                dict(c.settings or {}),
+                external_id=c.external_id,
+                credentials_encrypted=c.credentials_encrypted,
+            )
             for c in await channels.list_channels(session, tenant_id)
         },
         bots={b.id: bot_settings(b) for b in await channels.list_bots(session, tenant_id)},

@@ -26,7 +26,7 @@ from bot.engine.types import (
     Turn,
 )
 from bot.handoff.business_hours import out_of_hours_note
-from bot.pipeline.config_cache import ConfigCache, ConfigMissing, TenantKnowledge
+from bot.pipeline.config_cache import ChannelSnapshot, ConfigCache, ConfigMissing, TenantKnowledge
 from bot.tenancy.tenant_accounts import allowed_link_domains
 from storage import conversations, groups, tenants
 from storage.inbox_queue import ClaimedEvent
@@ -43,6 +43,7 @@ class TurnContext:
     tenant_id: int
     channel_id: int
     bot_id: int
+    channel: ChannelSnapshot
     # The open conversation this message continues, or None when the turn starts a new one.
     conversation_id: int | None
     # An open conversation that went quiet past the tenant's timeout: the turn closes it.
@@ -170,6 +171,7 @@ async def load_turn_context(
         tenant_id=tenant.id,
         channel_id=channel.id,
         bot_id=bot.bot_id,
+        channel=channel,
         conversation_id=open_conversation.id if open_conversation else None,
         expired_conversation_id=expired_id,
         turn=turn,

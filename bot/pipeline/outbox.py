@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,6 +38,7 @@ from bot.security import CredentialBox
 from storage import message_parts
 from storage import outbox_queue as queue
 from storage.db import read_only, transaction
+from storage.group_commit import GroupCommit
 from storage.models import utcnow
 from storage.outbox_queue import ClaimedSend, SendContext
 
@@ -67,6 +69,8 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         adapters: Mapping[str, Adapter],
         credentials: CredentialBox,
         options: SenderOptions,
+        *,
+        commits: GroupCommit | None = None,
     ) -> None:
         # The lease always covers a whole attempt on top of the renewal period, so even if renewing
         # fails mid-send no other sender can take the row before this attempt has given up.
@@ -77,6 +81,8 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             lease_seconds=options.lease_seconds + options.attempt_timeout_seconds,
         )
         self._sessions = sessions
+        # Progress marks share commits with the turns' writes (none of them waits on the platform).
+        self._commits = commits or GroupCommit(sessions)
         self._adapters = adapters
         self._credentials = credentials
         self._options = options
@@ -147,7 +153,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                 if known is not None and known.platform_message_id is not None:
                     # An earlier attempt's answer was lost, but the platform's echo or status named the
                     # part since: it arrived, so it is not sent again.
-                    if not await self._record_sent(claim, index, None):
+                    if not await self._record_sent(claim, index, None, last=index == len(parts) - 1):
                         return
                     continue
                 outbound = Outbound(
@@ -162,26 +168,37 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                     tag=window.tag,
                     template=window.template,
                 )
-                async with transaction(self._sessions) as session:
-                    await message_parts.record_part_attempt(
-                        session, claim, part_index=index, text=parts[index], now=utcnow()
+                await self._commits.run(
+                    partial(
+                        message_parts.record_part_attempt,
+                        claim=claim,
+                        part_index=index,
+                        text=parts[index],
+                        now=utcnow(),
                     )
+                )
                 try:
                     result = await self._send_part(claim, adapter, credentials, outbound)
                 except RetryableSendFailure as exc:
                     if exc.maybe_delivered:
-                        async with transaction(self._sessions) as session:
-                            await message_parts.mark_part_unconfirmed(
-                                session, claim, part_index=index, now=utcnow()
+                        await self._commits.run(
+                            partial(
+                                message_parts.mark_part_unconfirmed,
+                                claim=claim,
+                                part_index=index,
+                                now=utcnow(),
                             )
+                        )
                     raise
                 first_id = result.platform_message_ids[0] if result.platform_message_ids else None
-                if not await self._record_sent(claim, index, first_id):
+                if not await self._record_sent(claim, index, first_id, last=index == len(parts) - 1):
                     return
         except SendFailed as exc:
             await self._failed(claim, context, exc)
             return
-        await self._mark_sent(claim)
+        if context.parts_sent >= len(parts):
+            # Every part was recorded by an earlier attempt that stopped before marking the row sent.
+            await self._mark_sent(claim)
 
     async def _control_thread(self, claim: ClaimedSend, context: SendContext, adapter: Adapter) -> None:
         """A Handover Protocol call queued in the conversation's order (no window: it is not a message)."""
@@ -216,16 +233,27 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             await self._retry_or_fail(claim, exc, retry_after)
 
     async def _mark_sent(self, claim: ClaimedSend) -> None:
-        async with transaction(self._sessions) as session:
-            if await queue.mark_sent(session, claim, now=utcnow()):
-                self.sent += 1
+        if await self._commits.run(lambda session: queue.mark_sent(session, claim, now=utcnow())):
+            self.sent += 1
 
-    async def _record_sent(self, claim: ClaimedSend, index: int, platform_message_id: str | None) -> bool:
-        """Record an accepted part; False (and stop) if this attempt no longer holds the row."""
-        async with transaction(self._sessions) as session:
+    async def _record_sent(
+        self, claim: ClaimedSend, index: int, platform_message_id: str | None, *, last: bool
+    ) -> bool:
+        """Record an accepted part (and, after the last one, the whole send) in one commit.
+
+        False (and stop) if this attempt no longer holds the row.
+        """
+
+        async def record(session: AsyncSession) -> tuple[bool, bool]:
+            now = utcnow()
             held = await queue.record_part_sent(
-                session, claim, part_index=index, platform_message_id=platform_message_id, now=utcnow()
+                session, claim, part_index=index, platform_message_id=platform_message_id, now=now
             )
+            return held, held and last and await queue.mark_sent(session, claim, now=now)
+
+        held, finished = await self._commits.run(record)
+        if finished:
+            self.sent += 1
         if not held:
             log.warning("outbox: lost the lease of %s after sending part %s", claim.id, index)
         return held

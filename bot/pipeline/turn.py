@@ -1,10 +1,13 @@
 """One inbound event through the runtime: load the turn, run the engine, write everything in one transaction.
 
 Loading only reads (bot/pipeline/context.py); no transaction is open while the engine runs; then one
-transaction marks the event done (guarded by its lease token), finds or creates the customer, group
+unit of work marks the event done (guarded by its lease token), finds or creates the customer, group
 and member, closes a conversation that went quiet and opens a new one, and writes the inbound message,
-the replies, their outbox rows, the turn's effects and the counters. A failure anywhere before that
-commit leaves nothing of the turn behind but the lease, which expires so another attempt starts clean.
+the replies, their outbox rows, the turn's effects and the counters. That unit goes through the
+runtime's group commit (storage/group_commit.py): it shares a transaction and a commit with the other
+turns, webhook inserts and send marks that are ready at the same moment, inside its own savepoint, so
+it is still all or nothing on its own. A failure anywhere before its commit leaves nothing of the turn
+behind but the lease, which expires so another attempt starts clean.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from adapters.inbound_records import item_from_record
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
 from bot.handoff.inbox_app_events import thread_changed_hands
-from bot.pipeline.config_cache import ConfigCache
+from bot.pipeline.config_cache import ChannelSnapshot, ConfigCache
 from bot.pipeline.context import TurnContext, already_stored, load_turn_context
 from bot.pipeline.effects import persist_effects
 from bot.pipeline.platform_events import apply_status_update, record_echo
 from storage import campaigns, conversations, groups, knowledge, live_events, outbox_queue
 from storage import inbox_queue as queue
-from storage.db import read_only, transaction
+from storage.db import read_only
+from storage.group_commit import GroupCommit
 from storage.inbox_queue import ClaimedEvent
 from storage.models import Conversation, Message, utcnow
 from storage.sql import get_owned
@@ -34,14 +38,14 @@ from storage.sql import get_owned
 log = logging.getLogger(__name__)
 
 Hook = Callable[[ClaimedEvent], Awaitable[None]]
-TurnStart = Callable[[ClaimedEvent, Inbound], None]
+TurnStart = Callable[[ClaimedEvent, Inbound, ChannelSnapshot], None]
 
 
 async def no_hook(_event: ClaimedEvent) -> None:
     return None
 
 
-def _no_turn_start(_event: ClaimedEvent, _inbound: Inbound) -> None:
+def _no_turn_start(_event: ClaimedEvent, _inbound: Inbound, _channel: ChannelSnapshot) -> None:
     return None
 
 
@@ -55,6 +59,7 @@ class TurnProcessor:
         engine: Engine,
         config_cache: ConfigCache,
         *,
+        commits: GroupCommit | None = None,
         on_replies: Callable[[], None] = lambda: None,
         on_turn_start: TurnStart = _no_turn_start,
         before_commit: Hook = no_hook,
@@ -62,6 +67,8 @@ class TurnProcessor:
         intents: IntentPort | None = None,
     ) -> None:
         self._sessions = sessions
+        # The turns' writes share commits with each other and with the webhooks' inserts.
+        self._commits = commits or GroupCommit(sessions)
         self._engine = engine
         self._config = config_cache
         self._on_replies = on_replies
@@ -77,28 +84,31 @@ class TurnProcessor:
         if isinstance(item, Inbound) and not item.is_echo:
             await self._answer(event, item)
             return
+        await self._commits.run(lambda session: self._record(session, event, item))
+
+    async def _record(self, session: AsyncSession, event: ClaimedEvent, item: object) -> None:
+        """An event that asks for no answer: a delivery status, an echo, a thread handover."""
         now = utcnow()
-        async with transaction(self._sessions) as session:
-            await queue.complete_event(session, event, now)
-            if isinstance(item, StatusUpdate):
-                await apply_status_update(
-                    session, tenant_id=event.tenant_id, channel_id=event.channel_id, update=item, now=now
-                )
-            elif isinstance(item, Inbound):
-                await record_echo(
-                    session,
-                    tenant_id=event.tenant_id,
-                    channel_id=event.channel_id,
-                    echo=item,
-                    inbound_event_id=event.id,
-                    now=now,
-                )
-            elif isinstance(item, ThreadHandover):
-                await thread_changed_hands(
-                    session, tenant_id=event.tenant_id, channel_id=event.channel_id, handover=item, now=now
-                )
-            elif isinstance(item, Unhandled):
-                log.debug("stored unhandled %s event %s", item.platform, item.description)
+        await queue.complete_event(session, event, now)
+        if isinstance(item, StatusUpdate):
+            await apply_status_update(
+                session, tenant_id=event.tenant_id, channel_id=event.channel_id, update=item, now=now
+            )
+        elif isinstance(item, Inbound):
+            await record_echo(
+                session,
+                tenant_id=event.tenant_id,
+                channel_id=event.channel_id,
+                echo=item,
+                inbound_event_id=event.id,
+                now=now,
+            )
+        elif isinstance(item, ThreadHandover):
+            await thread_changed_hands(
+                session, tenant_id=event.tenant_id, channel_id=event.channel_id, handover=item, now=now
+            )
+        elif isinstance(item, Unhandled):
+            log.debug("stored unhandled %s event %s", item.platform, item.description)
 
     async def _answer(self, event: ClaimedEvent, inbound: Inbound) -> None:
         async with read_only(self._sessions) as session:
@@ -110,19 +120,20 @@ class TurnProcessor:
                 )
         if context is None:
             # The same message arrived under another event id (a platform resend): answered already.
-            async with transaction(self._sessions) as session:
-                await queue.complete_event(session, event, utcnow())
+            await self._commits.run(lambda session: queue.complete_event(session, event, utcnow()))
             return
         if context.silent:
             decision = SILENT
         else:
             if context.turn.conversation.status not in HUMAN_OWNED:
-                self._on_turn_start(event, inbound)  # no typing dots while a person owns the conversation
+                # No typing dots while a person owns the conversation.
+                self._on_turn_start(event, inbound, context.channel)
             ports = Ports(knowledge=context.knowledge, llm=self._llm, intents=self._intents)
             decision = await self._engine.decide(context.turn, ports)
         await self._before_commit(event)
-        async with transaction(self._sessions) as session:
-            await self._persist(session, event, inbound, context, decision, utcnow())
+        await self._commits.run(
+            lambda session: self._persist(session, event, inbound, context, decision, utcnow())
+        )
         if decision.replies:
             self._on_replies()
 

@@ -1,0 +1,105 @@
+"""Group commit: concurrent units of work share one transaction and one commit, each still atomic alone.
+
+A caller hands ``run`` a function that writes with the session it is given. Whatever arrives while a
+batch is being written waits and then goes in together with the others in the next one: one BEGIN, one
+COMMIT (one fsync) and one connection for the lot, instead of one of each per unit. Each unit of a
+batch of several runs inside its own SAVEPOINT, so a unit that raises (a lost lease, a constraint)
+is rolled back alone and its caller gets the exception, while the others commit. A caller returns only
+once its unit is committed; if the commit itself fails, every unit of the batch gets that error and
+nothing of it is written.
+
+Urgent units (``urgent=True``: webhook acknowledgements wait on them) go to the front of the next
+batch, and a batch holds at most ``max_batch`` units, so an urgent unit never waits behind more than
+one bounded batch. Units must not wait on anything slow (no HTTP, no LLM): the batch waits with them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.db import transaction
+
+T = TypeVar("T")
+Work = Callable[[AsyncSession], Awaitable[T]]
+
+DEFAULT_MAX_BATCH = 64
+
+
+@dataclass
+class _Unit(Generic[T]):
+    work: Work[T]
+    future: asyncio.Future[T]
+
+
+class GroupCommit:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, max_batch: int = DEFAULT_MAX_BATCH):
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._sessions = sessions
+        self._max_batch = max_batch
+        self._urgent: deque[_Unit[Any]] = deque()
+        self._normal: deque[_Unit[Any]] = deque()
+        self._lock = asyncio.Lock()
+        self.batches = 0
+        self.units = 0
+
+    async def run(self, work: Work[T], *, urgent: bool = False) -> T:
+        """Write ``work`` in the next batch; returns its result once that batch has committed."""
+        unit: _Unit[T] = _Unit(work, asyncio.get_running_loop().create_future())
+        (self._urgent if urgent else self._normal).append(unit)
+        while not unit.future.done():
+            async with self._lock:
+                if unit.future.done():
+                    break
+                batch = self._take()
+                # Shielded: a caller that goes away must not abort the commit the others wait on.
+                await asyncio.shield(asyncio.ensure_future(self._write(batch)))
+        return await unit.future
+
+    def _take(self) -> list[_Unit[Any]]:
+        batch: list[_Unit[Any]] = []
+        for queue in (self._urgent, self._normal):
+            while queue and len(batch) < self._max_batch:
+                batch.append(queue.popleft())
+        return batch
+
+    async def _write(self, batch: list[_Unit[Any]]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            async with transaction(self._sessions) as session:
+                if len(batch) == 1:
+                    # Alone in its transaction: a failure rolls the transaction back; no savepoint needed.
+                    outcomes.append((True, await batch[0].work(session)))
+                else:
+                    for unit in batch:
+                        outcomes.append(await _in_savepoint(session, unit.work))
+        except BaseException as exc:
+            for unit in batch:
+                if not unit.future.done():
+                    unit.future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        self.batches += 1
+        self.units += len(batch)
+        for unit, (ok, value) in zip(batch, outcomes, strict=True):
+            if unit.future.done():
+                continue
+            if ok:
+                unit.future.set_result(value)
+            else:
+                unit.future.set_exception(value)
+
+
+async def _in_savepoint(session: AsyncSession, work: Work[Any]) -> tuple[bool, Any]:
+    try:
+        async with session.begin_nested():
+            return True, await work(session)
+    except Exception as exc:  # noqa: BLE001 - handed to the unit's caller; the batch goes on
+        return False, exc
