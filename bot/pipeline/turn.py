@@ -20,6 +20,8 @@ from adapters.inbound_records import item_from_record
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
 from bot.handoff.inbox_app_events import thread_changed_hands
+from bot.observability import log_context
+from bot.observability.runtime_metrics import measured_turn, note_route
 from bot.pipeline.config_cache import ConfigCache
 from bot.pipeline.context import TurnContext, already_stored, load_turn_context
 from bot.pipeline.effects import persist_effects
@@ -72,6 +74,7 @@ class TurnProcessor:
         # Tests use this to stop an attempt between the engine and the commit, as a crash would.
         self._before_commit = before_commit
 
+    @measured_turn
     async def process(self, event: ClaimedEvent) -> None:
         item = item_from_record(event.payload)
         if isinstance(item, Inbound) and not item.is_echo:
@@ -108,6 +111,7 @@ class TurnProcessor:
                 context = await load_turn_context(
                     session, event=event, inbound=inbound, config_cache=self._config, now=utcnow()
                 )
+        log_context.bind(conversation_id=context.conversation_id if context else None)
         if context is None:
             # The same message arrived under another event id (a platform resend): answered already.
             async with transaction(self._sessions) as session:
@@ -120,6 +124,7 @@ class TurnProcessor:
                 self._on_turn_start(event, inbound)  # no typing dots while a person owns the conversation
             ports = Ports(knowledge=context.knowledge, llm=self._llm, intents=self._intents)
             decision = await self._engine.decide(context.turn, ports)
+        note_route(decision.route)
         await self._before_commit(event)
         async with transaction(self._sessions) as session:
             await self._persist(session, event, inbound, context, decision, utcnow())
