@@ -246,6 +246,7 @@ class TurnProcessor:
             )
             for position, reply in enumerate(decision.replies)
         ]
+        log_context.bind(conversation_id=conversation.id)  # a new conversation has its id from here on
         session.add_all([inbound_message, *replies])
         await session.flush()
         await outbox_queue.enqueue(session, replies, now)
