@@ -93,6 +93,7 @@ def supervise(
             started = subprocess.Popen(  # noqa: S603 - our own interpreter and entry point
                 [sys.executable, "-m", "bot", "serve", WORKER_OPTION, str(number)],
                 env=environment,
+                stdin=subprocess.DEVNULL,  # outside the terminal's foreground group: it must never read it
                 process_group=0,
             )
             children[started.pid] = started

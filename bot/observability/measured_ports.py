@@ -32,6 +32,9 @@ from bot.engine.types import (
 )
 from bot.observability.runtime_metrics import record_llm_call, record_llm_tokens, record_send
 
+# Errors that pass through these wrappers are located where they were raised (bot.errors).
+_transparent_to_errors = True
+
 # Platform error codes worth a label of their own ("190", "10/2018278", "timeout", "transport"); anything
 # else a platform (or a proxy in front of it) might answer is "other", so labels stay few.
 _CODE = re.compile(r"\d{1,6}(/\d{1,9})?|[a-z_]{1,32}")

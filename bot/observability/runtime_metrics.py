@@ -30,6 +30,9 @@ from bot.observability import log_context
 
 log = logging.getLogger(__name__)
 
+# Errors that pass through the turn decorator are located where they were raised (bot.errors).
+_transparent_to_errors = True
+
 # The same series in one process and in many (multiprocess mode has no `_created` series).
 prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
 
