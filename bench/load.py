@@ -116,7 +116,9 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     parser.add_argument("--chart", type=Path, default=ROOT / "bench" / "chart.svg", help="also .png")
     parser.add_argument("--no-png", action="store_true", help="write the chart as SVG only")
     parser.add_argument("--json", type=Path, default=None, help="also write every run's raw figures here")
-    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work directory (logs, databases; PostgreSQL's too)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     scenarios = tuple(
@@ -164,8 +166,9 @@ def _pg_workers(scenario: str) -> int:
 
 
 class Bench:
-    def __init__(self, plan: Plan, work: Path, children: Children) -> None:
+    def __init__(self, plan: Plan, work: Path, children: Children, *, keep: bool = False) -> None:
         self.plan = plan
+        self.keep = keep
         self.work = work
         self.children = children
         self.cpus = Cpus.split()
@@ -303,7 +306,7 @@ class Bench:
         if process.poll() is not None:
             raise BenchError(f"the server of {name} died: {self.children.tail(f'{name}-server')}")
         self.children.stop_all()
-        for database in [d for d in self.pg.made if d != self.pg_template]:
+        for database in [d for d in self.pg.made if d != self.pg_template and not self.keep]:
             self.pg.drop(database)
         result: dict[str, Any] = json.loads((directory / "out.json").read_text())
         return result
@@ -319,7 +322,7 @@ def main(argv: list[str] | None = None) -> None:
     bench: Bench | None = None
     try:
         with Children(work / "logs") as children:
-            bench = Bench(plan, work, children)
+            bench = Bench(plan, work, children, keep=args.keep)
             results.pinning = bench.cpus.describe()
             print(f"bench: work directory {work}; {results.pinning}; load average {load}", flush=True)
             began = time.monotonic()
@@ -344,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
         print("bench: interrupted; every child process was stopped", file=sys.stderr)
         sys.exit(130)
     finally:
-        if bench is not None:  # every child has stopped by now, so no database is in use
+        if bench is not None and not args.keep:  # every child has stopped: no database is in use
             bench.pg.drop_all()
     results.finished = datetime.datetime.now(datetime.UTC)
     results.load_at_end = os_load()
