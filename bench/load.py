@@ -1,6 +1,6 @@
 """`make bench`: a load benchmark of a real `chatbot serve`, with its anchors, in one invocation.
 
-``python -m bench.load [--quick] [--runs 3] [--scenarios bare,naive,offline,gemini:0,gemini:1] ...``
+``python -m bench.load [--quick] [--runs 3] [--scenarios bare,naive,offline,gemini:0,gemini:1,pg:1,pg:2] ...``
 
 Each run of each scenario starts from a copy of a freshly migrated SQLite database with the demo tenant
 and a Messenger channel whose Graph API is a fake in another process. The server (pinned to one CPU
@@ -8,6 +8,10 @@ where the machine has two or more) is `python -m bot serve`; a fake Gemini with 
 runs in a third process for the ``gemini:<seconds>`` scenarios; the load generator runs in a fourth.
 The anchors (``bare``: an aiohttp handler that answers 200; ``naive``: one SQLAlchemy-async INSERT and
 commit per request on aiosqlite in WAL mode) run under the same generator, pinned the same way.
+The ``pg:<n>`` scenarios run ``chatbot serve --workers <n>`` with the offline engine on PostgreSQL
+(``--pg-url``, by default 127.0.0.1:5432 as postgres): each run gets a throwaway database copied from a
+template prepared once, dropped afterwards; the server's processes are pinned to <n> CPUs while one is
+left for the helpers, else to every CPU.
 
 Scenarios are interleaved run by run, so that a burst of noise from elsewhere hits all of them alike.
 Everything talks to 127.0.0.1 only; every child is stopped on exit, failure or Ctrl-C. Writes
@@ -32,6 +36,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 from bench.generator import LoadConfig
+from bench.pg_databases import DEFAULT_ADMIN_URL, PgDatabases
 from bench.processes import (
     ROOT,
     BenchError,
@@ -41,6 +46,7 @@ from bench.processes import (
     pin,
     run_checked,
     wait_until_healthy,
+    wait_until_listening,
 )
 from bench.report import Results, write_outputs
 
@@ -81,6 +87,7 @@ class Plan:
     open_duration: float
     server_env: tuple[tuple[str, str], ...]
     quick: bool
+    pg_url: str = DEFAULT_ADMIN_URL
 
 
 def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
@@ -99,11 +106,19 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     parser.add_argument(
         "--server-env", action="append", default=[], metavar="NAME=VALUE", help="extra server setting"
     )
+    parser.add_argument(
+        "--pg-url",
+        default=DEFAULT_ADMIN_URL,
+        help="PostgreSQL server for the pg:<n> scenarios, as a URL of a database to connect to while "
+        f"creating and dropping throwaway ones (default {DEFAULT_ADMIN_URL})",
+    )
     parser.add_argument("--report", type=Path, default=ROOT / "bench" / "REPORT.md")
     parser.add_argument("--chart", type=Path, default=ROOT / "bench" / "chart.svg", help="also .png")
     parser.add_argument("--no-png", action="store_true", help="write the chart as SVG only")
     parser.add_argument("--json", type=Path, default=None, help="also write every run's raw figures here")
-    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, databases)")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work directory (logs, databases; PostgreSQL's too)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     scenarios = tuple(
@@ -112,7 +127,8 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         if s.strip()
     )
     for scenario in scenarios:
-        if scenario not in ("bare", "naive", "offline") and not _gemini_latency(scenario) >= 0:
+        known = scenario in ("bare", "naive", "offline") or _pg_workers(scenario) >= 1
+        if not known and not _gemini_latency(scenario) >= 0:
             parser.error(f"unknown scenario {scenario!r}")
     env = []
     for item in args.server_env:
@@ -131,6 +147,7 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         open_duration=args.open_duration if args.open_duration is not None else (2.0 if quick else 15.0),
         server_env=tuple(env),
         quick=quick,
+        pg_url=args.pg_url,
     )
     return plan, args
 
@@ -143,22 +160,39 @@ def _gemini_latency(scenario: str) -> float:
         return -1.0
 
 
+def _pg_workers(scenario: str) -> int:
+    kind, _, workers = scenario.partition(":")
+    return int(workers) if kind == "pg" and workers.isdigit() else 0
+
+
 class Bench:
-    def __init__(self, plan: Plan, work: Path, children: Children) -> None:
+    def __init__(self, plan: Plan, work: Path, children: Children, *, keep: bool = False) -> None:
         self.plan = plan
+        self.keep = keep
         self.work = work
         self.children = children
         self.cpus = Cpus.split()
         self.secret_key = Fernet.generate_key().decode()
         self.template = work / "template"
         self.webhook_path = ""
+        self.pg = PgDatabases(plan.pg_url)
+        self.pg_template = ""
+        self.pg_webhook_path = ""
 
     def prepare(self) -> None:
-        """Migrate a database, seed the demo tenant and add the Messenger channel, once; runs copy it.
+        """Prepare the SQLite template (and the PostgreSQL one when a pg scenario runs); runs copy them."""
+        self.webhook_path = self._prepare(self._env(self.template, port=8080))
+        if any(_pg_workers(s) for s in self.plan.scenarios):
+            self.pg_template = self.pg.name("template")
+            env = self._env(self.template, port=8080)
+            env["CHATBOT_DATABASE_URL"] = self.pg.create(self.pg_template)
+            self.pg_webhook_path = self._prepare(env)
+
+    def _prepare(self, env: dict[str, str]) -> str:
+        """Migrate a database, seed the demo tenant and add the Messenger channel; the webhook's path.
 
         The three `chatbot` commands run in one interpreter, which saves two start-ups.
         """
-        env = self._env(self.template, port=8080)
         channel = [
             *("channel", "add", "--tenant", "demo", "--platform", "messenger", "--page-id", PAGE_ID),
             *("--access-token", PAGE_TOKEN, "--app-secret", APP_SECRET, "--verify-token", VERIFY_TOKEN),
@@ -171,7 +205,7 @@ class Bench:
         )
         output = run_checked([sys.executable, "-c", script], env, "chatbot db upgrade, demo, channel add")
         url = next(line.split()[-1] for line in output.splitlines() if "webhook URL" in line)
-        self.webhook_path = "/webhooks/" + url.split("/webhooks/", 1)[1]
+        return "/webhooks/" + url.split("/webhooks/", 1)[1]
 
     def _env(self, data_dir: Path, port: int) -> dict[str, str]:
         return {
@@ -193,7 +227,8 @@ class Bench:
             target, replies = url + self.webhook_path, None
         else:
             for item in self.template.iterdir():
-                shutil.copy(item, directory / item.name)
+                shutil.copy(item, directory / item.name)  # the SQLite file, and the key file every run needs
+            workers = _pg_workers(scenario)
             graph, _ = self.children.start_helper(
                 f"{name}-platform",
                 ["platform", "--page-id", PAGE_ID, "--token", PAGE_TOKEN],
@@ -205,6 +240,11 @@ class Bench:
                 "CHATBOT_GRAPH_API_BASE": graph,
                 **dict(self.plan.server_env),
             }
+            webhook_path, command = self.webhook_path, [sys.executable, "-m", "bot", "serve"]
+            if workers:
+                env["CHATBOT_DATABASE_URL"] = self.pg.create(self.pg.name(name), template=self.pg_template)
+                webhook_path = self.pg_webhook_path
+                command += ["--workers", str(workers)]
             latency = _gemini_latency(scenario)
             if latency >= 0:
                 gemini, _ = self.children.start_helper(
@@ -214,16 +254,18 @@ class Bench:
                 )
                 env.update(CHATBOT_GEMINI_BASE_URL=gemini, GEMINI_API_KEY=GEMINI_KEY)
             # Pinned once it serves: its start-up (imports) is not what is measured.
-            process = self.children.start(f"{name}-server", [sys.executable, "-m", "bot", "serve"], env=env)
+            process = self.children.start(f"{name}-server", command, env=env)
             base = f"http://127.0.0.1:{port}"
             began = time.monotonic()
             try:
                 wait_until_healthy(f"{base}/healthz", process)
+                if workers > 1:  # every process listens before the load starts
+                    wait_until_listening(port, workers, process)
             except BenchError as exc:
                 raise BenchError(f"{exc}\n{self.children.tail(f'{name}-server')}") from None
-            pin(process, self.cpus.server)
+            pin(process, self.cpus.for_server(workers) if workers else self.cpus.server)
             print(f"bench:   {name}: server ready in {time.monotonic() - began:.1f} s", flush=True)
-            target, replies = base + self.webhook_path, graph.rsplit("/", 1)[0]
+            target, replies = base + webhook_path, graph.rsplit("/", 1)[0]
         config = LoadConfig(
             target=target,
             replies=replies,
@@ -264,6 +306,8 @@ class Bench:
         if process.poll() is not None:
             raise BenchError(f"the server of {name} died: {self.children.tail(f'{name}-server')}")
         self.children.stop_all()
+        for database in [d for d in self.pg.made if d != self.pg_template and not self.keep]:
+            self.pg.drop(database)
         result: dict[str, Any] = json.loads((directory / "out.json").read_text())
         return result
 
@@ -275,9 +319,10 @@ def main(argv: list[str] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="chatbot-bench-"))
     given = sys.argv[1:] if argv is None else argv
     results = Results(plan={**asdict(plan), "argv": given}, started=started, load_at_start=load)
+    bench: Bench | None = None
     try:
         with Children(work / "logs") as children:
-            bench = Bench(plan, work, children)
+            bench = Bench(plan, work, children, keep=args.keep)
             results.pinning = bench.cpus.describe()
             print(f"bench: work directory {work}; {results.pinning}; load average {load}", flush=True)
             began = time.monotonic()
@@ -301,6 +346,9 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print("bench: interrupted; every child process was stopped", file=sys.stderr)
         sys.exit(130)
+    finally:
+        if bench is not None and not args.keep:  # every child has stopped: no database is in use
+            bench.pg.drop_all()
     results.finished = datetime.datetime.now(datetime.UTC)
     results.load_at_end = os_load()
     print(write_outputs(results, args.report, args.chart, args.json, png=not args.no_png), flush=True)

@@ -37,6 +37,7 @@ class Cpus:
 
     server: frozenset[int] | None
     helpers: frozenset[int] | None
+    available: frozenset[int] = frozenset()
 
     @classmethod
     def split(cls) -> Cpus:
@@ -45,8 +46,18 @@ class Cpus:
         except (AttributeError, OSError):
             return cls(None, None)
         if len(available) < 2:
-            return cls(None, None)
-        return cls(frozenset(available[:1]), frozenset(available[1:]))
+            return cls(None, None, frozenset(available))
+        return cls(frozenset(available[:1]), frozenset(available[1:]), frozenset(available))
+
+    def for_server(self, processes: int) -> frozenset[int] | None:
+        """CPUs for a server of ``processes`` processes: one each while one is left for the helpers,
+        else every CPU (then shared with the load generator, the fakes and PostgreSQL)."""
+        if self.server is None:
+            return None
+        ordered = sorted(self.available)
+        if processes < len(ordered):
+            return frozenset(ordered[:processes])
+        return frozenset(ordered)
 
     def describe(self) -> str:
         if self.server is None:
@@ -65,10 +76,39 @@ def clean_environment() -> dict[str, str]:
 
 
 def pin(process: subprocess.Popen[bytes], cpus: frozenset[int] | None) -> None:
-    """Keep a process on these CPUs (None: leave it be)."""
+    """Keep a process and its children (``--workers``) on these CPUs (None: leave them be)."""
     if cpus is not None:
-        with contextlib.suppress(OSError):  # a container may forbid it; the process then runs unpinned
-            os.sched_setaffinity(process.pid, cpus)
+        for pid in process_tree(process.pid):
+            with contextlib.suppress(OSError):  # a container may forbid it; the process then runs unpinned
+                os.sched_setaffinity(pid, cpus)
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants now (from /proc), parents first; just ``pid`` where /proc is missing."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            parent = int(text[text.rindex(")") + 2 :].split()[1])
+            children.setdefault(parent, []).append(int(stat.parent.name))
+    tree, queue = [], [pid]
+    while queue:
+        current = queue.pop(0)
+        tree.append(current)
+        queue.extend(sorted(children.get(current, ())))
+    return tree
+
+
+def listeners(port: int) -> int:
+    """How many sockets listen on this TCP port (each ``--workers`` process has its own), from /proc/net."""
+    count = 0
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        with contextlib.suppress(OSError):
+            for line in table.read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    count += 1
+    return count
 
 
 def free_port() -> int:
@@ -79,20 +119,29 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time of a live process, from /proc/<pid>/stat."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    """User plus system CPU time of a live process and its children now, from /proc/<pid>/stat."""
+    total = 0.0
+    for member in process_tree(pid):
+        with contextlib.suppress(OSError):  # a child that just exited
+            stat = Path(f"/proc/{member}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            total += (int(fields[11]) + int(fields[12])) / _TICKS
+    return total
 
 
 def rss_bytes(pid: int) -> tuple[int, int]:
-    """Resident memory now and at its peak (VmRSS, VmHWM), from /proc/<pid>/status."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, rest = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            values[name] = int(rest.split()[0]) * 1024
-    return values.get("VmRSS", 0), values.get("VmHWM", 0)
+    """Resident memory now and at its peak (VmRSS, VmHWM) of a process and its children, summed."""
+    rss = peak = 0
+    for member in process_tree(pid):
+        values = {}
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                name, _, rest = line.partition(":")
+                if name in ("VmRSS", "VmHWM"):
+                    values[name] = int(rest.split()[0]) * 1024
+        rss += values.get("VmRSS", 0)
+        peak += values.get("VmHWM", 0)
+    return rss, peak
 
 
 class Children:
@@ -176,6 +225,20 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: floa
                 return
         time.sleep(0.1)
     raise BenchError(f"{url} did not answer 200 within {timeout:.0f} s")
+
+
+def wait_until_listening(
+    port: int, count: int, process: subprocess.Popen[bytes], timeout: float = 90.0
+) -> None:
+    """Wait until ``count`` sockets listen on ``port`` (every process of a ``--workers`` server)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"the server exited with status {process.returncode}")
+        if listeners(port) >= count:
+            return
+        time.sleep(0.1)
+    raise BenchError(f"{count} processes did not listen on port {port} within {timeout:.0f} s")
 
 
 def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:

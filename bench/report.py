@@ -155,6 +155,9 @@ def headline(results: Results) -> list[str]:
     if "gemini:1" in results.runs and "gemini:0" in results.runs:
         value = ratio(results.spread("gemini:1", rate).median, results.spread("gemini:0", rate).median)
         lines.append(f"- with Gemini answering after 1 s, turns/s = **{_ratio(value)}** those with 0 s")
+    if "pg:1" in results.runs and "pg:2" in results.runs:
+        value = ratio(results.spread("pg:2", rate).median, results.spread("pg:1", rate).median)
+        lines.append(f"- PostgreSQL, `--workers 2` vs `--workers 1`: turns/s = **{_ratio(value)}**")
     lost = sum(results.count(s, "lost") + results.count(s, "duplicates") for s in results.runs)
     lines.append(f"- lost plus duplicate replies over every run: **{lost}**")
     return lines
@@ -249,11 +252,19 @@ def _method(plan: dict[str, Any]) -> str:
 - **Scenarios**: `bare` (an aiohttp handler that reads the body and answers 200), `naive` (an aiohttp
   handler doing one SQLAlchemy-async INSERT and commit per request, aiosqlite, WAL), `offline` (`chatbot
   serve`, SQLite, the offline engine), `gemini:<s>` (the same with a fake Gemini that answers every
-  request after `<s>` seconds). Extra server settings: {server_env}.
+  request after `<s>` seconds), `pg:<n>` (`chatbot serve --workers <n>`, the offline engine, on
+  PostgreSQL: <n> processes on one port with SO_REUSEPORT). Extra server settings: {server_env}.
 - **Setup of each run**: a copy of a freshly migrated SQLite database with the demo tenant and a
   Messenger channel (`chatbot db upgrade`, `chatbot demo`, `chatbot channel add`), the server started as
   `python -m bot serve` on 127.0.0.1, its Graph API a fake in its own process that records each reply's
   arrival. The load generator runs in its own process and signs every webhook (`X-Hub-Signature-256`).
+  For `pg:<n>`: a throwaway database on the PostgreSQL server at 127.0.0.1:5432 (user postgres), copied
+  per run from a template database prepared the same way (`CREATE DATABASE ... TEMPLATE`) and dropped
+  after it; the server's processes are pinned to <n> CPUs while one is left for the generator and the
+  fakes, else to every CPU: on a 2-CPU machine `pg:1` runs on CPU 0 and `pg:2` on both CPUs, which it
+  shares with the load generator, the fakes and PostgreSQL (never pinned: a system service), so `pg:2`
+  shows what a second process buys on this machine, not what two dedicated cores would.
+  The counts of lost, duplicate and out-of-order replies hold across processes as within one.
 - **Closed loop** ({plan["duration"]:g} s, the first {plan["warmup"]:g} s not counted):
   {plan["conversations"]:,} conversations, each keeping {plan["burst"]} message(s) waiting for a reply and
   sending the next when one arrives at the fake platform; the anchors (which send no reply) keep
@@ -266,7 +277,9 @@ def _method(plan: dict[str, Any]) -> str:
   matched to the message it answers: lost (never answered), duplicates (answered twice), out of order
   (answered before an earlier message of its conversation), refused (webhook not answered 200),
   unknown (a reply that answers none of the questions).
-- **CPU and memory**: user+system CPU of the server process from `/proc/<pid>/stat` during the counted
-  closed-loop window, divided by the turns completed in it; RSS and peak RSS from `/proc/<pid>/status`.
+- **CPU and memory**: user+system CPU of the server process (with `--workers`: the supervisor and
+  its processes, summed) from `/proc/<pid>/stat` during the counted closed-loop window, divided by the
+  turns completed in it; RSS and peak RSS (summed likewise) from `/proc/<pid>/status`. PostgreSQL's own
+  CPU and memory are not counted.
 - The generator shares one CPU with the fakes; the bare anchor's figure is bounded by the generator, so
   read it as a ceiling of what this harness can measure rather than as aiohttp's limit."""

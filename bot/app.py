@@ -19,11 +19,12 @@ from bot.config import Settings
 from bot.engine.types import IntentPort
 from bot.handoff.auto_assign import AutoAssigner
 from bot.runtime import ClosableLLM, Runtime, build_runtime
-from bot.web import agent, health, links, webhooks
+from bot.web import agent, health, links, metrics, webhooks
 from bot.web.access_log import RedactedAccessLogger
 from bot.web.app_keys import AUTO_ASSIGNER, RUNTIME, WEBHOOK_ADAPTERS
 from bot.web.console import console_pages
 from bot.web.http_errors import json_errors
+from bot.web.request_ids import request_ids
 
 RuntimeFactory = Callable[[Settings], Runtime]
 
@@ -107,7 +108,7 @@ def serve_runtime(settings: Settings) -> Runtime:
 
 
 def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runtime) -> web.Application:
-    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[json_errors])
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[request_ids, json_errors])
 
     async def runtime_context(app: web.Application) -> AsyncIterator[None]:
         runtime = runtime_factory(settings)
@@ -135,6 +136,7 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
 
     app.cleanup_ctx.append(runtime_context)
     health.add_routes(app)
+    metrics.add_routes(app)
     webhooks.add_routes(app)
     links.add_routes(app)
     agent.add_routes(app)
@@ -142,17 +144,20 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
     return app
 
 
-async def start_server(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def start_server(
+    app: web.Application, host: str, port: int, *, reuse_port: bool = False
+) -> web.AppRunner:
     """Serve ``app`` (its runtime included) on host:port; ``await runner.cleanup()`` stops it.
 
     The access log is ``RedactedAccessLogger``: no webhook key, token or query string reaches it.
     `chatbot serve` runs exactly this, so a test that calls it checks what production runs. Port 0
-    picks a free port (see ``runner.addresses``).
+    picks a free port (see ``runner.addresses``). ``reuse_port``: several processes (``--workers``)
+    listen on the one port and the kernel spreads the connections over them (SO_REUSEPORT).
     """
     runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
     except BaseException:
         await runner.cleanup()
         raise
@@ -160,10 +165,15 @@ async def start_server(app: web.Application, host: str, port: int) -> web.AppRun
 
 
 async def serve_until_stopped(
-    app: web.Application, host: str, port: int, on_started: Callable[[], None] = lambda: None
+    app: web.Application,
+    host: str,
+    port: int,
+    on_started: Callable[[], None] = lambda: None,
+    *,
+    reuse_port: bool = False,
 ) -> None:
     """``start_server``, then serve until SIGINT or SIGTERM, then shut down cleanly."""
-    runner = await start_server(app, host, port)
+    runner = await start_server(app, host, port, reuse_port=reuse_port)
     try:
         on_started()
         await _stop_signal()

@@ -36,6 +36,15 @@ class Settings(BaseModel):
     gemini_intent_model: str | None = None
     gemini_api_key: SecretStr | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": one JSON object per line (time, level, logger, message and the ids known at that point).
+    log_format: Literal["text", "json"] = "text"
+    # Processes `chatbot serve` starts on the one port (PostgreSQL only when more than one).
+    workers: int = Field(default=1, ge=1, le=64)
+    # When set, GET /metrics wants "Authorization: Bearer <token>"; open by default (no tenant data in it).
+    metrics_token: SecretStr | None = None
+    # prometheus-client's multiprocess directory (PROMETHEUS_MULTIPROC_DIR, the library's own variable);
+    # `chatbot serve --workers N` sets it for its processes, so one scrape sums them all.
+    prometheus_multiproc_dir: Path | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Far above the core count: a turn mostly waits (on the LLM, the platform); writes are group-committed.
     worker_concurrency: int = Field(default=256, ge=1, le=4096)
@@ -82,8 +91,15 @@ class Settings(BaseModel):
         return normalise_url(self.effective_database_url).get_backend_name() == "sqlite"
 
 
+# Settings read from variables that other software names (the rest carry the CHATBOT_ prefix).
+FOREIGN_VARIABLES = {
+    "gemini_api_key": "GEMINI_API_KEY",
+    "prometheus_multiproc_dir": "PROMETHEUS_MULTIPROC_DIR",
+}
+
+
 def _variable_for(field: str) -> str:
-    return "GEMINI_API_KEY" if field == "gemini_api_key" else PREFIX + field.upper()
+    return FOREIGN_VARIABLES.get(field, PREFIX + field.upper())
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

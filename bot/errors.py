@@ -8,7 +8,7 @@ the classes in ``SAFE_MESSAGES``, whose messages our code composes from safe par
 from __future__ import annotations
 
 import functools
-import traceback
+import types
 from pathlib import Path
 
 from adapters.base import AdapterError
@@ -42,12 +42,24 @@ def describe_error(exc: BaseException) -> str:
     return text
 
 
+# A module that sets this global to True only passes calls through (a measuring wrapper): where an
+# error was raised is the frame below it, or the one above it, never its own.
+TRANSPARENT_MODULE = "_transparent_to_errors"
+
+
 def raised_at(exc: BaseException) -> str | None:
     """``path:line`` of the innermost frame of our own packages the exception passed through, if any."""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        path = _project_path(frame.filename)
+    frames: list[tuple[types.FrameType, int]] = []
+    tb = exc.__traceback__
+    while tb is not None:
+        frames.append((tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    for frame, line in reversed(frames):
+        if frame.f_globals.get(TRANSPARENT_MODULE) is True:
+            continue
+        path = _project_path(frame.f_code.co_filename)
         if path is not None:
-            return f"{path}:{frame.lineno}"
+            return f"{path}:{line}"
     return None
 
 

@@ -15,6 +15,7 @@ from adapters.base import Adapter
 from bot.config import Settings
 from bot.engine.router import Router
 from bot.engine.types import Engine, IntentPort, LLMProvider
+from bot.observability.measured_ports import MeasuredIntents, MeasuredLLM, measured_adapters
 from bot.pipeline.accept import Inbox
 from bot.pipeline.acknowledge import Acknowledgements
 from bot.pipeline.config_cache import ConfigCache
@@ -182,7 +183,10 @@ def build_runtime(
 
     A runtime limited to some channels (``only_channels``) leaves the tenant-wide duties (the escalation
     timeout, the notification webhooks) to the server. Without ``http`` it makes a client for them.
+    The LLM, the intent scorer and the outbox's adapters are wrapped to be measured (/metrics).
     """
+    llm = MeasuredLLM(llm) if llm is not None else None
+    intents = MeasuredIntents(intents) if intents is not None else None
     db = db or create_engine(settings.effective_database_url)
     sessions = session_factory(db)
     credentials = CredentialBox(resolve_secret_key(settings))
@@ -190,7 +194,7 @@ def build_runtime(
     commits = GroupCommit(sessions)
     sender = OutboxSender(
         sessions,
-        adapters,
+        measured_adapters(adapters),
         credentials,
         replace(sender_options(settings), only_channels=only_channels, except_platforms=except_platforms),
         commits=commits,

@@ -33,7 +33,7 @@ def settings_or_exit(**overrides: Any) -> Settings:
         settings = load_settings(**overrides)
     except ConfigError as exc:
         fail(str(exc), 2)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, log_format=settings.log_format)
     try:
         resolve_secret_key(settings)
     except ConfigError as exc:

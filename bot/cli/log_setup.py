@@ -3,14 +3,23 @@
 A traceback's last line is ``str(exc)``, which may quote a customer's words or an SQL statement with its
 values; here every exception of the chain is printed with its frames and class name only. Libraries
 that would print values, rows, headers or URLs are held at a level where they do not.
+
+Two formats (``CHATBOT_LOG_FORMAT``): ``text``, one readable line per record, and ``json``, one JSON
+object per line with ``time``, ``level``, ``logger``, ``message``, ``pid`` and the ids bound where the
+record was made (``request_id``, ``tenant_id``, ``event_id``, ``conversation_id``; see
+``bot.observability.log_context``), plus ``traceback`` when there is one.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 import traceback
 from types import TracebackType
-from typing import TextIO
+from typing import Any, Literal, TextIO
+
+from bot.observability.log_context import current_ids
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -37,6 +46,27 @@ class TracebackWithoutMessages(logging.Formatter):
         if exc is None:
             return ""
         return "\n".join(traceback_lines(exc))
+
+
+class JsonLines(TracebackWithoutMessages):
+    """One JSON object per record, on one line; only the fields named in the module's docstring."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.datetime.fromtimestamp(record.created, datetime.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+            **current_ids(),
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            line["traceback"] = self.formatException(record.exc_info)
+        elif record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False, default=str)
 
 
 def traceback_lines(exc: BaseException, _seen: set[int] | None = None) -> list[str]:
@@ -76,8 +106,10 @@ class _ProcessHandler(logging.StreamHandler[TextIO]):
     """The handler ``configure_logging`` installs, so calling it again replaces it instead of adding one."""
 
 
-def configure_logging(level: str | int, stream: TextIO | None = None) -> logging.Handler:
-    """Log ``level`` and above to ``stream`` (stderr by default) through ``TracebackWithoutMessages``.
+def configure_logging(
+    level: str | int, stream: TextIO | None = None, log_format: Literal["text", "json"] = "text"
+) -> logging.Handler:
+    """Log ``level`` and above to ``stream`` (stderr by default), as text lines or JSON lines.
 
     At DEBUG, SQLAlchemy's statements are logged too (their values are hidden by the engine).
     """
@@ -86,7 +118,7 @@ def configure_logging(level: str | int, stream: TextIO | None = None) -> logging
         root.removeHandler(old)
         old.close()
     handler = _ProcessHandler(stream)
-    handler.setFormatter(TracebackWithoutMessages(LOG_FORMAT))
+    handler.setFormatter(JsonLines() if log_format == "json" else TracebackWithoutMessages(LOG_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
     # SQLAlchemy logs result rows at DEBUG (hide_parameters hides only the statements' values); at INFO

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.types import Decision
 from bot.handoff.conversation_states import BOT, RULE, SYSTEM, transition
 from bot.leads.lead_updates import apply_turn_signals
+from bot.observability.runtime_metrics import note_handoff
 from storage import agent_queries
 from storage.models import Conversation, Customer, Feedback, Handoff, ToolCall, TrackedLink, UsageLog
 
@@ -92,6 +93,7 @@ async def persist_effects(
                 summary=decision.handoff_summary,
             )
         )
+        note_handoff(decision.handoff_trigger)  # counted once the turn commits
         # The model asked for it (a bot's act) or a rule fired.
         actor = BOT if decision.handoff_trigger == "llm_tool" else RULE
         await transition(

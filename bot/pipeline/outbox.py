@@ -33,6 +33,7 @@ from adapters.base import (
 from bot.backoff import backoff_seconds
 from bot.errors import describe_error
 from bot.handoff.messaging_windows import WINDOW_CLOSED, check_window
+from bot.observability import log_context
 from bot.pipeline.claim_loop import ClaimLoop
 from bot.security import CredentialBox
 from storage import message_parts
@@ -111,6 +112,8 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         return {claim.id for claim in claims if claim.id in held}
 
     async def _handle(self, claim: ClaimedSend) -> None:
+        # Each claim runs in a task of its own (see ClaimLoop), so the binding ends with it.
+        log_context.bind(tenant_id=claim.tenant_id, conversation_id=claim.conversation_id)
         try:
             await self._send(claim)
         except ValueError as exc:

@@ -23,6 +23,8 @@ from adapters.inbound_records import item_from_record
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
 from bot.handoff.inbox_app_events import thread_changed_hands
+from bot.observability import log_context
+from bot.observability.runtime_metrics import measured_turn, note_route
 from bot.pipeline.config_cache import ChannelSnapshot, ConfigCache
 from bot.pipeline.context import TurnContext, already_stored, load_turn_context
 from bot.pipeline.effects import persist_effects
@@ -79,6 +81,7 @@ class TurnProcessor:
         # Tests use this to stop an attempt between the engine and the commit, as a crash would.
         self._before_commit = before_commit
 
+    @measured_turn
     async def process(self, event: ClaimedEvent) -> None:
         item = item_from_record(event.payload)
         if isinstance(item, Inbound) and not item.is_echo:
@@ -118,6 +121,7 @@ class TurnProcessor:
                 context = await load_turn_context(
                     session, event=event, inbound=inbound, config_cache=self._config, now=utcnow()
                 )
+        log_context.bind(conversation_id=context.conversation_id if context else None)
         if context is None:
             # The same message arrived under another event id (a platform resend): answered already.
             await self._commits.run(lambda session: queue.complete_event(session, event, utcnow()))
@@ -130,10 +134,14 @@ class TurnProcessor:
                 self._on_turn_start(event, inbound, context.channel)
             ports = Ports(knowledge=context.knowledge, llm=self._llm, intents=self._intents)
             decision = await self._engine.decide(context.turn, ports)
+        note_route(decision.route)
         await self._before_commit(event)
-        await self._commits.run(
+        conversation_id = await self._commits.run(
             lambda session: self._persist(session, event, inbound, context, decision, utcnow())
         )
+        # A new conversation has its id from here on (the unit ran in the group commit's task, whose
+        # log context is not this one).
+        log_context.bind(conversation_id=conversation_id)
         if decision.replies:
             self._on_replies()
 
@@ -145,8 +153,11 @@ class TurnProcessor:
         context: TurnContext,
         decision: Decision,
         now: datetime,
-    ) -> None:
-        """Everything the turn produced, in the turn's one transaction, with the event's done mark."""
+    ) -> int:
+        """Everything the turn produced, in the turn's one transaction, with the event's done mark.
+
+        Returns the id of the conversation the message went to.
+        """
         tenant_id, channel_id = event.tenant_id, event.channel_id
         await queue.complete_event(session, event, now)
         if context.expired_conversation_id is not None:
@@ -300,6 +311,7 @@ class TurnProcessor:
             template_id=decision.template_id,
             command_id=decision.command_id,
         )
+        return conversation.id
 
 
 def _inbound_payload(inbound: Inbound) -> dict[str, object] | None:

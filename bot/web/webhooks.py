@@ -14,6 +14,8 @@ from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
 from adapters.base import ChannelRef, RequestRejected, WebhookAdapter
+from bot.observability import log_context
+from bot.observability.runtime_metrics import record_webhook
 from bot.security import CredentialsUnreadable, looks_like_webhook_key
 from bot.web.app_keys import RUNTIME, WEBHOOK_ADAPTERS
 from bot.web.http_errors import json_error
@@ -55,6 +57,7 @@ async def _resolve(request: web.Request) -> tuple[WebhookAdapter, ResolvedChanne
             ref=ChannelRef(channel.external_id, channel.group_id, dict(channel.settings or {})),
             credentials=runtime.credentials.open(channel.credentials_encrypted),
         )
+    log_context.bind(tenant_id=resolved.tenant_id)
     return adapter, resolved
 
 
@@ -95,6 +98,8 @@ async def receive(request: web.Request) -> web.Response:
     except (DBAPIError, OSError):
         log.exception("could not store a webhook; answering 503 so the platform retries")
         return json_error(503, "storage unavailable; try again")
+    record_webhook(adapter.platform.value, len(items), accepted)
+    log.debug("%s webhook: %d item(s), %d new", adapter.platform.value, len(items), accepted)
     return web.json_response({"received": len(items), "new": accepted})
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.load import parse_args
-from bench.processes import ROOT
+from bench.processes import ROOT, Cpus
 
 
 def test_a_tiny_run_through_chatbot_serve_and_an_anchor_writes_the_report(tmp_path: Path) -> None:
@@ -54,3 +54,25 @@ def test_unknown_scenarios_and_settings_are_refused() -> None:
         parse_args(["--scenarios", "offline,turbo"])
     with pytest.raises(SystemExit):
         parse_args(["--server-env", "WORKERS=2"])
+
+
+def test_postgresql_scenarios_name_their_number_of_server_processes() -> None:
+    plan, _ = parse_args(
+        ["--scenarios", "pg:1,pg:2", "--pg-url", "postgresql://postgres@127.0.0.1:5432/postgres"]
+    )
+
+    assert plan.scenarios == ("pg:1", "pg:2")
+    for wrong in ("pg:0", "pg:x", "pg"):
+        with pytest.raises(SystemExit):
+            parse_args(["--scenarios", wrong])
+
+
+def test_a_server_of_n_processes_gets_n_cpus_while_one_is_left_for_the_helpers() -> None:
+    four = Cpus(frozenset({0}), frozenset({1, 2, 3}), frozenset({0, 1, 2, 3}))
+    two = Cpus(frozenset({0}), frozenset({1}), frozenset({0, 1}))
+
+    assert four.for_server(1) == {0}
+    assert four.for_server(2) == {0, 1}
+    assert two.for_server(1) == {0}
+    assert two.for_server(2) == {0, 1}  # all of them, shared with the generator and the fakes
+    assert Cpus(None, None).for_server(2) is None

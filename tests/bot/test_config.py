@@ -43,6 +43,8 @@ def test_the_sqlite_database_lives_in_the_data_dir(tmp_path: Path) -> None:
         ("CHATBOT_WORKER_CONCURRENCY", "many"),
         ("CHATBOT_LEASE_SECONDS", "0"),
         ("CHATBOT_GEMINI_BASE_URL", "localhost:9000"),
+        ("CHATBOT_LOG_FORMAT", "yaml"),
+        ("CHATBOT_WORKERS", "0"),
     ],
 )
 def test_a_bad_value_names_its_variable_in_one_line(variable: str, value: str) -> None:
@@ -155,3 +157,22 @@ def test_a_rejected_database_url_does_not_echo_its_password() -> None:
 
     assert str(raised.value).startswith("CHATBOT_DATABASE_URL: ")
     assert "s3cret-pw" not in str(raised.value)
+
+
+def test_logs_metrics_and_workers_are_read_once_like_the_rest(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "CHATBOT_LOG_FORMAT": "json",
+            "CHATBOT_WORKERS": "4",
+            "CHATBOT_METRICS_TOKEN": "scrape-me",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        }
+    )
+
+    assert settings.log_format == "json"
+    assert settings.workers == 4
+    assert settings.metrics_token is not None
+    assert settings.metrics_token.get_secret_value() == "scrape-me"
+    assert settings.prometheus_multiproc_dir == tmp_path
+    assert load_settings({}).workers == 1
+    assert load_settings({}).log_format == "text"

@@ -1,0 +1,1 @@
+"""What the operator sees of a running process: Prometheus metrics and the ids log lines carry."""

@@ -1,0 +1,41 @@
+"""The LLM's metrics, from conversations through the whole pipeline with the real client and a fake Gemini."""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY
+
+from tests.pipeline.test_llm_turns import Chat, chat, quick_gemini_retries
+
+__all__ = ["chat", "quick_gemini_retries"]
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_an_answer_counts_its_tokens_and_its_time(chat: Chat) -> None:
+    prompt, completion = (
+        sample("chatbot_llm_tokens_total", kind="prompt"),
+        sample("chatbot_llm_tokens_total", kind="completion"),
+    )
+    calls = sample("chatbot_llm_seconds_count", call="answer")
+    errors = sample("chatbot_llm_errors_total", call="answer")
+    chat.gemini.reply_text("We roast every Monday and Thursday.", prompt_tokens=90, completion_tokens=11)
+
+    await chat.say("when do you roast the beans?")
+
+    assert sample("chatbot_llm_tokens_total", kind="prompt") - prompt == 90
+    assert sample("chatbot_llm_tokens_total", kind="completion") - completion == 11
+    assert sample("chatbot_llm_seconds_count", call="answer") - calls == 1
+    assert sample("chatbot_llm_errors_total", call="answer") == errors
+
+
+async def test_a_model_that_keeps_failing_counts_one_error_for_the_turn(chat: Chat) -> None:
+    errors = sample("chatbot_llm_errors_total", call="answer")
+    for _ in range(6):
+        chat.gemini.fail(status=503)
+
+    (reply,) = await chat.say("can I change my delivery address?")
+
+    assert reply  # the fallback answered
+    assert sample("chatbot_llm_errors_total", call="answer") - errors == 1
