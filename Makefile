@@ -11,6 +11,9 @@ VENV        ?= .venv
 BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The suite runs on this many processes (pytest-xdist; 0 runs it in this one). Each has its own
+# temporary files and, on PostgreSQL, its own database (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 BENCH_ARGS  ?=
 
 .DEFAULT_GOAL := help
@@ -22,7 +25,7 @@ help: ## list the targets
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_.-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo
-	@echo "Variables: PYTHON=$(PYTHON)  PYTEST_ARGS='$(PYTEST_ARGS)'  BENCH_ARGS='$(BENCH_ARGS)'"
+	@echo "Variables: PYTHON=$(PYTHON)  PYTEST_WORKERS=$(PYTEST_WORKERS)  PYTEST_ARGS='$(PYTEST_ARGS)'  BENCH_ARGS='$(BENCH_ARGS)'"
 
 # The virtual environment is (re)installed when pyproject.toml changes, or when
 # .venv is missing or broken (for example after the system Python was upgraded).
@@ -63,7 +66,7 @@ format: install ## apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 test: lint ## lint, then run the test suite (extra pytest options: PYTEST_ARGS=...)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install ## load benchmark against the anchors (BENCH_ARGS=--quick: < 1 min); writes bench/REPORT.md
 	$(BIN)/python -m bench.load $(BENCH_ARGS)

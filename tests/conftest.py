@@ -1,7 +1,9 @@
 """Shared fixtures: a migrated database per test on SQLite and, when configured, on PostgreSQL.
 
 SQLite tests copy a database migrated once per session; PostgreSQL tests share one migrated database
-(CHATBOT_TEST_POSTGRES_URL, a throwaway one in CI) and empty its tables before each test.
+(CHATBOT_TEST_POSTGRES_URL, a throwaway one in CI) and empty its tables before each test. Under
+pytest-xdist (`make test` runs two processes) each worker has a PostgreSQL database of its own, created
+beside the given one: see tests/support/postgres.py.
 """
 
 from __future__ import annotations
@@ -28,8 +30,11 @@ from storage.db import create_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.support.platforms import world
+from tests.support.postgres import create_database, drop_database, worker_url
 
-POSTGRES_URL = os.environ.get("CHATBOT_TEST_POSTGRES_URL", "")
+GIVEN_POSTGRES_URL = os.environ.get("CHATBOT_TEST_POSTGRES_URL", "")
+# This process's own database: the given one, or under xdist the worker's (chatbot_test_gw0, ...).
+POSTGRES_URL = worker_url(GIVEN_POSTGRES_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
 # CI must run the PostgreSQL tests (several workers claiming at once only run there): without a
 # database the run is an error, never a quiet skip. A developer's machine may run on SQLite only.
 POSTGRES_REQUIRED = (
@@ -61,9 +66,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
+def postgres_migrated() -> Iterator[str]:
+    own_database = POSTGRES_URL != GIVEN_POSTGRES_URL
+    if own_database:
+        create_database(GIVEN_POSTGRES_URL, POSTGRES_URL)
     upgrade(POSTGRES_URL)
-    return POSTGRES_URL
+    try:
+        yield POSTGRES_URL
+    finally:
+        if own_database:
+            drop_database(GIVEN_POSTGRES_URL, POSTGRES_URL)
 
 
 def _emptying_block() -> str:
