@@ -26,7 +26,7 @@ from bot.pipeline.outbox import OutboxSender, SenderOptions
 from bot.pipeline.turn import Hook, TurnProcessor, no_hook
 from bot.security import CredentialBox, resolve_secret_key
 from bot.tenancy.credential_keys import ChannelLabel, describe_channels, find_unreadable_channels
-from storage.db import create_engine, ping, session_factory, transaction
+from storage.db import create_engine, create_read_engine, ping, session_factory, transaction
 from storage.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,12 @@ class Runtime:
     # Tenant-wide duties, run only by a runtime that serves every channel (not `chatbot chat`).
     notifier: Notifier | None = None
     escalations: EscalationSweeper | None = None
+    # The hot path's read-only loads (SQLite: their own connections); None when they share ``db``.
+    read_db: AsyncEngine | None = None
+    # The webhooks' channel lookups (SQLite: a connection of their own, so that an acknowledgement
+    # never queues behind the turns' loads or writes); None when they share ``db``.
+    lookup_db: AsyncEngine | None = None
+    lookups: async_sessionmaker[AsyncSession] | None = None
     _unreadable: tuple[ChannelLabel, ...] | None = field(default=None, init=False, repr=False)
     _credentials_checked: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -134,6 +140,9 @@ class Runtime:
             await self.llm.aclose()
         if self.http is not None:
             await self.http.aclose()
+        for extra in (self.read_db, self.lookup_db):
+            if extra is not None:
+                await extra.dispose()
         await self.db.dispose()
 
 
@@ -189,6 +198,9 @@ def build_runtime(
     intents = MeasuredIntents(intents) if intents is not None else None
     db = db or create_engine(settings.effective_database_url)
     sessions = session_factory(db)
+    read_db = create_read_engine(db)
+    reads = session_factory(read_db) if read_db is not db else sessions
+    lookup_db = create_read_engine(db, pool_size=1)
     credentials = CredentialBox(resolve_secret_key(settings))
     # Every hot-path write of this process (webhook inserts first, then turns and send marks) shares it.
     commits = GroupCommit(sessions)
@@ -198,6 +210,7 @@ def build_runtime(
         credentials,
         replace(sender_options(settings), only_channels=only_channels, except_platforms=except_platforms),
         commits=commits,
+        reads=reads,
     )
     acknowledgements = Acknowledgements(adapters, credentials)
     processor = TurnProcessor(
@@ -205,6 +218,7 @@ def build_runtime(
         engine or Router(),
         ConfigCache(),
         commits=commits,
+        reads=reads,
         on_replies=sender.wake,
         on_turn_start=acknowledgements.soon,
         before_commit=before_commit,
@@ -215,6 +229,7 @@ def build_runtime(
         sessions,
         processor,
         replace(worker_options(settings), only_channels=only_channels, except_platforms=except_platforms),
+        commits=commits,
     )
     inbox = Inbox(sessions, on_accept=worker.wake, commits=commits)
     notifier = escalations = None
@@ -240,4 +255,7 @@ def build_runtime(
         llm,
         notifier=notifier,
         escalations=escalations,
+        read_db=read_db if read_db is not db else None,
+        lookup_db=lookup_db if lookup_db is not db else None,
+        lookups=session_factory(lookup_db) if lookup_db is not db else sessions,
     )

@@ -96,6 +96,36 @@ def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> A
     )
 
 
+def create_read_engine(writer: AsyncEngine, *, pool_size: int = 2) -> AsyncEngine:
+    """Where the hot path's read-only loads go: on SQLite, connections of their own beside the writer's.
+
+    In WAL mode readers never wait for the writer, so the turns' loads need not queue for the one
+    writing connection behind each other and ahead of the webhooks' inserts. On PostgreSQL the pool
+    already has many connections: the writer's engine is returned.
+    """
+    if writer.dialect.name != "sqlite":
+        return writer
+    engine = create_async_engine(
+        writer.url,
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=120,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+    event.listen(engine.sync_engine, "connect", _read_only_connection)
+    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _read_only_connection(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # BEGIN comes from read_only() below, DEFERRED
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

@@ -28,7 +28,7 @@ from storage.db import transaction
 T = TypeVar("T")
 Work = Callable[[AsyncSession], Awaitable[T]]
 
-DEFAULT_MAX_BATCH = 64
+DEFAULT_MAX_BATCH = 16
 
 
 @dataclass
@@ -81,8 +81,12 @@ class GroupCommit:
                         outcomes.append(await _in_savepoint(session, unit.work))
         except BaseException as exc:
             for unit in batch:
-                if not unit.future.done():
-                    unit.future.set_exception(exc)
+                if unit.future.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    unit.future.cancel()
+                else:
+                    _hand_over(unit.future, exc)
             if not isinstance(exc, Exception):
                 raise
             return
@@ -94,7 +98,13 @@ class GroupCommit:
             if ok:
                 unit.future.set_result(value)
             else:
-                unit.future.set_exception(value)
+                _hand_over(unit.future, value)
+
+
+def _hand_over(future: asyncio.Future[Any], exc: BaseException) -> None:
+    """Fail a unit; its caller still gets the error, but one that went away leaves no "never retrieved"."""
+    future.set_exception(exc)
+    future.exception()
 
 
 async def _in_savepoint(session: AsyncSession, work: Work[Any]) -> tuple[bool, Any]:

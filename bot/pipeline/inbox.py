@@ -20,6 +20,7 @@ from bot.errors import describe_error
 from bot.pipeline.claim_loop import ClaimLoop
 from storage import inbox_queue as queue
 from storage.db import transaction
+from storage.group_commit import GroupCommit
 from storage.inbox_queue import ClaimedEvent, LeaseLost
 from storage.models import utcnow
 
@@ -50,6 +51,7 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
         options: WorkerOptions,
         *,
         name: str = "inbox",
+        commits: GroupCommit | None = None,
     ) -> None:
         super().__init__(
             name=name,
@@ -58,6 +60,7 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
             lease_seconds=options.lease_seconds,
         )
         self._sessions = sessions
+        self._commits = commits or GroupCommit(sessions)
         self._processor = processor
         self._options = options
         self.processed = 0
@@ -66,8 +69,9 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
         return (claim.channel_id, claim.conversation_key)
 
     async def _claim(self, limit: int, running: Collection[Hashable]) -> list[ClaimedEvent]:
-        async with transaction(self._sessions) as session:
-            return await queue.claim_events(
+        # With the turns' writes: a claim waits for no more than the batch being written.
+        return await self._commits.run(
+            lambda session: queue.claim_events(
                 session,
                 now=utcnow(),
                 lease_seconds=self._options.lease_seconds,
@@ -78,6 +82,7 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
                 only_channels=self._options.only_channels,
                 except_platforms=self._options.except_platforms,
             )
+        )
 
     async def _renew(self, claims: list[ClaimedEvent]) -> set[Hashable]:
         async with transaction(self._sessions) as session:

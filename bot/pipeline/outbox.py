@@ -72,6 +72,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         options: SenderOptions,
         *,
         commits: GroupCommit | None = None,
+        reads: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         # The lease always covers a whole attempt on top of the renewal period, so even if renewing
         # fails mid-send no other sender can take the row before this attempt has given up.
@@ -84,6 +85,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         self._sessions = sessions
         # Progress marks share commits with the turns' writes (none of them waits on the platform).
         self._commits = commits or GroupCommit(sessions)
+        self._reads = reads or sessions
         self._adapters = adapters
         self._credentials = credentials
         self._options = options
@@ -93,8 +95,8 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         return claim.id
 
     async def _claim(self, limit: int, running: Collection[Hashable]) -> list[ClaimedSend]:
-        async with transaction(self._sessions) as session:
-            return await queue.claim_sends(
+        return await self._commits.run(
+            lambda session: queue.claim_sends(
                 session,
                 now=utcnow(),
                 lease_seconds=self._lease_seconds,
@@ -105,6 +107,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                 only_channels=self._options.only_channels,
                 except_platforms=self._options.except_platforms,
             )
+        )
 
     async def _renew(self, claims: list[ClaimedSend]) -> set[Hashable]:
         async with transaction(self._sessions) as session:
@@ -126,7 +129,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             await self._retry_or_fail(claim, SendFailed(describe_error(exc), code="crash"), None)
 
     async def _send(self, claim: ClaimedSend) -> None:
-        async with read_only(self._sessions) as session:
+        async with read_only(self._reads) as session:
             context = await queue.load_send_context(session, claim)
         adapter = self._adapters.get(context.platform)
         if adapter is None:

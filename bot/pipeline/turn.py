@@ -62,6 +62,7 @@ class TurnProcessor:
         config_cache: ConfigCache,
         *,
         commits: GroupCommit | None = None,
+        reads: async_sessionmaker[AsyncSession] | None = None,
         on_replies: Callable[[], None] = lambda: None,
         on_turn_start: TurnStart = _no_turn_start,
         before_commit: Hook = no_hook,
@@ -71,6 +72,7 @@ class TurnProcessor:
         self._sessions = sessions
         # The turns' writes share commits with each other and with the webhooks' inserts.
         self._commits = commits or GroupCommit(sessions)
+        self._reads = reads or sessions
         self._engine = engine
         self._config = config_cache
         self._on_replies = on_replies
@@ -114,7 +116,7 @@ class TurnProcessor:
             log.debug("stored unhandled %s event %s", item.platform, item.description)
 
     async def _answer(self, event: ClaimedEvent, inbound: Inbound) -> None:
-        async with read_only(self._sessions) as session:
+        async with read_only(self._reads) as session:
             if await already_stored(session, event, inbound):
                 context = None
             else:

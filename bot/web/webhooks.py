@@ -47,7 +47,7 @@ async def _resolve(request: web.Request) -> tuple[WebhookAdapter, ResolvedChanne
         # Never sent to the database: PostgreSQL refuses NUL in a query parameter (a 503, not a 404).
         raise ChannelNotFound("no such channel")
     runtime = request.app[RUNTIME]
-    async with read_only(runtime.sessions) as session:
+    async with read_only(runtime.lookups or runtime.sessions) as session:
         channel = await channels.get_channel_by_key(session, key)
         if channel is None or channel.platform != platform or not channel.enabled:
             raise ChannelNotFound("no such channel")

@@ -110,14 +110,20 @@ async def test_loading_a_turn_only_reads_and_takes_no_write_lock_on_sqlite(
         pytest.skip("BEGIN DEFERRED / IMMEDIATE is SQLite's; PostgreSQL runs the load READ ONLY")
     tenant_id, channel_id = await console_ids(sessions, demo)
     runtime = build_runtime(settings, adapters={"console": RecordingAdapter()})
-    statements: list[str] = []
+    # The loads go to connections of their own (runtime.read_db); each engine's statements in order.
+    statements: dict[str, list[str]] = {"writer": [], "reader": []}
 
-    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        statements.append(statement.strip().split()[0].upper() if statement.strip() else "")
-        if statement.startswith("BEGIN"):
-            statements[-1] = statement
+    def recorder(into: list[str]) -> Any:
+        def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+            into.append(statement.strip().split()[0].upper() if statement.strip() else "")
+            if statement.startswith("BEGIN"):
+                into[-1] = statement
 
-    event.listen(runtime.db.sync_engine, "before_cursor_execute", record)
+        return record
+
+    assert runtime.read_db is not None
+    event.listen(runtime.db.sync_engine, "before_cursor_execute", recorder(statements["writer"]))
+    event.listen(runtime.read_db.sync_engine, "before_cursor_execute", recorder(statements["reader"]))
     runtime.start()
     try:
         await runtime.inbox.accept(tenant_id, channel_id, [message("nora", "what are your opening hours?")])
@@ -125,12 +131,18 @@ async def test_loading_a_turn_only_reads_and_takes_no_write_lock_on_sqlite(
     finally:
         await runtime.close()
 
-    transactions: list[list[str]] = []
-    for statement in statements:
-        if statement.startswith("BEGIN"):
-            transactions.append([statement])
-        elif transactions:
-            transactions[-1].append(statement)
-    read_only = [t for t in transactions if t[0] == "BEGIN DEFERRED"]
+    def transactions(of: list[str]) -> list[list[str]]:
+        grouped: list[list[str]] = []
+        for statement in of:
+            if statement.startswith("BEGIN"):
+                grouped.append([statement])
+            elif grouped:
+                grouped[-1].append(statement)
+        return grouped
+
+    read_only = transactions(statements["reader"])
     assert read_only, "the turn's load (and the outbox's) should read without a write lock"
+    assert all(t[0] == "BEGIN DEFERRED" for t in read_only)
+    # Every write went through the writer's connection, under its write lock from the start.
+    assert all(t[0] == "BEGIN IMMEDIATE" for t in transactions(statements["writer"]))
     assert all(kind in ("SELECT", "PRAGMA") for t in read_only for kind in t[1:])
