@@ -103,8 +103,8 @@ def create_read_engine(writer: AsyncEngine, *, pool_size: int = 2) -> AsyncEngin
     writing connection behind each other and ahead of the webhooks' inserts. On PostgreSQL the pool
     already has many connections: the writer's engine is returned.
     """
-    if writer.dialect.name != "sqlite":
-        return writer
+    if writer.dialect.name != "sqlite" or writer.url.database in (None, "", ":memory:"):
+        return writer  # (an in-memory SQLite database exists only on its own connection)
     engine = create_async_engine(
         writer.url,
         hide_parameters=True,
