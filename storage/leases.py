@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -204,6 +204,46 @@ async def renew(
             m.status == queue.working,
         )
         .values(locked_until=db_time_after(session, now, lease_seconds))
+        .returning(m.id, m.lock_token)
+        .execution_options(synchronize_session=False)
+    )
+    tokens = dict(held)
+    return {row_id for row_id, token in result.all() if tokens.get(row_id) == token}
+
+
+async def release(
+    session: AsyncSession,
+    queue: LeasedQueue[Any],
+    held: Collection[tuple[int, str]],
+    *,
+    now: datetime,
+) -> set[int]:
+    """Give back rows this process holds but will not finish (it is stopping), ``(id, lock token)`` each.
+
+    They are ``pending`` again, due as they were (so claimable at once, by this process's successor or
+    another one), and the attempt their claim counted is given back: a stop is not the row's failure.
+    An attempt that kills its process is never released, so it still counts. Returns the ids released;
+    a row whose token changed (taken over, or finished meanwhile) is left alone.
+    """
+    if not held:
+        return set()
+    m = queue.model
+    result = await session.execute(
+        update(m)
+        .where(
+            m.id.in_([row_id for row_id, _ in held]),
+            m.lock_token.in_({token for _, token in held}),
+            m.status == queue.working,
+        )
+        .values(
+            {
+                m.status: "pending",
+                m.locked_until: None,
+                m.lock_token: None,
+                m.attempts: case((m.attempts > 0, m.attempts - 1), else_=0),
+                m.updated_at: now,
+            }
+        )
         .returning(m.id, m.lock_token)
         .execution_options(synchronize_session=False)
     )

@@ -104,6 +104,10 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             held = await queue.renew_leases(session, claims, lease_seconds=self._lease_seconds, now=utcnow())
         return {claim.id for claim in claims if claim.id in held}
 
+    async def _release(self, claims: list[ClaimedSend]) -> set[int]:
+        async with transaction(self._sessions) as session:
+            return await queue.release_sends(session, claims, now=utcnow())
+
     async def _handle(self, claim: ClaimedSend) -> None:
         try:
             await self._send(claim)

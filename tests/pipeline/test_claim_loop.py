@@ -48,6 +48,9 @@ class CarelessQueue(ClaimLoop[Work]):
         self.renewed.extend(claim.key for claim in claims)
         return {claim.key for claim in claims}
 
+    async def _release(self, claims: list[Work]) -> set[int]:
+        return set()
+
 
 async def test_a_key_claimed_again_while_it_runs_is_not_started_and_the_bound_holds() -> None:
     loop = CarelessQueue()
