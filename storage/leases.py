@@ -244,8 +244,8 @@ async def release(
                 m.updated_at: now,
             }
         )
-        .returning(m.id, m.lock_token)
+        .returning(m.id)
         .execution_options(synchronize_session=False)
     )
-    tokens = dict(held)
-    return {row_id for row_id, token in result.all() if tokens.get(row_id) == token}
+    # Every token in ``held`` is this process's own, so any row still carrying one is ours to give back.
+    return set(result.scalars().all())
