@@ -138,7 +138,8 @@ class Runtime:
         Default grace: CHATBOT_SHUTDOWN_GRACE_SECONDS. What was cut short is released (pending again,
         its attempt not counted), so the next process takes it at once instead of after the lease.
         """
-        return await self.begin_stop(grace_seconds)
+        # Shielded: a caller cancelled while it waits must not cut the release of the leases short.
+        return await asyncio.shield(self.begin_stop(grace_seconds))
 
     async def _stop(self, grace: float) -> list[Drained]:
         clock = asyncio.get_running_loop()

@@ -5,8 +5,9 @@ expired (its worker died or stalled). Claiming counts the attempt at once, so a 
 its worker still reaches the attempt limit: a claimable row that has already had ``max_attempts``
 attempts is parked as ``failed`` instead of being claimed again. Each claim gets a fresh lock token;
 renewing the lease and finishing are guarded by it, so an attempt whose lease was taken over can change
-nothing. On PostgreSQL every time the lease logic compares or sets comes from the database's clock
-(``now()``), so processes on hosts with skewed clocks agree; SQLite is embedded, one host, one clock.
+nothing. A process that stops gracefully releases what it could not finish: pending again at once, the
+attempt given back. On PostgreSQL every time the lease logic compares or sets comes from the database's
+clock (``now()``), so processes on hosts with skewed clocks agree; SQLite is embedded, one host, one clock.
 
 Claims are the one kind of query here that spans tenants: a worker serves every tenant's queue. What
 follows a claim (renew, finish) is scoped by the claimed row's tenant.
@@ -223,7 +224,8 @@ async def release(
     They are ``pending`` again, due as they were (so claimable at once, by this process's successor or
     another one), and the attempt their claim counted is given back: a stop is not the row's failure.
     An attempt that kills its process is never released, so it still counts. Returns the ids released;
-    a row whose token changed (taken over, or finished meanwhile) is left alone.
+    a row whose token changed (taken over, or finished meanwhile) is left alone. Like the renewal, one
+    release spans the tenants whose work this process runs.
     """
     if not held:
         return set()
