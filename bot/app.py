@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 
@@ -27,6 +28,12 @@ from bot.web.http_errors import json_errors
 from bot.web.request_ids import request_ids
 
 RuntimeFactory = Callable[[Settings], Runtime]
+
+log = logging.getLogger(__name__)
+
+# How long a stopping server lets requests already received finish (CHATBOT_SHUTDOWN_GRACE_SECONDS;
+# more than 0: aiohttp takes 0 as "wait for ever").
+SHUTDOWN_GRACE = web.AppKey("shutdown_grace_seconds", float)
 
 
 # Waiting conversations are offered to available agents this often (and at once after an agent's action).
@@ -134,7 +141,16 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
             if own_client is not None:
                 await own_client.aclose()
 
+    async def begin_stopping(app: web.Application) -> None:
+        # aiohttp has closed the listener: turns and sends get their grace while the requests already
+        # received finish alongside; the cleanup context waits for both before closing anything.
+        runtime = app.get(RUNTIME)
+        if runtime is not None:
+            runtime.begin_stop()
+
+    app[SHUTDOWN_GRACE] = settings.shutdown_grace_seconds
     app.cleanup_ctx.append(runtime_context)
+    app.on_shutdown.append(begin_stopping)
     health.add_routes(app)
     metrics.add_routes(app)
     webhooks.add_routes(app)
@@ -154,7 +170,10 @@ async def start_server(
     picks a free port (see ``runner.addresses``). ``reuse_port``: several processes (``--workers``)
     listen on the one port and the kernel spreads the connections over them (SO_REUSEPORT).
     """
-    runner = web.AppRunner(app, access_log_class=RedactedAccessLogger)
+    # Requests already received get the grace to finish (an app not made by create_app: aiohttp's 60 s).
+    runner = web.AppRunner(
+        app, access_log_class=RedactedAccessLogger, shutdown_timeout=app.get(SHUTDOWN_GRACE, 60.0)
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
@@ -172,11 +191,21 @@ async def serve_until_stopped(
     *,
     reuse_port: bool = False,
 ) -> None:
-    """``start_server``, then serve until SIGINT or SIGTERM, then shut down cleanly."""
+    """``start_server``, then serve until SIGINT or SIGTERM, then shut down gracefully.
+
+    In order: the listener closes (a platform's next attempt finds no server and retries later; a
+    request already received is either stored and answered 200 or not answered at all), the claim
+    loops stop claiming, and running turns, sends and requests get CHATBOT_SHUTDOWN_GRACE_SECONDS to
+    finish; what is left then is cancelled and its queue rows given back to be claimed at once.
+    """
     runner = await start_server(app, host, port, reuse_port=reuse_port)
     try:
         on_started()
         await _stop_signal()
+        log.info(
+            "stop signal: not accepting connections; finishing work for up to %gs",
+            app.get(SHUTDOWN_GRACE, 60.0),
+        )
     finally:
         await runner.cleanup()
 

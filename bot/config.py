@@ -57,6 +57,9 @@ class Settings(BaseModel):
     notify_max_attempts: int = Field(default=8, ge=1)
     # How often escalated conversations are checked against their tenant's escalation timeout.
     escalation_sweep_seconds: float = Field(default=15.0, gt=0)
+    # On SIGTERM/SIGINT, how long running turns, sends and requests get to finish before they are cut
+    # short and their queue rows given back. Below the supervisor's kill timeout (Docker's is 10 s).
+    shutdown_grace_seconds: float = Field(default=8.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

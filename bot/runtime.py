@@ -18,6 +18,7 @@ from bot.engine.types import Engine, IntentPort, LLMProvider
 from bot.observability.measured_ports import MeasuredIntents, MeasuredLLM, measured_adapters
 from bot.pipeline.accept import Inbox
 from bot.pipeline.acknowledge import Acknowledgements
+from bot.pipeline.claim_loop import Drained, describe_stop
 from bot.pipeline.config_cache import ConfigCache
 from bot.pipeline.escalation_sweep import EscalationSweeper
 from bot.pipeline.inbox import InboxWorker, WorkerOptions
@@ -62,6 +63,7 @@ class Runtime:
     lookups: async_sessionmaker[AsyncSession] | None = None
     _unreadable: tuple[ChannelLabel, ...] | None = field(default=None, init=False, repr=False)
     _credentials_checked: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _stopping: asyncio.Task[list[Drained]] | None = field(default=None, init=False, repr=False)
 
     def start(self) -> None:
         self.worker.start()
@@ -116,6 +118,8 @@ class Runtime:
                 unreadable = await self.unreadable_credentials()
         except Exception as exc:  # noqa: BLE001 - any database failure means not ready
             return False, f"database unreachable: {type(exc).__name__}"
+        if self.stopping:
+            return False, "shutting down"
         if not self.workers_alive:
             return False, "workers not running"
         if unreadable:
@@ -125,13 +129,42 @@ class Runtime:
             )
         return True, "ok"
 
-    async def stop(self) -> None:
+    @property
+    def stopping(self) -> bool:
+        return self._stopping is not None
+
+    def begin_stop(self, grace_seconds: float | None = None) -> asyncio.Task[list[Drained]]:
+        """Start stopping (once; later calls return the same task). See ``stop``."""
+        if self._stopping is None:
+            grace = self.settings.shutdown_grace_seconds if grace_seconds is None else grace_seconds
+            self._stopping = asyncio.create_task(self._stop(grace), name="runtime-stop")
+        return self._stopping
+
+    async def stop(self, grace_seconds: float | None = None) -> list[Drained]:
+        """Stop claiming; let running turns and sends finish within the grace; give back the rest.
+
+        Default grace: CHATBOT_SHUTDOWN_GRACE_SECONDS. What was cut short is released (pending again,
+        its attempt not counted), so the next process takes it at once instead of after the lease.
+        """
+        # Shielded: a caller cancelled while it waits must not cut the release of the leases short.
+        return await asyncio.shield(self.begin_stop(grace_seconds))
+
+    async def _stop(self, grace: float) -> list[Drained]:
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + grace
         if self.escalations is not None:
             await self.escalations.stop()
-        await self.worker.stop()
-        await self.sender.stop()
+        turns = asyncio.create_task(self.worker.stop(grace))
+        # The outbox goes on claiming while the turns finish (so their replies still go out), until they
+        # are done or half the grace has passed: the sends it starts keep the other half to finish.
+        await asyncio.wait({turns}, timeout=grace / 2)
+        remaining = max(deadline - clock.time(), 0.0)
+        stops = [self.sender.stop(remaining)]
         if self.notifier is not None:
-            await self.notifier.stop()
+            stops.append(self.notifier.stop(remaining))
+        drained = [await turns, *await asyncio.gather(*stops)]
+        log.info("stopped: %s", describe_stop(drained))
+        return drained
 
     async def close(self) -> None:
         await self.stop()

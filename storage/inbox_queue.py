@@ -192,6 +192,14 @@ async def extend_leases(
     return await leases.renew(session, leases.INBOX, held, lease_seconds=lease_seconds, now=now)
 
 
+async def release_events(
+    session: AsyncSession, events: Collection[ClaimedEvent], *, now: datetime
+) -> set[int]:
+    """Give back events this process will not finish (it is stopping); returns the ids released."""
+    held = [(event.id, event.lock_token) for event in events]
+    return await leases.release(session, leases.INBOX, held, now=now)
+
+
 async def release_for_retry(
     session: AsyncSession, event: ClaimedEvent, *, error: str, delay_seconds: float, now: datetime
 ) -> bool:

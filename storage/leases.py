@@ -5,8 +5,9 @@ expired (its worker died or stalled). Claiming counts the attempt at once, so a 
 its worker still reaches the attempt limit: a claimable row that has already had ``max_attempts``
 attempts is parked as ``failed`` instead of being claimed again. Each claim gets a fresh lock token;
 renewing the lease and finishing are guarded by it, so an attempt whose lease was taken over can change
-nothing. On PostgreSQL every time the lease logic compares or sets comes from the database's clock
-(``now()``), so processes on hosts with skewed clocks agree; SQLite is embedded, one host, one clock.
+nothing. A process that stops gracefully releases what it could not finish: pending again at once, the
+attempt given back. On PostgreSQL every time the lease logic compares or sets comes from the database's
+clock (``now()``), so processes on hosts with skewed clocks agree; SQLite is embedded, one host, one clock.
 
 Claims are the one kind of query here that spans tenants: a worker serves every tenant's queue. What
 follows a claim (renew, finish) is scoped by the claimed row's tenant.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -209,3 +210,44 @@ async def renew(
     )
     tokens = dict(held)
     return {row_id for row_id, token in result.all() if tokens.get(row_id) == token}
+
+
+async def release(
+    session: AsyncSession,
+    queue: LeasedQueue[Any],
+    held: Collection[tuple[int, str]],
+    *,
+    now: datetime,
+) -> set[int]:
+    """Give back rows this process holds but will not finish (it is stopping), ``(id, lock token)`` each.
+
+    They are ``pending`` again, due as they were (so claimable at once, by this process's successor or
+    another one), and the attempt their claim counted is given back: a stop is not the row's failure.
+    An attempt that kills its process is never released, so it still counts. Returns the ids released;
+    a row whose token changed (taken over, or finished meanwhile) is left alone. Like the renewal, one
+    release spans the tenants whose work this process runs.
+    """
+    if not held:
+        return set()
+    m = queue.model
+    result = await session.execute(
+        update(m)
+        .where(
+            m.id.in_([row_id for row_id, _ in held]),
+            m.lock_token.in_({token for _, token in held}),
+            m.status == queue.working,
+        )
+        .values(
+            {
+                m.status: "pending",
+                m.locked_until: None,
+                m.lock_token: None,
+                m.attempts: case((m.attempts > 0, m.attempts - 1), else_=0),
+                m.updated_at: now,
+            }
+        )
+        .returning(m.id)
+        .execution_options(synchronize_session=False)
+    )
+    # Every token in ``held`` is this process's own, so any row still carrying one is ours to give back.
+    return set(result.scalars().all())

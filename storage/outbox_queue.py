@@ -259,6 +259,12 @@ async def renew_leases(
     return await leases.renew(session, leases.OUTBOX, held, lease_seconds=lease_seconds, now=now)
 
 
+async def release_sends(session: AsyncSession, claims: Collection[ClaimedSend], *, now: datetime) -> set[int]:
+    """Give back sends this process will not finish (it is stopping); returns the ids released."""
+    held = [(claim.id, claim.lock_token) for claim in claims]
+    return await leases.release(session, leases.OUTBOX, held, now=now)
+
+
 async def record_part_sent(
     session: AsyncSession,
     claim: ClaimedSend,

@@ -131,6 +131,14 @@ async def renew_leases(
     return await leases.renew(session, leases.NOTIFICATIONS, held, lease_seconds=lease_seconds, now=now)
 
 
+async def release_deliveries(
+    session: AsyncSession, claims: Collection[ClaimedDelivery], *, now: datetime
+) -> set[int]:
+    """Give back deliveries this process will not finish (it is stopping); returns the ids released."""
+    held = [(claim.id, claim.lock_token) for claim in claims]
+    return await leases.release(session, leases.NOTIFICATIONS, held, now=now)
+
+
 async def _finish(session: AsyncSession, claim: ClaimedDelivery, **values: object) -> bool:
     return await leases.finish(
         session,

@@ -4,6 +4,8 @@ Whatever this process is working on is passed to the next claim, so a row is nev
 the process that already runs it (even if its lease lapsed), and one running task's bookkeeping entry
 can never be replaced or removed by another's. One keeper renews the leases of everything running here
 in one statement every third of the lease: a few statements, not one connection per running claim.
+A stop gives running work a grace period, then cancels what is left and gives its claims back at once
+(see ``storage.leases.release``), so a successor need not wait for the leases to run out.
 """
 
 from __future__ import annotations
@@ -12,12 +14,45 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Hashable
+from collections.abc import Collection, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
 Claim = TypeVar("Claim")
+
+# A stop names at most this many released ids in its log line; the count is always complete.
+IDS_SHOWN = 20
+# A stopping loop may take at least this long to finish the claim (or renewal) it is in before it is
+# cancelled, whatever the grace: cut off inside its transaction, a claim's rows would be held by no one
+# until their lease ran out, and on SQLite its connection could keep the database locked.
+WIND_DOWN_SECONDS = 2.0
+# Giving back what was cut short waits at most this long (say, for a connection that a cancelled turn
+# still holds); past it the claims are left to their leases.
+RELEASE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Drained:
+    """How a stop left one loop's work: finished within the grace, given back (row ids), or left to expire."""
+
+    name: str
+    finished: int
+    released: tuple[int, ...]
+    expiring: int
+
+    def describe(self) -> str:
+        ids = ", ".join(str(row_id) for row_id in self.released[:IDS_SHOWN])
+        more = len(self.released) - IDS_SHOWN
+        shown = f" [{ids}{f', +{more} more' if more > 0 else ''}]" if self.released else ""
+        expiring = f", {self.expiring} left to expire" if self.expiring else ""
+        return f"{self.name} {self.finished} finished, {len(self.released)} released{shown}{expiring}"
+
+
+def describe_stop(drained: Sequence[Drained]) -> str:
+    """One line for the log: ids and counts only."""
+    return "; ".join(part.describe() for part in drained)
 
 
 class ClaimLoop(ABC, Generic[Claim]):
@@ -33,6 +68,8 @@ class ClaimLoop(ABC, Generic[Claim]):
         self._claims: dict[Hashable, Claim] = {}
         self._loop_task: asyncio.Task[None] | None = None
         self._keeper_task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._keeper_stopping = asyncio.Event()
 
     @abstractmethod
     async def _claim(self, limit: int, running: Collection[Hashable]) -> list[Claim]:
@@ -50,6 +87,10 @@ class ClaimLoop(ABC, Generic[Claim]):
     async def _renew(self, claims: list[Claim]) -> set[Hashable]:
         """Extend these claims' leases by the lease time; returns the keys whose lease is still ours."""
 
+    @abstractmethod
+    async def _release(self, claims: list[Claim]) -> set[int]:
+        """Give these unfinished claims back, claimable at once; returns the row ids released."""
+
     def wake(self) -> None:
         """Look for work now instead of at the next poll (new work was just committed here)."""
         self._wake.set()
@@ -64,23 +105,49 @@ class ClaimLoop(ABC, Generic[Claim]):
         return len(self._running)
 
     def start(self) -> None:
+        self._stopping.clear()
+        self._keeper_stopping.clear()
         self._loop_task = asyncio.create_task(self.run(), name=self._name)
         self._keeper_task = asyncio.create_task(self._keep_leases(), name=f"{self._name}-leases")
 
-    async def stop(self, grace_seconds: float = 5.0) -> None:
-        """Stop claiming; give running work ``grace_seconds`` to finish, then cancel it (leases expire)."""
-        await _cancel(self._loop_task)
-        tasks = list(self._running.values())
-        if tasks:
-            _, still_running = await asyncio.wait(tasks, timeout=grace_seconds)
+    async def stop(self, grace_seconds: float = 5.0, *, release: bool = True) -> Drained:
+        """Stop claiming; give running work ``grace_seconds`` to finish, then cancel it and give it back.
+
+        ``release=False`` leaves the cancelled claims' leases to run out, as a crash would.
+        """
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + grace_seconds
+        # Asked to stop, not cancelled: it finishes the claim it is in, and what that claimed runs below.
+        self._stopping.set()
+        self._wake.set()
+        await wind_down(self._loop_task, max(grace_seconds, WIND_DOWN_SECONDS))
+        running, claims = dict(self._running), dict(self._claims)
+        cut_short: list[Claim] = []
+        if running:
+            left = max(deadline - clock.time(), 0.0)
+            _, still_running = await asyncio.wait(running.values(), timeout=left)
+            cut_short = [claims[key] for key, task in running.items() if task in still_running]
             while still_running:
                 for task in still_running:
                     task.cancel()
                 _, still_running = await asyncio.wait(still_running, timeout=1.0)
-        await _cancel(self._keeper_task)
+        self._keeper_stopping.set()
+        await wind_down(self._keeper_task, WIND_DOWN_SECONDS)
+        released: set[int] = set()
+        expiring = len(cut_short)
+        if cut_short and release:
+            try:
+                async with asyncio.timeout(RELEASE_SECONDS):
+                    released = await self._release(cut_short)
+                # The rest finished (or were taken over) while they were being cancelled.
+                expiring = 0
+            except Exception:  # TimeoutError included
+                log.exception("%s: could not give back %s claims; their leases expire", self._name, expiring)
+        finished = len(running) - len(released) - expiring
+        return Drained(self._name, finished, tuple(sorted(released)), expiring)
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             # Cleared before claiming, so a wake that arrives while we claim is not lost.
             self._wake.clear()
             free = self._concurrency - len(self._running)
@@ -122,7 +189,11 @@ class ClaimLoop(ABC, Generic[Claim]):
 
     async def _keep_leases(self) -> None:
         while True:
-            await asyncio.sleep(self._lease_seconds / 3)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._lease_seconds / 3):
+                    await self._keeper_stopping.wait()
+            if self._keeper_stopping.is_set():
+                return
             claims = dict(self._claims)
             if not claims:
                 continue
@@ -136,6 +207,13 @@ class ClaimLoop(ABC, Generic[Claim]):
                 # claim under the same key (the conversation's next event) since the snapshot.
                 if self._claims.get(key) is claims[key]:
                     log.warning("%s: lost the lease of %s", self._name, key)
+
+
+async def wind_down(task: asyncio.Task[None] | None, seconds: float) -> None:
+    """Wait up to ``seconds`` for a task that was asked to stop, then cancel it (see WIND_DOWN_SECONDS)."""
+    if task is not None and not task.done():
+        await asyncio.wait({task}, timeout=seconds)
+    await _cancel(task)
 
 
 async def _cancel(task: asyncio.Task[None] | None) -> None:

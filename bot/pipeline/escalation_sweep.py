@@ -14,6 +14,7 @@ from collections.abc import Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handoff.escalation_timeouts import Flagged, flag_overdue
+from bot.pipeline.claim_loop import WIND_DOWN_SECONDS, wind_down
 from storage.db import transaction
 from storage.models import utcnow
 
@@ -34,23 +35,20 @@ class EscalationSweeper:
         self._on_notices = on_notices
         self._on_notifications = on_notifications
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     @property
     def alive(self) -> bool:
         return self._task is not None and not self._task.done()
 
     def start(self) -> None:
+        self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="escalation-sweep")
 
     async def stop(self) -> None:
-        if self._task is None:
-            return
-        # Cancelled until it is done: a cancellation lost inside a library must not hang the stop.
-        while not self._task.done():
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=1.0)
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        # Asked, not cancelled, so a sweep in progress finishes its transaction.
+        self._stopping.set()
+        await wind_down(self._task, WIND_DOWN_SECONDS)
 
     async def sweep(self) -> list[Flagged]:
         """One pass: flag what is overdue now, then wake the senders for the notices and notifications."""
@@ -64,9 +62,11 @@ class EscalationSweeper:
         return flagged
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self.sweep()
             except Exception:
                 log.exception("escalation timeout sweep failed; trying again")
-            await asyncio.sleep(self._interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._interval):
+                    await self._stopping.wait()

@@ -91,6 +91,10 @@ class InboxWorker(ClaimLoop[ClaimedEvent]):
             )
         return {self._key(claim) for claim in claims if claim.id in held}
 
+    async def _release(self, claims: list[ClaimedEvent]) -> set[int]:
+        async with transaction(self._sessions) as session:
+            return await queue.release_events(session, claims, now=utcnow())
+
     async def _handle(self, event: ClaimedEvent) -> None:
         try:
             await self._processor.process(event)

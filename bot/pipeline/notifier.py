@@ -126,6 +126,10 @@ class Notifier(ClaimLoop[ClaimedDelivery]):
             )
         return {claim.id for claim in claims if claim.id in held}
 
+    async def _release(self, claims: list[ClaimedDelivery]) -> set[int]:
+        async with transaction(self._sessions) as session:
+            return await deliveries.release_deliveries(session, claims, now=utcnow())
+
     async def _handle(self, claim: ClaimedDelivery) -> None:
         try:
             outcome = await self._attempt(claim)

@@ -114,6 +114,10 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             held = await queue.renew_leases(session, claims, lease_seconds=self._lease_seconds, now=utcnow())
         return {claim.id for claim in claims if claim.id in held}
 
+    async def _release(self, claims: list[ClaimedSend]) -> set[int]:
+        async with transaction(self._sessions) as session:
+            return await queue.release_sends(session, claims, now=utcnow())
+
     async def _handle(self, claim: ClaimedSend) -> None:
         # Each claim runs in a task of its own (see ClaimLoop), so the binding ends with it.
         log_context.bind(tenant_id=claim.tenant_id, conversation_id=claim.conversation_id)

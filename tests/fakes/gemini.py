@@ -252,6 +252,10 @@ class FakeGemini(LocalServer):
         # Every request waits this long before it is answered (the benchmark's model latency).
         self.latency = 0.0
         self._standing: Callable[[Any], str] | None = None
+        self._hang_first: Callable[[str], bool] | None = None
+        self._hung_texts: set[str] = set()
+        # How many requests hang now (``hang_first``): a test can wait until its turns are stuck.
+        self.hanging = 0
         self._signatures = _SignatureLedger()
         self._signature_numbers = itertools.count(1)
         self._response_numbers = itertools.count(1)
@@ -371,6 +375,13 @@ class FakeGemini(LocalServer):
         """Wait ``seconds`` before answering the next request; the request is recorded at once."""
         self._delays.append(seconds)
 
+    def hang_first(self, matching: Callable[[str], bool]) -> None:
+        """The first request whose last user text ``matching`` accepts hangs until its client leaves.
+
+        A later request with the same text (the retry of a turn) is answered as usual.
+        """
+        self._hang_first = matching
+
     def reply_always(self, text: str | Callable[[Any], str]) -> None:
         """Answer every request that finds the script empty with this text (or ``text(request body)``).
 
@@ -419,6 +430,16 @@ class FakeGemini(LocalServer):
                 body=body,
             )
         )
+        text = last_user_text(body)
+        if self._hang_first is not None and self._hang_first(text) and text not in self._hung_texts:
+            self._hung_texts.add(text)
+            self.hanging += 1
+            try:
+                await self._wait_for_client_to_leave(request)
+            finally:
+                self.hanging -= 1
+            _close_connection(request)
+            return web.Response()  # never written: the connection is gone
         if self._delays:
             await self._pause(self._delays.popleft())
         if self.latency > 0:

@@ -398,6 +398,32 @@ async def test_a_hang_lasts_until_the_client_gives_up(fake: FakeGemini) -> None:
     assert retried.text == "Answered at last."
 
 
+async def test_hang_first_holds_the_first_request_of_a_matching_text_until_its_client_leaves(
+    fake: FakeGemini, client: genai.Client
+) -> None:
+    fake.reply_always(lambda body: f"You asked: {last_user_text(body)}")
+    fake.hang_first(lambda text: "slow" in text)
+
+    stuck = asyncio.create_task(client.aio.models.generate_content(model=MODEL, contents="a slow one"))
+    for _ in range(200):
+        if fake.hanging:
+            break
+        await asyncio.sleep(0.02)
+    assert fake.hanging == 1
+    quick = await client.aio.models.generate_content(model=MODEL, contents="a quick one")
+    stuck.cancel()  # the client gives up, as a stopping server does
+    with pytest.raises(asyncio.CancelledError):
+        await stuck
+    again = await client.aio.models.generate_content(model=MODEL, contents="a slow one")
+
+    assert (quick.text, again.text) == ("You asked: a quick one", "You asked: a slow one")
+    for _ in range(200):
+        if not fake.hanging:
+            break
+        await asyncio.sleep(0.02)
+    assert fake.hanging == 0
+
+
 async def test_a_blocked_prompt_has_no_candidates(fake: FakeGemini, client: genai.Client) -> None:
     fake.block_prompt()
     response = await client.aio.models.generate_content(model=MODEL, contents="Something dangerous")

@@ -48,6 +48,9 @@ class CarelessQueue(ClaimLoop[Work]):
         self.renewed.extend(claim.key for claim in claims)
         return {claim.key for claim in claims}
 
+    async def _release(self, claims: list[Work]) -> set[int]:
+        return set()
+
 
 async def test_a_key_claimed_again_while_it_runs_is_not_started_and_the_bound_holds() -> None:
     loop = CarelessQueue()
@@ -80,3 +83,40 @@ async def test_a_lease_is_renewed_while_its_work_runs() -> None:
         await loop.stop()
     assert loop.finished == ["slow"]
     assert loop.renewed.count("slow") >= 3  # every third of the 0.06 s lease, for 0.3 s
+
+
+@dataclass
+class SlowClaimQueue(CarelessQueue):
+    """A queue whose claim takes until ``go`` is set (a claim waiting on a busy database)."""
+
+    claiming: asyncio.Event = field(default_factory=asyncio.Event)
+    go: asyncio.Event = field(default_factory=asyncio.Event)
+    released: list[str] = field(default_factory=list)
+
+    async def _claim(self, limit: int, running: Collection[Hashable]) -> list[Work]:
+        if not self.claims:
+            return []
+        self.claiming.set()
+        await self.go.wait()
+        return await super()._claim(limit, running)
+
+    async def _release(self, claims: list[Work]) -> set[int]:
+        self.released.extend(claim.key for claim in claims)
+        return set(range(len(claims)))
+
+
+async def test_a_claim_in_progress_when_the_stop_comes_is_finished_and_what_it_took_is_given_back() -> None:
+    loop = SlowClaimQueue()
+    loop.claims = [[Work("late", 60.0)]]
+    loop.start()
+    await asyncio.wait_for(loop.claiming.wait(), 10)
+
+    stopping = asyncio.create_task(loop.stop(grace_seconds=0.1))
+    await asyncio.sleep(0)  # the stop has begun while the claim is still in its transaction
+    loop.go.set()
+    drained = await stopping
+
+    # Not cut off inside the claim: the work it took was started, then given back when the grace ran out.
+    assert loop.released == ["late"]
+    assert (drained.finished, len(drained.released), drained.expiring) == (0, 1, 0)
+    assert not loop.alive

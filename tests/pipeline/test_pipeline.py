@@ -120,7 +120,8 @@ async def test_a_worker_that_dies_before_commit_leaves_the_event_to_be_answered_
     doomed.start()
     await doomed.inbox.accept(tenant_id, channel_id, [message("gina", "where is my order?")])
     await asyncio.wait_for(in_limbo.wait(), 10)
-    await doomed.worker.stop(grace_seconds=0)  # cancels the turn after the engine ran, before commit
+    # Cancels the turn after the engine ran, before commit, and leaves its lease to run out: a crash.
+    await doomed.worker.stop(grace_seconds=0, release=False)
     await doomed.close()
 
     assert engine.calls == {"where is my order?": 1}
