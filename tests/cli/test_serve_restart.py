@@ -31,17 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.meta import SIGNATURE_HEADER, sign
 from bot.config import Settings
 from bot.security import CredentialBox
-from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from bot.tenancy.demo.seed import DemoReport
-from storage.db import transaction
-from storage.models import InboundEvent, OutboxItem, Tenant
+from storage.models import InboundEvent, OutboxItem
 from tests.fakes.gemini import FakeGemini, last_user_text
 from tests.fakes.graph import FakeGraphAPI
 from tests.support.doubles import wait_until
+from tests.support.platforms import APP_SECRET, PAGE_ID, PAGE_TOKEN, add_messenger_channel
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE_ID, PAGE_TOKEN = "1000000001", "page-token-for-restart"
-APP_SECRET, VERIFY_TOKEN = "app-secret-for-restart", "verify-restart"
 GEMINI_KEY = "gemini-key-for-restart"
 # Conversations writing before the stop (each has a turn stuck in the model when it comes), and after it.
 BEFORE, AFTER = 16, 8
@@ -176,25 +173,6 @@ async def fakes() -> AsyncIterator[Fakes]:
         await graph.close()
 
 
-async def messenger_key(
-    sessions: async_sessionmaker[AsyncSession], box: CredentialBox, tenant_id: int
-) -> str:
-    async with transaction(sessions) as session:
-        tenant = await session.get(Tenant, tenant_id)
-        assert tenant is not None
-        channel = await add_channel(
-            session,
-            box,
-            tenant=tenant,
-            request=ChannelRequest(
-                platform="messenger",
-                external_id=PAGE_ID,
-                secrets={"access_token": PAGE_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN},
-            ),
-        )
-        return channel.webhook_key
-
-
 async def rows(sessions: async_sessionmaker[AsyncSession], model: type, *where: object) -> int:
     async with sessions() as session:
         found = await session.scalar(select(func.count()).select_from(model).where(*where))  # type: ignore[arg-type]
@@ -226,7 +204,7 @@ async def test_a_restart_under_load_loses_no_message_and_answers_none_twice(
     fakes: Fakes,
     tmp_path: Path,
 ) -> None:
-    key = await messenger_key(sessions, box, demo.tenant_id)
+    key = await add_messenger_channel(sessions, box, demo.tenant_id)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {name: value for name, value in os.environ.items() if not ours(name)}

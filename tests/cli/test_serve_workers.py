@@ -25,13 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from adapters.meta import sign
 from bot.config import Settings
 from bot.security import CredentialBox
-from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from bot.tenancy.demo.seed import DemoReport
-from storage.db import transaction
-from storage.models import Tenant
 from tests.fakes.graph import FakeGraphAPI
 from tests.support.cli_workspace import Workspace
-from tests.support.platforms import APP_SECRET, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN
+from tests.support.platforms import APP_SECRET, PAGE_ID, PAGE_TOKEN, add_messenger_channel
 from tests.support.scrapes import parse_scrape, value
 from tests.web.test_webhooks import messenger_event
 
@@ -80,19 +77,7 @@ async def test_two_workers_on_postgresql_answer_on_one_port_and_one_scrape_sums_
 ) -> None:
     if settings.is_sqlite:
         pytest.skip("several processes on one port is a PostgreSQL deployment (CHATBOT_TEST_POSTGRES_URL)")
-    async with transaction(sessions) as session:
-        tenant = await session.get(Tenant, demo.tenant_id)
-        assert tenant is not None
-        channel = await add_channel(
-            session,
-            box,
-            tenant=tenant,
-            request=ChannelRequest(
-                platform="messenger",
-                external_id=PAGE_ID,
-                secrets={"access_token": PAGE_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN},
-            ),
-        )
+    webhook_key = await add_messenger_channel(sessions, box, demo.tenant_id)
     graph = FakeGraphAPI(pages={PAGE_ID: PAGE_TOKEN})
     port = free_port()
     workspace = Workspace(tmp_path, tmp_path / "unused.db")
@@ -135,7 +120,7 @@ async def test_two_workers_on_postgresql_answer_on_one_port_and_one_scrape_sums_
                     psid=str(2000000100 + number),
                 )
                 response = await http.post(
-                    f"/webhooks/messenger/{channel.webhook_key}",
+                    f"/webhooks/messenger/{webhook_key}",
                     content=body,
                     headers={
                         "Content-Type": "application/json",

@@ -33,6 +33,26 @@ VERIFY_TOKEN = "verify-me"
 GROUPME_BOT, GROUPME_GROUP = "bot-77", "2000"
 
 
+async def add_messenger_channel(
+    sessions: async_sessionmaker[AsyncSession], box: CredentialBox, tenant_id: int
+) -> str:
+    """Give the tenant the test Page's Messenger channel; returns its webhook key."""
+    async with transaction(sessions) as session:
+        tenant = await session.get(Tenant, tenant_id)
+        assert tenant is not None
+        channel = await add_channel(
+            session,
+            box,
+            tenant=tenant,
+            request=ChannelRequest(
+                platform="messenger",
+                external_id=PAGE_ID,
+                secrets={"access_token": PAGE_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN},
+            ),
+        )
+        return channel.webhook_key
+
+
 def payload(platform: str, name: str) -> bytes:
     return (PAYLOADS / platform / name).read_bytes()
 
