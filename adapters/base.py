@@ -301,9 +301,13 @@ class WebhookAdapter(Protocol):
 
 
 class Acknowledger(Protocol):
-    """Optional: tell the customer we saw their message and are typing (best effort, never retried)."""
+    """Optional: tell the customer we saw their message (and are typing); best effort, never retried."""
 
-    async def acknowledge(self, credentials: Mapping[str, str], from_id: str, inbound: Inbound) -> None: ...
+    async def acknowledge(
+        self, credentials: Mapping[str, str], from_id: str, inbound: Inbound, *, typing: bool = True
+    ) -> None:
+        """Mark the message seen and, with ``typing``, show the typing indicator."""
+        ...
 
 
 # Platform payloads nest about ten levels deep. A limit far below the interpreter's recursion limit means

@@ -95,11 +95,13 @@ class MessengerAdapter:
         await self._post(credentials, page_id, body, endpoint=f"{control.action}_thread_control")
         return SendResult()
 
-    async def acknowledge(self, credentials: Mapping[str, str], from_id: str, inbound: Inbound) -> None:
+    async def acknowledge(
+        self, credentials: Mapping[str, str], from_id: str, inbound: Inbound, *, typing: bool = True
+    ) -> None:
         """Mark the message seen and show typing; best effort, so failures are logged and dropped."""
         if inbound.is_echo or inbound.standby:
             return  # the business's own message, or a thread another app owns
-        for action in ("mark_seen", "typing_on"):
+        for action in ("mark_seen", "typing_on") if typing else ("mark_seen",):
             body = {"recipient": {"id": inbound.conversation_key}, "sender_action": action}
             try:
                 await self._post(credentials, from_id, body)

@@ -102,16 +102,19 @@ class WhatsAppAdapter:
             log.warning("whatsapp: send from %s succeeded without a message id", outbound.from_id)
         return SendResult(platform_message_ids=ids)
 
-    async def acknowledge(self, credentials: Mapping[str, str], from_id: str, inbound: Inbound) -> None:
+    async def acknowledge(
+        self, credentials: Mapping[str, str], from_id: str, inbound: Inbound, *, typing: bool = True
+    ) -> None:
         """Mark the message read and show the typing indicator; failures are logged, never raised."""
         if inbound.platform_message_id is None:
             return
-        body = {
+        body: dict[str, Any] = {
             "messaging_product": "whatsapp",
             "status": "read",
             "message_id": inbound.platform_message_id,
-            "typing_indicator": {"type": "text"},
         }
+        if typing:
+            body["typing_indicator"] = {"type": "text"}
         try:
             response = await self._post(credentials, from_id, body)
         except SendFailed as exc:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,14 +41,20 @@ from storage.sql import get_owned
 log = logging.getLogger(__name__)
 
 Hook = Callable[[ClaimedEvent], Awaitable[None]]
-TurnStart = Callable[[ClaimedEvent, Inbound, ChannelSnapshot], None]
+
+
+class TurnOver(Protocol):
+    def turn_over(self) -> None: ...
+
+
+TurnStart = Callable[[ClaimedEvent, Inbound, ChannelSnapshot], TurnOver | None]
 
 
 async def no_hook(_event: ClaimedEvent) -> None:
     return None
 
 
-def _no_turn_start(_event: ClaimedEvent, _inbound: Inbound, _channel: ChannelSnapshot) -> None:
+def _no_turn_start(_event: ClaimedEvent, _inbound: Inbound, _channel: ChannelSnapshot) -> TurnOver | None:
     return None
 
 
@@ -128,14 +135,19 @@ class TurnProcessor:
             # The same message arrived under another event id (a platform resend): answered already.
             await self._commits.run(lambda session: queue.complete_event(session, event, utcnow()))
             return
+        acknowledgement = None
         if context.silent:
             decision = SILENT
         else:
             if context.turn.conversation.status not in HUMAN_OWNED:
-                # No typing dots while a person owns the conversation.
-                self._on_turn_start(event, inbound, context.channel)
+                # No read receipt or typing dots while a person owns the conversation.
+                acknowledgement = self._on_turn_start(event, inbound, context.channel)
             ports = Ports(knowledge=context.knowledge, llm=self._llm, intents=self._intents)
-            decision = await self._engine.decide(context.turn, ports)
+            try:
+                decision = await self._engine.decide(context.turn, ports)
+            finally:
+                if acknowledgement is not None:
+                    acknowledgement.turn_over()  # answered (or failed): no typing dots from here on
         note_route(decision.route)
         await self._before_commit(event)
         conversation_id = await self._commits.run(
