@@ -20,6 +20,9 @@ from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
+# Nearly full, a loop claims again once 1/8 of its slots are free (at once when it has room to spare).
+CLAIM_BATCH_DIVISOR = 8
+
 Claim = TypeVar("Claim")
 
 # A stop names at most this many released ids in its log line; the count is always complete.
@@ -147,12 +150,17 @@ class ClaimLoop(ABC, Generic[Claim]):
         return Drained(self._name, finished, tuple(sorted(released)), expiring)
 
     async def run(self) -> None:
+        # A claim costs one query however many it takes, and the query's cost grows with the backlog:
+        # while this process is nearly full it waits until a batch of slots is free (or a poll comes
+        # round) instead of claiming one item each time one finishes.
+        claim_batch = max(1, self._concurrency // CLAIM_BATCH_DIVISOR)
+        polled = True
         while not self._stopping.is_set():
             # Cleared before claiming, so a wake that arrives while we claim is not lost.
             self._wake.clear()
             free = self._concurrency - len(self._running)
             claims: list[Claim] = []
-            if free > 0:
+            if free > 0 and (polled or free >= claim_batch or not self._running):
                 try:
                     claims = await self._claim(free, set(self._running))
                 except Exception:
@@ -174,9 +182,11 @@ class ClaimLoop(ABC, Generic[Claim]):
                 continue
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
             # arrives as its timeout fires, and then stop() would wait for this loop forever.
+            polled = True
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll_interval):
                     await self._wake.wait()
+                    polled = False
 
     async def _run_one(self, key: Hashable, claim: Claim) -> None:
         try:
