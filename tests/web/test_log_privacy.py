@@ -31,13 +31,12 @@ from bot.engine.types import Decision, Ports, Reply, Turn
 from bot.runtime import Runtime, build_runtime
 from bot.security import CredentialBox
 from bot.tenancy.agent_accounts import create_agent
-from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from bot.tenancy.demo.seed import DemoReport
 from storage.db import transaction
 from storage.models import InboundEvent, Message, OutboxItem, Tenant
 from tests.fakes.graph import FakeGraphAPI
 from tests.support.doubles import wait_until
-from tests.support.platforms import APP_SECRET, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN
+from tests.support.platforms import APP_SECRET, PAGE_ID, PAGE_TOKEN, VERIFY_TOKEN, add_messenger_channel
 
 CUSTOMER = "2000000077"
 ANSWERED = "Hello, this is Zebulon Quartermain from 12 Quince Lane"
@@ -166,19 +165,10 @@ async def served(
 ) -> AsyncIterator[Served]:
     graph = FakeGraphAPI(pages={PAGE_ID: PAGE_TOKEN})
     settings = settings.model_copy(update={"graph_api_base": await graph.start(), "log_level": "DEBUG"})
+    webhook_key = await add_messenger_channel(sessions, box, demo.tenant_id)
     async with transaction(sessions) as session:
         tenant = await session.get(Tenant, demo.tenant_id)
         assert tenant is not None
-        channel = await add_channel(
-            session,
-            box,
-            tenant=tenant,
-            request=ChannelRequest(
-                platform="messenger",
-                external_id=PAGE_ID,
-                secrets={"access_token": PAGE_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN},
-            ),
-        )
         agent = await create_agent(session, tenant=tenant, name="Robin", role="agent", email=None)
     assert demo.api_key is not None
 
@@ -197,9 +187,7 @@ async def served(
     host, port = runner.addresses[0][:2]
     try:
         async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as http:
-            yield Served(
-                http, graph, sessions, channel.webhook_key, demo.api_key, agent.secret, captured_logs
-            )
+            yield Served(http, graph, sessions, webhook_key, demo.api_key, agent.secret, captured_logs)
     finally:
         await runner.cleanup()
         await graph.close()
