@@ -57,6 +57,7 @@ class Runtime:
     escalations: EscalationSweeper | None = None
     # The hot path's read-only loads (SQLite: their own connections); None when they share ``db``.
     read_db: AsyncEngine | None = None
+    send_read_db: AsyncEngine | None = None
     # The webhooks' channel lookups (SQLite: a connection of their own, so that an acknowledgement
     # never queues behind the turns' loads or writes); None when they share ``db``.
     lookup_db: AsyncEngine | None = None
@@ -173,7 +174,7 @@ class Runtime:
             await self.llm.aclose()
         if self.http is not None:
             await self.http.aclose()
-        for extra in (self.read_db, self.lookup_db):
+        for extra in (self.read_db, self.send_read_db, self.lookup_db):
             if extra is not None:
                 await extra.dispose()
         await self.db.dispose()
@@ -233,6 +234,9 @@ def build_runtime(
     sessions = session_factory(db)
     read_db = create_read_engine(db)
     reads = session_factory(read_db) if read_db is not db else sessions
+    # The sends' loads on a connection of their own: a reply never queues behind new turns' loads.
+    send_read_db = create_read_engine(db, pool_size=1)
+    send_reads = session_factory(send_read_db) if send_read_db is not db else sessions
     lookup_db = create_read_engine(db, pool_size=1)
     credentials = CredentialBox(resolve_secret_key(settings))
     # Every hot-path write of this process (webhook inserts first, then turns and send marks) shares it.
@@ -243,7 +247,7 @@ def build_runtime(
         credentials,
         replace(sender_options(settings), only_channels=only_channels, except_platforms=except_platforms),
         commits=commits,
-        reads=reads,
+        reads=send_reads,
     )
     acknowledgements = Acknowledgements(adapters, credentials)
     processor = TurnProcessor(
@@ -289,6 +293,7 @@ def build_runtime(
         notifier=notifier,
         escalations=escalations,
         read_db=read_db if read_db is not db else None,
+        send_read_db=send_read_db if send_read_db is not db else None,
         lookup_db=lookup_db if lookup_db is not db else None,
         lookups=session_factory(lookup_db) if lookup_db is not db else sessions,
     )

@@ -10,7 +10,9 @@ nothing of it is written.
 
 Urgent units (``urgent=True``: webhook acknowledgements wait on them) go to the front of the next
 batch, and a batch holds at most ``max_batch`` units, so an urgent unit never waits behind more than
-one bounded batch. Units must not wait on anything slow (no HTTP, no LLM): the batch waits with them.
+one bounded batch. Units marked ``soon=True`` (work nearly done, such as a send's progress marks) come
+next, before the rest: finishing what is under way first keeps replies flowing while new turns queue.
+Units must not wait on anything slow (no HTTP, no LLM): the batch waits with them.
 """
 
 from __future__ import annotations
@@ -44,15 +46,16 @@ class GroupCommit:
         self._sessions = sessions
         self._max_batch = max_batch
         self._urgent: deque[_Unit[Any]] = deque()
+        self._soon: deque[_Unit[Any]] = deque()
         self._normal: deque[_Unit[Any]] = deque()
         self._lock = asyncio.Lock()
         self.batches = 0
         self.units = 0
 
-    async def run(self, work: Work[T], *, urgent: bool = False) -> T:
+    async def run(self, work: Work[T], *, urgent: bool = False, soon: bool = False) -> T:
         """Write ``work`` in the next batch; returns its result once that batch has committed."""
         unit: _Unit[T] = _Unit(work, asyncio.get_running_loop().create_future())
-        (self._urgent if urgent else self._normal).append(unit)
+        (self._urgent if urgent else self._soon if soon else self._normal).append(unit)
         while not unit.future.done():
             async with self._lock:
                 if unit.future.done():
@@ -64,7 +67,7 @@ class GroupCommit:
 
     def _take(self) -> list[_Unit[Any]]:
         batch: list[_Unit[Any]] = []
-        for queue in (self._urgent, self._normal):
+        for queue in (self._urgent, self._soon, self._normal):
             while queue and len(batch) < self._max_batch:
                 batch.append(queue.popleft())
         return batch

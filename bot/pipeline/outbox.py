@@ -185,7 +185,8 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
                         part_index=index,
                         text=parts[index],
                         now=utcnow(),
-                    )
+                    ),
+                    soon=True,
                 )
                 try:
                     result = await self._send_part(claim, adapter, credentials, outbound)
@@ -243,7 +244,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             await self._retry_or_fail(claim, exc, retry_after)
 
     async def _mark_sent(self, claim: ClaimedSend) -> None:
-        if await self._commits.run(lambda session: queue.mark_sent(session, claim, now=utcnow())):
+        if await self._commits.run(lambda session: queue.mark_sent(session, claim, now=utcnow()), soon=True):
             self.sent += 1
 
     async def _record_sent(
@@ -261,7 +262,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             )
             return held, held and last and await queue.mark_sent(session, claim, now=now)
 
-        held, finished = await self._commits.run(record)
+        held, finished = await self._commits.run(record, soon=True)
         if finished:
             self.sent += 1
         if not held:
