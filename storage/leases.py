@@ -181,6 +181,44 @@ async def finish(
     return result.rowcount == 1
 
 
+def _still_held(queue: LeasedQueue[Any], held: Collection[tuple[int, str]]) -> list[ColumnElement[bool]]:
+    """Rows among ``held`` (``(id, lock token)`` each) still worked on under those tokens."""
+    m = queue.model
+    return [
+        m.id.in_([row_id for row_id, _ in held]),
+        m.lock_token.in_({token for _, token in held}),
+        m.status == queue.working,
+    ]
+
+
+async def retry_later(
+    session: AsyncSession,
+    queue: LeasedQueue[Any],
+    *,
+    row_id: int,
+    tenant_id: int,
+    lock_token: str,
+    error: str,
+    delay_seconds: float,
+    now: datetime,
+) -> bool:
+    """Put a row this attempt holds back to ``pending``, due after ``delay_seconds`` (lease clock)."""
+    return await finish(
+        session,
+        queue,
+        row_id=row_id,
+        tenant_id=tenant_id,
+        lock_token=lock_token,
+        values={
+            queue.model.status: "pending",
+            queue.due_at: db_time_after(session, now, delay_seconds),
+            queue.model.locked_until: None,
+            queue.error: error,
+            queue.model.updated_at: now,
+        },
+    )
+
+
 async def renew(
     session: AsyncSession,
     queue: LeasedQueue[Any],
@@ -199,11 +237,7 @@ async def renew(
     m = queue.model
     result = await session.execute(
         update(m)
-        .where(
-            m.id.in_([row_id for row_id, _ in held]),
-            m.lock_token.in_({token for _, token in held}),
-            m.status == queue.working,
-        )
+        .where(*_still_held(queue, held))
         .values(locked_until=db_time_after(session, now, lease_seconds))
         .returning(m.id, m.lock_token)
         .execution_options(synchronize_session=False)
@@ -232,11 +266,7 @@ async def release(
     m = queue.model
     result = await session.execute(
         update(m)
-        .where(
-            m.id.in_([row_id for row_id, _ in held]),
-            m.lock_token.in_({token for _, token in held}),
-            m.status == queue.working,
-        )
+        .where(*_still_held(queue, held))
         .values(
             {
                 m.status: "pending",

@@ -344,14 +344,15 @@ async def _message_has_id(session: AsyncSession, claim: ClaimedSend, platform_me
 async def reschedule(
     session: AsyncSession, claim: ClaimedSend, *, error: str, delay_seconds: float, now: datetime
 ) -> bool:
-    return await _finish(
+    return await leases.retry_later(
         session,
-        claim,
-        status="pending",
-        next_attempt_at=leases.db_time_after(session, now, delay_seconds),
-        locked_until=None,
-        last_error=error,
-        updated_at=now,
+        leases.OUTBOX,
+        row_id=claim.id,
+        tenant_id=claim.tenant_id,
+        lock_token=claim.lock_token,
+        error=error,
+        delay_seconds=delay_seconds,
+        now=now,
     )
 
 
