@@ -49,8 +49,6 @@ class GroupCommit:
         self._soon: deque[_Unit[Any]] = deque()
         self._normal: deque[_Unit[Any]] = deque()
         self._lock = asyncio.Lock()
-        self.batches = 0
-        self.units = 0
 
     async def run(self, work: Work[T], *, urgent: bool = False, soon: bool = False) -> T:
         """Write ``work`` in the next batch; returns its result once that batch has committed."""
@@ -93,8 +91,6 @@ class GroupCommit:
             if not isinstance(exc, Exception):
                 raise
             return
-        self.batches += 1
-        self.units += len(batch)
         for unit, (ok, value) in zip(batch, outcomes, strict=True):
             if unit.future.done():
                 continue
