@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, Customer, Message
@@ -113,19 +114,6 @@ async def start_conversation(
     return conversation
 
 
-async def recent_messages(
-    session: AsyncSession, *, tenant_id: int, conversation_id: int, limit: int
-) -> list[Message]:
-    """The conversation's last ``limit`` messages, oldest first."""
-    rows = await session.scalars(
-        select(Message)
-        .where(Message.tenant_id == tenant_id, Message.conversation_id == conversation_id)
-        .order_by(Message.id.desc())
-        .limit(limit)
-    )
-    return list(reversed(rows.all()))
-
-
 @dataclass(frozen=True)
 class Earlier:
     """What the conversation's earlier customer messages tell a handoff summary."""
@@ -134,8 +122,66 @@ class Earlier:
     source: str | None = None
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a turn reads of its open conversation's last messages."""
+
+    # (role, text) of the last messages with text, oldest first.
+    history: tuple[tuple[str, str], ...]
+    earlier: Earlier
+    # A customer message that arrived after this turn's event was handled already.
+    answered_later: bool
+
+
+EARLIER_LIMIT = 10
+_MessageRow = tuple[
+    str, "str | None", str, "str | None", "str | None", "str | None", "str | None", "int | None"
+]
+
+_WINDOW = (
+    select(
+        Message.role,
+        Message.text,
+        Message.direction,
+        Message.intent,
+        Message.source,
+        Message.ad_id,
+        Message.post_id,
+        Message.inbound_event_id,
+    )
+    .where(
+        Message.tenant_id == bindparam("tenant_id"), Message.conversation_id == bindparam("conversation_id")
+    )
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+async def conversation_window(
+    session: AsyncSession, *, tenant_id: int, conversation_id: int, limit: int, inbound_event_id: int
+) -> Window:
+    """The last ``limit`` messages in one query; the earlier intents and ``answered_later`` come from them
+    too, unless the window is too short to tell (a long conversation), when they are asked for on their own.
+    """
+    params = {"tenant_id": tenant_id, "conversation_id": conversation_id, "limit": limit}
+    rows: list[_MessageRow] = [tuple(row) for row in await session.execute(_WINDOW, params)]  # type: ignore[misc]
+    whole = len(rows) < limit  # the window holds the whole conversation
+    inbound = [row for row in rows if row[2] == "in"]
+    if whole or len(inbound) >= EARLIER_LIMIT:
+        earlier = _earlier([row[3:7] for row in inbound[:EARLIER_LIMIT]])
+    else:
+        earlier = await earlier_inbound(session, tenant_id=tenant_id, conversation_id=conversation_id)
+    later = any(row[7] is not None and row[7] > inbound_event_id for row in inbound)
+    if not later and not whole:
+        later = await answered_later(
+            session, tenant_id=tenant_id, conversation_id=conversation_id, inbound_event_id=inbound_event_id
+        )
+    history = tuple((role, text) for role, text, *_ in reversed(rows) if text)
+    return Window(history, earlier, later)
+
+
 async def earlier_inbound(
-    session: AsyncSession, *, tenant_id: int, conversation_id: int, limit: int = 10
+    session: AsyncSession, *, tenant_id: int, conversation_id: int, limit: int = EARLIER_LIMIT
 ) -> Earlier:
     """The intents of the conversation's last customer messages (oldest first), and where it came from."""
     rows = (
@@ -150,11 +196,16 @@ async def earlier_inbound(
             .limit(limit)
         )
     ).all()
-    intents = tuple(intent for intent, *_ in reversed(rows) if intent)
+    return _earlier([tuple(row) for row in rows])
+
+
+def _earlier(newest_first: Sequence[Sequence[str | None]]) -> Earlier:
+    """From (intent, source, ad_id, post_id) of customer messages, newest first."""
+    intents = tuple(intent for intent, *_ in reversed(newest_first) if intent)
     source = next(
         (
             f"{src} {ad or post}" if ad or post else src
-            for _, src, ad, post in rows
+            for _, src, ad, post in newest_first
             if src and src != "direct"
         ),
         None,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from storage import leases
 from storage.models import Channel, InboundEvent
-from storage.sql import insert_ignoring_conflicts
+from storage.sql import insert_ignoring_each
 
 ACTIVE = ("pending", "processing")
 DEFAULT_MAX_ATTEMPTS = 5
@@ -88,9 +88,7 @@ async def insert_events(session: AsyncSession, events: Sequence[NewEvent], now: 
         }
         for e in events
     ]
-    result = await session.execute(insert_ignoring_conflicts(session, InboundEvent, rows))
-    assert isinstance(result, CursorResult)
-    return max(result.rowcount, 0)
+    return await insert_ignoring_each(session, InboundEvent, rows)
 
 
 async def claim_events(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from storage import leases, live_events, message_parts
 from storage.models import Channel, Conversation, Message, MessagePart, OutboxItem
+from storage.sql import is_postgresql
 
 UNFINISHED = ("pending", "sending")
 DEFAULT_MAX_ATTEMPTS = 8
@@ -99,6 +100,10 @@ async def queue_outbound(
     return message
 
 
+_ENQUEUE = insert(OutboxItem)
+_ENQUEUE_POSTGRESQL = insert(OutboxItem).values(next_attempt_at=func.now())
+
+
 async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
     """Queue outbound messages for delivery (inside the turn's transaction, after they are flushed).
 
@@ -106,25 +111,26 @@ async def enqueue(session: AsyncSession, messages: Sequence[Message], now: datet
     """
     if not messages:
         return
-    due = leases.db_clock(session, now)
+    # The rows as parameters, not inline values: the statement is compiled once, not on every turn.
+    # Due at once: now() on PostgreSQL is the database's clock, in the statement.
+    postgres = is_postgresql(session)
     await session.execute(
-        insert(OutboxItem).values(
-            [
-                {
-                    "tenant_id": m.tenant_id,
-                    "message_id": m.id,
-                    "conversation_id": m.conversation_id,
-                    "channel_id": m.channel_id,
-                    "status": "pending",
-                    "attempts": 0,
-                    "parts_sent": 0,
-                    "next_attempt_at": due,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for m in messages
-            ]
-        )
+        _ENQUEUE_POSTGRESQL if postgres else _ENQUEUE,
+        [
+            {
+                "tenant_id": m.tenant_id,
+                "message_id": m.id,
+                "conversation_id": m.conversation_id,
+                "channel_id": m.channel_id,
+                "status": "pending",
+                "attempts": 0,
+                "parts_sent": 0,
+                **({} if postgres else {"next_attempt_at": now}),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for m in messages
+        ],
     )
 
 

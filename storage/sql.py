@@ -17,15 +17,49 @@ Owned = TypeVar("Owned", bound=TenantOwned)
 
 
 def insert_ignoring_conflicts(
-    session: AsyncSession, model: type[Any], rows: Sequence[Mapping[str, Any]]
+    session: AsyncSession, model: type[Any], rows: Sequence[Mapping[str, Any]] | None = None
 ) -> Insert:
-    """INSERT ... ON CONFLICT DO NOTHING on either database (a retried write becomes a no-op)."""
+    """INSERT ... ON CONFLICT DO NOTHING on either database (a retried write becomes a no-op).
+
+    Without ``rows`` the statement carries no values: pass each row as the execute parameters. That
+    statement is built once per model and dialect and compiled once (a statement with inline values
+    has no cache key, so SQLAlchemy compiles it again on every execution).
+    """
     dialect = session.get_bind().dialect.name
+    if rows is not None:
+        return _insert_ignoring(dialect, model).values(list(rows))
+    key = (dialect, model)
+    statement = _INSERTS_IGNORING.get(key)
+    if statement is None:
+        # On the table: a Core statement, whose result counts the rows it inserted.
+        statement = _INSERTS_IGNORING[key] = _insert_ignoring(dialect, model.__table__)
+    return statement
+
+
+_INSERTS_IGNORING: dict[tuple[str, type[Any]], Insert] = {}
+
+
+def _insert_ignoring(dialect: str, model: type[Any]) -> Insert:
     if dialect == "postgresql":
-        return postgresql.insert(model).values(list(rows)).on_conflict_do_nothing()
+        return postgresql.insert(model).on_conflict_do_nothing()
     if dialect == "sqlite":
-        return sqlite.insert(model).values(list(rows)).on_conflict_do_nothing()
+        return sqlite.insert(model).on_conflict_do_nothing()
     raise NotImplementedError(f"no insert-ignore for {dialect}")
+
+
+async def insert_ignoring_each(
+    session: AsyncSession, model: type[Any], rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Insert rows one statement each (compiled once), skipping any already there; returns the count new.
+
+    One execution per row, not an executemany: both drivers report the rows a single execution inserted.
+    """
+    statement = insert_ignoring_conflicts(session, model)
+    inserted = 0
+    for row in rows:
+        result = await session.execute(statement, dict(row))
+        inserted += max(getattr(result, "rowcount", 0), 0)
+    return inserted
 
 
 def is_postgresql(session: AsyncSession) -> bool:
@@ -42,7 +76,7 @@ async def insert_or_get(
     found = await session.scalar(select(model).where(*match))
     if found is not None:
         return found
-    await session.execute(insert_ignoring_conflicts(session, model, [row]))
+    await session.execute(insert_ignoring_conflicts(session, model), dict(row))
     found = await session.scalar(select(model).where(*match))
     if found is None:
         raise LookupError(f"{model.__name__} row vanished right after it was inserted")

@@ -118,20 +118,18 @@ async def load_turn_context(
     ):
         expired_id, open_conversation = open_conversation.id, None
 
-    history: list[HistoryItem] = []
-    answered_later = False
-    earlier = conversations.Earlier()
+    window = None
     if open_conversation is not None:
-        earlier = await conversations.earlier_inbound(
-            session, tenant_id=tenant.id, conversation_id=open_conversation.id
+        window = await conversations.conversation_window(
+            session,
+            tenant_id=tenant.id,
+            conversation_id=open_conversation.id,
+            limit=HISTORY_LIMIT,
+            inbound_event_id=event.id,
         )
-        recent = await conversations.recent_messages(
-            session, tenant_id=tenant.id, conversation_id=open_conversation.id, limit=HISTORY_LIMIT
-        )
-        history = [HistoryItem(role=m.role, text=m.text) for m in recent if m.text]  # type: ignore[arg-type]
-        answered_later = await conversations.answered_later(
-            session, tenant_id=tenant.id, conversation_id=open_conversation.id, inbound_event_id=event.id
-        )
+    history = tuple(HistoryItem(role=role, text=text) for role, text in window.history) if window else ()  # type: ignore[arg-type]
+    earlier = window.earlier if window else conversations.Earlier()
+    answered_later = window.answered_later if window else False
     # The platform's current name for the customer wins (persisting the turn stores it too).
     name = inbound.sender_name or (customer.name if customer else None)
     first_name = _first_name(inbound.sender_name) if inbound.sender_name else None
@@ -155,7 +153,7 @@ async def load_turn_context(
             phone=inbound.phone or (customer.phone_e164 if customer else None),
         ),
         inbound=InboundText(text=inbound.text, kind=inbound.kind, payload=inbound.payload),
-        history=tuple(history),
+        history=history,
         templates=config.templates,
         commands=config.commands_for(group.id if group else None),
         intents=tenant_intents(tenant.settings),
