@@ -2,9 +2,11 @@
 
 A caller hands ``run`` a function that writes with the session it is given. Whatever arrives while a
 batch is being written waits and then goes in together with the others in the next one: one BEGIN, one
-COMMIT (one fsync) and one connection for the lot, instead of one of each per unit. Each unit of a
-batch of several runs inside its own SAVEPOINT, so a unit that raises (a lost lease, a constraint)
-is rolled back alone and its caller gets the exception, while the others commit. A caller returns only
+COMMIT (one fsync) and one connection for the lot, instead of one of each per unit. A batch is first
+written as it is; if a unit raises (a lost lease, a constraint), that transaction is rolled back and
+the batch is written again with each unit inside its own SAVEPOINT, so the failing unit is rolled back
+alone and its caller gets the exception, while the others commit. Units must therefore be safe to run
+twice (they only write through the session they are given). A caller returns only
 once its unit is committed; if the commit itself fails, every unit of the batch gets that error and
 nothing of it is written.
 
@@ -71,26 +73,26 @@ class GroupCommit:
         return batch
 
     async def _write(self, batch: list[_Unit[Any]]) -> None:
-        outcomes: list[tuple[bool, Any]] = []
         try:
-            async with transaction(self._sessions) as session:
-                if len(batch) == 1:
-                    # Alone in its transaction: a failure rolls the transaction back; no savepoint needed.
-                    outcomes.append((True, await batch[0].work(session)))
-                else:
-                    for unit in batch:
-                        outcomes.append(await _in_savepoint(session, unit.work))
+            outcomes = await self._together(batch)
+        except _UnitFailed:
+            # One unit raised and the transaction was rolled back: write them again, each in its own
+            # savepoint, so that only the failing units fail.
+            outcomes = None
         except BaseException as exc:
-            for unit in batch:
-                if unit.future.done():
-                    continue
-                if isinstance(exc, asyncio.CancelledError):
-                    unit.future.cancel()
-                else:
-                    _hand_over(unit.future, exc)
+            self._fail_all(batch, exc)
             if not isinstance(exc, Exception):
                 raise
             return
+        if outcomes is None:
+            try:
+                async with transaction(self._sessions) as session:
+                    outcomes = [await _in_savepoint(session, unit.work) for unit in batch]
+            except BaseException as exc:
+                self._fail_all(batch, exc)
+                if not isinstance(exc, Exception):
+                    raise
+                return
         for unit, (ok, value) in zip(batch, outcomes, strict=True):
             if unit.future.done():
                 continue
@@ -98,6 +100,35 @@ class GroupCommit:
                 unit.future.set_result(value)
             else:
                 _hand_over(unit.future, value)
+
+    async def _together(self, batch: list[_Unit[Any]]) -> list[tuple[bool, Any]]:
+        """Every unit in one transaction without savepoints (two statements fewer per unit); raises
+        _UnitFailed, after rolling back, if one unit raised. A unit alone gets its own error directly.
+        """
+        async with transaction(self._sessions) as session:
+            if len(batch) == 1:
+                return [(True, await batch[0].work(session))]
+            outcomes: list[tuple[bool, Any]] = []
+            for unit in batch:
+                try:
+                    outcomes.append((True, await unit.work(session)))
+                except Exception as exc:
+                    raise _UnitFailed from exc
+            return outcomes
+
+    @staticmethod
+    def _fail_all(batch: list[_Unit[Any]], exc: BaseException) -> None:
+        for unit in batch:
+            if unit.future.done():
+                continue
+            if isinstance(exc, asyncio.CancelledError):
+                unit.future.cancel()
+            else:
+                _hand_over(unit.future, exc)
+
+
+class _UnitFailed(Exception):
+    """A unit of a batch written together raised: the batch is written again unit by unit."""
 
 
 def _hand_over(future: asyncio.Future[Any], exc: BaseException) -> None:

@@ -122,3 +122,46 @@ async def test_urgent_writers_go_first_in_the_next_batch(sessions: async_session
 def test_a_batch_holds_at_least_one_writer() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         GroupCommit(None, max_batch=0)  # type: ignore[arg-type]
+
+
+async def test_a_batch_without_failures_is_written_without_savepoints(
+    db: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    statements: list[str] = []
+    event.listen(
+        db.sync_engine, "before_cursor_execute", lambda _c, _cur, sql, *_args: statements.append(sql.upper())
+    )
+    commits = count_commits(db)
+    group = GroupCommit(sessions)
+
+    await asyncio.gather(*(group.run(add_tenant(f"plain-{n}")) for n in range(10)))
+
+    assert len(commits) < 10  # they did share commits
+    assert not [sql for sql in statements if "SAVEPOINT" in sql]
+
+
+async def test_after_a_failure_the_others_of_the_batch_are_written_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    group = GroupCommit(sessions)
+
+    async def fails(_session: AsyncSession) -> None:
+        raise RuntimeError("broken unit")
+
+    outcomes = await asyncio.gather(
+        group.run(add_tenant("before")),
+        group.run(fails),
+        group.run(add_tenant("after")),
+        group.run(add_tenant("later")),
+        return_exceptions=True,
+    )
+
+    assert outcomes[0] == "before"
+    assert isinstance(outcomes[1], RuntimeError)
+    assert outcomes[2:] == ["after", "later"]
+    async with transaction(sessions) as session:
+        found = (
+            await session.scalars(select(Tenant.slug).where(Tenant.slug.in_(["before", "after", "later"])))
+        ).all()
+    # Each stored once, though those batched with the failing unit were written twice (once rolled back).
+    assert sorted(found) == ["after", "before", "later"]
