@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Conversation, Customer, Message
+from storage.models import Conversation, Customer, Message, Tenant
 from storage.sql import insert_or_get
 
 
@@ -68,19 +69,123 @@ async def find_open_conversation(
     )
 
 
-async def find_customer(
-    session: AsyncSession, *, tenant_id: int, channel_id: int, platform_user_id: str
-) -> Customer | None:
-    return await session.scalar(
-        select(Customer).where(
-            Customer.tenant_id == tenant_id,
-            Customer.channel_id == channel_id,
-            Customer.platform_user_id == platform_user_id,
+@dataclass(frozen=True)
+class KnownCustomer:
+    id: int
+    name: str | None
+    first_name: str | None
+    phone_e164: str | None
+    lead_stage: str
+    lead_score: int
+
+
+@dataclass(frozen=True)
+class OpenConversation:
+    id: int
+    status: str
+    consecutive_fallbacks: int
+    consecutive_negative: int
+    csat_requested_at: datetime | None
+    last_activity_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TurnLookup:
+    """What a turn looks up before it is answered, found in one query."""
+
+    # The tenant's configuration counter; None if there is no such tenant.
+    config_version: int | None
+    # The platform message was stored before under another event id (a platform resend).
+    already_stored: bool
+    customer: KnownCustomer | None
+    conversation: OpenConversation | None
+
+
+_CUSTOMER_COLUMNS = ("id", "name", "first_name", "phone_e164", "lead_stage", "lead_score")
+_CONVERSATION_COLUMNS = (
+    "id",
+    "status",
+    "consecutive_fallbacks",
+    "consecutive_negative",
+    "csat_requested_at",
+    "last_activity_at",
+    "created_at",
+)
+
+
+def _turn_lookup_statement() -> Select[Any]:
+    tenants, customers = Tenant.__table__, Customer.__table__
+    open_conversations, messages = Conversation.__table__, Message.__table__
+    tenant_id: BindParameter[int] = bindparam("tenant_id")
+    channel_id: BindParameter[int] = bindparam("channel_id")
+    stored = exists().where(
+        messages.c.tenant_id == tenant_id,
+        messages.c.channel_id == channel_id,
+        messages.c.platform_message_id == bindparam("platform_message_id"),
+    )
+    customer_on = and_(
+        customers.c.tenant_id == tenants.c.id,
+        customers.c.channel_id == channel_id,
+        customers.c.platform_user_id == bindparam("platform_user_id"),
+    )
+    conversation_on = and_(
+        open_conversations.c.tenant_id == tenants.c.id,
+        open_conversations.c.channel_id == channel_id,
+        open_conversations.c.conversation_key == bindparam("conversation_key"),
+        open_conversations.c.status != "closed",
+    )
+    return (
+        select(
+            tenants.c.config_version,
+            stored.label("already_stored"),
+            *(customers.c[name].label(f"customer_{name}") for name in _CUSTOMER_COLUMNS),
+            *(open_conversations.c[name].label(f"conversation_{name}") for name in _CONVERSATION_COLUMNS),
         )
+        .select_from(tenants.outerjoin(customers, customer_on).outerjoin(open_conversations, conversation_on))
+        .where(tenants.c.id == tenant_id)
+        .limit(1)
     )
 
 
-def is_expired(conversation: Conversation, inactivity_timeout: timedelta, now: datetime) -> bool:
+# Built once, compiled once: it runs on every turn.
+_TURN_LOOKUP = _turn_lookup_statement()
+
+
+async def turn_lookup(
+    session: AsyncSession,
+    *,
+    tenant_id: int,
+    channel_id: int,
+    platform_user_id: str,
+    conversation_key: str,
+    platform_message_id: str | None,
+) -> TurnLookup:
+    """The tenant's configuration counter, whether the message is a resend, the customer and the open
+    conversation (a message without a platform id is never a resend).
+    """
+    params = {
+        "tenant_id": tenant_id,
+        "channel_id": channel_id,
+        "platform_user_id": platform_user_id,
+        "conversation_key": conversation_key,
+        "platform_message_id": platform_message_id,
+    }
+    row = (await session.execute(_TURN_LOOKUP, params)).mappings().first()
+    if row is None:
+        return TurnLookup(None, False, None, None)
+    customer = conversation = None
+    if row["customer_id"] is not None:
+        customer = KnownCustomer(*(row[f"customer_{name}"] for name in _CUSTOMER_COLUMNS))
+    if row["conversation_id"] is not None:
+        conversation = OpenConversation(*(row[f"conversation_{name}"] for name in _CONVERSATION_COLUMNS))
+    stored = platform_message_id is not None and bool(row["already_stored"])
+    return TurnLookup(row["config_version"], stored, customer, conversation)
+
+
+def is_expired(
+    conversation: Conversation | OpenConversation, inactivity_timeout: timedelta, now: datetime
+) -> bool:
     """Whether an open conversation went quiet for longer than the tenant's inactivity timeout."""
     last = conversation.last_activity_at or conversation.created_at
     return now - last > inactivity_timeout
@@ -211,19 +316,6 @@ def _earlier(newest_first: Sequence[Sequence[str | None]]) -> Earlier:
         None,
     )
     return Earlier(intents, source)
-
-
-async def message_exists(
-    session: AsyncSession, *, tenant_id: int, channel_id: int, platform_message_id: str
-) -> bool:
-    found = await session.scalar(
-        select(Message.id).where(
-            Message.tenant_id == tenant_id,
-            Message.channel_id == channel_id,
-            Message.platform_message_id == platform_message_id,
-        )
-    )
-    return found is not None
 
 
 async def answered_later(

@@ -81,7 +81,10 @@ class ConfigCache:
 
     async def for_tenant(self, session: AsyncSession, tenant_id: int) -> TenantConfig:
         """The tenant's configuration, checked against the database in the caller's (read-only) session."""
-        version = await tenants.config_version(session, tenant_id)
+        return await self.at_version(session, tenant_id, await tenants.config_version(session, tenant_id))
+
+    async def at_version(self, session: AsyncSession, tenant_id: int, version: int | None) -> TenantConfig:
+        """The tenant's configuration, given its ``config_version`` just read in the caller's session."""
         if version is None:
             self._cache.pop(tenant_id, None)
             raise ConfigMissing(f"tenant {tenant_id} no longer exists")

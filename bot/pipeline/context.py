@@ -4,7 +4,8 @@ Nothing is written here. Whether the customer, the group, its member and the con
 and whether the open conversation went quiet too long, is only looked at; the turn's one persist
 transaction creates, opens and closes them (bot/pipeline/turn.py), so a turn that fails leaves nothing
 behind. The tenant's configuration (tenant, channel, bot, templates, commands, knowledge) comes from the
-per-process cache (bot/pipeline/config_cache.py), checked in the same read with one small query.
+per-process cache (bot/pipeline/config_cache.py), checked against the counter that the turn's first lookup
+reads together with the customer, the open conversation and whether the message is a resend.
 """
 
 from __future__ import annotations
@@ -74,16 +75,6 @@ async def load_channel(session: AsyncSession, tenant_id: int, channel_id: int) -
     return tenant, channel
 
 
-async def already_stored(session: AsyncSession, event: ClaimedEvent, inbound: Inbound) -> bool:
-    """The same platform message was stored before under another event id (a platform resend)."""
-    return inbound.platform_message_id is not None and await conversations.message_exists(
-        session,
-        tenant_id=event.tenant_id,
-        channel_id=event.channel_id,
-        platform_message_id=inbound.platform_message_id,
-    )
-
-
 async def load_turn_context(
     session: AsyncSession,
     *,
@@ -91,8 +82,19 @@ async def load_turn_context(
     inbound: Inbound,
     config_cache: ConfigCache,
     now: datetime,
-) -> TurnContext:
-    config = await config_cache.for_tenant(session, event.tenant_id)
+) -> TurnContext | None:
+    """None if the same platform message was stored before under another event id (a platform resend)."""
+    found = await conversations.turn_lookup(
+        session,
+        tenant_id=event.tenant_id,
+        channel_id=event.channel_id,
+        platform_user_id=inbound.sender_id,
+        conversation_key=event.conversation_key,
+        platform_message_id=inbound.platform_message_id,
+    )
+    if found.already_stored:
+        return None
+    config = await config_cache.at_version(session, event.tenant_id, found.config_version)
     tenant = config.tenant
     channel = config.channels.get(event.channel_id)
     if channel is None:
@@ -101,17 +103,13 @@ async def load_turn_context(
     if bot is None:
         raise ConfigMissing(f"bot {channel.bot_id} of channel {channel.id} no longer exists")
 
-    customer = await conversations.find_customer(
-        session, tenant_id=tenant.id, channel_id=channel.id, platform_user_id=inbound.sender_id
-    )
+    customer = found.customer
     group = None
     if inbound.group_id:
         group = await groups.find_group(
             session, tenant_id=tenant.id, channel_id=channel.id, platform_group_id=inbound.group_id
         )
-    open_conversation = await conversations.find_open_conversation(
-        session, tenant_id=tenant.id, channel_id=channel.id, conversation_key=event.conversation_key
-    )
+    open_conversation = found.conversation
     expired_id = None
     if open_conversation is not None and conversations.is_expired(
         open_conversation, timedelta(minutes=tenant.inactivity_timeout_minutes), now

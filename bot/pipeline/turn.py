@@ -27,7 +27,7 @@ from bot.handoff.inbox_app_events import thread_changed_hands
 from bot.observability import log_context
 from bot.observability.runtime_metrics import measured_turn, note_route
 from bot.pipeline.config_cache import ChannelSnapshot, ConfigCache
-from bot.pipeline.context import TurnContext, already_stored, load_turn_context
+from bot.pipeline.context import TurnContext, load_turn_context
 from bot.pipeline.effects import persist_effects
 from bot.pipeline.platform_events import apply_status_update, record_echo
 from storage import campaigns, conversations, groups, knowledge, live_events, outbox_queue
@@ -124,12 +124,9 @@ class TurnProcessor:
 
     async def _answer(self, event: ClaimedEvent, inbound: Inbound) -> None:
         async with read_only(self._reads) as session:
-            if await already_stored(session, event, inbound):
-                context = None
-            else:
-                context = await load_turn_context(
-                    session, event=event, inbound=inbound, config_cache=self._config, now=utcnow()
-                )
+            context = await load_turn_context(
+                session, event=event, inbound=inbound, config_cache=self._config, now=utcnow()
+            )
         log_context.bind(conversation_id=context.conversation_id if context else None)
         if context is None:
             # The same message arrived under another event id (a platform resend): answered already.
