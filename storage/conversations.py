@@ -11,7 +11,7 @@ from sqlalchemy import BindParameter, Select, and_, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, Customer, Message, Tenant
-from storage.sql import insert_or_get
+from storage.sql import insert_or_get, table
 
 
 async def get_or_create_customer(
@@ -115,8 +115,8 @@ _CONVERSATION_COLUMNS = (
 
 
 def _turn_lookup_statement() -> Select[Any]:
-    tenants, customers = Tenant.__table__, Customer.__table__
-    open_conversations, messages = Conversation.__table__, Message.__table__
+    tenants, customers = table(Tenant), table(Customer)
+    open_conversations, messages = table(Conversation), table(Message)
     tenant_id: BindParameter[int] = bindparam("tenant_id")
     channel_id: BindParameter[int] = bindparam("channel_id")
     stored = exists().where(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CustomCommand, KnowledgeEntry, Template
+from storage.sql import table
 
 
 async def active_entries(session: AsyncSession, tenant_id: int) -> list[KnowledgeEntry]:
@@ -97,6 +98,26 @@ async def get_command(session: AsyncSession, tenant_id: int, command: str) -> Cu
     )
 
 
+_ENTRIES, _TEMPLATES, _COMMANDS = table(KnowledgeEntry), table(Template), table(CustomCommand)
+# Prebuilt Core statements (compiled once; no ORM bookkeeping): they run on most turns.
+_COUNT_ENTRIES = (
+    update(_ENTRIES)
+    .where(_ENTRIES.c.tenant_id == bindparam("tenant"), _ENTRIES.c.id.in_(bindparam("ids", expanding=True)))
+    # updated_at stays: it marks content changes, which invalidate the cached search index.
+    .values(usage_count=_ENTRIES.c.usage_count + 1, updated_at=_ENTRIES.c.updated_at)
+)
+_COUNT_TEMPLATE = (
+    update(_TEMPLATES)
+    .where(_TEMPLATES.c.tenant_id == bindparam("tenant"), _TEMPLATES.c.id == bindparam("id"))
+    .values(usage_count=_TEMPLATES.c.usage_count + 1)
+)
+_COUNT_COMMAND = (
+    update(_COMMANDS)
+    .where(_COMMANDS.c.tenant_id == bindparam("tenant"), _COMMANDS.c.id == bindparam("id"))
+    .values(usage_count=_COMMANDS.c.usage_count + 1)
+)
+
+
 async def count_usage(
     session: AsyncSession,
     *,
@@ -107,24 +128,11 @@ async def count_usage(
 ) -> None:
     """Add one use to each entry, template or command a turn answered with."""
     if knowledge_ids:
-        await session.execute(
-            update(KnowledgeEntry)
-            .where(KnowledgeEntry.tenant_id == tenant_id, KnowledgeEntry.id.in_(list(knowledge_ids)))
-            # updated_at stays: it marks content changes, which invalidate the cached search index.
-            .values(usage_count=KnowledgeEntry.usage_count + 1, updated_at=KnowledgeEntry.updated_at)
-        )
+        await session.execute(_COUNT_ENTRIES, {"tenant": tenant_id, "ids": list(knowledge_ids)})
     if template_id is not None:
-        await session.execute(
-            update(Template)
-            .where(Template.tenant_id == tenant_id, Template.id == template_id)
-            .values(usage_count=Template.usage_count + 1)
-        )
+        await session.execute(_COUNT_TEMPLATE, {"tenant": tenant_id, "id": template_id})
     if command_id is not None:
-        await session.execute(
-            update(CustomCommand)
-            .where(CustomCommand.tenant_id == tenant_id, CustomCommand.id == command_id)
-            .values(usage_count=CustomCommand.usage_count + 1)
-        )
+        await session.execute(_COUNT_COMMAND, {"tenant": tenant_id, "id": command_id})
 
 
 async def all_active_commands(session: AsyncSession, tenant_id: int) -> list[CustomCommand]:

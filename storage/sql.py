@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
@@ -14,6 +14,11 @@ from storage.models.declarative import TenantOwned
 
 Row = TypeVar("Row")
 Owned = TypeVar("Owned", bound=TenantOwned)
+
+
+def table(model: type[Any]) -> Table:
+    """A model's table, for Core statements on the hot path (no ORM bookkeeping, compiled once)."""
+    return cast(Table, model.__table__)
 
 
 def insert_ignoring_conflicts(
@@ -32,14 +37,14 @@ def insert_ignoring_conflicts(
     statement = _INSERTS_IGNORING.get(key)
     if statement is None:
         # On the table: a Core statement, whose result counts the rows it inserted.
-        statement = _INSERTS_IGNORING[key] = _insert_ignoring(dialect, model.__table__)
+        statement = _INSERTS_IGNORING[key] = _insert_ignoring(dialect, table(model))
     return statement
 
 
 _INSERTS_IGNORING: dict[tuple[str, type[Any]], Insert] = {}
 
 
-def _insert_ignoring(dialect: str, model: type[Any]) -> Insert:
+def _insert_ignoring(dialect: str, model: type[Any] | Table) -> Insert:
     if dialect == "postgresql":
         return postgresql.insert(model).on_conflict_do_nothing()
     if dialect == "sqlite":
