@@ -108,12 +108,12 @@ _COUNT_ENTRIES = (
 )
 _COUNT_TEMPLATE = (
     update(_TEMPLATES)
-    .where(_TEMPLATES.c.tenant_id == bindparam("tenant"), _TEMPLATES.c.id == bindparam("id"))
+    .where(_TEMPLATES.c.tenant_id == bindparam("tenant"), _TEMPLATES.c.id == bindparam("row"))
     .values(usage_count=_TEMPLATES.c.usage_count + 1)
 )
 _COUNT_COMMAND = (
     update(_COMMANDS)
-    .where(_COMMANDS.c.tenant_id == bindparam("tenant"), _COMMANDS.c.id == bindparam("id"))
+    .where(_COMMANDS.c.tenant_id == bindparam("tenant"), _COMMANDS.c.id == bindparam("row"))
     .values(usage_count=_COMMANDS.c.usage_count + 1)
 )
 
@@ -130,9 +130,9 @@ async def count_usage(
     if knowledge_ids:
         await session.execute(_COUNT_ENTRIES, {"tenant": tenant_id, "ids": list(knowledge_ids)})
     if template_id is not None:
-        await session.execute(_COUNT_TEMPLATE, {"tenant": tenant_id, "id": template_id})
+        await session.execute(_COUNT_TEMPLATE, {"tenant": tenant_id, "row": template_id})
     if command_id is not None:
-        await session.execute(_COUNT_COMMAND, {"tenant": tenant_id, "id": command_id})
+        await session.execute(_COUNT_COMMAND, {"tenant": tenant_id, "row": command_id})
 
 
 async def all_active_commands(session: AsyncSession, tenant_id: int) -> list[CustomCommand]:

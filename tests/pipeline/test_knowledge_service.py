@@ -12,7 +12,7 @@ from bot.tenancy.demo.seed import DemoReport
 from bot.tenancy.tenant_accounts import create_tenant
 from storage import knowledge
 from storage.db import read_only, transaction
-from storage.models import KnowledgeEntry
+from storage.models import CustomCommand, KnowledgeEntry, Template
 
 
 async def knowledge_of(
@@ -86,3 +86,27 @@ async def test_the_knowledge_base_is_not_reloaded_for_usage_counts_but_follows_e
     edited = await knowledge_of(sessions, service, demo.tenant_id)
     assert len(loads) == 2
     assert (await edited.search("opening hours"))[0].answer == "We are open 10am to 4pm, every day."
+
+
+async def test_a_turn_counts_one_use_of_its_template_and_command_for_its_own_tenant_only(
+    sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    async with transaction(sessions) as session:
+        template = await session.scalar(select(Template).where(Template.tenant_id == demo.tenant_id))
+        command = await session.scalar(select(CustomCommand).where(CustomCommand.tenant_id == demo.tenant_id))
+        assert template is not None
+        assert command is not None
+        before = (template.usage_count, command.usage_count)
+        ids = (template.id, command.id)
+    async with transaction(sessions) as session:
+        await knowledge.count_usage(session, tenant_id=demo.tenant_id, template_id=ids[0], command_id=ids[1])
+        # Another tenant's id changes nothing: the statements are scoped by tenant.
+        await knowledge.count_usage(
+            session, tenant_id=demo.tenant_id + 1, template_id=ids[0], command_id=ids[1]
+        )
+    async with transaction(sessions) as session:
+        counts = (
+            await session.scalar(select(Template.usage_count).where(Template.id == ids[0])),
+            await session.scalar(select(CustomCommand.usage_count).where(CustomCommand.id == ids[1])),
+        )
+    assert counts == (before[0] + 1, before[1] + 1)
