@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event, text
@@ -12,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 import storage.config_versions  # noqa: F401 - registers the flush hook that bumps tenants.config_version
+from storage import sqlite_inline
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_OPTION = "chatbot_read_only"
@@ -42,11 +44,15 @@ def redacted(url: URL | str) -> str:
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # An inline connection waits for locks itself, without holding up the event loop.
+    inline = isinstance(
+        getattr(dbapi_connection, "driver_connection", None), sqlite_inline.InlineSQLiteConnection
+    )
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={0 if inline else SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -74,7 +80,7 @@ def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> A
             pool_size=1,
             max_overflow=0,
             pool_timeout=120,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            **_sqlite_connection_args(url),
         )
         sync_engine = engine.sync_engine
         event.listen(sync_engine, "connect", _on_sqlite_connect)
@@ -96,6 +102,14 @@ def create_engine(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> A
     )
 
 
+def _sqlite_connection_args(url: URL) -> dict[str, Any]:
+    """A file's connections run their calls in the event loop's thread (storage/sqlite_inline.py)."""
+    database = url.database or ":memory:"
+    if database == ":memory:":
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
+    return {"async_creator": partial(sqlite_inline.connect, database)}
+
+
 def create_read_engine(writer: AsyncEngine, *, pool_size: int = 2) -> AsyncEngine:
     """Where the hot path's read-only loads go: on SQLite, connections of their own beside the writer's.
 
@@ -111,7 +125,7 @@ def create_read_engine(writer: AsyncEngine, *, pool_size: int = 2) -> AsyncEngin
         pool_size=pool_size,
         max_overflow=0,
         pool_timeout=120,
-        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        **_sqlite_connection_args(writer.url),
     )
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "connect", _read_only_connection)
