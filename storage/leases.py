@@ -16,19 +16,19 @@ follows a claim (renew, finish) is scoped by the claimed row's tenant.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import InboundEvent, OutboxItem, WebhookDelivery
 from storage.models.declarative import UTCDateTime
-from storage.sql import is_postgresql
+from storage.sql import is_postgresql, table
 
 Row = TypeVar("Row", InboundEvent, OutboxItem, WebhookDelivery)
 
@@ -165,17 +165,44 @@ async def finish(
     values: dict[Any, Any],
 ) -> bool:
     """Update a row this attempt still holds; False if its lease was taken over (nothing changes)."""
-    m = queue.model
-    result = await session.execute(
-        update(m)
+    return await run_held(
+        session, held_update(queue, values), row_id=row_id, tenant_id=tenant_id, lock_token=lock_token
+    )
+
+
+def held_update(queue: LeasedQueue[Any], values: Mapping[Any, Any]) -> Update:
+    """An UPDATE of a row only while this attempt holds it, for ``run_held``.
+
+    It binds the row by ``row_id``, ``row_tenant_id`` and ``row_lock_token``, so a hot path builds it
+    once and runs it with the parameters of each attempt. Its ``values`` may bind more, by names that are
+    not the table's columns (a parameter named after a column would be read as a value to set).
+    """
+    leased = table(queue.model)
+    return (
+        update(leased)
         .where(
-            m.id == row_id,
-            m.tenant_id == tenant_id,
-            m.lock_token == lock_token,
-            m.status == queue.working,
+            leased.c.id == bindparam("row_id"),
+            leased.c.tenant_id == bindparam("row_tenant_id"),
+            leased.c.lock_token == bindparam("row_lock_token"),
+            leased.c.status == queue.working,
         )
         .values(values)
-        .execution_options(synchronize_session=False)
+    )
+
+
+async def run_held(
+    session: AsyncSession,
+    statement: Update,
+    *,
+    row_id: int,
+    tenant_id: int,
+    lock_token: str,
+    params: Mapping[str, Any] | None = None,
+) -> bool:
+    """Run a ``held_update``; False if the lease was taken over (nothing changes)."""
+    result = await session.execute(
+        statement,
+        {"row_id": row_id, "row_tenant_id": tenant_id, "row_lock_token": lock_token, **(params or {})},
     )
     assert isinstance(result, CursorResult)
     return result.rowcount == 1

@@ -4,6 +4,9 @@ A reply goes out in parts (long text is split); each part is recorded before it 
 digest of its text) and again when the platform accepts it (with its platform id), so an echo or a
 status can be matched to the part even when the send's answer was lost. A platform id that is already
 recorded elsewhere is left off, never a reason to fail: the platform has the message.
+
+The send path runs Core statements built once, with each send's parameters: one query loads a send,
+and a part accepted (with, after the last part, the send and its message done) is three UPDATEs.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, case, exists, func, insert, select, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage import leases, live_events, message_parts
 from storage.models import Channel, Conversation, Message, MessagePart, OutboxItem
-from storage.sql import is_postgresql
+from storage.sql import is_postgresql, table
 
 UNFINISHED = ("pending", "sending")
 DEFAULT_MAX_ATTEMPTS = 8
@@ -195,52 +199,85 @@ async def claim_sends(
     ]
 
 
-async def load_send_context(session: AsyncSession, claim: ClaimedSend) -> SendContext:
-    row = (
-        await session.execute(
-            select(
-                Message,
-                Channel,
-                Conversation.conversation_key,
-                Conversation.last_inbound_at,
-                OutboxItem.parts_sent,
-            )
-            .join(Channel, and_(Channel.id == Message.channel_id, Channel.tenant_id == Message.tenant_id))
-            .join(
-                Conversation,
-                and_(Conversation.id == Message.conversation_id, Conversation.tenant_id == Message.tenant_id),
-            )
-            .join(
-                OutboxItem,
-                and_(OutboxItem.message_id == Message.id, OutboxItem.tenant_id == Message.tenant_id),
-            )
-            .where(Message.tenant_id == claim.tenant_id, Message.id == claim.message_id)
+_messages = table(Message)
+_channels = table(Channel)
+_conversations = table(Conversation)
+_outbox = table(OutboxItem)
+_parts = table(MessagePart)
+
+# One row per part recorded by earlier attempts (one row with no part before the first attempt).
+_SEND_CONTEXT = (
+    select(
+        _messages.c.tenant_id,
+        _messages.c.role,
+        _messages.c.text,
+        _messages.c.payload,
+        _channels.c.platform,
+        _channels.c.id.label("channel_id"),
+        _channels.c.external_id,
+        _channels.c.group_id,
+        _channels.c.credentials_encrypted,
+        _channels.c.settings,
+        _conversations.c.conversation_key,
+        _conversations.c.last_inbound_at,
+        _outbox.c.parts_sent,
+        _parts.c.part_index,
+        _parts.c.platform_message_id,
+        _parts.c.unconfirmed,
+    )
+    .select_from(
+        _messages.join(
+            _channels,
+            and_(_channels.c.id == _messages.c.channel_id, _channels.c.tenant_id == _messages.c.tenant_id),
         )
-    ).one()
-    message, channel, key, last_inbound_at, parts_sent = row
-    parts = await session.execute(
-        select(MessagePart.part_index, MessagePart.platform_message_id, MessagePart.unconfirmed).where(
-            MessagePart.tenant_id == claim.tenant_id, MessagePart.message_id == claim.message_id
+        .join(
+            _conversations,
+            and_(
+                _conversations.c.id == _messages.c.conversation_id,
+                _conversations.c.tenant_id == _messages.c.tenant_id,
+            ),
+        )
+        .join(
+            _outbox,
+            and_(_outbox.c.message_id == _messages.c.id, _outbox.c.tenant_id == _messages.c.tenant_id),
+        )
+        .outerjoin(
+            _parts,
+            and_(_parts.c.message_id == _messages.c.id, _parts.c.tenant_id == _messages.c.tenant_id),
         )
     )
-    payload = message.payload or {}
+    .where(_messages.c.tenant_id == bindparam("tenant"), _messages.c.id == bindparam("message"))
+)
+
+
+async def load_send_context(session: AsyncSession, claim: ClaimedSend) -> SendContext:
+    """The message, its channel and conversation, the resume point and the parts recorded (one query)."""
+    rows = (
+        await session.execute(_SEND_CONTEXT, {"tenant": claim.tenant_id, "message": claim.message_id})
+    ).all()
+    if not rows:
+        raise NoResultFound(f"outbox message {claim.message_id} is gone")
+    row = rows[0]
+    payload = row.payload or {}
     return SendContext(
-        tenant_id=message.tenant_id,
-        platform=channel.platform,
-        channel_id=channel.id,
-        external_id=channel.external_id,
-        group_id=channel.group_id,
-        credentials_encrypted=channel.credentials_encrypted,
-        channel_settings=dict(channel.settings or {}),
-        recipient_id=key,
-        role=message.role,
-        text=message.text or "",
+        tenant_id=row.tenant_id,
+        platform=row.platform,
+        channel_id=row.channel_id,
+        external_id=row.external_id,
+        group_id=row.group_id,
+        credentials_encrypted=row.credentials_encrypted,
+        channel_settings=dict(row.settings or {}),
+        recipient_id=row.conversation_key,
+        role=row.role,
+        text=row.text or "",
         choices=tuple(str(c) for c in payload.get("choices", ())),
         reply_to=payload.get("reply_to"),
-        last_inbound_at=last_inbound_at,
-        parts_sent=parts_sent,
+        last_inbound_at=row.last_inbound_at,
+        parts_sent=row.parts_sent,
         parts={
-            index: PartRecord(platform_id, unconfirmed) for index, platform_id, unconfirmed in parts.all()
+            part.part_index: PartRecord(part.platform_message_id, part.unconfirmed)
+            for part in rows
+            if part.part_index is not None
         },
         thread_control=payload.get("thread_control"),
     )
@@ -271,80 +308,123 @@ async def release_sends(session: AsyncSession, claims: Collection[ClaimedSend], 
     return await leases.release(session, leases.OUTBOX, held, now=now)
 
 
+_DONE: dict[str, object] = {
+    "status": "sent",
+    "sent_at": bindparam("now"),
+    "locked_until": None,
+    "last_error": None,
+}
+# A part accepted moves the resume point past it; the last one also finishes the send (one guarded UPDATE).
+_PART_SENT = leases.held_update(
+    leases.OUTBOX, {"parts_sent": bindparam("sent_parts"), "updated_at": bindparam("now")}
+)
+_LAST_PART_SENT = leases.held_update(
+    leases.OUTBOX, {"parts_sent": bindparam("sent_parts"), "updated_at": bindparam("now"), **_DONE}
+)
+_SENT = leases.held_update(leases.OUTBOX, {"updated_at": bindparam("now"), **_DONE})
+
+
+def _if_pending(column: ColumnElement[Any], value: object) -> ColumnElement[Any]:
+    """``value`` for a message still pending; a status that came first (delivered, read) is kept."""
+    return case((_messages.c.status == "pending", value), else_=column)
+
+
+_MESSAGE_SENT = (
+    update(_messages)
+    .where(_messages.c.tenant_id == bindparam("tenant"), _messages.c.id == bindparam("message"))
+    .values(
+        status=_if_pending(_messages.c.status, "sent"),
+        sent_at=_if_pending(_messages.c.sent_at, bindparam("now", type_=_messages.c.sent_at.type)),
+        error=_if_pending(_messages.c.error, None),
+        failure_reason=_if_pending(_messages.c.failure_reason, None),
+        updated_at=bindparam("now"),
+    )
+)
+_other_message = _messages.alias("other_message")
+# The message takes its first part's platform id, unless it has one or another message has that id.
+_FIRST_PART_ID = (
+    select(_parts.c.platform_message_id)
+    .where(
+        _parts.c.tenant_id == bindparam("tenant"),
+        _parts.c.message_id == bindparam("message"),
+        _parts.c.part_index == 0,
+        ~exists().where(
+            _other_message.c.tenant_id == bindparam("tenant"),
+            _other_message.c.channel_id == bindparam("channel"),
+            _other_message.c.platform_message_id == _parts.c.platform_message_id,
+        ),
+    )
+    .scalar_subquery()
+)
+_MESSAGE_SENT_WITH_ID = _MESSAGE_SENT.values(
+    platform_message_id=func.coalesce(_messages.c.platform_message_id, _FIRST_PART_ID)
+)
+
+
 async def record_part_sent(
     session: AsyncSession,
     claim: ClaimedSend,
     *,
     part_index: int,
     platform_message_id: str | None,
+    last: bool,
     now: datetime,
+    with_ids: bool = True,
 ) -> bool:
-    """The platform accepted a part: record its id and move the resume point past it (lease-guarded).
+    """The platform accepted a part: record it with its id and move the resume point past it; after the
+    ``last`` part the send is done, as ``mark_sent`` does. Lease-guarded: False (nothing changes) if
+    the lease was lost.
 
-    Returns False if the lease was lost. An id already recorded on another row is left off.
+    An id already recorded elsewhere is left off. If another transaction records one of the ids at the
+    same moment (PostgreSQL), IntegrityError is raised: write again with ``with_ids=False``, which leaves
+    every platform id off.
     """
-    if not await _finish(session, claim, parts_sent=part_index + 1, updated_at=now):
+    guard = _LAST_PART_SENT if last else _PART_SENT
+    if not await _run_held(session, claim, guard, {"sent_parts": part_index + 1, "now": now}):
         return False
-    values: dict[str, object] = {"unconfirmed": False, "sent_at": now, "updated_at": now}
-    where = [
-        MessagePart.tenant_id == claim.tenant_id,
-        MessagePart.message_id == claim.message_id,
-        MessagePart.part_index == part_index,
-    ]
-    await session.execute(update(MessagePart).where(*where).values(values))
-    if platform_message_id is not None and not await message_parts.platform_id_known(
+    await message_parts.record_part_accepted(
         session,
-        tenant_id=claim.tenant_id,
-        channel_id=claim.channel_id,
-        platform_message_id=platform_message_id,
-    ):
-        await message_parts.set_if_unique(
-            session,
-            update(MessagePart)
-            .where(*where, MessagePart.platform_message_id.is_(None))
-            .values(platform_message_id=platform_message_id),
-        )
+        claim,
+        part_index=part_index,
+        platform_message_id=platform_message_id if with_ids else None,
+        now=now,
+    )
+    if last:
+        await _message_sent(session, claim, now=now, with_ids=with_ids)
     return True
 
 
-async def mark_sent(session: AsyncSession, claim: ClaimedSend, *, now: datetime) -> bool:
-    """Every part went out: the send is done and the message is ``sent`` with its first part's id."""
-    if not await _finish(
-        session, claim, status="sent", sent_at=now, locked_until=None, last_error=None, updated_at=now
-    ):
+async def mark_sent(
+    session: AsyncSession, claim: ClaimedSend, *, now: datetime, with_ids: bool = True
+) -> bool:
+    """Every part went out: the send is done and the message is ``sent`` with its first part's id.
+
+    Lease-guarded (False: the lease was lost); ``with_ids`` as for ``record_part_sent``.
+    """
+    if not await _run_held(session, claim, _SENT, {"now": now}):
         return False
-    first_id = await session.scalar(
-        select(MessagePart.platform_message_id).where(
-            MessagePart.tenant_id == claim.tenant_id,
-            MessagePart.message_id == claim.message_id,
-            MessagePart.part_index == 0,
-        )
-    )
-    where = [Message.tenant_id == claim.tenant_id, Message.id == claim.message_id]
-    await session.execute(
-        update(Message)
-        .where(*where, Message.status == "pending")
-        .values(status="sent", sent_at=now, error=None, failure_reason=None, updated_at=now)
-    )
-    if first_id is not None and not await _message_has_id(session, claim, first_id):
-        await message_parts.set_if_unique(
-            session,
-            update(Message)
-            .where(*where, Message.platform_message_id.is_(None))
-            .values(platform_message_id=first_id),
-        )
+    await _message_sent(session, claim, now=now, with_ids=with_ids)
     return True
 
 
-async def _message_has_id(session: AsyncSession, claim: ClaimedSend, platform_message_id: str) -> bool:
-    found = await session.scalar(
-        select(Message.id).where(
-            Message.tenant_id == claim.tenant_id,
-            Message.channel_id == claim.channel_id,
-            Message.platform_message_id == platform_message_id,
-        )
+async def _message_sent(session: AsyncSession, claim: ClaimedSend, *, now: datetime, with_ids: bool) -> None:
+    await session.execute(
+        _MESSAGE_SENT_WITH_ID if with_ids else _MESSAGE_SENT,
+        {"tenant": claim.tenant_id, "channel": claim.channel_id, "message": claim.message_id, "now": now},
     )
-    return found is not None
+
+
+async def _run_held(
+    session: AsyncSession, claim: ClaimedSend, statement: Update, params: dict[str, object]
+) -> bool:
+    return await leases.run_held(
+        session,
+        statement,
+        row_id=claim.id,
+        tenant_id=claim.tenant_id,
+        lock_token=claim.lock_token,
+        params=params,
+    )
 
 
 async def reschedule(

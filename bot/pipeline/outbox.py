@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import cast
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
@@ -244,7 +245,9 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
             await self._retry_or_fail(claim, exc, retry_after)
 
     async def _mark_sent(self, claim: ClaimedSend) -> None:
-        if await self._commits.run(lambda session: queue.mark_sent(session, claim, now=utcnow()), soon=True):
+        if await self._commit_progress(
+            claim, lambda session, with_ids: queue.mark_sent(session, claim, now=utcnow(), with_ids=with_ids)
+        ):
             self.sent += 1
 
     async def _record_sent(
@@ -254,20 +257,38 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
 
         False (and stop) if this attempt no longer holds the row.
         """
-
-        async def record(session: AsyncSession) -> tuple[bool, bool]:
-            now = utcnow()
-            held = await queue.record_part_sent(
-                session, claim, part_index=index, platform_message_id=platform_message_id, now=now
-            )
-            return held, held and last and await queue.mark_sent(session, claim, now=now)
-
-        held, finished = await self._commits.run(record, soon=True)
-        if finished:
+        held = await self._commit_progress(
+            claim,
+            lambda session, with_ids: queue.record_part_sent(
+                session,
+                claim,
+                part_index=index,
+                platform_message_id=platform_message_id,
+                last=last,
+                now=utcnow(),
+                with_ids=with_ids,
+            ),
+        )
+        if held and last:
             self.sent += 1
         if not held:
             log.warning("outbox: lost the lease of %s after sending part %s", claim.id, index)
         return held
+
+    async def _commit_progress(
+        self, claim: ClaimedSend, record: Callable[[AsyncSession, bool], Awaitable[bool]]
+    ) -> bool:
+        """Commit a send's progress, ``record(session, with_ids)``; returns whether the lease was held.
+
+        A platform id recorded elsewhere already is left off by the statements themselves; only another
+        transaction recording it at the same moment (PostgreSQL) makes the commit fail on a unique
+        index. The progress is then committed again with the ids left off: the platform has the part.
+        """
+        try:
+            return await self._commits.run(lambda session: record(session, True), soon=True)
+        except IntegrityError:
+            log.warning("outbox: a platform id of %s was recorded meanwhile; the ids are left off", claim.id)
+            return await self._commits.run(lambda session: record(session, False), soon=True)
 
     async def _send_part(
         self, claim: ClaimedSend, adapter: Adapter, credentials: Mapping[str, str], outbound: Outbound

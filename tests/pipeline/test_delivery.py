@@ -12,10 +12,11 @@ import json
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.config import Settings
 from storage.models import KnowledgeEntry, Message, MessagePart, OutboxItem
+from tests.conftest import requires_postgres
 from tests.support.doubles import wait_until
 from tests.support.platforms import PAGE_ID, World, payload, payload_json
 
@@ -106,6 +107,65 @@ async def test_an_id_we_already_know_never_causes_a_resend(world: World) -> None
     assert [(o.status, o.attempts) for o in outbox] == [("sent", 1), ("sent", 1)]
 
 
+async def test_an_id_given_to_two_replies_stays_with_the_first(world: World) -> None:
+    world.graph.give_next_id("m_reused")
+    world.graph.give_next_id("m_reused")
+    assert (await world.post("messenger", payload("messenger", "text.json"))).status == 200
+    await world.settled()
+    assert (await world.post("messenger", messenger_text("m_text_0002", "and on Monday?"))).status == 200
+    await world.settled()
+
+    assert len(sends(world, PSID)) == 2
+    replies = await rows(world, Message, Message.role == "assistant")
+    assert [(r.status, r.platform_message_id) for r in replies] == [("sent", "m_reused"), ("sent", None)]
+    parts = await rows(world, MessagePart)
+    assert [p.platform_message_id for p in parts] == ["m_reused", None]
+    outbox = await rows(world, OutboxItem)
+    assert [(o.status, o.attempts) for o in outbox] == [("sent", 1), ("sent", 1)]
+
+
+@requires_postgres
+async def test_an_id_recorded_elsewhere_at_the_same_moment_is_left_off_without_a_resend(
+    world: World, settings: Settings
+) -> None:
+    if settings.is_sqlite:
+        pytest.skip("SQLite writes one transaction at a time: nothing can record the id meanwhile")
+    assert (await world.post("messenger", payload("messenger", "text.json"))).status == 200
+    await world.settled()
+    (first,) = await rows(world, Message, Message.role == "assistant")
+    # Another transaction records the id the platform is about to give our next reply, and commits
+    # only once our reply's progress is waiting on it: the reply's own check could not see it.
+    async with world.sessions() as elsewhere, elsewhere.begin():
+        elsewhere.add(
+            Message(
+                tenant_id=first.tenant_id,
+                conversation_id=first.conversation_id,
+                channel_id=first.channel_id,
+                role="agent",
+                direction="out",
+                status="sent",
+                text="written from another inbox",
+                platform_message_id="m_race",
+            )
+        )
+        await elsewhere.flush()
+        world.graph.give_next_id("m_race")
+        assert (await world.post("messenger", messenger_text("m_text_0002", "and on Monday?"))).status == 200
+        await wait_until(lambda: _waiting_on_a_lock(world))
+    await world.settled()
+
+    assert len(sends(world, PSID)) == 2
+    replies = await rows(world, Message, Message.role == "assistant")
+    assert [(r.status, r.platform_message_id) for r in replies] == [
+        ("sent", world.graph.message_ids[0]),
+        ("sent", None),
+    ]
+    parts = await rows(world, MessagePart)
+    assert [p.platform_message_id for p in parts] == [world.graph.message_ids[0], None]
+    outbox = await rows(world, OutboxItem)
+    assert [(o.status, o.attempts) for o in outbox] == [("sent", 1), ("sent", 1)]
+
+
 async def test_a_lost_answer_is_not_resent_when_the_echo_shows_it_arrived(world: World) -> None:
     world.graph.lose_next_answers(1)
     assert (await world.post("messenger", payload("messenger", "text.json"))).status == 200
@@ -186,6 +246,17 @@ async def test_an_echo_of_a_person_writing_from_the_page_inbox_is_an_agent_messa
 
 async def _has_sent(world: World, n: int) -> bool:
     return len(world.graph.sent) >= n
+
+
+async def _waiting_on_a_lock(world: World) -> bool:
+    async with world.sessions() as session:
+        waiting = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(waiting)
 
 
 async def _part_unconfirmed(world: World) -> bool:
