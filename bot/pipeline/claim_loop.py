@@ -198,6 +198,10 @@ class ClaimLoop(ABC, Generic[Claim]):
             self._wake.set()
 
     async def _keep_leases(self) -> None:
+        # Claims whose renewal found them no longer held at the last round. A claim that was just finished
+        # (its done mark committed, its task not yet resumed) is not held either, so one miss proves
+        # nothing; a claim still running after a second miss has lost its lease.
+        missed: dict[Hashable, Claim] = {}
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._lease_seconds / 3):
@@ -212,11 +216,13 @@ class ClaimLoop(ABC, Generic[Claim]):
             except Exception:
                 log.exception("%s: could not renew the leases of %s claims", self._name, len(claims))
                 continue
-            for key in claims.keys() - held:
+            not_held = {key: claims[key] for key in claims.keys() - held}
+            for key, claim in not_held.items():
                 # Only if that same claim still runs: a finished one may have been followed by a new
                 # claim under the same key (the conversation's next event) since the snapshot.
-                if self._claims.get(key) is claims[key]:
+                if missed.get(key) is claim and self._claims.get(key) is claim:
                     log.warning("%s: lost the lease of %s", self._name, key)
+            missed = not_held
 
 
 async def wind_down(task: asyncio.Task[None] | None, seconds: float) -> None:

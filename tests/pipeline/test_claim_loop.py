@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass, field
+
+import pytest
 
 from bot.pipeline.claim_loop import ClaimLoop
 
@@ -120,3 +123,33 @@ async def test_a_claim_in_progress_when_the_stop_comes_is_finished_and_what_it_t
     assert loop.released == ["late"]
     assert (drained.finished, len(drained.released), drained.expiring) == (0, 1, 0)
     assert not loop.alive
+
+
+@dataclass
+class LosingQueue(CarelessQueue):
+    """Every renewal finds the lease gone."""
+
+    async def _renew(self, claims: list[Work]) -> set[Hashable]:
+        self.renewed.extend(claim.key for claim in claims)
+        return set()
+
+
+async def test_a_lost_lease_is_reported_once_a_second_renewal_misses_not_at_the_first(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    loop = LosingQueue()
+    # "quick" finishes right after the first renewal misses it (as a finished send races its renewal);
+    # "stuck" is still running at the second miss: only it has lost its lease.
+    loop.claims = [[Work("quick", 0.03), Work("stuck", 0.3)]]
+    with caplog.at_level(logging.WARNING, logger="bot.pipeline.claim_loop"):
+        loop.start()
+        try:
+            for _ in range(100):
+                if len(loop.finished) >= 2:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            await loop.stop()
+    lost = [record.getMessage() for record in caplog.records if "lost the lease" in record.getMessage()]
+    assert lost
+    assert all(message.endswith("stuck") for message in lost)
