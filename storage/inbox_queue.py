@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -173,10 +173,28 @@ async def _finish(session: AsyncSession, event: ClaimedEvent, **values: Any) -> 
     )
 
 
+# Built once: every turn runs it.
+_DONE = leases.held_update(
+    leases.INBOX,
+    {
+        "status": "done",
+        "processed_at": bindparam("now"),
+        "locked_until": None,
+        "error": None,
+        "updated_at": bindparam("now"),
+    },
+)
+
+
 async def complete_event(session: AsyncSession, event: ClaimedEvent, now: datetime) -> None:
     """Mark the event done inside the turn's transaction; raise LeaseLost if another claim owns it."""
-    done = await _finish(
-        session, event, status="done", processed_at=now, locked_until=None, error=None, updated_at=now
+    done = await leases.run_held(
+        session,
+        _DONE,
+        row_id=event.id,
+        tenant_id=event.tenant_id,
+        lock_token=event.lock_token,
+        params={"now": now},
     )
     if not done:
         raise LeaseLost(f"inbound event {event.id} is no longer held by this attempt")
