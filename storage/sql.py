@@ -21,18 +21,14 @@ def table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def insert_ignoring_conflicts(
-    session: AsyncSession, model: type[Any], rows: Sequence[Mapping[str, Any]] | None = None
-) -> Insert:
+def insert_ignoring_conflicts(session: AsyncSession, model: type[Any]) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING on either database (a retried write becomes a no-op).
 
-    Without ``rows`` the statement carries no values: pass each row as the execute parameters. That
-    statement is built once per model and dialect and compiled once (a statement with inline values
-    has no cache key, so SQLAlchemy compiles it again on every execution).
+    The statement carries no values: pass each row as the execute parameters. It is built once per
+    model and dialect and compiled once (a statement with inline values has no cache key, so SQLAlchemy
+    would compile it again on every execution).
     """
     dialect = session.get_bind().dialect.name
-    if rows is not None:
-        return _insert_ignoring(dialect, model).values(list(rows))
     key = (dialect, model)
     statement = _INSERTS_IGNORING.get(key)
     if statement is None:
@@ -44,11 +40,11 @@ def insert_ignoring_conflicts(
 _INSERTS_IGNORING: dict[tuple[str, type[Any]], Insert] = {}
 
 
-def _insert_ignoring(dialect: str, model: type[Any] | Table) -> Insert:
+def _insert_ignoring(dialect: str, rows_of: Table) -> Insert:
     if dialect == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
+        return postgresql.insert(rows_of).on_conflict_do_nothing()
     if dialect == "sqlite":
-        return sqlite.insert(model).on_conflict_do_nothing()
+        return sqlite.insert(rows_of).on_conflict_do_nothing()
     raise NotImplementedError(f"no insert-ignore for {dialect}")
 
 
