@@ -37,7 +37,7 @@ from bot.handoff.messaging_windows import WINDOW_CLOSED, check_window
 from bot.observability import log_context
 from bot.pipeline.claim_loop import ClaimLoop
 from bot.security import CredentialBox
-from storage import message_parts
+from storage import message_parts, send_progress
 from storage import outbox_queue as queue
 from storage.db import read_only, transaction
 from storage.group_commit import GroupCommit
@@ -246,7 +246,10 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
 
     async def _mark_sent(self, claim: ClaimedSend) -> None:
         if await self._commit_progress(
-            claim, lambda session, with_ids: queue.mark_sent(session, claim, now=utcnow(), with_ids=with_ids)
+            claim,
+            lambda session, with_ids: send_progress.mark_sent(
+                session, claim, now=utcnow(), with_ids=with_ids
+            ),
         ):
             self.sent += 1
 
@@ -259,7 +262,7 @@ class OutboxSender(ClaimLoop[ClaimedSend]):
         """
         held = await self._commit_progress(
             claim,
-            lambda session, with_ids: queue.record_part_sent(
+            lambda session, with_ids: send_progress.record_part_sent(
                 session,
                 claim,
                 part_index=index,
