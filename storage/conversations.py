@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,16 +102,9 @@ class TurnLookup:
     conversation: OpenConversation | None
 
 
-_CUSTOMER_COLUMNS = ("id", "name", "first_name", "phone_e164", "lead_stage", "lead_score")
-_CONVERSATION_COLUMNS = (
-    "id",
-    "status",
-    "consecutive_fallbacks",
-    "consecutive_negative",
-    "csat_requested_at",
-    "last_activity_at",
-    "created_at",
-)
+# The columns the lookup reads are the fields of what it returns.
+_CUSTOMER_COLUMNS = tuple(f.name for f in fields(KnownCustomer))
+_CONVERSATION_COLUMNS = tuple(f.name for f in fields(OpenConversation))
 
 
 def _turn_lookup_statement() -> Select[Any]:
@@ -239,9 +232,6 @@ class Window:
 
 
 EARLIER_LIMIT = 10
-_MessageRow = tuple[
-    str, "str | None", str, "str | None", "str | None", "str | None", "str | None", "int | None"
-]
 
 _WINDOW = (
     select(
@@ -269,19 +259,21 @@ async def conversation_window(
     too, unless the window is too short to tell (a long conversation), when they are asked for on their own.
     """
     params = {"tenant_id": tenant_id, "conversation_id": conversation_id, "limit": limit}
-    rows: list[_MessageRow] = [tuple(row) for row in await session.execute(_WINDOW, params)]  # type: ignore[misc]
+    rows = (await session.execute(_WINDOW, params)).all()
     whole = len(rows) < limit  # the window holds the whole conversation
-    inbound = [row for row in rows if row[2] == "in"]
+    inbound = [row for row in rows if row.direction == "in"]
     if whole or len(inbound) >= EARLIER_LIMIT:
-        earlier = _earlier([row[3:7] for row in inbound[:EARLIER_LIMIT]])
+        earlier = _earlier([(r.intent, r.source, r.ad_id, r.post_id) for r in inbound[:EARLIER_LIMIT]])
     else:
         earlier = await earlier_inbound(session, tenant_id=tenant_id, conversation_id=conversation_id)
-    later = any(row[7] is not None and row[7] > inbound_event_id for row in inbound)
+    later = any(
+        row.inbound_event_id is not None and row.inbound_event_id > inbound_event_id for row in inbound
+    )
     if not later and not whole:
         later = await answered_later(
             session, tenant_id=tenant_id, conversation_id=conversation_id, inbound_event_id=inbound_event_id
         )
-    history = tuple((role, text) for role, text, *_ in reversed(rows) if text)
+    history = tuple((row.role, row.text) for row in reversed(rows) if row.text)
     return Window(history, earlier, later)
 
 
