@@ -107,7 +107,9 @@ def _sqlite_connection_args(url: URL) -> dict[str, Any]:
     database = url.database or ":memory:"
     if database == ":memory:":
         return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}}
-    return {"async_creator": partial(sqlite_inline.connect, database)}
+    # The same wait for a lock as SQLite's busy timeout gives the other connections.
+    busy_seconds = SQLITE_BUSY_TIMEOUT_MS / 1000
+    return {"async_creator": partial(sqlite_inline.connect, database, busy_seconds=busy_seconds)}
 
 
 def create_read_engine(writer: AsyncEngine, *, pool_size: int = 2) -> AsyncEngine:

@@ -18,8 +18,7 @@ from typing import Any
 
 import aiosqlite
 
-# The longest a call waits for a lock, and the longest single pause between its tries.
-BUSY_SECONDS = 10.0
+# The longest single pause between a locked call's tries (how long it may wait in all is the caller's).
 MAX_PAUSE_SECONDS = 0.02
 
 
@@ -41,7 +40,7 @@ class _RunAtOnce:
 class InlineSQLiteConnection(aiosqlite.Connection):
     """An aiosqlite connection without its thread (see the module's description)."""
 
-    def __init__(self, database: str, *, busy_seconds: float = BUSY_SECONDS) -> None:
+    def __init__(self, database: str, *, busy_seconds: float) -> None:
         # timeout=0: SQLite answers "locked" at once and the wait happens in _execute, off the loop's back.
         super().__init__(lambda: sqlite3.connect(database, timeout=0), 64)
         self._tx = _RunAtOnce()  # type: ignore[assignment]
@@ -71,5 +70,5 @@ def is_locked(exc: sqlite3.OperationalError) -> bool:
     return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY or "database is locked" in str(exc)
 
 
-async def connect(database: str) -> aiosqlite.Connection:
-    return await InlineSQLiteConnection(database)
+async def connect(database: str, *, busy_seconds: float) -> aiosqlite.Connection:
+    return await InlineSQLiteConnection(database, busy_seconds=busy_seconds)
