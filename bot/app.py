@@ -14,6 +14,7 @@ from aiohttp import web
 from adapters.base import Adapter, Platform, WebhookAdapter
 from adapters.console import ConsoleAdapter
 from adapters.groupme import GroupMeAdapter
+from adapters.http_client import outbound_client
 from adapters.messenger import MessengerAdapter
 from adapters.whatsapp import WhatsAppAdapter
 from bot.config import Settings
@@ -40,7 +41,6 @@ SHUTDOWN_GRACE = web.AppKey("shutdown_grace_seconds", float)
 AUTO_ASSIGN_POLLS = 4
 
 # One connection pool for every platform call; a send that hangs is a retryable failure, not a stuck worker.
-HTTP_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
 class PlatformAdapters:
@@ -101,7 +101,7 @@ def intents_from_settings(settings: Settings, llm: ClosableLLM | None) -> Intent
 
 
 def serve_runtime(settings: Settings) -> Runtime:
-    client = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+    client = outbound_client(settings.outbound_connections)
     adapters = PlatformAdapters(settings, client)
     llm = llm_from_settings(settings)
     return build_runtime(
@@ -124,7 +124,7 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
         # runtime brings none, the one made here is closed here too.
         client, own_client = runtime.http, None
         if client is None:
-            client = own_client = httpx.AsyncClient(timeout=HTTP_TIMEOUT)
+            client = own_client = outbound_client(settings.outbound_connections)
         try:
             app[WEBHOOK_ADAPTERS] = PlatformAdapters(settings, client).webhooks()
             await runtime.check_credentials()

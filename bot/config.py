@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from adapters.http_client import DEFAULT_OUTBOUND_CONNECTIONS
 from storage.db import DatabaseUrlError, normalise_url
 
 PREFIX = "CHATBOT_"
@@ -48,6 +49,9 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Far above the core count: a turn mostly waits (on the LLM, the platform); writes are group-committed.
     worker_concurrency: int = Field(default=256, ge=1, le=4096)
+    # Requests to the platforms' APIs in flight at once per process; the rest wait their turn (see
+    # bot/outbound_http.py for why this is not simply the worker concurrency).
+    outbound_connections: int = Field(default=DEFAULT_OUTBOUND_CONNECTIONS, ge=1, le=1024)
     lease_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=2.0, ge=0)
