@@ -28,9 +28,7 @@ async def upsert_campaign(
         "created_at": now,
         "updated_at": now,
     }
-    campaign = await insert_or_get(
-        session, Campaign, row, Campaign.tenant_id == tenant_id, Campaign.ad_id == ad_id
-    )
+    campaign = await insert_or_get(session, Campaign, row, ("tenant_id", "ad_id"))
     if name and not campaign.name:
         campaign.name = name
     return campaign.id

@@ -44,9 +44,7 @@ async def get_or_create_customer(
         session,
         Customer,
         row,
-        Customer.tenant_id == tenant_id,
-        Customer.channel_id == channel_id,
-        Customer.platform_user_id == platform_user_id,
+        ("tenant_id", "channel_id", "platform_user_id"),
     )
     if name and customer.name != name:
         customer.name, customer.first_name = name, first_name

@@ -53,9 +53,7 @@ async def get_or_create_group(
         session,
         Group,
         row,
-        Group.tenant_id == tenant_id,
-        Group.channel_id == channel_id,
-        Group.platform_group_id == platform_group_id,
+        ("tenant_id", "channel_id", "platform_group_id"),
     )
 
 
@@ -85,9 +83,7 @@ async def get_or_create_member(
         session,
         GroupMember,
         row,
-        GroupMember.tenant_id == tenant_id,
-        GroupMember.group_id == group_id,
-        GroupMember.platform_user_id == platform_user_id,
+        ("tenant_id", "group_id", "platform_user_id"),
     )
     if username and member.username != username:
         member.username = username

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import Insert
@@ -68,22 +68,53 @@ def is_postgresql(session: AsyncSession) -> bool:
 
 
 async def insert_or_get(
-    session: AsyncSession, model: type[Row], row: Mapping[str, Any], *match: ColumnElement[bool]
+    session: AsyncSession, model: type[Row], row: Mapping[str, Any], key: tuple[str, ...]
 ) -> Row:
-    """The row matching ``match``, inserted from ``row`` first if missing (safe when two writers race).
+    """The row whose ``key`` columns equal ``row``'s, inserted from ``row`` first if missing (safe when
+    two writers race).
 
-    Looked up first: the row is there on every visit but the first, and then no INSERT is tried.
+    Looked up first: the row is there on every visit but the first, and then no INSERT is tried. The
+    lookup is built once per model and key and compiled once.
     """
-    found = await session.scalar(select(model).where(*match))
+    lookup = _lookup(model, key)
+    params = {f"key_{column}": row[column] for column in key}
+    found = await session.scalar(lookup, params)
     if found is not None:
-        return found
+        return cast(Row, found)
     await session.execute(insert_ignoring_conflicts(session, model), dict(row))
-    found = await session.scalar(select(model).where(*match))
+    found = await session.scalar(lookup, params)
     if found is None:
         raise LookupError(f"{model.__name__} row vanished right after it was inserted")
-    return found
+    return cast(Row, found)
+
+
+def _lookup(model: type[Any], key: tuple[str, ...]) -> Select[Any]:
+    statement = _LOOKUPS.get((model, key))
+    if statement is None:
+        columns = table(model).c
+        statement = _LOOKUPS[(model, key)] = select(model).where(
+            *(columns[column] == bindparam(f"key_{column}") for column in key)
+        )
+    return statement
+
+
+_LOOKUPS: dict[tuple[type[Any], tuple[str, ...]], Select[Any]] = {}
 
 
 async def get_owned(session: AsyncSession, model: type[Owned], tenant_id: int, row_id: int) -> Owned | None:
-    """The tenant's row with this id, or None: another tenant's id finds nothing (the one get by id)."""
-    return await session.scalar(select(model).where(model.tenant_id == tenant_id, model.id == row_id))
+    """The tenant's row with this id, or None: another tenant's id finds nothing (the one get by id).
+
+    The query is built once per model and compiled once; each call only binds the two values.
+    """
+    statement = _OWNED_GETS.get(model)
+    if statement is None:
+        statement = _OWNED_GETS[model] = select(model).where(
+            model.tenant_id == bindparam("owner_tenant_id"), model.id == bindparam("owned_row_id")
+        )
+    return cast(
+        Owned | None,
+        await session.scalar(statement, {"owner_tenant_id": tenant_id, "owned_row_id": row_id}),
+    )
+
+
+_OWNED_GETS: dict[type[Any], Select[Any]] = {}
