@@ -11,7 +11,15 @@ import pytest
 import prompts
 from bot.engine.render import render
 
-SHIPPED = ["fallback", "unsupported_message", "handoff", "system", "csat_question", "csat_thanks"]
+SHIPPED = [
+    "fallback",
+    "unsupported_message",
+    "handoff",
+    "system",
+    "csat_question",
+    "csat_thanks",
+    "flood_notice",
+]
 VALUES = {"first_name": "Ana", "full_name": "Ana Lima", "bot_name": "Bea", "tenant_name": "Corner Bakery"}
 
 
@@ -29,7 +37,7 @@ def test_every_placeholder_in_a_prompt_gets_filled(name: str) -> None:
     assert "}" not in rendered
 
 
-@pytest.mark.parametrize("name", ["fallback", "unsupported_message", "handoff"])
+@pytest.mark.parametrize("name", ["fallback", "unsupported_message", "handoff", "flood_notice"])
 def test_customer_facing_prompts_are_short(name: str) -> None:
     assert len(prompts.load(name)) < 300
     assert "\n" not in prompts.load(name)
@@ -39,6 +47,7 @@ CUSTOMER_FACING_WITHOUT_A_NAME = {
     "fallback": "Sorry, I didn't quite catch that. Could you put it another way?",
     "unsupported_message": "Thanks for that! I can only read text messages for now.",
     "handoff": "Thanks for your patience. I'm passing you to a member of the Corner Bakery team now;",
+    "flood_notice": "You're sending messages faster than I can keep up with. Give me a minute,",
 }
 # A left-out placeholder must not leave a dangling comma, a space before punctuation or a stand-in.
 AWKWARD = re.compile(r" [,.!?;](?=\s|\Z)|,[.!?]|  |\bthere\b|\{|\}")

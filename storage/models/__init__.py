@@ -15,6 +15,7 @@ from storage.models.handoff_tables import (
 )
 from storage.models.knowledge_tables import CustomCommand, KnowledgeEntry, Template
 from storage.models.queue_tables import InboundEvent, OutboxItem
+from storage.models.rate_limit_tables import RateLimitCounter
 from storage.models.tenant_tables import Agent, Plan, Subscription, Tenant
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "MonetizationSource",
     "OutboxItem",
     "Plan",
+    "RateLimitCounter",
     "Subscription",
     "Template",
     "Tenant",

@@ -38,7 +38,7 @@ async def fresh_postgres_url() -> AsyncIterator[str]:
 async def _assert_migrates_from_empty(url: str) -> None:
     assert await current_revision(url) is None
     await upgrade_async(url)
-    assert await current_revision(url) == head_revision() == "0009"
+    assert await current_revision(url) == head_revision() == "0011"
     assert await schema_differences(url) == []
     engine = create_engine(url)
     try:
@@ -88,7 +88,7 @@ def test_every_model_table_is_in_the_schema() -> None:
         "conversations", "messages", "tool_calls", "inbound_events", "outbox", "agents", "handoffs",
         "feedback", "knowledge_entries", "templates", "custom_commands", "tracked_links", "conversions",
         "monetization_sources", "campaigns", "credit_accounts", "credit_transactions", "usage_logs",
-        "billing_events", "lead_activities",
+        "billing_events", "lead_activities", "rate_limit_counters",
     }  # fmt: skip
     assert expected <= set(Base.metadata.tables)
 
@@ -120,6 +120,14 @@ BAD_ROWS = {
         "updated_at) VALUES (1, 'purchased', -1, 'USD', :now, :now, :now)"
     ),
     "negative credit balance": "UPDATE credit_accounts SET balance = -1",
+    "negative rate-limit count": (
+        "INSERT INTO rate_limit_counters (tenant_id, scope, subject_id, kind, window_start, expires_at, "
+        "hits, created_at, updated_at) VALUES (1, 'tenant', 0, 'minute', :now, :now, -1, :now, :now)"
+    ),
+    "unknown rate-limit window": (
+        "INSERT INTO rate_limit_counters (tenant_id, scope, subject_id, kind, window_start, expires_at, "
+        "hits, created_at, updated_at) VALUES (1, 'tenant', 0, 'day', :now, :now, 1, :now, :now)"
+    ),
     "unknown event status": (
         "INSERT INTO inbound_events (tenant_id, channel_id, platform_event_id, conversation_key, kind, "
         "payload, status, attempts, available_at, created_at, updated_at) "
