@@ -12,8 +12,20 @@
 4. open loop for ``open_duration`` seconds at ``half`` x the closed loop's rate, spread evenly over
    the conversations, then drain again.
 
+With ``one_each`` set (the ``memory`` scenario), phases 2 to 4 give way to one: ``one_each`` distinct
+conversations send one message each, ``conversations`` x ``burst`` of them waiting at a time (a new
+conversation starts as each is answered), until every one is answered or replies stop coming; the
+server's memory is read after the first ``early`` are answered, every ``MEMORY_SAMPLE_EVERY``, and at
+the end.
+
 It writes the figures of each phase, the reply accounting (lost, duplicate, out of order), and the
 server's CPU seconds and memory (read from /proc/<server pid>) as JSON.
+
+A webhook's acknowledgement time runs from the moment its request has a connection: should a request
+wait for one of the generator's ``connections``, that is the generator's queue, not the server's.
+End-to-end latency counts from the moment the message is due, that wait included. (The benchmark gives
+a served scenario a connection per conversation, so one conversation's webhooks, which go one at a
+time, never wait for another's.)
 """
 
 from __future__ import annotations
@@ -39,7 +51,16 @@ from bench.stats import ReplyLedger, percentile
 CALIBRATION_TIMEOUT = 60.0
 MIN_DRAIN_SECONDS = 20.0
 MAX_DRAIN_SECONDS = 600.0
+# How long one webhook may take once it has a connection (waiting for one of the generator's
+# connections is not bounded: it is the generator's own queue).
 REQUEST_TIMEOUT = 60.0
+# The closed loop's window opens this long at most after its start, however few replies have come.
+WARMUP_LIMIT_SECONDS = 300.0
+# The memory phase gives up when no reply has come for this long.
+STALL_SECONDS = 60.0
+MEMORY_SAMPLE_EVERY = 1000
+# How often the closed loop counts the messages waiting at the server.
+IN_FLIGHT_SAMPLE_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -58,6 +79,9 @@ class LoadConfig:
     open_duration: float = 15.0
     half: float = 0.5
     run_id: str = "r"
+    # The memory scenario: this many distinct conversations, one message each (0: the load phases).
+    one_each: int = 0
+    early: int = 200
 
 
 @dataclass
@@ -78,6 +102,31 @@ def webhook_body(page_id: str, psid: str, mid: str, text: str) -> bytes:
     ).encode()
 
 
+def connection_wait_tracing() -> aiohttp.TraceConfig:
+    """Tracing that tells how long each request waited for a free connection of the session's pool.
+
+    A request passes ``trace_request_ctx=ConnectionWait()``; the wait is recorded into it.
+    """
+
+    async def queued(_session: Any, context: Any, _params: Any) -> None:
+        context.trace_request_ctx.queued_at = time.monotonic()
+
+    async def dequeued(_session: Any, context: Any, _params: Any) -> None:
+        wait: ConnectionWait = context.trace_request_ctx
+        wait.seconds += time.monotonic() - wait.queued_at
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_connection_queued_start.append(queued)
+    tracing.on_connection_queued_end.append(dequeued)
+    return tracing
+
+
+@dataclass
+class ConnectionWait:
+    queued_at: float = 0.0
+    seconds: float = 0.0
+
+
 class Generator:
     def __init__(self, config: LoadConfig, http: aiohttp.ClientSession) -> None:
         self.config = config
@@ -92,6 +141,10 @@ class Generator:
         self._mids = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._on_reply: Callable[[str, str, float], None] = self._count_reply
+        # What follows an answered message while ``sending``: the closed loop's conversation sends its
+        # next message; the memory phase starts a new conversation.
+        self._after_reply: Callable[[str], None] = self._converse_again
+        self.posting = 0  # webhooks whose acknowledgement has not come back yet
 
     # -- sending ---------------------------------------------------------------------------------------
 
@@ -101,18 +154,33 @@ class Generator:
         task.add_done_callback(self._tasks.discard)
 
     async def post(self, psid: str, text: str) -> tuple[bool, float, float]:
-        """POST one signed webhook; (acknowledged with 200, when it started, how long the answer took)."""
+        """POST one signed webhook; (acknowledged with 200, when it got a connection, how long the
+        answer took from then)."""
         mid = f"m-{self.config.run_id}-{next(self._mids)}"
         body = webhook_body(self.config.page_id, psid, mid, text)
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, self.config.app_secret)}
+        wait = ConnectionWait()
         started = time.monotonic()
+        self.posting += 1
         try:
-            async with self.http.post(self.config.target, data=body, headers=headers) as response:
+            async with self.http.post(
+                self.config.target, data=body, headers=headers, trace_request_ctx=wait
+            ) as response:
                 await response.read()
                 ok = response.status == 200
         except (aiohttp.ClientError, TimeoutError):
             ok = False
+        finally:
+            self.posting -= 1
+        started += wait.seconds
         return ok, started, time.monotonic() - started
+
+    def _converse_again(self, psid: str) -> None:
+        self.spawn(self.converse(psid))
+
+    def waiting_at_server(self) -> int:
+        """Messages acknowledged by the server and not answered yet."""
+        return max(0, self.ledger.outstanding() - self.posting)
 
     async def converse(self, psid: str) -> None:
         """Send a conversation's next question, accounted for in the ledger."""
@@ -166,7 +234,7 @@ class Generator:
             return
         self.phase.replies.append((arrived, latency))
         if self.sending:
-            self.spawn(self.converse(psid))
+            self._after_reply(psid)
 
     async def calibrate(self) -> None:
         """Learn each question's answer; keep the questions whose answers are distinct."""
@@ -211,6 +279,9 @@ class Generator:
         return time.monotonic() - started
 
     async def closed_loop(self, psids: list[str]) -> dict[str, Any]:
+        """The closed loop. Its window lasts ``duration - warmup`` and opens ``warmup`` seconds after the
+        first reply, and not before as many replies as there are conversations have come: with many
+        messages in flight a server's first replies come late, and in waves."""
         config = self.config
         self.phase = phase = Phase()
         start = time.monotonic()
@@ -223,9 +294,21 @@ class Generator:
             for psid in psids:
                 for _ in range(config.burst):
                     self.spawn(self.converse(psid))
+            deadline = start + WARMUP_LIMIT_SECONDS
+            while not phase.replies and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+            first = time.monotonic()
+            while len(phase.replies) < len(psids) and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+            warm = max(first + config.warmup, time.monotonic())
+            end = warm + config.duration - config.warmup
         await asyncio.sleep(max(0.0, warm - time.monotonic()))
         cpu_warm = cpu_seconds(config.server_pid)
-        await asyncio.sleep(max(0.0, end - time.monotonic()))
+        waiting: list[int] = []
+        while (left := end - time.monotonic()) > 0:
+            if config.replies is not None:  # an anchor's messages wait for nothing
+                waiting.append(self.waiting_at_server())
+            await asyncio.sleep(min(left, IN_FLIGHT_SAMPLE_SECONDS))
         cpu_end = cpu_seconds(config.server_pid)
         self.sending = False
         window = [(t, latency) for t, latency in phase.replies if warm <= t <= end]
@@ -236,6 +319,10 @@ class Generator:
             "turns": len(window),
             "cpu_per_turn": (cpu_end - cpu_warm) / len(window) if window else float("nan"),
             **_latencies(phase, warm, end, window),
+            "waiting_at_server": sum(waiting) / len(waiting) if waiting else float("nan"),
+            "window_starts": warm - start,
+            # Replies in each second from the start to the end of the window, to show the ramp.
+            "replies_per_second": _per_second([t for t, _latency in phase.replies], start, end),
             "drain_seconds": drained,
         }
 
@@ -264,6 +351,51 @@ class Generator:
             "drain_seconds": drained,
         }
 
+    async def one_message_each(self, count: int, in_flight: int, early: int) -> dict[str, Any]:
+        """``count`` new conversations, one message each, ``in_flight`` waiting at a time; the server's
+        memory after the first ``early`` are answered, every ``MEMORY_SAMPLE_EVERY``, and at the end."""
+        config = self.config
+        self.phase = phase = Phase()
+        fresh = (f"7{config.run_id}{index:08d}" for index in range(count))
+        started = 0
+
+        def start_next(_answered: str) -> None:
+            nonlocal started
+            psid = next(fresh, None)
+            if psid is not None:
+                self.counts[psid] = started  # conversations ask the questions in turn
+                started += 1
+                self.spawn(self.converse(psid))
+
+        self._after_reply = start_next
+        self.sending = True
+        began = last_progress = time.monotonic()
+        for _ in range(min(in_flight, count)):
+            start_next("")
+        samples: list[dict[str, float]] = []
+        answered, next_sample = 0, min(early, count)
+        while answered < count and time.monotonic() - last_progress < STALL_SECONDS:
+            await asyncio.sleep(0.1)  # replies arrive through the poller
+            if len(phase.replies) > answered:
+                last_progress = time.monotonic()
+            answered = len(phase.replies)
+            if answered >= next_sample:
+                rss, peak = rss_bytes(config.server_pid)
+                samples.append({"answered": answered, "rss": rss, "peak_rss": peak})
+                next_sample = min(count, (answered // MEMORY_SAMPLE_EVERY + 1) * MEMORY_SAMPLE_EVERY)
+        seconds = time.monotonic() - began
+        self.sending = False
+        self._after_reply = self._converse_again
+        return {
+            "conversations": count,
+            "started": started,
+            "answered": answered,
+            "seconds": seconds,
+            "rate": answered / seconds if seconds > 0 else float("nan"),
+            "in_flight": in_flight,
+            "samples": samples,
+        }
+
     async def _anchor_once(self, phase: Phase) -> None:
         ok, started, took = await self.post("1", self.questions[0])
         phase.acks.append((started, took))
@@ -271,6 +403,14 @@ class Generator:
             phase.replies.append((started + took, took))
         else:
             phase.refused += 1
+
+
+def _per_second(moments: list[float], start: float, end: float) -> list[int]:
+    counts = [0] * max(1, int(end - start + 0.999))
+    for moment in moments:
+        if start <= moment < end:
+            counts[int(moment - start)] += 1
+    return counts
 
 
 def _latencies(
@@ -288,15 +428,35 @@ def _latencies(
 
 
 async def run(config: LoadConfig) -> dict[str, Any]:
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
+    # No bound on the wait for one of the pool's connections (the generator's own queue); every
+    # other step of a request is bounded.
+    timeout = aiohttp.ClientTimeout(total=None, connect=None, sock_connect=10, sock_read=REQUEST_TIMEOUT)
     connector = aiohttp.TCPConnector(limit=config.connections)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+    async with aiohttp.ClientSession(
+        timeout=timeout, connector=connector, trace_configs=[connection_wait_tracing()]
+    ) as http:
         generator = Generator(config, http)
         poller = asyncio.ensure_future(generator.poll_replies()) if config.replies else None
         try:
             if poller is not None:
                 await generator.calibrate()
                 _log(f"calibrated: {len(generator.questions)} questions with distinct answers")
+            if config.one_each:
+                memory = await generator.one_message_each(
+                    config.one_each, config.conversations * config.burst, config.early
+                )
+                answered, seconds = memory["answered"], memory["seconds"]
+                _log(f"{answered:,} of {config.one_each:,} conversations answered in {seconds:.0f} s")
+                rss, peak = rss_bytes(config.server_pid)
+                return {
+                    "questions": len(generator.questions),
+                    "closed": None,
+                    "open": None,
+                    "memory": memory,
+                    "accounting": asdict(generator.ledger.accounting()),
+                    "rss": rss,
+                    "peak_rss": peak,
+                }
             psids = [str(5_000_000_000 + index) for index in range(config.conversations)]
             closed = await generator.closed_loop(psids)
             _log(f"closed loop: {closed['rate']:.1f}/s, drained in {closed['drain_seconds']:.1f} s")

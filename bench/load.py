@@ -1,6 +1,6 @@
 """`make bench`: a load benchmark of a real `chatbot serve`, with its anchors, in one invocation.
 
-``python -m bench.load [--quick] [--runs 3] [--scenarios bare,naive,offline,gemini:0,gemini:1,pg:1,pg:2] ...``
+``python -m bench.load [--quick] [--runs 3] [--scenarios bare,naive,offline,...] [--no-profile] ...``
 
 Each run of each scenario starts from a copy of a freshly migrated SQLite database with the demo tenant
 and a Messenger channel whose Graph API is a fake in another process. The server (pinned to one CPU
@@ -11,7 +11,16 @@ commit per request on aiosqlite in WAL mode) run under the same generator, pinne
 The ``pg:<n>`` scenarios run ``chatbot serve --workers <n>`` with the offline engine on PostgreSQL
 (``--pg-url``, by default 127.0.0.1:5432 as postgres): each run gets a throwaway database copied from a
 template prepared once, dropped afterwards; the server's processes are pinned to <n> CPUs while one is
-left for the helpers, else to every CPU.
+left for the helpers, else to every CPU. Without a reachable PostgreSQL, a run with the default scenarios
+leaves them out (and says so); a run that names them fails.
+
+The ``gemini:<seconds>`` scenarios keep ``--llm-conversations`` conversations (1,000) in flight, the
+others ``--conversations`` (100), so that both Gemini scenarios, whose ratio is a figure, run with the
+same number. The ``memory`` scenario (once per invocation, not once per run) sends one message each
+from ``--memory-conversations`` (10,000) distinct conversations to the offline ``chatbot serve`` and
+reads the server's memory after them. ``--profile`` (on by default, off in quick mode) adds one run of
+the ``offline`` scenario, not counted in the figures, with the server under cProfile
+(``bench.profiled_serve``), and writes its self time by package and its heaviest functions.
 
 Scenarios are interleaved run by run, so that a burst of noise from elsewhere hits all of them alike.
 Everything talks to 127.0.0.1 only; every child is stopped on exit, failure or Ctrl-C. Writes
@@ -21,10 +30,12 @@ Everything talks to 127.0.0.1 only; every child is stopped on exit, failure or C
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +46,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
+from bench import cpu_profile
 from bench.generator import LoadConfig
 from bench.pg_databases import DEFAULT_ADMIN_URL, PgDatabases
 from bench.processes import (
@@ -71,8 +83,12 @@ QUESTIONS = [
     "Do you ship internationally?",
     "How much caffeine is in a cup?",
 ]
-DEFAULT_SCENARIOS = "bare,naive,offline,gemini:0,gemini:1"
-QUICK_SCENARIOS = "bare,naive,offline"
+DEFAULT_SCENARIOS = "bare,naive,offline,gemini:0,gemini:1,pg:1,pg:2,memory"
+QUICK_SCENARIOS = "bare,naive,offline,memory"
+# The memory scenario reads the server's memory after this many conversations too, for comparison.
+EARLY_CONVERSATIONS = 200
+# A profiled server is slower to stop: cProfile slows its graceful shutdown, then it writes its stats.
+PROFILED_STOP_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,14 @@ class Plan:
     server_env: tuple[tuple[str, str], ...]
     quick: bool
     pg_url: str = DEFAULT_ADMIN_URL
+    llm_conversations: int = 1000
+    memory_conversations: int = 10_000
+    profile: bool = False
+    scenarios_given: bool = False
+
+    def conversations_for(self, scenario: str) -> int:
+        """Conversations of a scenario's closed loop (memory: this times --burst wait at a time)."""
+        return self.llm_conversations if _gemini_latency(scenario) >= 0 else self.conversations
 
 
 def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
@@ -95,13 +119,50 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     parser.add_argument("--quick", action="store_true", help="one short run of each scenario (< 1 min)")
     parser.add_argument("--runs", type=int, help="runs of each scenario (default 3; quick 1)")
     parser.add_argument(
-        "--scenarios", help=f"comma-separated (default {DEFAULT_SCENARIOS}; quick {QUICK_SCENARIOS})"
+        "--scenarios",
+        help="comma-separated, of bare, naive, offline, gemini:<seconds>, pg:<workers>, memory "
+        f"(default {DEFAULT_SCENARIOS}; quick {QUICK_SCENARIOS})",
     )
-    parser.add_argument("--conversations", type=int, help="conversations (default 1000; quick 25)")
+    parser.add_argument(
+        "--conversations",
+        type=int,
+        help="conversations of the closed loop, except in gemini:<s> (default 100; quick 25); the memory "
+        "scenario keeps this many times --burst messages waiting",
+    )
+    parser.add_argument(
+        "--llm-conversations",
+        type=int,
+        help="conversations of the gemini:<s> scenarios' closed loop (default 1000; quick 25)",
+    )
+    parser.add_argument(
+        "--memory-conversations",
+        type=int,
+        help="distinct conversations, one message each, of the memory scenario (default 10000; quick 300)",
+    )
+    parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one more run of the offline scenario, not counted, with the server under cProfile; its "
+        "profile goes into the report (default on; quick off)",
+    )
     parser.add_argument("--burst", type=int, default=2, help="messages each conversation keeps waiting")
-    parser.add_argument("--connections", type=int, default=100, help="the generator's HTTP connections")
-    parser.add_argument("--duration", type=float, help="closed-loop seconds (default 20; quick 3)")
-    parser.add_argument("--warmup", type=float, help="closed-loop seconds not counted (default 3; quick 1)")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=100,
+        help="requests the generator keeps in flight to an anchor; at least as many connections to a "
+        "served scenario, which gets one per conversation",
+    )
+    parser.add_argument(
+        "--duration", type=float, help="closed-loop seconds, warm-up included (default 20; quick 3)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        help="closed-loop seconds not counted (default 3; quick 1); for a served scenario, counted from its "
+        "first reply, and lasting at least until as many replies as conversations have come",
+    )
     parser.add_argument("--open-duration", type=float, help="seconds at half the peak (default 15; quick 2)")
     parser.add_argument(
         "--server-env", action="append", default=[], metavar="NAME=VALUE", help="extra server setting"
@@ -127,7 +188,7 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
         if s.strip()
     )
     for scenario in scenarios:
-        known = scenario in ("bare", "naive", "offline") or _pg_workers(scenario) >= 1
+        known = scenario in ("bare", "naive", "offline", "memory") or _pg_workers(scenario) >= 1
         if not known and not _gemini_latency(scenario) >= 0:
             parser.error(f"unknown scenario {scenario!r}")
     env = []
@@ -139,7 +200,11 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, argparse.Namespace]:
     plan = Plan(
         runs=args.runs or (1 if quick else 3),
         scenarios=scenarios,
-        conversations=args.conversations or (25 if quick else 1000),
+        conversations=args.conversations or (25 if quick else 100),
+        llm_conversations=args.llm_conversations or (25 if quick else 1000),
+        memory_conversations=args.memory_conversations or (300 if quick else 10_000),
+        profile=args.profile if args.profile is not None else not quick,
+        scenarios_given=args.scenarios is not None,
         burst=args.burst,
         connections=args.connections,
         duration=args.duration or (3.0 if quick else 20.0),
@@ -217,8 +282,10 @@ class Bench:
             "CHATBOT_LOG_LEVEL": "WARNING",
         }
 
-    def run(self, scenario: str, number: int) -> dict[str, Any]:
-        name = f"{scenario.replace(':', '-')}-run{number}"
+    def run(self, scenario: str, number: int, *, profile: Path | None = None) -> dict[str, Any]:
+        """One run of a scenario; its figures. With ``profile``, the server runs under cProfile and
+        writes its statistics there when it stops."""
+        name = f"{scenario.replace(':', '-')}-run{number}" + ("-profiled" if profile else "")
         directory = self.work / name
         directory.mkdir(parents=True)
         if scenario in ("bare", "naive"):
@@ -241,6 +308,8 @@ class Bench:
                 **dict(self.plan.server_env),
             }
             webhook_path, command = self.webhook_path, [sys.executable, "-m", "bot", "serve"]
+            if profile:
+                command = [sys.executable, "-m", "bench.profiled_serve", str(profile), "serve"]
             if workers:
                 env["CHATBOT_DATABASE_URL"] = self.pg.create(self.pg.name(name), template=self.pg_template)
                 webhook_path = self.pg_webhook_path
@@ -264,8 +333,16 @@ class Bench:
             except BenchError as exc:
                 raise BenchError(f"{exc}\n{self.children.tail(f'{name}-server')}") from None
             pin(process, self.cpus.for_server(workers) if workers else self.cpus.server)
+            if profile:
+                process.send_signal(signal.SIGUSR1)  # bench.profiled_serve: start profiling now
             print(f"bench:   {name}: server ready in {time.monotonic() - began:.1f} s", flush=True)
             target, replies = base + webhook_path, graph.rsplit("/", 1)[0]
+        memory = self.plan.memory_conversations if scenario == "memory" else 0
+        conversations = self.plan.conversations_for(scenario)
+        # A connection for every conversation that can have a webhook in flight (one at a time each; the
+        # memory scenario's conversations send one message each), so that messages wait at the server,
+        # not in the generator's queue; an anchor gets --connections requests in flight.
+        senders = conversations * self.plan.burst if memory else conversations
         config = LoadConfig(
             target=target,
             replies=replies,
@@ -273,13 +350,15 @@ class Bench:
             page_id=PAGE_ID,
             server_pid=process.pid,
             questions=QUESTIONS,
-            conversations=self.plan.conversations,
+            conversations=conversations,
             burst=self.plan.burst,
-            connections=self.plan.connections,
+            connections=max(self.plan.connections, senders) if replies else self.plan.connections,
             duration=self.plan.duration,
             warmup=self.plan.warmup,
             open_duration=self.plan.open_duration,
             run_id=str(number),
+            one_each=memory,
+            early=min(EARLY_CONVERSATIONS, max(1, memory // 2)),
         )
         (directory / "load.json").write_text(json.dumps(asdict(config)))
         generator = self.children.start(
@@ -293,8 +372,9 @@ class Bench:
             ],
             cpus=self.cpus.helpers,
         )
-        # The generator bounds every phase itself; this is only the last line of defence.
-        limit = 4 * (self.plan.duration + self.plan.open_duration) + 1400
+        # The generator bounds every phase itself; this is only the last line of defence (the memory
+        # scenario: at least 5 conversations a second).
+        limit = 4 * (self.plan.duration + self.plan.open_duration) + 1400 + memory / 5
         try:
             code = generator.wait(limit)
         except subprocess.TimeoutExpired:
@@ -305,20 +385,53 @@ class Bench:
             )
         if process.poll() is not None:
             raise BenchError(f"the server of {name} died: {self.children.tail(f'{name}-server')}")
+        if profile:
+            self.children.stop(process, grace=PROFILED_STOP_SECONDS)
+            if not profile.exists():
+                raise BenchError(
+                    f"the profiled server of {name} wrote no statistics: exit {process.returncode}"
+                )
         self.children.stop_all()
         for database in [d for d in self.pg.made if d != self.pg_template and not self.keep]:
             self.pg.drop(database)
         result: dict[str, Any] = json.loads((directory / "out.json").read_text())
+        result["conversations"] = config.conversations if replies else None
         return result
+
+    def profile(self) -> dict[str, Any]:
+        """One run of the offline scenario with the server under cProfile; the summary of its profile."""
+        stats = self.work / "offline-server.pstats"
+        outcome = self.run("offline", 1, profile=stats)
+        turns = int(outcome["accounting"]["answered"])
+        summary = cpu_profile.load(stats, turns=turns, root=ROOT)
+        return {**asdict(summary), "rate": outcome["closed"]["rate"]}
+
+
+def without_unreachable_postgresql(plan: Plan) -> tuple[Plan, list[str]]:
+    """The plan without its pg:<n> scenarios when they were not asked for by name and no PostgreSQL
+    answers at ``--pg-url``, with a note that says so; otherwise the plan as it is."""
+    left_out = [s for s in plan.scenarios if _pg_workers(s)]
+    if not left_out or plan.scenarios_given:
+        return plan, []
+    problem = PgDatabases(plan.pg_url).unreachable()
+    if not problem:
+        return plan, []
+    kept = tuple(s for s in plan.scenarios if s not in left_out)
+    note = f"{', '.join(left_out)} left out: no PostgreSQL at {plan.pg_url} ({problem})"
+    return dataclasses.replace(plan, scenarios=kept), [note]
 
 
 def main(argv: list[str] | None = None) -> None:
     plan, args = parse_args(argv)
     started = datetime.datetime.now(datetime.UTC)
+    plan, notes = without_unreachable_postgresql(plan)
+    for note in notes:
+        print(f"bench: {note}", flush=True)
     load = os_load()
     work = Path(tempfile.mkdtemp(prefix="chatbot-bench-"))
     given = sys.argv[1:] if argv is None else argv
     results = Results(plan={**asdict(plan), "argv": given}, started=started, load_at_start=load)
+    results.notes = notes
     bench: Bench | None = None
     try:
         with Children(work / "logs") as children:
@@ -330,16 +443,16 @@ def main(argv: list[str] | None = None) -> None:
             print(f"bench: database template ready in {time.monotonic() - began:.0f} s", flush=True)
             for number in range(1, plan.runs + 1):
                 for scenario in plan.scenarios:
+                    if scenario == "memory" and number > 1:
+                        continue  # a size, not a rate, and minutes long: measured once
                     began = time.monotonic()
                     outcome = bench.run(scenario, number)
                     results.add(scenario, outcome)
-                    closed = outcome["closed"]
-                    print(
-                        f"bench: run {number} {scenario:10} {closed['rate']:8.1f}/s  "
-                        f"ack p99 {closed['ack_p99'] * 1000:7.1f} ms  "
-                        f"lost {outcome['accounting']['lost']}  ({time.monotonic() - began:.0f} s)",
-                        flush=True,
-                    )
+                    print(progress(number, scenario, outcome, time.monotonic() - began), flush=True)
+            if plan.profile:
+                began = time.monotonic()
+                results.profile = bench.profile()
+                print(f"bench: profiled offline run ({time.monotonic() - began:.0f} s)", flush=True)
     except BenchError as exc:
         print(f"bench: {exc}\nbench: logs kept in {work / 'logs'}", file=sys.stderr)
         sys.exit(1)
@@ -354,6 +467,21 @@ def main(argv: list[str] | None = None) -> None:
     print(write_outputs(results, args.report, args.chart, args.json, png=not args.no_png), flush=True)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def progress(number: int, scenario: str, outcome: dict[str, Any], seconds: float) -> str:
+    lost = outcome["accounting"]["lost"]
+    memory = outcome.get("memory")
+    if memory:
+        return (
+            f"bench: run {number} {scenario:10} {memory['answered']:,} conversations at "
+            f"{memory['rate']:.1f}/s  RSS {outcome['rss'] / 1e6:.0f} MB  lost {lost}  ({seconds:.0f} s)"
+        )
+    closed = outcome["closed"]
+    return (
+        f"bench: run {number} {scenario:10} {closed['rate']:8.1f}/s  "
+        f"ack p99 {closed['ack_p99'] * 1000:7.1f} ms  lost {lost}  ({seconds:.0f} s)"
+    )
 
 
 def os_load() -> tuple[float, float, float]:

@@ -13,6 +13,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+CONNECT_TIMEOUT = 10.0
 
 
 class PgDatabases:
@@ -39,13 +40,21 @@ class PgDatabases:
         if name in self.made:
             self.made.remove(name)
 
+    def unreachable(self) -> str:
+        """Why the server cannot be used (cannot connect, or log in), or "" when it can."""
+        try:
+            self._run("SELECT 1")
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return ""
+
     def drop_all(self) -> None:
         for name in reversed(list(self.made)):
             self.drop(name)
 
     def _run(self, *statements: str) -> None:
         async def run() -> None:
-            connection = await asyncpg.connect(self.admin_url)
+            connection = await asyncpg.connect(self.admin_url, timeout=CONNECT_TIMEOUT)
             try:
                 for statement in statements:
                     await connection.execute(statement)
