@@ -17,7 +17,14 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import AdminError
 from bot.security import CredentialsUnreadable, resolve_secret_key
 from bot.tenancy.knowledge_import import KnowledgeFileError
-from storage.db import DatabaseUrlError, create_engine, redacted, session_factory, transaction
+from storage.db import (
+    DatabaseUrlError,
+    create_engine,
+    read_only,
+    redacted,
+    session_factory,
+    transaction,
+)
 from storage.migrate import current_revision, head_revision
 
 T = TypeVar("T")
@@ -78,14 +85,21 @@ async def require_schema(settings: Settings) -> None:
 
 
 def in_session(
-    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, check_schema: bool = True
+    settings: Settings,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    check_schema: bool = True,
+    only_reads: bool = False,
 ) -> T:
+    """Run ``work`` in one transaction (``only_reads``: a read-only one, which takes no write lock)."""
+
     async def go() -> T:
         if check_schema:
             await require_schema(settings)
         db = create_engine(settings.effective_database_url)
+        unit = read_only if only_reads else transaction
         try:
-            async with transaction(session_factory(db)) as session:
+            async with unit(session_factory(db)) as session:
                 return await work(session)
         finally:
             await db.dispose()

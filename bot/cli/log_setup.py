@@ -98,8 +98,14 @@ def _class_name(cls: type[BaseException]) -> str:
 
 # Libraries that print what must stay out of logs, held at a level where they do not:
 # aiosqlite logs every call with its arguments at DEBUG; httpcore the response headers at DEBUG; httpx
-# every request URL, query string included, at INFO. (SQLAlchemy: see configure_logging.)
-_HELD_LIBRARIES = {"aiosqlite": logging.INFO, "httpcore": logging.INFO, "httpx": logging.WARNING}
+# every request URL, query string included, at INFO. (SQLAlchemy: see configure_logging.) And one that
+# is merely chatty: matplotlib narrates its font cache at INFO under `chatbot report --chart`.
+_HELD_LIBRARIES = {
+    "aiosqlite": logging.INFO,
+    "httpcore": logging.INFO,
+    "httpx": logging.WARNING,
+    "matplotlib": logging.WARNING,
+}
 
 
 class _ProcessHandler(logging.StreamHandler[TextIO]):

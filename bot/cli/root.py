@@ -18,6 +18,7 @@ from bot.cli.demo_command import demo
 from bot.cli.inbox_commands import inbox
 from bot.cli.kb_commands import kb
 from bot.cli.outbox_commands import outbox
+from bot.cli.report_commands import report
 from bot.cli.secret_commands import secret
 from bot.cli.server_commands import serve
 from bot.cli.tenant_commands import tenant
@@ -43,6 +44,7 @@ for command in (
     kb,
     inbox,
     outbox,
+    report,
     secret,
 ):
     main.add_command(command)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -57,6 +58,8 @@ class CreditTransaction(Base, TenantOwned):
 
 class UsageLog(Base, TenantOwned):
     __tablename__ = "usage_logs"
+    # Reports: the usage logged in a period.
+    __table_args__ = (Index("ix_usage_logs_tenant_created", "tenant_id", "created_at"),)
 
     conversation_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("conversations.id", ondelete="SET NULL"), index=True

@@ -47,6 +47,15 @@ class Conversation(Base, TenantOwned):
         one_of("status", CONVERSATION_STATUSES),
         CheckConstraint("customer_id IS NOT NULL OR group_id IS NOT NULL", name="has_party"),
         Index("ix_conversations_tenant_status_activity", "tenant_id", "status", "last_activity_at"),
+        # Reports: the conversations that started in a period, and the groups' conversations.
+        Index("ix_conversations_tenant_created", "tenant_id", "created_at"),
+        Index(
+            "ix_conversations_tenant_group",
+            "tenant_id",
+            "group_id",
+            sqlite_where=text("group_id IS NOT NULL"),
+            postgresql_where=text("group_id IS NOT NULL"),
+        ),
         # At most one open conversation per party on a channel, even under concurrent workers.
         Index(
             "uq_conversations_open_per_key",
@@ -174,7 +183,11 @@ class ToolCall(Base, TenantOwned):
 
 class Handoff(Base, TenantOwned):
     __tablename__ = "handoffs"
-    __table_args__ = (one_of("trigger", HANDOFF_TRIGGERS),)
+    __table_args__ = (
+        one_of("trigger", HANDOFF_TRIGGERS),
+        # Reports: the handoffs requested in a period.
+        Index("ix_handoffs_tenant_requested", "tenant_id", "requested_at"),
+    )
 
     conversation_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("conversations.id", ondelete="CASCADE"), index=True
@@ -192,7 +205,11 @@ class Handoff(Base, TenantOwned):
 
 class Feedback(Base, TenantOwned):
     __tablename__ = "feedback"
-    __table_args__ = (CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),)
+    __table_args__ = (
+        CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+        # Reports: the ratings given in a period.
+        Index("ix_feedback_tenant_created", "tenant_id", "created_at"),
+    )
 
     conversation_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("conversations.id", ondelete="CASCADE"), unique=True

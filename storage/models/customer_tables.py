@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.declarative import Base, BigId, TenantOwned, one_of
@@ -24,6 +34,8 @@ class Customer(Base, TenantOwned):
         one_of("lead_label", LEAD_LABELS),
         one_of("customer_type", CUSTOMER_TYPES),
         CheckConstraint("lead_score >= 0 AND lead_score <= 100", name="lead_score_range"),
+        # Reports: the customers first seen in a period (the lead funnel).
+        Index("ix_customers_tenant_created", "tenant_id", "created_at"),
     )
 
     channel_id: Mapped[int] = mapped_column(BigId, ForeignKey("channels.id", ondelete="CASCADE"))
