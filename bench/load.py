@@ -421,8 +421,14 @@ def without_unreachable_postgresql(plan: Plan) -> tuple[Plan, list[str]]:
     return dataclasses.replace(plan, scenarios=kept), [note]
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     plan, args = parse_args(argv)
+    # A SIGTERM (a CI timeout, `kill`) stops the children as Ctrl-C does, instead of orphaning them.
+    signal.signal(signal.SIGTERM, _interrupt)
     started = datetime.datetime.now(datetime.UTC)
     plan, notes = without_unreachable_postgresql(plan)
     for note in notes:
