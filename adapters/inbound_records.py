@@ -37,6 +37,8 @@ ID_LENGTH_LIMITS: Mapping[str, int] = {
     "sender_id": 128,
     "group_id": 128,
 }
+# A referral's ad and post ids go to columns of this width (messages, campaigns): refused the same way.
+REFERRAL_ID_LIMIT = 128
 REPLACEMENT_CHARACTER = "\ufffd"
 # NUL, and any surrogate code point (JSON's "\ud800" escape decodes to a lone one).
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -45,7 +47,8 @@ _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 def item_to_record(item: InboundItem) -> dict[str, Any]:
     """Serialise an inbound item to JSON-ready data for the durable inbox, every string made storable.
 
-    Raises MalformedRequest for an id longer than any platform's (see ``ID_LENGTH_LIMITS``).
+    Raises MalformedRequest for an id longer than any platform's (see ``ID_LENGTH_LIMITS`` and
+    ``REFERRAL_ID_LIMIT``).
     """
     data = dataclasses.asdict(item)
     data["type"] = _RECORD_TYPES[type(item)]
@@ -58,6 +61,11 @@ def item_to_record(item: InboundItem) -> dict[str, Any]:
         value = cleaned.get(key)
         if isinstance(value, str) and len(value) > limit:
             raise MalformedRequest(f"{key} is longer than {limit} characters")
+    referral = cleaned.get("referral")
+    for key in ("ad_id", "post_id"):
+        value = referral.get(key) if isinstance(referral, dict) else None
+        if isinstance(value, str) and len(value) > REFERRAL_ID_LIMIT:
+            raise MalformedRequest(f"referral.{key} is longer than {REFERRAL_ID_LIMIT} characters")
     return cleaned
 
 

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.engine.types import IntentPort
 from bot.handoff.auto_assign import AutoAssigner
 from bot.runtime import ClosableLLM, Runtime, build_runtime
-from bot.web import agent, health, links, metrics, webhooks
+from bot.web import agent, api, health, links, metrics, webhooks
 from bot.web.access_log import RedactedAccessLogger
 from bot.web.app_keys import AUTO_ASSIGNER, RUNTIME, WEBHOOK_ADAPTERS
 from bot.web.console import console_pages
@@ -156,6 +156,7 @@ def create_app(settings: Settings, runtime_factory: RuntimeFactory = serve_runti
     webhooks.add_routes(app)
     links.add_routes(app)
     agent.add_routes(app)
+    api.add_routes(app)
     console_pages.add_routes(app)
     return app
 

@@ -126,7 +126,23 @@ def hash_token(token: str) -> str:
 
 
 def token_matches(token: str, stored_hash: str) -> bool:
-    return hmac.compare_digest(hash_token(token), stored_hash)
+    return same_secret(hash_token(token), stored_hash)
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of a value from a request with ours; any text, however odd, may arrive.
+
+    ``hmac.compare_digest`` refuses str with non-ASCII characters (a TypeError, so a 500), hence bytes;
+    surrogatepass, because a header's undecodable bytes reach us as lone surrogates.
+    """
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
+def body_signature(secret: str, body: bytes) -> str:
+    """``sha256=`` + hex HMAC-SHA256 of ``body`` keyed with ``secret``: how a signed API call is signed."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def new_webhook_key() -> str:

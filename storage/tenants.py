@@ -16,6 +16,10 @@ async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
     return await session.scalar(select(Tenant).where(Tenant.slug == slug))
 
 
+async def get_tenant_by_api_key_hash(session: AsyncSession, api_key_hash: str) -> Tenant | None:
+    return await session.scalar(select(Tenant).where(Tenant.api_key_hash == api_key_hash))
+
+
 async def list_tenants(session: AsyncSession) -> list[tuple[str, str]]:
     rows = await session.execute(select(Tenant.slug, Tenant.name).order_by(Tenant.slug))
     return [(slug, name) for slug, name in rows.all()]

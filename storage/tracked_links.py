@@ -1,15 +1,16 @@
-"""Tracked link queries: find a link by its token, count a click, record the first one exactly once."""
+"""Tracked link queries: find a link by its token, count a click and tell the first one exactly once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Conversation, Conversion, TrackedLink
+from storage.models import Conversation, Tenant, TrackedLink
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,14 @@ class LinkTarget:
     target_url: str
     conversation_id: int | None
     message_id: int | None
+    bot_id: int | None
     customer_id: int | None
+    tenant_settings: dict[str, Any] | None
 
 
 async def find_link_by_token(session: AsyncSession, token: str) -> LinkTarget | None:
-    """The link behind ``/r/{token}``, with the customer of its conversation when there is one.
+    """The link behind ``/r/{token}``, with the customer of its conversation when there is one, and its
+    tenant's settings.
 
     The one tracked-link lookup not scoped by tenant, like the webhook key: the unguessable token is
     what identifies the tenant. Everything done with the result afterwards is scoped by its tenant_id.
@@ -38,8 +42,11 @@ async def find_link_by_token(session: AsyncSession, token: str) -> LinkTarget | 
                 TrackedLink.target_url,
                 TrackedLink.conversation_id,
                 TrackedLink.message_id,
+                TrackedLink.bot_id,
                 Conversation.customer_id,
+                Tenant.settings,
             )
+            .join(Tenant, Tenant.id == TrackedLink.tenant_id)
             .outerjoin(
                 Conversation,
                 and_(
@@ -77,19 +84,3 @@ async def count_click(session: AsyncSession, *, tenant_id: int, link_id: int, no
     )
     assert isinstance(first, CursorResult)
     return first.rowcount == 1
-
-
-async def add_visit(session: AsyncSession, link: LinkTarget, *, now: datetime) -> Conversion:
-    """The "visited" conversion of a link's first click, attributed to its conversation and message."""
-    conversion = Conversion(
-        tenant_id=link.tenant_id,
-        conversation_id=link.conversation_id,
-        message_id=link.message_id,
-        customer_id=link.customer_id,
-        tracked_link_id=link.link_id,
-        outcome="visited",
-        occurred_at=now,
-    )
-    session.add(conversion)
-    await session.flush()
-    return conversion

@@ -11,12 +11,13 @@ from bot.security import CredentialBox, resolve_secret_key
 @click.command("demo")
 @click.option("--quiet", is_flag=True, help="Print nothing when the demo is already in place.")
 def demo(quiet: bool) -> None:
-    """Create the demo tenant, bot, knowledge base, templates, commands and console channel (idempotent)."""
+    """Create the demo tenant, bot, knowledge base, templates, commands, console channel and a week of past
+    sales: link clicks and conversions (idempotent)."""
     from bot.tenancy.demo.seed import seed_demo
 
     settings = settings_or_exit()
     box = CredentialBox(resolve_secret_key(settings))
-    report = in_session(settings, lambda s: seed_demo(s, box))
+    report = in_session(settings, lambda s: seed_demo(s, box, sales=True))
     if not report.changed:
         if not quiet:
             click.echo("the demo tenant 'demo' is already set up; nothing changed")

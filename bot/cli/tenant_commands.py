@@ -15,7 +15,15 @@ from bot.tenancy.notification_settings import (
     set_escalation_timeout_text,
     set_notification_url,
 )
-from bot.tenancy.tenant_accounts import create_tenant, list_tenants, require_tenant, set_link_domains
+from bot.tenancy.tenant_accounts import (
+    create_tenant,
+    list_tenants,
+    require_tenant,
+    rotate_api_key,
+    set_attribution_window,
+    set_link_domains,
+    set_link_token_param,
+)
 
 
 @click.group("tenant")
@@ -51,6 +59,7 @@ class _Changes:
 
     lines: list[str]
     secret: str | None = None
+    api_key: str | None = None
 
 
 @tenant.command("set")
@@ -86,6 +95,26 @@ class _Changes:
     is_flag=True,
     help="Make a new signing secret (printed once; the old one stops).",
 )
+@click.option(
+    "--attribution-window",
+    "attribution_days",
+    type=int,
+    metavar="DAYS",
+    help="How many days after the bot's last reply a sale in its conversation is owed to it (default 7).",
+)
+@click.option(
+    "--link-token-param",
+    "token_param",
+    metavar="NAME",
+    help="Add the tracked link's token to its target as ?NAME=<token>, for the shop to report sales by "
+    "(empty: not added, the default).",
+)
+@click.option(
+    "--rotate-api-key",
+    "rotate_api_key_flag",
+    is_flag=True,
+    help="Make a new API key (printed once); the old one is refused from now on.",
+)
 def tenant_set(
     tenant_slug: str,
     link_domains: tuple[str, ...],
@@ -94,22 +123,27 @@ def tenant_set(
     timeout_text: str | None,
     notify_url: str | None,
     rotate_notify_secret: bool,
+    attribution_days: int | None,
+    token_param: str | None,
+    rotate_api_key_flag: bool,
 ) -> None:
     """Change a tenant's settings."""
     if link_domains and no_link_domains:
         fail("give either --link-domain or --no-link-domains, not both", 2)
     if notify_url is not None and not notify_url.strip() and rotate_notify_secret:
         fail("give either an empty --notify-url (removes it) or --rotate-notify-secret, not both", 2)
-    others = (timeout_minutes, timeout_text, notify_url)
+    others = (timeout_minutes, timeout_text, notify_url, attribution_days, token_param)
     if (
         not link_domains
         and not no_link_domains
         and all(v is None for v in others)
         and not rotate_notify_secret
+        and not rotate_api_key_flag
     ):
         fail(
             "nothing to change: give --link-domain (repeatable), --no-link-domains, --escalation-timeout, "
-            "--escalation-timeout-text, --notify-url or --rotate-notify-secret",
+            "--escalation-timeout-text, --notify-url, --rotate-notify-secret, --attribution-window, "
+            "--link-token-param or --rotate-api-key",
             2,
         )
     settings = settings_or_exit()
@@ -148,6 +182,19 @@ def tenant_set(
         if rotate_notify_secret:
             changes.secret = await rotate_notification_secret(session, box, found)
             changes.lines.append("new notification signing secret; the old one no longer verifies")
+        if attribution_days is not None:
+            days = await set_attribution_window(session, found, attribution_days)
+            changes.lines.append(f"a sale up to {days} days after the bot's last reply is owed to that reply")
+        if token_param is not None:
+            param = await set_link_token_param(session, found, token_param)
+            changes.lines.append(
+                f"tracked links lead to their target with ?{param}=<token>"
+                if param
+                else "tracked links lead to their target as it is"
+            )
+        if rotate_api_key_flag:
+            changes.api_key = await rotate_api_key(session, found)
+            changes.lines.append("new API key; the old one is refused from now on")
         return changes
 
     done = in_session(settings, work)
@@ -157,3 +204,5 @@ def tenant_set(
         secret_once(
             "notification signing secret", done.secret, stored="it is stored encrypted and never shown again"
         )
+    if done.api_key is not None:
+        secret_once("API key", done.api_key)

@@ -1,1 +1,1 @@
-"""Conversions: tracked links and what customers did with them."""
+"""Conversions: tracked links, the sales shops report, and the bot turns and touches they are owed to."""

@@ -35,6 +35,11 @@ from storage.models import (
     WebhookDelivery,
 )
 
+# A conversation's or a conversion's touches without what can single a person out (the ad, the
+# campaign and the time stay for the reports).
+UNTRACEABLE_TOUCHES: Mapping[str, None] = {
+    f"{which}_touch_{part}": None for which in ("first", "last") for part in ("ctwa_clid", "ref")
+}
 # A query for the ids of the messages to erase (its type parameters differ between SQLAlchemy 2.0 and 2.1).
 MessageIds = Select[Any]
 
@@ -128,11 +133,12 @@ async def erase_messages(session: AsyncSession, tenant_id: int, ids: list[int], 
         .values(text=ERASED, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    # What the customer sent besides text: attachments, location, referral details, mentions.
+    # What the customer sent besides text: attachments, location, referral details (the click id and the
+    # ref can single a person out; the ad and campaign, which reports count, cannot), mentions.
     await session.execute(
         update(Message)
         .where(in_scope, Message.direction == "in")
-        .values(payload=null(), updated_at=now)
+        .values(payload=null(), ctwa_clid=null(), ref=null(), updated_at=now)
         .execution_options(synchronize_session=False)
     )
     # A digest of a short text is as good as the text: echo matching needs it only while sending.
@@ -328,5 +334,11 @@ async def scrub_reasons_and_notes(
             Conversion.notes.is_not(None),
         )
         .values(notes=ERASED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Conversion)
+        .where(Conversion.tenant_id == tenant_id, Conversion.customer_id == customer_id)
+        .values(**UNTRACEABLE_TOUCHES, updated_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -4,10 +4,11 @@ Erased: the customer's name, first name, phone and platform id (replaced by ``er
 platform's user can write again and is a new customer); their group memberships (deleted); the text of
 every message they wrote and of every message in their own conversations (agents' and the bot's replies
 quote them), and of the bot's replies to them in groups; inbound payloads (attachments, locations,
-referral details), tool calls' arguments, results and errors, handoff summaries and notes, agents' notes,
-CSAT comments, conversion notes, free-text reasons (the assistant's or an agent's), the agents' live
-events and notification bodies about their conversations, and the stored webhook records of their
-messages. Their open conversations are closed, and replies still waiting to be sent are not sent.
+referral details), the ad click ids (``ctwa_clid``) and refs kept as touches on their messages,
+conversations and conversions, tool calls' arguments, results and errors, handoff summaries and notes,
+agents' notes, CSAT comments, conversion notes, free-text reasons (the assistant's or an agent's), the
+agents' live events and notification bodies about their conversations, and the stored webhook records
+of their messages. Their open conversations are closed, and replies still waiting to be sent are not sent.
 
 Kept: every row with its ids, timestamps, roles, routes, intents, sentiment, tokens, statuses, lead
 stage and score, conversions with their values, tool names and durations, so counts and reports stay
@@ -26,6 +27,7 @@ from bot.errors import AdminError
 from bot.handoff.conversation_states import OPEN, SYSTEM, transition
 from bot.leads.erasure_steps import (
     FORGOTTEN_REASON,
+    UNTRACEABLE_TOUCHES,
     erase_conversation_texts,
     erase_inbound_events,
     erase_messages,
@@ -120,6 +122,8 @@ async def forget_customer(
             await transition(session, conversation, "closed", actor=SYSTEM, now=now, reason=FORGOTTEN_REASON)
             closed += 1
         conversation.conversation_key = f"erased:{conversation.id}"
+        for column, value in UNTRACEABLE_TOUCHES.items():
+            setattr(conversation, column, value)
 
     messages = messages_about(tenant_id, customer.id, own_ids)
     message_ids = list((await session.scalars(messages)).all())

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.base import Inbound, StatusUpdate, ThreadHandover, Unhandled
 from adapters.inbound_records import item_from_record
+from bot.conversions.touches import record_touch, touch_of
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
 from bot.handoff.inbox_app_events import thread_changed_hands
@@ -246,6 +247,8 @@ class TurnProcessor:
             source=referral.source if referral else "direct",
             ad_id=referral.ad_id if referral else None,
             post_id=referral.post_id if referral else None,
+            ctwa_clid=referral.ctwa_clid if referral else None,
+            ref=referral.ref if referral else None,
             campaign_id=campaign_id,
             route=decision.route,
             intent=decision.intent,
@@ -254,6 +257,8 @@ class TurnProcessor:
             sentiment_score=decision.sentiment_score,
             created_at=min(inbound.sent_at, now),
         )
+        if referral is not None:
+            record_touch(conversation, touch_of(inbound_message))
         replies = [
             Message(
                 tenant_id=tenant_id,

@@ -78,11 +78,20 @@ def notification_target(settings: Mapping[str, Any] | None, box: CredentialBox) 
     Raises CredentialsUnreadable when the secret cannot be decrypted with the configured key.
     """
     url = notification_url(settings)
+    secret = signing_secret(settings, box)
+    return NotificationTarget(url, secret) if url is not None and secret else None
+
+
+def signing_secret(settings: Mapping[str, Any] | None, box: CredentialBox) -> str | None:
+    """The tenant's decrypted signing secret, or None when it has none.
+
+    It signs the notifications and verifies signed calls to the tenant API (a shop's purchase callback).
+    Raises CredentialsUnreadable when it cannot be decrypted with the configured key.
+    """
     sealed = (settings or {}).get(SECRET_SETTING)
-    if url is None or not isinstance(sealed, str) or not sealed:
+    if not isinstance(sealed, str) or not sealed:
         return None
-    secret = box.open(sealed).get("secret")
-    return NotificationTarget(url, secret) if secret else None
+    return box.open(sealed).get("secret") or None
 
 
 def check_notification_url(value: str) -> str:

@@ -1,10 +1,12 @@
-"""Tenants: create one with its subscription and API key (shown once), find one by slug, its link domains."""
+"""Tenants: create one with its subscription and API key (shown once), find one by slug, replace its API key;
+its link domains, link token parameter and attribution window."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +20,14 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 # tenants.settings key: the hosts the bot's tracked links may lead to (each with its subdomains).
 LINK_DOMAINS_SETTING = "allowed_link_domains"
+# tenants.settings key: how long after the bot's last reply a sale in its conversation is still owed to it.
+ATTRIBUTION_WINDOW_SETTING = "attribution_window_days"
+DEFAULT_ATTRIBUTION_WINDOW_DAYS = 7
+MAX_ATTRIBUTION_WINDOW_DAYS = 365
+# tenants.settings key: the query parameter a tracked link's redirect adds with the link's token (none by
+# default), so that the shop can report a sale through the link it came by.
+LINK_TOKEN_PARAM_SETTING = "link_token_param"  # noqa: S105 - the setting's name, not a secret
+_PARAM = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # At least two labels: a bare "com" would allow every .com site.
 _DOMAIN = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(?:\.{_LABEL})+\Z")
@@ -58,6 +68,49 @@ async def create_tenant(session: AsyncSession, *, name: str, slug: str, plan_cod
         session, name=name.strip(), slug=slug, api_key_hash=hash_token(api_key), plan=plan, now=utcnow()
     )
     return Created(tenant.id, api_key)
+
+
+async def rotate_api_key(session: AsyncSession, tenant: Tenant) -> str:
+    """A new API key for the tenant (to show once); the old one is refused from the moment this commits."""
+    api_key = new_token("cbk")
+    tenant.api_key_hash = hash_token(api_key)
+    await session.flush()
+    return api_key
+
+
+def attribution_window(settings: Mapping[str, Any] | None) -> timedelta:
+    """The tenant's attribution window; an unreadable stored value means the default (7 days)."""
+    value = (settings or {}).get(ATTRIBUTION_WINDOW_SETTING, DEFAULT_ATTRIBUTION_WINDOW_DAYS)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ATTRIBUTION_WINDOW_DAYS:
+        value = DEFAULT_ATTRIBUTION_WINDOW_DAYS
+    return timedelta(days=value)
+
+
+async def set_attribution_window(session: AsyncSession, tenant: Tenant, days: int) -> int:
+    if not 1 <= days <= MAX_ATTRIBUTION_WINDOW_DAYS:
+        raise AdminError(f"the attribution window must be between 1 and {MAX_ATTRIBUTION_WINDOW_DAYS} days")
+    tenant.settings = {**(tenant.settings or {}), ATTRIBUTION_WINDOW_SETTING: days}
+    await session.flush()
+    return days
+
+
+def link_token_param(settings: Mapping[str, Any] | None) -> str | None:
+    value = (settings or {}).get(LINK_TOKEN_PARAM_SETTING)
+    return value if isinstance(value, str) and _PARAM.fullmatch(value) else None
+
+
+async def set_link_token_param(session: AsyncSession, tenant: Tenant, name: str) -> str | None:
+    """Set the parameter that carries a link's token to the shop (empty: none); returns it."""
+    cleaned = name.strip()
+    if cleaned and not _PARAM.fullmatch(cleaned):
+        raise AdminError(
+            f"link token parameter {name!r} must be 1-32 letters, digits, dashes or underscores, "
+            "starting with a letter"
+        )
+    settings = {**(tenant.settings or {}), LINK_TOKEN_PARAM_SETTING: cleaned or None}
+    tenant.settings = {key: value for key, value in settings.items() if value is not None}
+    await session.flush()
+    return cleaned or None
 
 
 def allowed_link_domains(settings: Mapping[str, Any] | None) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.models.conversion_tables import Touches
 from storage.models.declarative import Base, BigId, TenantOwned, one_of
 
 CONVERSATION_STATUSES = ("new", "bot_active", "escalated", "transferred", "resolved", "closed")
@@ -41,7 +42,7 @@ HANDOFF_TRIGGERS = (
 )
 
 
-class Conversation(Base, TenantOwned):
+class Conversation(Base, TenantOwned, Touches):
     __tablename__ = "conversations"
     __table_args__ = (
         one_of("status", CONVERSATION_STATUSES),
@@ -69,7 +70,9 @@ class Conversation(Base, TenantOwned):
 
     channel_id: Mapped[int] = mapped_column(BigId, ForeignKey("channels.id", ondelete="CASCADE"))
     bot_id: Mapped[int] = mapped_column(BigId, ForeignKey("bots.id"))
-    customer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     group_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("groups.id", ondelete="CASCADE"))
     conversation_key: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(20), default="new")
@@ -124,6 +127,9 @@ class Message(Base, TenantOwned):
     source: Mapped[str] = mapped_column(String(10), default="direct")
     ad_id: Mapped[str | None] = mapped_column(String(128))
     post_id: Mapped[str | None] = mapped_column(String(128))
+    # Click-to-WhatsApp ads' click id, and the ref of an m.me link or a Messenger ad.
+    ctwa_clid: Mapped[str | None] = mapped_column(Text)
+    ref: Mapped[str | None] = mapped_column(Text)
     campaign_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("campaigns.id", ondelete="SET NULL"))
     route: Mapped[str | None] = mapped_column(String(10))
     intent: Mapped[str | None] = mapped_column(String(64))

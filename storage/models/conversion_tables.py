@@ -6,12 +6,40 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from storage.models.declarative import Base, BigId, TenantOwned, one_of
 
 OUTCOMES = ("purchased", "visited", "did_nothing", "abandoned")
 SOURCE_KINDS = ("link", "affiliate", "ads", "subscription", "direct")
+
+
+class Touches:
+    """A conversation's (or a conversion's) first and last touch: the referrals it came from.
+
+    A touch is an inbound message that arrived with a referral: a Click-to-Messenger or Click-to-WhatsApp
+    ad (ad id, campaign, and on WhatsApp the ``ctwa_clid`` click id), a post, or an m.me link's ``ref``.
+    The first touch is set once, by the conversation's first such message; the last by every one.
+    """
+
+    first_touch_source: Mapped[str | None] = mapped_column(String(10))
+    first_touch_ad_id: Mapped[str | None] = mapped_column(String(128))
+    first_touch_ctwa_clid: Mapped[str | None] = mapped_column(Text)
+    first_touch_ref: Mapped[str | None] = mapped_column(Text)
+    first_touch_at: Mapped[datetime | None]
+    last_touch_source: Mapped[str | None] = mapped_column(String(10))
+    last_touch_ad_id: Mapped[str | None] = mapped_column(String(128))
+    last_touch_ctwa_clid: Mapped[str | None] = mapped_column(Text)
+    last_touch_ref: Mapped[str | None] = mapped_column(Text)
+    last_touch_at: Mapped[datetime | None]
+
+    @declared_attr
+    def first_touch_campaign_id(cls) -> Mapped[int | None]:
+        return mapped_column(BigId, ForeignKey("campaigns.id", ondelete="SET NULL"))
+
+    @declared_attr
+    def last_touch_campaign_id(cls) -> Mapped[int | None]:
+        return mapped_column(BigId, ForeignKey("campaigns.id", ondelete="SET NULL"))
 
 
 class MonetizationSource(Base, TenantOwned):
@@ -46,7 +74,13 @@ class TrackedLink(Base, TenantOwned):
     first_clicked_at: Mapped[datetime | None]
 
 
-class Conversion(Base, TenantOwned):
+class Conversion(Base, TenantOwned, Touches):
+    """What a customer did: visited a tracked link, purchased, abandoned, did nothing.
+
+    ``message_id`` is the bot turn the conversion is attributed to (bot.conversions.attribution), with
+    that turn's bot, intent and intent score; the touches are the conversation's when it was recorded.
+    """
+
     __tablename__ = "conversions"
     __table_args__ = (
         one_of("outcome", OUTCOMES),
@@ -73,7 +107,11 @@ class Conversion(Base, TenantOwned):
     outcome: Mapped[str] = mapped_column(String(20))
     value: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
+    bot_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("bots.id", ondelete="SET NULL"))
+    intent: Mapped[str | None] = mapped_column(String(64))
     intent_score: Mapped[float | None]
     external_order_id: Mapped[str | None] = mapped_column(String(128))
+    # SHA-256 of the purchase callback's fields: a repeat with the same order id must carry the same body.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
     occurred_at: Mapped[datetime]
     notes: Mapped[str | None] = mapped_column(Text)

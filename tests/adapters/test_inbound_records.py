@@ -88,6 +88,14 @@ def test_an_id_longer_than_the_inbox_holds_is_malformed(field: str, limit: int) 
         item_to_record(odd_inbound(**{field: "9" * (limit + 1)}))
 
 
+@pytest.mark.parametrize("field", ["ad_id", "post_id"])
+def test_a_referral_id_longer_than_its_column_is_malformed(field: str) -> None:
+    # Stored in messages and campaigns: longer, a turn's insert would fail on PostgreSQL again and again.
+    item_to_record(odd_inbound(referral=Referral(source="ad", **{field: "7" * 128})))
+    with pytest.raises(MalformedRequest, match=f"referral.{field} is longer than 128"):
+        item_to_record(odd_inbound(referral=Referral(source="ad", **{field: "7" * 129})))
+
+
 def test_a_body_nested_up_to_the_limit_loads_and_one_level_more_is_malformed() -> None:
     assert load_json(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH) is not None
     assert load_json(b'{"a":' * MAX_JSON_DEPTH + b"1" + b"}" * MAX_JSON_DEPTH) is not None

@@ -85,7 +85,9 @@ def test_demo_again_changes_nothing(cli: Workspace) -> None:
     assert not API_KEY.search(result.out)
     assert cli.knowledge_count("demo") == 20
     assert cli.scalar("SELECT count(*) FROM tenants WHERE slug = 'demo'") == 1
-    assert cli.scalar("SELECT count(*) FROM channels WHERE platform = 'console'") == 1
+    # The console channel of `chatbot chat`, and the (disabled) one of the demo's past sales.
+    assert cli.scalar("SELECT count(*) FROM channels WHERE platform = 'console'") == 2
+    assert cli.scalar("SELECT count(*) FROM conversions") == 8
 
 
 def test_quiet_demo_says_nothing_when_already_set_up(cli: Workspace) -> None:
@@ -107,7 +109,7 @@ def test_piped_chat_answers_and_stores_the_conversation(cli: Workspace) -> None:
     assert len(replies) == 2
     assert "9am" in replies[1]
 
-    (console_id,) = cli.query("SELECT id FROM channels WHERE platform = 'console'")[0]
+    (console_id,) = cli.query("SELECT id FROM channels WHERE external_id = 'demo-terminal'")[0]
     messages = cli.query(
         "SELECT role, direction, status, text FROM messages WHERE channel_id = ? ORDER BY id", (console_id,)
     )
@@ -315,7 +317,7 @@ def a_failed_reply(cli: Workspace) -> int:
     """A reply on the demo's console channel that the platform refused for good; returns its outbox id."""
     with closing(sqlite3.connect(cli.db_path)) as conn:
         tenant_id, channel_id, bot_id = conn.execute(
-            "select tenant_id, id, bot_id from channels where platform = 'console'"
+            "select tenant_id, id, bot_id from channels where external_id = 'demo-terminal'"
         ).fetchone()
         now = "2026-11-30 10:00:00.000000"
         customer = conn.execute(
@@ -363,9 +365,10 @@ def test_outbox_failed_lists_the_refused_reply_and_retry_queues_it_again(cli: Wo
     assert cli.query("select status, attempts, last_error from outbox where id = ?", (send,)) == [
         ("pending", 0, None)
     ]
-    assert cli.query("select status, failure_reason from messages where role = 'assistant'") == [
-        ("pending", None)
-    ]
+    assert cli.query(
+        "select status, failure_reason from messages where role = 'assistant' and channel_id = "
+        "(select id from channels where external_id = 'demo-terminal')"
+    ) == [("pending", None)]
     assert re.search(r"\b0 failed send", cli.run("outbox", "failed").out)
 
 
@@ -477,5 +480,8 @@ async def test_chat_uses_gemini_and_its_tools_when_pointed_at_it(cli: Workspace)
     assert gemini.count == 2
     (call,) = cli.query("SELECT tool, success FROM tool_calls")
     assert call == ("search_knowledge_base", 1)
-    routes = cli.query("SELECT role, route, intent IS NOT NULL, prompt_tokens > 0 FROM messages ORDER BY id")
+    routes = cli.query(
+        "SELECT role, route, intent IS NOT NULL, prompt_tokens > 0 FROM messages WHERE channel_id = "
+        "(SELECT id FROM channels WHERE external_id = 'demo-terminal') ORDER BY id"
+    )
     assert routes == [("user", "llm", 1, 0), ("assistant", "llm", 0, 1)]

@@ -187,3 +187,52 @@ def test_rotating_without_a_url_is_refused(cli: Workspace) -> None:
     assert result.code == 1
     assert "set one first" in result.err
     assert SIGNING_SECRET.findall(result.out) == []
+
+
+# -- conversions: attribution window and API key ---------------------------------------------------------
+
+API_KEY = re.compile(r"\bcbk_[A-Za-z0-9_-]{30,}")
+
+
+def test_the_attribution_window_is_set_in_days(cli: Workspace) -> None:
+    result = cli.run("tenant", "set", "--tenant", "acme", "--attribution-window", "14")
+
+    assert result.code == 0, result.err
+    assert "14 days after the bot's last reply" in result.out
+    assert tenant_settings(cli, "acme")["attribution_window_days"] == 14
+
+    refused = cli.run("tenant", "set", "--tenant", "acme", "--attribution-window", "0")
+    assert refused.code == 1
+    assert len(refused.err_lines) == 1
+    assert "between 1 and 365 days" in refused.err
+    assert tenant_settings(cli, "acme")["attribution_window_days"] == 14
+
+
+def test_rotating_the_api_key_prints_a_new_one_once_and_stores_only_its_hash(cli: Workspace) -> None:
+    old_hash = cli.scalar("SELECT api_key_hash FROM tenants WHERE slug = ?", ("acme",))
+
+    result = cli.run("tenant", "set", "--tenant", "acme", "--rotate-api-key")
+
+    assert result.code == 0, result.err
+    [key] = API_KEY.findall(result.out)
+    assert "shown once" in result.out
+    new_hash = cli.scalar("SELECT api_key_hash FROM tenants WHERE slug = ?", ("acme",))
+    assert new_hash != old_hash
+    assert key.encode() not in cli.db_path.read_bytes()
+
+
+def test_the_link_token_parameter_is_set_checked_and_cleared(cli: Workspace) -> None:
+    result = cli.run("tenant", "set", "--tenant", "acme", "--link-token-param", "cb_link")
+
+    assert result.code == 0, result.err
+    assert "?cb_link=<token>" in result.out
+    assert tenant_settings(cli, "acme")["link_token_param"] == "cb_link"
+
+    refused = cli.run("tenant", "set", "--tenant", "acme", "--link-token-param", "cb link&x=1")
+    assert refused.code == 1
+    assert len(refused.err_lines) == 1
+    assert tenant_settings(cli, "acme")["link_token_param"] == "cb_link"
+
+    cleared = cli.run("tenant", "set", "--tenant", "acme", "--link-token-param", "")
+    assert cleared.code == 0, cleared.err
+    assert "link_token_param" not in tenant_settings(cli, "acme")

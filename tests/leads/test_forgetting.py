@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from adapters.base import Attachment, Location
+from adapters.base import Attachment, Location, Referral
+from bot.conversions.conversion_request import ConversionRequest
+from bot.conversions.purchase_callbacks import record_conversion
 from bot.leads.erasure_steps import ERASED
 from bot.leads.forgetting import Forgotten, UnknownCustomer, forget_customer
 from bot.leads.lead_updates import record_purchase
@@ -284,3 +286,41 @@ async def test_another_tenants_or_an_unknown_customer_cannot_be_forgotten(chat: 
         await forget(chat, rita.id + 100)
 
     assert (await customer_named(chat.sessions, "rita")).erased_at is None
+
+
+async def test_her_ad_click_id_and_ref_go_while_the_ad_and_its_sale_stay_counted(chat: Chat) -> None:
+    referral = Referral(source="ad", ad_id="120210000000000777", ctwa_clid="ARAk-rita-click", ref="rita-ref")
+    await say(chat, "I saw your ad", referral=referral)
+    rita = await customer_named(chat.sessions, "rita")
+    async with transaction(chat.sessions) as session:
+        request = ConversionRequest.model_validate(
+            {
+                "customer_id": rita.id,
+                "outcome": "purchased",
+                "value": "12",
+                "currency": "EUR",
+                "external_order_id": "r-1",
+            }
+        )
+        await record_conversion(session, tenant_id=chat.tenant_id, request=request, now=utcnow())
+    assert any(
+        "ARAk-rita-click" in row for rows in (await everything(chat.sessions)).values() for row in rows
+    )
+
+    await forget(chat, rita.id)
+
+    dump = await everything(chat.sessions)
+    assert [row for rows in dump.values() for row in rows if "rita-click" in row or "rita-ref" in row] == []
+    async with chat.sessions() as session:
+        (sale,) = (await session.scalars(select(Conversion))).all()
+        conversation = await session.scalar(select(Conversation).where(Conversation.customer_id == rita.id))
+    assert conversation is not None
+    assert (sale.value, sale.first_touch_ad_id, sale.last_touch_source) == (
+        Decimal("12.00"),
+        "120210000000000777",
+        "ad",
+    )
+    assert (conversation.first_touch_ad_id, conversation.first_touch_ctwa_clid) == (
+        "120210000000000777",
+        None,
+    )

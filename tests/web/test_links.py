@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.conversions.touches import record_touch, touch_of
 from bot.tenancy.demo.seed import DemoReport
-from storage import conversations
+from bot.tenancy.tenant_accounts import set_link_token_param
+from storage import campaigns, conversations
 from storage.db import transaction
-from storage.models import Channel, Conversion, Message, TrackedLink, utcnow
+from storage.models import Channel, Conversion, InboundEvent, Message, Tenant, TrackedLink, utcnow
 
 TARGET = "https://shop.democoffee.example/house-blend?size=12oz"
 TOKEN = "Hx3kTq9ZbP0aLw7e"
+AD_ID = "120210000000000001"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,8 @@ class HandedOut:
     message_id: int
     customer_id: int
     link_id: int
+    bot_id: int
+    campaign_id: int
 
 
 @pytest.fixture
@@ -57,17 +62,52 @@ async def handed_out(sessions: async_sessionmaker[AsyncSession], demo: DemoRepor
             conversation_key="u-1",
             now=now,
         )
+        # The customer came from an ad and asked to buy; the bot's answer offered the link.
+        event = InboundEvent(
+            tenant_id=demo.tenant_id,
+            channel_id=channel.id,
+            platform_event_id="e-1",
+            conversation_key="u-1",
+            kind="message",
+            payload={},
+            status="done",
+        )
+        session.add(event)
+        await session.flush()
+        campaign_id = await campaigns.upsert_campaign(
+            session, tenant_id=demo.tenant_id, ad_id=AD_ID, name="Spring sale", source_type="ad", now=now
+        )
+        question = Message(
+            tenant_id=demo.tenant_id,
+            conversation_id=conversation.id,
+            channel_id=channel.id,
+            inbound_event_id=event.id,
+            customer_id=customer.id,
+            role="user",
+            direction="in",
+            status="received",
+            text="I'd like the house blend",
+            source="ad",
+            ad_id=AD_ID,
+            ctwa_clid="ARAk-click",
+            campaign_id=campaign_id,
+            intent="purchase_intent",
+            intent_score=0.88,
+            created_at=now,
+        )
         reply = Message(
             tenant_id=demo.tenant_id,
             conversation_id=conversation.id,
             channel_id=channel.id,
+            inbound_event_id=event.id,
             role="assistant",
             direction="out",
             status="sent",
             text=f"Here you go: https://bot.example/r/{TOKEN}",
         )
-        session.add(reply)
+        session.add_all([question, reply])
         await session.flush()
+        record_touch(conversation, touch_of(question))
         link = TrackedLink(
             tenant_id=demo.tenant_id,
             token=TOKEN,
@@ -79,7 +119,9 @@ async def handed_out(sessions: async_sessionmaker[AsyncSession], demo: DemoRepor
         )
         session.add(link)
         await session.flush()
-        return HandedOut(demo.tenant_id, conversation.id, reply.id, customer.id, link.id)
+        return HandedOut(
+            demo.tenant_id, conversation.id, reply.id, customer.id, link.id, channel.bot_id, campaign_id
+        )
 
 
 async def link_row(sessions: async_sessionmaker[AsyncSession]) -> TrackedLink:
@@ -122,6 +164,26 @@ async def test_a_click_redirects_to_the_target_and_records_the_first_visit(
     )
     assert visit.tracked_link_id == handed_out.link_id
     assert visit.occurred_at == link.first_clicked_at
+
+
+async def test_the_visit_keeps_the_bot_the_intent_and_the_ad_the_customer_came_from(
+    aiohttp_client: AiohttpClient,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    handed_out: HandedOut,
+) -> None:
+    client = await aiohttp_client(create_app(settings))
+
+    await client.get(f"/r/{TOKEN}", allow_redirects=False)
+
+    [visit] = await visits(sessions)
+    assert (visit.message_id, visit.bot_id) == (handed_out.message_id, handed_out.bot_id)
+    assert (visit.intent, visit.intent_score) == ("purchase_intent", 0.88)
+    for which in ("first", "last"):
+        assert getattr(visit, f"{which}_touch_source") == "ad"
+        assert getattr(visit, f"{which}_touch_ad_id") == AD_ID
+        assert getattr(visit, f"{which}_touch_ctwa_clid") == "ARAk-click"
+        assert getattr(visit, f"{which}_touch_campaign_id") == handed_out.campaign_id
 
 
 async def test_a_second_click_is_counted_but_is_not_a_second_visit(
@@ -205,3 +267,23 @@ async def test_link_previews_follow_the_link_without_counting_a_visit(
     link = await link_row(sessions)
     assert (link.clicks, link.first_clicked_at) == (0, None)
     assert await visits(sessions) == []
+
+
+async def test_a_tenant_can_have_the_token_passed_on_to_its_shop(
+    aiohttp_client: AiohttpClient,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    handed_out: HandedOut,
+) -> None:
+    async with transaction(sessions) as session:
+        tenant = await session.get(Tenant, handed_out.tenant_id)
+        assert tenant is not None
+        await set_link_token_param(session, tenant, "cb_link")
+    client = await aiohttp_client(create_app(settings))
+
+    response = await client.get(f"/r/{TOKEN}", allow_redirects=False)
+
+    # The shop's own query stays as it was; the token comes after it, for the shop's purchase callback.
+    assert response.status == 302
+    assert response.headers["Location"] == f"{TARGET}&cb_link={TOKEN}"
+    assert len(await visits(sessions)) == 1

@@ -1,4 +1,5 @@
-"""`chatbot demo`: the demo tenant with its bot, knowledge base, templates, commands and a console channel.
+"""`chatbot demo`: the demo tenant with its bot, knowledge base, templates, commands and a console channel,
+and (``sales=True``, as `chatbot demo` asks) a week of past sales: link clicks and conversions (sales.py).
 
 Idempotent: each piece is created only if missing, so a second run changes nothing and loses nothing.
 """
@@ -13,9 +14,10 @@ from bot.engine.render import counted
 from bot.security import CredentialBox
 from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from bot.tenancy.demo.content import DEMO_BOT, DEMO_COMMANDS, DEMO_KNOWLEDGE, DEMO_TEMPLATES, DEMO_TENANT
+from bot.tenancy.demo.sales import seed_sales
 from bot.tenancy.tenant_accounts import LINK_DOMAINS_SETTING, create_tenant, set_link_domains
 from storage import channels, knowledge, tenants
-from storage.models import Bot, CustomCommand, Template
+from storage.models import Bot, CustomCommand, Template, utcnow
 
 DEMO_CONSOLE = "demo-terminal"
 DEMO_TOOLS = (
@@ -38,7 +40,8 @@ class DemoReport:
         return bool(self.created)
 
 
-async def seed_demo(session: AsyncSession, box: CredentialBox) -> DemoReport:
+async def seed_demo(session: AsyncSession, box: CredentialBox, *, sales: bool = False) -> DemoReport:
+    """Seed what is missing; ``sales``: the demo sales too (tests start from a tenant without them)."""
     report = DemoReport()
     tenant = await tenants.get_tenant_by_slug(session, DEMO_TENANT.slug)
     if tenant is None:
@@ -114,5 +117,9 @@ async def seed_demo(session: AsyncSession, box: CredentialBox) -> DemoReport:
             request=ChannelRequest(platform="console", name=DEMO_CONSOLE, bot_name=DEMO_BOT.name),
         )
         report.created.append("console channel for `chatbot chat`")
+    if sales:
+        added = await seed_sales(session, box, tenant=tenant, bot_name=DEMO_BOT.name, now=utcnow())
+        if added:
+            report.created.append(counted(added, "past sales conversation", "past sales conversations"))
     await session.flush()
     return report

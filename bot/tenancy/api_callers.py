@@ -1,0 +1,69 @@
+"""Who calls the tenant API: the holder of a tenant's API key, or a request signed with its signing secret.
+
+Two ways in, so that a shop's checkout can report a purchase without holding the API key:
+
+- ``Authorization: Bearer <API key>``: the key printed by `chatbot tenant create` (or a later
+  `chatbot tenant set --rotate-api-key`); only its SHA-256 is stored, and the lookup is by that hash.
+- ``X-Chatbot-Tenant: <slug>`` with ``X-Chatbot-Signature: sha256=<hex HMAC-SHA256 of the raw body>``,
+  keyed with the tenant's signing secret (the ``whsec_...`` of its notification webhook).
+
+A disabled tenant, a replaced key, a wrong signature or a secret the installation's key cannot decrypt
+all mean no caller. Nothing here logs a key, a signature or a body.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.security import CredentialBox, CredentialsUnreadable, body_signature, hash_token, same_secret
+from bot.tenancy.notification_settings import signing_secret
+from storage import tenants
+from storage.models import Tenant
+
+log = logging.getLogger(__name__)
+
+API_KEY, SIGNATURE = "api_key", "signature"
+
+
+@dataclass(frozen=True)
+class TenantCaller:
+    """The tenant a request to the tenant API is made for, and how it proved it."""
+
+    tenant_id: int
+    slug: str
+    proof: str  # API_KEY or SIGNATURE
+
+
+async def by_api_key(session: AsyncSession, api_key: str) -> TenantCaller | None:
+    """The active tenant whose API key this is, or None."""
+    if not api_key:
+        return None
+    key_hash = hash_token(api_key)
+    tenant = await tenants.get_tenant_by_api_key_hash(session, key_hash)
+    if tenant is None or not tenant.active or not same_secret(key_hash, tenant.api_key_hash or ""):
+        return None
+    return TenantCaller(tenant.id, tenant.slug, API_KEY)
+
+
+async def by_signature(
+    session: AsyncSession, box: CredentialBox, *, slug: str, body: bytes, signature: str
+) -> TenantCaller | None:
+    """The active tenant ``slug`` if ``signature`` is the HMAC of ``body`` keyed with its secret, or None."""
+    tenant = await tenants.get_tenant_by_slug(session, slug)
+    if tenant is None or not tenant.active:
+        return None
+    secret = _secret(tenant, box)
+    if secret is None or not same_secret(signature.strip().lower(), body_signature(secret, body)):
+        return None
+    return TenantCaller(tenant.id, tenant.slug, SIGNATURE)
+
+
+def _secret(tenant: Tenant, box: CredentialBox) -> str | None:
+    try:
+        return signing_secret(tenant.settings, box)
+    except CredentialsUnreadable:
+        log.error("tenant %s: its signing secret cannot be decrypted with the configured key", tenant.id)
+        return None
