@@ -1,0 +1,1 @@
+"""Billing: plans, subscriptions, credits, rate limits, usage and billing events."""
