@@ -97,11 +97,12 @@ def upgrade() -> None:
         "), 0)"
     )
 
+    with op.batch_alter_table("credit_transactions", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_credit_transactions_kind_valid"), type_="check")
     op.execute("UPDATE credit_transactions SET kind = 'commit' WHERE kind = 'debit'")
     op.execute("UPDATE credit_transactions SET kind = 'grant' WHERE kind = 'purchase'")
     op.execute("UPDATE credit_transactions SET kind = 'adjust' WHERE kind = 'refund'")
     with op.batch_alter_table("credit_transactions", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_credit_transactions_kind_valid"), type_="check")
         batch_op.create_check_constraint(op.f("ck_credit_transactions_kind_valid"), NEW_KINDS)
         batch_op.add_column(sa.Column("reserved_delta", sa.BigInteger(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("reserved_after", sa.BigInteger(), server_default="0", nullable=False))
@@ -222,10 +223,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_credit_holds_tenant_id"))
     op.drop_table("credit_holds")
 
-    # Holds do not exist before this revision: their rows go, and the kinds map back.
-    op.execute("DELETE FROM credit_transactions WHERE kind IN ('reserve', 'release')")
-    op.execute("UPDATE credit_transactions SET kind = 'debit' WHERE kind = 'commit'")
-    op.execute("UPDATE credit_transactions SET kind = 'grant' WHERE kind = 'refill'")
     with op.batch_alter_table("credit_transactions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credit_transactions_inbound_event_id"))
         batch_op.drop_constraint(
@@ -235,6 +232,11 @@ def downgrade() -> None:
         batch_op.drop_column("reserved_after")
         batch_op.drop_column("reserved_delta")
         batch_op.drop_constraint(op.f("ck_credit_transactions_kind_valid"), type_="check")
+    # Holds do not exist before this revision: their rows go, and the kinds map back.
+    op.execute("DELETE FROM credit_transactions WHERE kind IN ('reserve', 'release')")
+    op.execute("UPDATE credit_transactions SET kind = 'debit' WHERE kind = 'commit'")
+    op.execute("UPDATE credit_transactions SET kind = 'grant' WHERE kind = 'refill'")
+    with op.batch_alter_table("credit_transactions", schema=None) as batch_op:
         batch_op.create_check_constraint(op.f("ck_credit_transactions_kind_valid"), OLD_KINDS)
 
     with op.batch_alter_table("credit_accounts", schema=None) as batch_op:
