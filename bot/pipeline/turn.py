@@ -28,7 +28,7 @@ from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
 from bot.handoff.inbox_app_events import thread_changed_hands
 from bot.observability import log_context
-from bot.observability.runtime_metrics import measured_turn, note_route
+from bot.observability.runtime_metrics import measured_turn, note_route, record_turn_credits
 from bot.pipeline.config_cache import ChannelSnapshot, ConfigCache
 from bot.pipeline.context import TurnContext, load_turn_context
 from bot.pipeline.effects import persist_effects
@@ -68,6 +68,7 @@ SILENT = Decision(route="silent")
 @dataclass(frozen=True)
 class Persisted:
     conversation_id: int
+    credits: int = 0
     # Notifications the turn queued (credit thresholds reached): the notifier is woken for them.
     notifications: int = 0
 
@@ -179,6 +180,7 @@ class TurnProcessor:
         log_context.bind(conversation_id=persisted.conversation_id)
         if decision.replies:
             self._on_replies()
+        record_turn_credits(persisted.credits, decision.llm_denied)
         if persisted.notifications:
             self._on_notifications()
 
@@ -351,7 +353,7 @@ class TurnProcessor:
             template_id=decision.template_id,
             command_id=decision.command_id,
         )
-        return Persisted(conversation.id, charge.notifications)
+        return Persisted(conversation.id, charge.credits, charge.notifications)
 
 
 def _inbound_payload(inbound: Inbound) -> dict[str, object] | None:

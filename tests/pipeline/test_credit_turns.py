@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -69,6 +70,10 @@ async def running(
         await runtime.close()
 
 
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 async def usage(sessions: async_sessionmaker[AsyncSession], usage_type: str) -> list[UsageLog]:
     async with sessions() as session:
         rows = await session.scalars(select(UsageLog).where(UsageLog.usage_type == usage_type))
@@ -84,6 +89,10 @@ async def test_fifty_concurrent_llm_turns_against_twenty_credits_never_overdraw(
     tenant_id, channel_id = tenant
     await set_balance(sessions, tenant_id, 20)
     gemini.reply_always("Our beans are roasted every Tuesday.")
+    charged_before, denied_before = (
+        metric("chatbot_credits_charged_total"),
+        metric("chatbot_llm_denied_total", reason="out_of_credits"),
+    )
     adapter = RecordingAdapter()
     # On PostgreSQL two runtimes (two processes' worth of pools and group commits) take the turns at once.
     runtimes = [build_runtime(settings, adapters={"console": adapter}, llm=provider(gemini))]
@@ -114,6 +123,8 @@ async def test_fifty_concurrent_llm_turns_against_twenty_credits_never_overdraw(
     kinds = [row.kind for row in await ledger(sessions, tenant_id)]
     assert (kinds.count("reserve"), kinds.count("commit"), kinds.count("release")) == (20, 20, 0)
     await assert_ledger_adds_up(sessions, tenant_id)
+    assert metric("chatbot_credits_charged_total") - charged_before == 20
+    assert metric("chatbot_llm_denied_total", reason="out_of_credits") - denied_before == 30
 
 
 async def test_a_turn_that_dies_before_its_commit_is_charged_once_and_its_first_hold_released(
