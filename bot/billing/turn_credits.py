@@ -34,8 +34,8 @@ from bot.billing.credit_periods import roll_if_due
 from bot.billing.overage import add_overage_block
 from bot.billing.prices import cost_usd, credits_for
 from bot.engine.types import Decision
-from storage import credits
-from storage.credits import TakenHold
+from storage import credit_holds, credits
+from storage.credit_holds import TakenHold
 from storage.models import UsageLog
 
 OUT_OF_CREDITS = "out_of_credits"
@@ -73,7 +73,7 @@ async def reserve(
     now: datetime,
 ) -> Hold | None:
     """Hold ``credits_needed`` for this attempt of the event's turn; None when the tenant has them not."""
-    for left in await credits.take_event_holds(session, tenant_id, inbound_event_id):
+    for left in await credit_holds.take_event_holds(session, tenant_id, inbound_event_id):
         await release_taken(session, left, now)
     after = None
     for _ in range(_RESERVE_TRIES):
@@ -96,7 +96,7 @@ async def reserve(
         inbound_event_id=inbound_event_id,
         now=now,
     )
-    await credits.add_hold(
+    await credit_holds.add_hold(
         session,
         tenant_id=tenant_id,
         inbound_event_id=inbound_event_id,
@@ -112,7 +112,7 @@ async def settle(
     session: AsyncSession, hold: Hold, *, charge: int, message_id: int | None, note: str, now: datetime
 ) -> tuple[int, int]:
     """Commit ``charge`` credits of the hold (0: release it); returns (credits charged, notifications)."""
-    taken = await credits.take_hold(session, hold.tenant_id, hold.inbound_event_id, hold.lock_token)
+    taken = await credit_holds.take_hold(session, hold.tenant_id, hold.inbound_event_id, hold.lock_token)
     held = taken.credits if taken is not None else 0
     if charge <= 0:
         if taken is not None:
@@ -174,8 +174,8 @@ async def release_taken(session: AsyncSession, taken: TakenHold, now: datetime) 
 async def release_abandoned_holds(session: AsyncSession, now: datetime, *, limit: int = SWEEP_BATCH) -> int:
     """Release holds whose attempt ended without settling them (every tenant's); returns how many."""
     released = 0
-    for candidate in await credits.abandoned_holds(session, limit=limit):
-        taken = await credits.take_hold_by_id(session, candidate.tenant_id, candidate.id)
+    for candidate in await credit_holds.abandoned_holds(session, limit=limit):
+        taken = await credit_holds.take_hold_by_id(session, candidate.tenant_id, candidate.id)
         if taken is not None:  # else settled meanwhile by its event's next attempt
             await release_taken(session, taken, now)
             released += 1
