@@ -254,8 +254,9 @@ def _method(plan: dict[str, Any]) -> str:
   serve`, SQLite, the offline engine), `gemini:<s>` (the same with a fake Gemini that answers every
   request after `<s>` seconds), `pg:<n>` (`chatbot serve --workers <n>`, the offline engine, on
   PostgreSQL: <n> processes on one port with SO_REUSEPORT). Extra server settings: {server_env}.
-- **Setup of each run**: a copy of a freshly migrated SQLite database with the demo tenant and a
-  Messenger channel (`chatbot db upgrade`, `chatbot demo`, `chatbot channel add`), the server started as
+- **Setup of each run**: a copy of a freshly migrated SQLite database with the demo tenant, a
+  Messenger channel and credits for every LLM turn (`chatbot db upgrade`, `chatbot demo`, `chatbot
+  channel add`, `chatbot credits grant`), the server started as
   `python -m bot serve` on 127.0.0.1, its Graph API a fake in its own process that records each reply's
   arrival. The load generator runs in its own process and signs every webhook (`X-Hub-Signature-256`).
   For `pg:<n>`: a throwaway database on the PostgreSQL server at 127.0.0.1:5432 (user postgres), copied
