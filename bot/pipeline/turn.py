@@ -1,13 +1,15 @@
 """One inbound event through the runtime: load the turn, run the engine, write everything in one transaction.
 
-Loading only reads (bot/pipeline/context.py); no transaction is open while the engine runs; then one
-unit of work marks the event done (guarded by its lease token), finds or creates the customer, group
-and member, closes a conversation that went quiet and opens a new one, and writes the inbound message,
-the replies, their outbox rows, the turn's effects and the counters. That unit goes through the
-runtime's group commit (storage/group_commit.py): it shares a transaction and a commit with the other
-turns, webhook inserts and send marks that are ready at the same moment, inside its own savepoint, so
-it is still all or nothing on its own. A failure anywhere before its commit leaves nothing of the turn
-behind but the lease, which expires so another attempt starts clean.
+Loading only reads (bot/pipeline/context.py); no transaction is open while the engine runs, except the
+LLM turn's admission, a short unit committed before the model is called that holds the turn's credits
+(bot/pipeline/metering.py); then one unit of work marks the event done (guarded by its lease token),
+finds or creates the customer, group and member, closes a conversation that went quiet and opens a new
+one, and writes the inbound message, the replies, their outbox rows, the turn's effects (its credits
+committed or released among them) and the counters. That unit goes through the runtime's group commit
+(storage/group_commit.py): it shares a transaction and a commit with the other turns, webhook inserts
+and send marks that are ready at the same moment, inside its own savepoint, so it is still all or
+nothing on its own. A failure anywhere before its commit leaves nothing of the turn behind but the lease,
+which expires so another attempt starts clean, and a credit hold, which that attempt releases.
 """
 
 from __future__ import annotations
