@@ -4,6 +4,7 @@ ends without them; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.billing.admission import AdmissionOutcome, CheckVerdict, LLMTurnRequest, admit_and_hold
+from bot.billing.admission import (
+    AdmissionCheck,
+    AdmissionOutcome,
+    CheckVerdict,
+    LLMTurnRequest,
+    admit_and_hold,
+)
 from bot.billing.turn_credits import OUT_OF_CREDITS, Hold, release_abandoned_holds, reserve, settle
 from bot.tenancy.demo.seed import DemoReport
 from storage import inbox_queue
@@ -39,7 +46,10 @@ def request_for(event: ClaimedEvent, credits: int = 1) -> LLMTurnRequest:
 
 
 async def admit(
-    sessions: async_sessionmaker[AsyncSession], event: ClaimedEvent, credits: int = 1, checks: tuple = ()
+    sessions: async_sessionmaker[AsyncSession],
+    event: ClaimedEvent,
+    credits: int = 1,
+    checks: Sequence[AdmissionCheck] = (),
 ) -> AdmissionOutcome:
     async with transaction(sessions) as session:
         return await admit_and_hold(session, request_for(event, credits), checks, utcnow())
@@ -172,7 +182,8 @@ async def test_holds_whose_attempt_ended_are_released_by_the_sweep_and_live_ones
         assert await release_abandoned_holds(session, utcnow()) == 0
 
     released = [r.inbound_event_id for r in await ledger(sessions, demo.tenant_id) if r.kind == "release"]
-    assert sorted(released) == sorted([failed.id, waiting.id])
+    assert set(released) == {failed.id, waiting.id}
+    assert len(released) == 2
     assert (await account(sessions, demo.tenant_id)).reserved == 2
     await assert_ledger_adds_up(sessions, demo.tenant_id)
 
