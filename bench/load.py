@@ -254,21 +254,25 @@ class Bench:
             self.pg_webhook_path = self._prepare(env)
 
     def _prepare(self, env: dict[str, str]) -> str:
-        """Migrate a database, seed the demo tenant and add the Messenger channel; the webhook's path.
+        """Migrate a database, seed the demo tenant, add a Messenger channel and credits; the webhook path.
 
-        The three `chatbot` commands run in one interpreter, which saves two start-ups.
+        The four `chatbot` commands run in one interpreter, which saves three start-ups.
         """
         channel = [
             *("channel", "add", "--tenant", "demo", "--platform", "messenger", "--page-id", PAGE_ID),
             *("--access-token", PAGE_TOKEN, "--app-secret", APP_SECRET, "--verify-token", VERIFY_TOKEN),
         ]
-        commands = [["db", "upgrade"], ["demo", "--quiet"], channel]
+        # Credits for every LLM turn a run can make: a measured turn must never take the out-of-credits path.
+        grant = ["credits", "grant", "--tenant", "demo", "--credits", "10000000", "--key", "bench"]
+        commands = [["db", "upgrade"], ["demo", "--quiet"], channel, grant]
         script = (
             "import sys; from bot.cli.root import main\n"
             f"for args in {commands!r}:\n"
             "    main.main(args, prog_name='chatbot', standalone_mode=False)\n"
         )
-        output = run_checked([sys.executable, "-c", script], env, "chatbot db upgrade, demo, channel add")
+        output = run_checked(
+            [sys.executable, "-c", script], env, "chatbot db upgrade, demo, channel add, credits grant"
+        )
         url = next(line.split()[-1] for line in output.splitlines() if "webhook URL" in line)
         return "/webhooks/" + url.split("/webhooks/", 1)[1]
 

@@ -423,8 +423,9 @@ def _method(plan: dict[str, Any]) -> str:
   PostgreSQL: <n> processes on one port with SO_REUSEPORT), `memory` (the offline engine and SQLite as
   in `offline`, one message each from many new conversations; run once). Extra server settings:
   {server_env}.
-- **Setup of each run**: a copy of a freshly migrated SQLite database with the demo tenant and a
-  Messenger channel (`chatbot db upgrade`, `chatbot demo`, `chatbot channel add`), the server started as
+- **Setup of each run**: a copy of a freshly migrated SQLite database with the demo tenant, a
+  Messenger channel and credits for every LLM turn (`chatbot db upgrade`, `chatbot demo`, `chatbot
+  channel add`, `chatbot credits grant`), the server started as
   `python -m bot serve` on 127.0.0.1, its Graph API a fake in its own process that records each reply's
   arrival. The load generator runs in its own process and signs every webhook (`X-Hub-Signature-256`).
   For `pg:<n>`: a throwaway database on the PostgreSQL server at 127.0.0.1:5432 (user postgres), copied

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.base import Adapter
+from bot.billing.admission import AdmissionCheck
 from bot.config import Settings
 from bot.engine.router import Router
 from bot.engine.types import Engine, IntentPort, LLMProvider
@@ -21,6 +22,7 @@ from bot.pipeline.acknowledge import Acknowledgements
 from bot.pipeline.claim_loop import Drained, describe_stop
 from bot.pipeline.config_cache import ConfigCache
 from bot.pipeline.escalation_sweep import EscalationSweeper
+from bot.pipeline.hold_sweep import HoldSweeper
 from bot.pipeline.inbox import InboxWorker, WorkerOptions
 from bot.pipeline.notifier import Notifier, NotifierOptions
 from bot.pipeline.outbox import OutboxSender, SenderOptions
@@ -55,6 +57,7 @@ class Runtime:
     # Tenant-wide duties, run only by a runtime that serves every channel (not `chatbot chat`).
     notifier: Notifier | None = None
     escalations: EscalationSweeper | None = None
+    holds: HoldSweeper | None = None
     # The hot path's read-only loads (SQLite: their own connections); None when they share ``db``.
     read_db: AsyncEngine | None = None
     send_read_db: AsyncEngine | None = None
@@ -73,6 +76,8 @@ class Runtime:
             self.notifier.start()
         if self.escalations is not None:
             self.escalations.start()
+        if self.holds is not None:
+            self.holds.start()
 
     @property
     def workers_alive(self) -> bool:
@@ -81,6 +86,7 @@ class Runtime:
             and self.sender.alive
             and (self.notifier is None or self.notifier.alive)
             and (self.escalations is None or self.escalations.alive)
+            and (self.holds is None or self.holds.alive)
         )
 
     async def unreadable_credentials(self) -> tuple[ChannelLabel, ...]:
@@ -155,6 +161,8 @@ class Runtime:
         deadline = clock.time() + grace
         if self.escalations is not None:
             await self.escalations.stop()
+        if self.holds is not None:
+            await self.holds.stop()
         turns = asyncio.create_task(self.worker.stop(grace))
         # The outbox goes on claiming while the turns finish (so their replies still go out), until they
         # are done or half the grace has passed: the sends it starts keep the other half to finish.
@@ -221,12 +229,14 @@ def build_runtime(
     http: httpx.AsyncClient | None = None,
     llm: ClosableLLM | None = None,
     intents: IntentPort | None = None,
+    admission_checks: Sequence[AdmissionCheck] = (),
 ) -> Runtime:
     """Wire a runtime; nothing runs until ``start()``. The two filters choose which channels it serves.
 
     A runtime limited to some channels (``only_channels``) leaves the tenant-wide duties (the escalation
     timeout, the notification webhooks) to the server. Without ``http`` it makes a client for them.
     The LLM, the intent scorer and the outbox's adapters are wrapped to be measured (/metrics).
+    Before each LLM call a turn runs ``admission_checks`` (rate limits), then holds its credits.
     """
     llm = MeasuredLLM(llm) if llm is not None else None
     intents = MeasuredIntents(intents) if intents is not None else None
@@ -250,6 +260,17 @@ def build_runtime(
         reads=send_reads,
     )
     acknowledgements = Acknowledgements(adapters, credentials)
+    notifier = escalations = holds = None
+    if only_channels is None:
+        http = http or httpx.AsyncClient(timeout=NOTIFY_HTTP_TIMEOUT)
+        notifier = Notifier(sessions, http, credentials, notifier_options(settings))
+        escalations = EscalationSweeper(
+            sessions,
+            interval_seconds=settings.escalation_sweep_seconds,
+            on_notices=sender.wake,
+            on_notifications=notifier.wake,
+        )
+        holds = HoldSweeper(sessions)
     processor = TurnProcessor(
         sessions,
         engine or Router(),
@@ -261,6 +282,9 @@ def build_runtime(
         before_commit=before_commit,
         llm=llm,
         intents=intents,
+        admission_checks=admission_checks,
+        default_model=settings.gemini_model,
+        on_notifications=notifier.wake if notifier is not None else lambda: None,
     )
     worker = InboxWorker(
         sessions,
@@ -269,16 +293,6 @@ def build_runtime(
         commits=commits,
     )
     inbox = Inbox(sessions, on_accept=worker.wake, commits=commits)
-    notifier = escalations = None
-    if only_channels is None:
-        http = http or httpx.AsyncClient(timeout=NOTIFY_HTTP_TIMEOUT)
-        notifier = Notifier(sessions, http, credentials, notifier_options(settings))
-        escalations = EscalationSweeper(
-            sessions,
-            interval_seconds=settings.escalation_sweep_seconds,
-            on_notices=sender.wake,
-            on_notifications=notifier.wake,
-        )
     return Runtime(
         settings,
         db,
@@ -292,6 +306,7 @@ def build_runtime(
         llm,
         notifier=notifier,
         escalations=escalations,
+        holds=holds,
         read_db=read_db if read_db is not db else None,
         send_read_db=send_read_db if send_read_db is not db else None,
         lookup_db=lookup_db if lookup_db is not db else None,

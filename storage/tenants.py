@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import credits
 from storage.models import Agent, CreditAccount, Plan, Subscription, Tenant
 
 PERIOD = timedelta(days=30)
@@ -51,7 +52,8 @@ async def create_tenant(
     now: datetime,
     timezone: str = "UTC",
 ) -> Tenant:
-    """A tenant with an active subscription to ``plan`` and a credit account holding the plan's credits."""
+    """A tenant with an active subscription to ``plan`` and a credit account holding the plan's credits
+    (written in its ledger as the first period's refill)."""
     tenant = Tenant(name=name, slug=slug, timezone=timezone, api_key_hash=api_key_hash, settings={})
     session.add(tenant)
     await session.flush()
@@ -64,15 +66,27 @@ async def create_tenant(
             current_period_end=now + PERIOD,
         )
     )
-    session.add(
-        CreditAccount(
-            tenant_id=tenant.id,
-            balance=plan.credits_per_period,
-            period_start=now,
-            period_end=now + PERIOD,
-        )
+    account = CreditAccount(
+        tenant_id=tenant.id,
+        balance=plan.credits_per_period,
+        reserved=0,
+        period_start=now,
+        period_end=now + PERIOD,
+        period_plan_credits=plan.credits_per_period,
     )
+    session.add(account)
     await session.flush()
+    if plan.credits_per_period:
+        await credits.append(
+            session,
+            tenant_id=tenant.id,
+            after=credits.Balances(account.id, account.balance, 0, now, 0),
+            kind="refill",
+            delta=plan.credits_per_period,
+            key=f"period:{credits.period_stamp(now)}:refill",
+            description=f"the {plan.name} plan's credits for the period",
+            now=now,
+        )
     return tenant
 
 

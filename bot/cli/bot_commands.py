@@ -50,6 +50,13 @@ def bot_show(tenant_slug: str, name: str | None) -> None:
 @click.option("--handoff-after-fallbacks", type=int, default=None)
 @click.option("--max-tool-rounds", type=int, default=None, help="0 to 10 rounds of tool calls per turn.")
 @click.option("--handoff-on-llm-failure/--no-handoff-on-llm-failure", default=None)
+@click.option(
+    "--out-of-credits",
+    "out_of_credits_action",
+    type=click.Choice(bot_settings.OUT_OF_CREDITS_CHOICES),
+    default=None,
+    help="When the tenant is out of credits: answer without the LLM (knowledge or fallback) or hand off.",
+)
 @click.option("--fallback-text", default=None, help="What the bot says when it cannot answer.")
 @click.option("--tools", default=None, help=f"Comma-separated, any of: {', '.join(bot_settings.TOOL_NAMES)}.")
 @click.option(

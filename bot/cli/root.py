@@ -12,6 +12,7 @@ from bot.cli.agent_commands import agent
 from bot.cli.bot_commands import bot_group, intent_group
 from bot.cli.channel_commands import channel
 from bot.cli.chat_command import chat
+from bot.cli.credits_commands import credits_group
 from bot.cli.customer_commands import customer
 from bot.cli.db_commands import db
 from bot.cli.demo_command import demo
@@ -46,5 +47,6 @@ for command in (
     outbox,
     report,
     secret,
+    credits_group,
 ):
     main.add_command(command)

@@ -14,6 +14,7 @@ from bot.engine.intents.scorer import IntentScorer
 from bot.engine.ratings import parse_rating
 from bot.engine.render import render, turn_values
 from bot.engine.types import (
+    ADMITTED,
     CommandInfo,
     Decision,
     IntentResult,
@@ -127,19 +128,43 @@ class Router:
 
         hits = await ports.knowledge.search(text[:MAX_KNOWLEDGE_QUERY_CHARS], limit=KNOWLEDGE_LIMIT)
         if ports.llm is not None:
-            return await ports.llm.answer(turn, ports, hits)
-        best = _best_hit(hits)
-        if best is not None and best.score >= turn.bot.knowledge_threshold:
-            return Decision(
-                route="knowledge",
-                replies=(Reply(render(best.answer, values)),),
-                knowledge_entry_ids=(best.entry_id,),
-            )
+            # Credits and rate limits (DESIGN section 4, step 6): the one check before the model is called.
+            admission = ADMITTED if ports.admission is None else await ports.admission.admit(turn)
+            if admission.admitted:
+                return await ports.llm.answer(turn, ports, hits)
+            return _without_llm(turn, hits, admission.reason or "refused")
+        return _offline(turn, hits)
 
-        fallback_text = turn.bot.fallback_text
-        if fallback_text is None or not fallback_text.strip():
-            fallback_text = prompts.load("fallback")
-        return _fallback(turn, render(fallback_text, values))
+
+def _offline(turn: Turn, hits: Sequence[KnowledgeHit]) -> Decision:
+    """The best knowledge answer above the bot's threshold, else the fallback reply."""
+    values = turn_values(turn)
+    best = _best_hit(hits)
+    if best is not None and best.score >= turn.bot.knowledge_threshold:
+        return Decision(
+            route="knowledge",
+            replies=(Reply(render(best.answer, values)),),
+            knowledge_entry_ids=(best.entry_id,),
+        )
+    fallback_text = turn.bot.fallback_text
+    if fallback_text is None or not fallback_text.strip():
+        fallback_text = prompts.load("fallback")
+    return _fallback(turn, render(fallback_text, values))
+
+
+def _without_llm(turn: Turn, hits: Sequence[KnowledgeHit], reason: str) -> Decision:
+    """A turn the LLM may not answer: an offline answer, or a person, by the bot's setting."""
+    if turn.bot.out_of_credits_action == "handoff":
+        decision = Decision(
+            route="handoff",
+            replies=handoff_rules.handoff_replies(turn),
+            consecutive_fallbacks=turn.conversation.consecutive_fallbacks,
+            handoff_trigger="fallback",
+            handoff_reason=reason,
+        )
+    else:
+        decision = _offline(turn, hits)
+    return replace(decision, llm_denied=reason)
 
 
 def match_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:

@@ -8,6 +8,8 @@ from typing import Any, Literal, Protocol
 
 Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback", "handoff", "feedback"]
 Role = Literal["user", "assistant", "agent", "system"]
+# What a bot does when the LLM may not answer a turn (out of credits): answer offline, or hand over.
+OutOfCreditsAction = Literal["answer", "handoff"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class BotSettings:
     max_tool_rounds: int = 3
     escalation_threshold: float = 0.55
     handoff_on_llm_failure: bool = False
+    out_of_credits_action: OutOfCreditsAction = "answer"
     # Handoff rules (see engine/handoff_rules.py).
     handoff_phrases: tuple[str, ...] = ()
     escalation_intents: tuple[str, ...] = ("complaint",)
@@ -191,10 +194,32 @@ class IntentPort(Protocol):
 
 
 @dataclass(frozen=True)
+class Admission:
+    """Whether the LLM may answer this turn, and if not, why (``out_of_credits``, a rate limit, ...)."""
+
+    admitted: bool
+    reason: str | None = None
+
+
+ADMITTED = Admission(True)
+
+
+class AdmissionPort(Protocol):
+    """Port: asked once, right before the LLM is called for a turn (credits, rate limits).
+
+    Admitting may hold credits for the turn; the runtime settles them when it stores the turn.
+    """
+
+    async def admit(self, turn: Turn) -> Admission: ...
+
+
+@dataclass(frozen=True)
 class Ports:
     knowledge: KnowledgeBase
     llm: LLMProvider | None = None
     intents: IntentPort | None = None
+    # None: every LLM turn is admitted (the engine's own tests, tools without a database).
+    admission: AdmissionPort | None = None
 
 
 @dataclass(frozen=True)
@@ -231,6 +256,9 @@ class Decision:
     finish_reason: str | None = None
     # The LLM failed (errors, safety, budget): the fallback reply went out and the turn costs no credits.
     llm_failed: bool = False
+    # The LLM was not asked because the admission refused it: why (``out_of_credits``, ...). The turn was
+    # answered without it (an offline answer, or a handoff, by the bot's out_of_credits_action).
+    llm_denied: str | None = None
     # The customer's answer to the rating question after a resolve (stored as feedback).
     rating: int | None = None
     rating_comment: str | None = None

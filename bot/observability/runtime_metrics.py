@@ -79,6 +79,14 @@ OUTBOUND_SENDS = Counter(
     ["platform", "result", "error"],
 )
 HANDOFFS = Counter("chatbot_handoffs", "Conversations handed to a person, by what triggered it", ["trigger"])
+CREDITS_CHARGED = Counter(
+    "chatbot_credits_charged", "Credits charged for LLM turns (committed with their turn)"
+)
+LLM_DENIED = Counter(
+    "chatbot_llm_denied",
+    "Turns answered without the LLM because the admission refused it, by reason",
+    ["reason"],
+)
 
 # Series that exist from the start (at 0), so that rate() and increase() see the first event too.
 for _platform in Platform:
@@ -108,6 +116,14 @@ def record_llm_tokens(prompt: int, completion: int) -> None:
 
 def record_send(platform: str, result: str, error: str = "none") -> None:
     OUTBOUND_SENDS.labels(platform, result, error).inc()
+
+
+def record_turn_credits(charged: int, denied: str | None) -> None:
+    """A committed turn's credits, or why it was answered without the LLM (``out_of_credits``, ...)."""
+    if charged > 0:
+        CREDITS_CHARGED.inc(charged)
+    if denied is not None:
+        LLM_DENIED.labels(denied).inc()
 
 
 # -- turns -------------------------------------------------------------------------------------------

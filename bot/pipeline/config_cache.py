@@ -150,6 +150,7 @@ def bot_settings(bot: Bot) -> BotSettings:
         escalation_threshold=bot.escalation_threshold,
         max_tool_rounds=bot.max_tool_rounds,
         handoff_on_llm_failure=bot.handoff_on_llm_failure,
+        out_of_credits_action="handoff" if bot.out_of_credits_action == "handoff" else "answer",
         handoff_phrases=tuple(str(p) for p in bot.handoff_phrases),
         escalation_intents=tuple(str(i) for i in bot.escalation_intents),
         handoff_after_negative=bot.handoff_after_negative,

@@ -1,4 +1,5 @@
-"""Write what a turn decided besides its messages: tool calls, tracked links, the lead, usage, handoff.
+"""Write what a turn decided besides its messages: tool calls, tracked links, the lead, usage and credits,
+handoff.
 
 Runs inside the turn's one transaction, so a retried turn never leaves half of these behind.
 """
@@ -9,12 +10,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.billing.turn_credits import Hold, TurnCharge, record_llm_usage
 from bot.engine.types import Decision
 from bot.handoff.conversation_states import BOT, RULE, SYSTEM, transition
 from bot.leads.lead_updates import apply_turn_signals
 from bot.observability.runtime_metrics import note_handoff
 from storage import agent_queries
-from storage.models import Conversation, Customer, Feedback, Handoff, ToolCall, TrackedLink, UsageLog
+from storage.models import Conversation, Customer, Feedback, Handoff, ToolCall, TrackedLink
 
 
 async def persist_effects(
@@ -27,8 +29,10 @@ async def persist_effects(
     decision: Decision,
     reply_message_id: int | None,
     inbound_message_id: int,
+    hold: Hold | None,
+    default_model: str | None,
     now: datetime,
-) -> None:
+) -> TurnCharge:
     anchor = reply_message_id or inbound_message_id
     for call in decision.tool_calls:
         session.add(
@@ -65,21 +69,17 @@ async def persist_effects(
         lead_changes=decision.lead_changes,
         now=now,
     )
-    if decision.route == "llm" or decision.llm_failed:
-        session.add(
-            UsageLog(
-                tenant_id=tenant_id,
-                conversation_id=conversation.id,
-                message_id=anchor,
-                usage_type="llm",
-                # A failed LLM turn sent the fallback reply: it costs the tenant nothing.
-                credits=0 if decision.llm_failed else 1,
-                model=decision.model,
-                prompt_tokens=decision.prompt_tokens,
-                completion_tokens=decision.completion_tokens,
-                response_time_ms=decision.latency_ms,
-            )
-        )
+    # The model's usage and the turn's credits: committed, or released when the model failed.
+    charge = await record_llm_usage(
+        session,
+        tenant_id=tenant_id,
+        conversation_id=conversation.id,
+        message_id=anchor,
+        decision=decision,
+        hold=hold,
+        default_model=default_model,
+        now=now,
+    )
     if decision.rating is not None and conversation.status == "resolved":
         await _store_rating(session, conversation, decision, now=now)
     if decision.handoff_trigger is not None and conversation.status in ("new", "bot_active"):
@@ -99,6 +99,7 @@ async def persist_effects(
         await transition(
             session, conversation, "escalated", actor=actor, now=now, reason=decision.handoff_reason
         )
+    return charge
 
 
 async def _store_rating(

@@ -6,22 +6,20 @@ flagged, and its customer told, exactly once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handoff.escalation_timeouts import Flagged, flag_overdue
-from bot.pipeline.claim_loop import WIND_DOWN_SECONDS, wind_down
+from bot.pipeline.periodic import Periodic
 from storage.db import transaction
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 
-class EscalationSweeper:
+class EscalationSweeper(Periodic):
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
@@ -30,25 +28,10 @@ class EscalationSweeper:
         on_notices: Callable[[], None] = lambda: None,
         on_notifications: Callable[[], None] = lambda: None,
     ) -> None:
+        super().__init__("escalation-sweep", interval_seconds)
         self._sessions = sessions
-        self._interval = interval_seconds
         self._on_notices = on_notices
         self._on_notifications = on_notifications
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-
-    @property
-    def alive(self) -> bool:
-        return self._task is not None and not self._task.done()
-
-    def start(self) -> None:
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name="escalation-sweep")
-
-    async def stop(self) -> None:
-        # Asked, not cancelled, so a sweep in progress finishes its transaction.
-        self._stopping.set()
-        await wind_down(self._task, WIND_DOWN_SECONDS)
 
     async def sweep(self) -> list[Flagged]:
         """One pass: flag what is overdue now, then wake the senders for the notices and notifications."""
@@ -60,13 +43,3 @@ class EscalationSweeper:
             if any(f.notified for f in flagged):
                 self._on_notifications()
         return flagged
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("escalation timeout sweep failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._interval):
-                    await self._stopping.wait()

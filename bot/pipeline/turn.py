@@ -1,19 +1,22 @@
 """One inbound event through the runtime: load the turn, run the engine, write everything in one transaction.
 
-Loading only reads (bot/pipeline/context.py); no transaction is open while the engine runs; then one
-unit of work marks the event done (guarded by its lease token), finds or creates the customer, group
-and member, closes a conversation that went quiet and opens a new one, and writes the inbound message,
-the replies, their outbox rows, the turn's effects and the counters. That unit goes through the
-runtime's group commit (storage/group_commit.py): it shares a transaction and a commit with the other
-turns, webhook inserts and send marks that are ready at the same moment, inside its own savepoint, so
-it is still all or nothing on its own. A failure anywhere before its commit leaves nothing of the turn
-behind but the lease, which expires so another attempt starts clean.
+Loading only reads (bot/pipeline/context.py); no transaction is open while the engine runs, except the
+LLM turn's admission, a short unit committed before the model is called that holds the turn's credits
+(bot/pipeline/metering.py); then one unit of work marks the event done (guarded by its lease token),
+finds or creates the customer, group and member, closes a conversation that went quiet and opens a new
+one, and writes the inbound message, the replies, their outbox rows, the turn's effects (its credits
+committed or released among them) and the counters. That unit goes through the runtime's group commit
+(storage/group_commit.py): it shares a transaction and a commit with the other turns, webhook inserts
+and send marks that are ready at the same moment, inside its own savepoint, so it is still all or
+nothing on its own. A failure anywhere before its commit leaves nothing of the turn behind but the lease,
+which expires so another attempt starts clean, and a credit hold, which that attempt releases.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -21,15 +24,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.base import Inbound, StatusUpdate, ThreadHandover, Unhandled
 from adapters.inbound_records import item_from_record
+from bot.billing.admission import AdmissionCheck
+from bot.billing.turn_credits import Hold
 from bot.conversions.touches import record_touch, touch_of
 from bot.engine.types import Decision, Engine, IntentPort, LLMProvider, Ports
 from bot.handoff.conversation_states import BOT, HUMAN_OWNED, SYSTEM, transition
 from bot.handoff.inbox_app_events import thread_changed_hands
 from bot.observability import log_context
-from bot.observability.runtime_metrics import measured_turn, note_route
+from bot.observability.runtime_metrics import measured_turn, note_route, record_turn_credits
 from bot.pipeline.config_cache import ChannelSnapshot, ConfigCache
 from bot.pipeline.context import TurnContext, load_turn_context
 from bot.pipeline.effects import persist_effects
+from bot.pipeline.metering import TurnMeter
 from bot.pipeline.platform_events import apply_status_update, record_echo
 from storage import campaigns, conversations, groups, knowledge, live_events, outbox_queue
 from storage import inbox_queue as queue
@@ -62,6 +68,14 @@ def _no_turn_start(_event: ClaimedEvent, _inbound: Inbound, _channel: ChannelSna
 SILENT = Decision(route="silent")
 
 
+@dataclass(frozen=True)
+class Persisted:
+    conversation_id: int
+    credits: int = 0
+    # Notifications the turn queued (credit thresholds reached): the notifier is woken for them.
+    notifications: int = 0
+
+
 class TurnProcessor:
     def __init__(
         self,
@@ -76,6 +90,9 @@ class TurnProcessor:
         before_commit: Hook = no_hook,
         llm: LLMProvider | None = None,
         intents: IntentPort | None = None,
+        admission_checks: Sequence[AdmissionCheck] = (),
+        default_model: str | None = None,
+        on_notifications: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
         # The turns' writes share commits with each other and with the webhooks' inserts.
@@ -86,6 +103,10 @@ class TurnProcessor:
         self._on_replies = on_replies
         self._llm = llm
         self._intents = intents
+        # Asked before every LLM call, then the turn's credits are held (bot/pipeline/metering.py).
+        self._admission_checks = tuple(admission_checks)
+        self._default_model = default_model
+        self._on_notifications = on_notifications
         # Mark seen / typing indicator while the engine thinks (best effort, fire and forget).
         self._on_turn_start = on_turn_start
         # Tests use this to stop an attempt between the engine and the commit, as a crash would.
@@ -134,13 +155,18 @@ class TurnProcessor:
             await self._commits.run(lambda session: queue.complete_event(session, event, utcnow()))
             return
         acknowledgement = None
+        meter = None
         if context.silent:
             decision = SILENT
         else:
             if context.turn.conversation.status not in HUMAN_OWNED:
                 # No read receipt or typing dots while a person owns the conversation.
                 acknowledgement = self._on_turn_start(event, inbound, context.channel)
-            ports = Ports(knowledge=context.knowledge, llm=self._llm, intents=self._intents)
+            if self._llm is not None:
+                meter = TurnMeter(
+                    self._commits, event, checks=self._admission_checks, default_model=self._default_model
+                )
+            ports = Ports(knowledge=context.knowledge, llm=self._llm, intents=self._intents, admission=meter)
             try:
                 decision = await self._engine.decide(context.turn, ports)
             finally:
@@ -148,14 +174,18 @@ class TurnProcessor:
                     acknowledgement.turn_over()  # answered (or failed): no typing dots from here on
         note_route(decision.route)
         await self._before_commit(event)
-        conversation_id = await self._commits.run(
-            lambda session: self._persist(session, event, inbound, context, decision, utcnow())
+        hold = meter.hold if meter is not None else None
+        persisted = await self._commits.run(
+            lambda session: self._persist(session, event, inbound, context, decision, hold, utcnow())
         )
         # A new conversation has its id from here on (the unit ran in the group commit's task, whose
         # log context is not this one).
-        log_context.bind(conversation_id=conversation_id)
+        log_context.bind(conversation_id=persisted.conversation_id)
         if decision.replies:
             self._on_replies()
+        record_turn_credits(persisted.credits, decision.llm_denied)
+        if persisted.notifications:
+            self._on_notifications()
 
     async def _persist(
         self,
@@ -164,8 +194,9 @@ class TurnProcessor:
         inbound: Inbound,
         context: TurnContext,
         decision: Decision,
+        hold: Hold | None,
         now: datetime,
-    ) -> int:
+    ) -> Persisted:
         """Everything the turn produced, in the turn's one transaction, with the event's done mark.
 
         Returns the id of the conversation the message went to.
@@ -282,7 +313,7 @@ class TurnProcessor:
         session.add_all([inbound_message, *replies])
         await session.flush()
         await outbox_queue.enqueue(session, replies, now)
-        await persist_effects(
+        charge = await persist_effects(
             session,
             tenant_id=tenant_id,
             conversation=conversation,
@@ -291,6 +322,8 @@ class TurnProcessor:
             decision=decision,
             reply_message_id=replies[0].id if replies else None,
             inbound_message_id=inbound_message.id,
+            hold=hold,
+            default_model=self._default_model,
             now=now,
         )
         conversation.message_count += 1 + len(decision.replies)
@@ -327,7 +360,7 @@ class TurnProcessor:
             template_id=decision.template_id,
             command_id=decision.command_id,
         )
-        return conversation.id
+        return Persisted(conversation.id, charge.credits, charge.notifications)
 
 
 def _inbound_payload(inbound: Inbound) -> dict[str, object] | None:

@@ -11,8 +11,10 @@ from bot.engine.tools.builtin import BUILTIN_TOOLS
 from bot.errors import AdminError
 from storage import channels
 from storage.models import Bot, Tenant
+from storage.models.channel_tables import OUT_OF_CREDITS_ACTIONS
 
 TOOL_NAMES = tuple(tool.name for tool in BUILTIN_TOOLS)
+OUT_OF_CREDITS_CHOICES = OUT_OF_CREDITS_ACTIONS
 
 
 async def ensure_bot(session: AsyncSession, tenant: Tenant, name: str | None) -> Bot:
@@ -41,6 +43,7 @@ class BotChanges:
     handoff_after_fallbacks: int | None = None
     max_tool_rounds: int | None = None
     handoff_on_llm_failure: bool | None = None
+    out_of_credits_action: str | None = None
     fallback_text: str | None = None
     tools: tuple[str, ...] | None = None
     handoff_phrases: tuple[str, ...] | None = None
@@ -74,6 +77,7 @@ def describe(bot: Bot) -> dict[str, Any]:
         "handoff_after_fallbacks": bot.handoff_after_fallbacks,
         "max_tool_rounds": bot.max_tool_rounds,
         "handoff_on_llm_failure": bot.handoff_on_llm_failure,
+        "out_of_credits_action": bot.out_of_credits_action,
         "fallback_text": bot.fallback_text,
         "tools": list(bot.enabled_tools),
         "handoff_phrases": list(bot.handoff_phrases),
@@ -90,6 +94,9 @@ async def update_bot(session: AsyncSession, tenant: Tenant, name: str | None, ch
         value = getattr(changes, field)
         if value is not None and not low <= value <= high:
             raise AdminError(f"{field.replace('_', '-')} must be between {low:g} and {high:g}, got {value:g}")
+    action = changes.out_of_credits_action
+    if action is not None and action not in OUT_OF_CREDITS_CHOICES:
+        raise AdminError(f"out-of-credits must be one of {', '.join(OUT_OF_CREDITS_CHOICES)}, got {action!r}")
     if changes.tools is not None:
         unknown = sorted(set(changes.tools) - set(TOOL_NAMES))
         if unknown:

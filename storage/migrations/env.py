@@ -14,14 +14,33 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # A batch migration rebuilds a table (copy, drop, rename); with foreign keys enforced, dropping a
+        # table that other rows refer to (plans, bots, credit_accounts ...) fails. They are switched off
+        # for the migration (a PRAGMA only takes effect outside a transaction, hence the raw cursor) and
+        # every reference is checked once it is done.
+        _pragma(connection, "PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migration left rows referring to missing rows: {broken[:5]}")
+
+
+def _pragma(connection: Connection, statement: str) -> None:
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
 
 
 async def _run_async(url: str) -> None:
@@ -30,6 +49,8 @@ async def _run_async(url: str) -> None:
         async with engine.connect() as conn:
             await conn.run_sync(_run)
             await conn.commit()
+            if conn.dialect.name == "sqlite":
+                await conn.run_sync(_pragma, "PRAGMA foreign_keys=ON")
     finally:
         await engine.dispose()
 

@@ -1,6 +1,13 @@
 """Typed SQLAlchemy models for the whole schema; importing this package registers every table."""
 
-from storage.models.billing_tables import BillingEvent, CreditAccount, CreditTransaction, UsageLog
+from storage.models.billing_tables import (
+    BillingEvent,
+    CreditAccount,
+    CreditHold,
+    CreditNotice,
+    CreditTransaction,
+    UsageLog,
+)
 from storage.models.channel_tables import Bot, Channel
 from storage.models.conversation_tables import Conversation, Feedback, Handoff, Message, MessagePart, ToolCall
 from storage.models.conversion_tables import Campaign, Conversion, MonetizationSource, TrackedLink
@@ -30,6 +37,8 @@ __all__ = [
     "ConversationEvent",
     "Conversion",
     "CreditAccount",
+    "CreditHold",
+    "CreditNotice",
     "CreditTransaction",
     "CustomCommand",
     "Customer",

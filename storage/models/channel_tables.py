@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models.declarative import Base, BigId, TenantOwned, one_of
 
 PLATFORMS = ("messenger", "whatsapp", "groupme", "console")
+# What a bot does when the LLM may not be used for a turn (the tenant is out of credits): answer offline
+# (a knowledge answer or the fallback reply) or hand the conversation to a person.
+OUT_OF_CREDITS_ACTIONS = ("answer", "handoff")
 
 
 class Bot(Base, TenantOwned):
@@ -18,6 +21,7 @@ class Bot(Base, TenantOwned):
         UniqueConstraint("tenant_id", "name"),
         CheckConstraint("temperature >= 0 AND temperature <= 2", name="temperature_range"),
         CheckConstraint("max_tool_rounds >= 0 AND max_tool_rounds <= 10", name="tool_rounds_range"),
+        one_of("out_of_credits_action", OUT_OF_CREDITS_ACTIONS),
     )
 
     name: Mapped[str] = mapped_column(String(100))
@@ -31,6 +35,7 @@ class Bot(Base, TenantOwned):
     max_tool_rounds: Mapped[int] = mapped_column(Integer, default=3)
     # When the LLM cannot answer (errors past the retry budget, a safety block): hand over, not apologise.
     handoff_on_llm_failure: Mapped[bool] = mapped_column(Boolean, default=False)
+    out_of_credits_action: Mapped[str] = mapped_column(String(10), default="answer", server_default="answer")
     fallback_text: Mapped[str | None] = mapped_column(Text)
     # Handoff rules: the customer's own words for "a person, please" (besides the human_request intent),
     # intents that escalate above escalation_threshold, and negative messages in a row (0: off).

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.declarative import Base, BigId, IdPk, TenantOwned, Timestamps, one_of
@@ -32,13 +44,24 @@ class Tenant(Base, IdPk, Timestamps):
 
 class Plan(Base, IdPk, Timestamps):
     __tablename__ = "plans"
-    __table_args__ = (one_of("code", PLAN_CODES),)
+    __table_args__ = (
+        one_of("code", PLAN_CODES),
+        CheckConstraint("price >= 0 AND overage_price_per_credit >= 0", name="prices_non_negative"),
+    )
 
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     credits_per_period: Mapped[int] = mapped_column(BigInteger)
     requests_per_minute: Mapped[int] = mapped_column(Integer)
     requests_per_hour: Mapped[int] = mapped_column(Integer)
+    # USD per period, billed at each renewal.
+    price: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal("0"), server_default="0")
+    # Whether a tenant out of credits gets an overage block (billed at this price per credit) instead of
+    # the out-of-credits path (bot/billing/overage.py).
+    overage_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    overage_price_per_credit: Mapped[Decimal] = mapped_column(
+        Numeric(12, 6), default=Decimal("0"), server_default="0"
+    )
 
 
 class Subscription(Base, TenantOwned):

@@ -1,7 +1,7 @@
 """rate limits: per-tenant and per-customer counters of LLM turns in minute and hour windows
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 09:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models.declarative
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,92 @@
+"""Step 6 of the engine: the admission is asked right before the LLM; refused, the turn is still answered,
+offline or by a person, by the bot's out_of_credits_action, and never with an error."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import prompts
+from bot.engine.render import render, turn_values
+from bot.engine.router import Router
+from bot.engine.types import Admission, BotSettings, Decision, KnowledgeHit, Ports, Reply, Turn
+from tests.engine.test_router import PORTS, make_turn
+
+
+class CountingLLM:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision:
+        self.calls += 1
+        return Decision(route="llm", replies=(Reply("from the model"),), model="gemini-2.5-flash")
+
+    async def summarize_handoff(self, turn: Turn, facts: str) -> str | None:
+        return None
+
+
+class Gate:
+    def __init__(self, admission: Admission) -> None:
+        self.admission = admission
+        self.asked = 0
+
+    async def admit(self, turn: Turn) -> Admission:
+        self.asked += 1
+        return self.admission
+
+
+OUT = Admission(False, "out_of_credits")
+
+
+async def decide(text: str, gate: Gate, llm: CountingLLM, bot: BotSettings | None = None) -> Decision:
+    ports = replace(PORTS, llm=llm, admission=gate)
+    return await Router().decide(make_turn(text, bot=bot), ports)
+
+
+async def test_an_admitted_turn_goes_to_the_model() -> None:
+    llm, gate = CountingLLM(), Gate(Admission(True))
+    decision = await decide("tell me about your sourdough", gate, llm)
+    assert (decision.route, decision.llm_denied, llm.calls, gate.asked) == ("llm", None, 1, 1)
+
+
+async def test_out_of_credits_the_customer_gets_the_knowledge_answer_without_the_model() -> None:
+    llm, gate = CountingLLM(), Gate(OUT)
+    decision = await decide("how much is delivery?", gate, llm)
+    assert llm.calls == 0
+    assert (decision.route, decision.llm_denied) == ("knowledge", "out_of_credits")
+    assert decision.replies[0].text == "Delivery is free on orders over $30, otherwise it's $4."
+
+
+async def test_out_of_credits_with_nothing_known_the_customer_gets_the_fallback_reply() -> None:
+    llm, gate = CountingLLM(), Gate(OUT)
+    decision = await decide("can you bake a cake shaped like a submarine", gate, llm)
+    assert (decision.route, decision.llm_denied, llm.calls) == ("fallback", "out_of_credits", 0)
+    fallback = render(prompts.load("fallback"), turn_values(make_turn("x")))
+    assert [r.text for r in decision.replies] == [fallback]
+
+
+async def test_out_of_credits_a_bot_set_to_hand_off_hands_the_conversation_to_a_person() -> None:
+    llm, gate = CountingLLM(), Gate(OUT)
+    bot = BotSettings(bot_id=3, name="Bea", out_of_credits_action="handoff")
+    decision = await decide("how much is delivery?", gate, llm, bot=bot)
+    assert llm.calls == 0
+    assert (decision.route, decision.handoff_trigger, decision.handoff_reason) == (
+        "handoff",
+        "fallback",
+        "out_of_credits",
+    )
+    assert decision.llm_denied == "out_of_credits"
+    assert decision.handoff_summary is not None
+    assert "out_of_credits" in decision.handoff_summary
+
+
+async def test_a_template_answers_without_asking_for_credits() -> None:
+    llm, gate = CountingLLM(), Gate(OUT)
+    decision = await decide("what's the price?", gate, llm)
+    assert (decision.route, gate.asked, llm.calls) == ("template", 0, 0)
+
+
+async def test_a_rate_limit_refusal_takes_the_same_path_with_its_own_reason() -> None:
+    llm, gate = CountingLLM(), Gate(Admission(False, "tenant_minute"))
+    decision = await decide("where is the shop?", gate, llm)
+    assert (decision.route, decision.llm_denied, llm.calls) == ("knowledge", "tenant_minute", 0)

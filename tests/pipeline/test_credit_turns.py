@@ -1,0 +1,246 @@
+"""Credits through the whole pipeline, with the real google-genai client against the fake Gemini: LLM turns
+never overdraw, are charged once when retried, and an empty account still gets every customer answered."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.engine import gemini as gemini_module
+from bot.engine.gemini import GeminiOptions, GeminiProvider
+from bot.runtime import Runtime, build_runtime
+from bot.tenancy.demo.seed import DEMO_TOOLS, DemoReport
+from storage.config_versions import bump_config_versions
+from storage.inbox_queue import ClaimedEvent
+from storage.models import Bot, Handoff, InboundEvent, Message, UsageLog
+from tests.fakes.gemini import FakeGemini
+from tests.pipeline.test_pipeline import console_ids, count, settled
+from tests.support.credits import account, assert_ledger_adds_up, ledger, set_balance, set_subscription
+from tests.support.doubles import RecordingAdapter, message, wait_until
+
+
+@pytest.fixture(autouse=True)
+def quick_gemini_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gemini_module, "FIRST_BACKOFF_SECONDS", 0.01)
+
+
+@pytest.fixture
+async def gemini() -> AsyncIterator[FakeGemini]:
+    fake = FakeGemini(api_key="fake-key")
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.close()
+
+
+@pytest.fixture
+async def tenant(sessions: async_sessionmaker[AsyncSession], demo: DemoReport) -> tuple[int, int]:
+    """The demo tenant on the basic plan (no overage), its bot with the LLM's tools."""
+    tenant_id, channel_id = await console_ids(sessions, demo)
+    await set_subscription(sessions, tenant_id, plan="basic")
+    async with sessions.begin() as session:
+        await session.execute(update(Bot).values(enabled_tools=list(DEMO_TOOLS), max_output_tokens=256))
+        await bump_config_versions(session, None)
+    return tenant_id, channel_id
+
+
+def provider(gemini: FakeGemini) -> GeminiProvider:
+    return GeminiProvider(
+        GeminiOptions(api_key="fake-key", base_url=gemini.base_url, total_budget_seconds=8.0)
+    )
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, gemini: FakeGemini, adapter: RecordingAdapter, **options: object
+) -> AsyncIterator[Runtime]:
+    runtime = build_runtime(settings, adapters={"console": adapter}, llm=provider(gemini), **options)  # type: ignore[arg-type]
+    runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def usage(sessions: async_sessionmaker[AsyncSession], usage_type: str) -> list[UsageLog]:
+    async with sessions() as session:
+        rows = await session.scalars(select(UsageLog).where(UsageLog.usage_type == usage_type))
+        return list(rows.all())
+
+
+async def test_fifty_concurrent_llm_turns_against_twenty_credits_never_overdraw(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+) -> None:
+    tenant_id, channel_id = tenant
+    await set_balance(sessions, tenant_id, 20)
+    gemini.reply_always("Our beans are roasted every Tuesday.")
+    charged_before, denied_before = (
+        metric("chatbot_credits_charged_total"),
+        metric("chatbot_llm_denied_total", reason="out_of_credits"),
+    )
+    adapter = RecordingAdapter()
+    # On PostgreSQL two runtimes (two processes' worth of pools and group commits) take the turns at once.
+    runtimes = [build_runtime(settings, adapters={"console": adapter}, llm=provider(gemini))]
+    if not settings.is_sqlite:
+        runtimes.append(build_runtime(settings, adapters={"console": adapter}, llm=provider(gemini)))
+    customers = [f"c{n:02d}" for n in range(50)]
+    await runtimes[0].inbox.accept(
+        tenant_id, channel_id, [message(c, f"tell me about the single origin beans, {c}") for c in customers]
+    )
+    for runtime in runtimes:
+        runtime.start()
+    try:
+        await wait_until(lambda: settled(sessions, 50), timeout=90)
+    finally:
+        for runtime in runtimes:
+            await runtime.close()
+
+    assert gemini.count == 20
+    assert await count(sessions, Message, Message.role == "assistant", Message.route == "llm") == 20
+    # The thirty others were answered without the model: every customer got exactly one answer.
+    assert sorted(o.recipient_id for o in adapter.sent) == customers
+    denied = await usage(sessions, "out_of_credits")
+    assert (len(denied), sum(u.credits for u in denied)) == (30, 0)
+    charged = await usage(sessions, "llm")
+    assert [u.credits for u in charged] == [1] * 20
+    after = await account(sessions, tenant_id)
+    assert (after.balance, after.reserved) == (0, 0)
+    kinds = [row.kind for row in await ledger(sessions, tenant_id)]
+    assert (kinds.count("reserve"), kinds.count("commit"), kinds.count("release")) == (20, 20, 0)
+    await assert_ledger_adds_up(sessions, tenant_id)
+    assert metric("chatbot_credits_charged_total") - charged_before == 20
+    assert metric("chatbot_llm_denied_total", reason="out_of_credits") - denied_before == 30
+
+
+async def test_a_turn_that_dies_before_its_commit_is_charged_once_and_its_first_hold_released(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+) -> None:
+    tenant_id, channel_id = tenant
+    settings = settings.model_copy(update={"lease_seconds": 1.0})
+    gemini.reply_always("We roast on Tuesdays.")
+    adapter = RecordingAdapter()
+    in_limbo = asyncio.Event()
+
+    async def die_before_commit(_event: ClaimedEvent) -> None:
+        in_limbo.set()
+        await asyncio.Event().wait()  # the process dies here, holding the turn's credit
+
+    doomed = build_runtime(
+        settings, adapters={"console": adapter}, llm=provider(gemini), before_commit=die_before_commit
+    )
+    doomed.start()
+    await doomed.inbox.accept(tenant_id, channel_id, [message("hana", "when do you roast the beans?")])
+    await asyncio.wait_for(in_limbo.wait(), 20)
+    await doomed.worker.stop(grace_seconds=0, release=False)
+    await doomed.close()
+    held = await account(sessions, tenant_id)
+    assert (held.balance, held.reserved) == (1000, 1)
+
+    async with running(settings, gemini, adapter):
+        await wait_until(lambda: settled(sessions, 1))
+
+    assert gemini.count == 2  # the model answered twice: the first answer died with its process
+    assert [o.text for o in adapter.sent] == ["We roast on Tuesdays."]
+    rows = await ledger(sessions, tenant_id)
+    assert [r.kind for r in rows[-4:]] == ["reserve", "release", "reserve", "commit"]
+    (charge,) = await usage(sessions, "llm")
+    assert charge.credits == 1
+    after = await account(sessions, tenant_id)
+    assert (after.balance, after.reserved) == (999, 0)
+    async with sessions() as session:
+        event = await session.scalar(select(InboundEvent))
+    assert event is not None
+    assert (event.status, event.attempts) == ("done", 2)
+    await assert_ledger_adds_up(sessions, tenant_id)
+
+
+async def test_out_of_credits_the_customer_gets_the_knowledge_answer_and_nothing_is_charged(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+) -> None:
+    tenant_id, channel_id = tenant
+    await set_balance(sessions, tenant_id, 0)
+    adapter = RecordingAdapter()
+    async with running(settings, gemini, adapter) as runtime:
+        await runtime.inbox.accept(tenant_id, channel_id, [message("ines", "what are your opening hours?")])
+        await wait_until(lambda: settled(sessions, 1))
+
+    assert gemini.count == 0
+    (reply,) = adapter.sent
+    assert "9" in reply.text  # the demo's opening-hours answer
+    async with sessions() as session:
+        route = await session.scalar(select(Message.route).where(Message.role == "assistant"))
+    assert route == "knowledge"
+    (denied,) = await usage(sessions, "out_of_credits")
+    assert (denied.credits, denied.model) == (0, None)
+    assert (await account(sessions, tenant_id)).balance == 0
+    await assert_ledger_adds_up(sessions, tenant_id)
+
+
+async def test_out_of_credits_a_bot_set_to_hand_off_hands_over(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+) -> None:
+    tenant_id, channel_id = tenant
+    await set_balance(sessions, tenant_id, 0)
+    async with sessions.begin() as session:
+        await session.execute(update(Bot).values(out_of_credits_action="handoff"))
+        await bump_config_versions(session, None)
+    adapter = RecordingAdapter()
+    async with running(settings, gemini, adapter) as runtime:
+        await runtime.inbox.accept(tenant_id, channel_id, [message("jo", "which beans suit a moka pot?")])
+        await wait_until(lambda: settled(sessions, 1))
+
+    (reply,) = adapter.sent
+    assert "passing you to a member" in reply.text
+    async with sessions() as session:
+        handoff = await session.scalar(select(Handoff))
+    assert handoff is not None
+    assert (handoff.trigger, handoff.reason) == ("fallback", "out_of_credits")
+    # Nor is the model asked for the agent's briefing: the stored facts stand in for it.
+    assert gemini.count == 0
+
+
+async def test_a_failed_model_call_releases_the_turns_hold(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+) -> None:
+    tenant_id, channel_id = tenant
+    for _ in range(6):
+        gemini.fail(status=503)
+    adapter = RecordingAdapter()
+    async with running(settings, gemini, adapter) as runtime:
+        await runtime.inbox.accept(tenant_id, channel_id, [message("kai", "which beans suit a moka pot?")])
+        await wait_until(lambda: settled(sessions, 1))
+
+    assert [r.kind for r in (await ledger(sessions, tenant_id))[-2:]] == ["reserve", "release"]
+    (failed,) = await usage(sessions, "llm")
+    assert failed.credits == 0
+    after = await account(sessions, tenant_id)
+    assert (after.balance, after.reserved) == (1000, 0)
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Handoff)) == 0
