@@ -265,10 +265,18 @@ class Bench:
         # Credits for every LLM turn a run can make: a measured turn must never take the out-of-credits path.
         grant = ["credits", "grant", "--tenant", "demo", "--credits", "10000000", "--key", "bench"]
         commands = [["db", "upgrade"], ["demo", "--quiet"], channel, grant]
+        # Nor a rate-limit refusal: the plans' LLM turns per minute and hour are lifted in this copy only.
         script = (
             "import sys; from bot.cli.root import main\n"
             f"for args in {commands!r}:\n"
             "    main.main(args, prog_name='chatbot', standalone_mode=False)\n"
+            "import asyncio, os; from sqlalchemy import text; from storage.db import create_engine\n"
+            "async def lift():\n"
+            "    engine = create_engine(os.environ['CHATBOT_DATABASE_URL'])\n"
+            "    async with engine.begin() as connection:\n"
+            f"        await connection.execute(text({LIFT_RATE_LIMITS!r}))\n"
+            "    await engine.dispose()\n"
+            "asyncio.run(lift())\n"
         )
         output = run_checked(
             [sys.executable, "-c", script], env, "chatbot db upgrade, demo, channel add, credits grant"
@@ -423,6 +431,10 @@ def without_unreachable_postgresql(plan: Plan) -> tuple[Plan, list[str]]:
     kept = tuple(s for s in plan.scenarios if s not in left_out)
     note = f"{', '.join(left_out)} left out: no PostgreSQL at {plan.pg_url} ({problem})"
     return dataclasses.replace(plan, scenarios=kept), [note]
+
+
+# The bench measures the pipeline, not the plans: no measured LLM turn may be refused by a rate limit.
+LIFT_RATE_LIMITS = "UPDATE plans SET requests_per_minute = 1000000000, requests_per_hour = 1000000000"
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -17,6 +17,7 @@ from adapters.groupme import GroupMeAdapter
 from adapters.http_client import outbound_client
 from adapters.messenger import MessengerAdapter
 from adapters.whatsapp import WhatsAppAdapter
+from bot.billing.rate_limits import RateLimitCheck
 from bot.config import Settings
 from bot.engine.types import IntentPort
 from bot.handoff.auto_assign import AutoAssigner
@@ -106,6 +107,8 @@ def serve_runtime(settings: Settings) -> Runtime:
     llm = llm_from_settings(settings)
     return build_runtime(
         settings,
+        # Plan rate limits and flood control apply to served traffic (`chatbot chat` is the operator's).
+        admission_checks=(RateLimitCheck(),),
         adapters=adapters.senders(),
         except_platforms=(Platform.CONSOLE.value,),
         http=client,

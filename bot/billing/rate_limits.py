@@ -52,15 +52,20 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.billing.admission import CheckVerdict, LLMTurnRequest
+from bot.engine.types import CUSTOMER_FLOOD, FLOOD_NOTICE
 from storage import rate_limit_counters as counters
 from storage.models.rate_limit_tables import TENANT_WIDE
 from storage.rate_limit_counters import CounterWindow, PlanRates
 
 __all__ = [
+    "CUSTOMER_FLOOD",
     "CUSTOMER_TURNS_PER_MINUTE",
     "DEFAULT_RATES",
+    "FLOOD_NOTICE",
     "Admission",
     "PlanRates",
+    "RateLimitCheck",
     "RefusalReason",
     "admit_llm_turn",
     "release_llm_turn",
@@ -214,3 +219,27 @@ def _window(scope: str, subject_id: int, kind: str, start: datetime, length: tim
 def _utc(moment: datetime) -> datetime:
     # A naive time is taken as UTC, as the database columns take it.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class RateLimitCheck:
+    """The plan's rate limits and flood control as the admission gate's check (bot/billing/admission.py).
+
+    Refusals are reported as ``tenant_minute`` / ``tenant_hour`` (answered like a turn out of credits),
+    ``flood_notice`` (the customer's first message over the limit this minute) or ``customer_flood``.
+    An admitted turn that is then refused its credits gives its tenant slots back.
+    """
+
+    async def check(self, session: AsyncSession, request: LLMTurnRequest, now: datetime) -> CheckVerdict:
+        admission = await admit_llm_turn(
+            session, tenant_id=request.tenant_id, customer_id=request.customer_id, now=now
+        )
+        if not admission.allowed:
+            reason: str | None = admission.reason
+            if reason == "customer_flood":
+                reason = FLOOD_NOTICE if admission.first_over_limit else CUSTOMER_FLOOD
+            return CheckVerdict(False, reason)
+
+        async def give_back(again: AsyncSession) -> None:
+            await release_llm_turn(again, admission, now=now)
+
+        return CheckVerdict(True, give_back=give_back)

@@ -15,6 +15,8 @@ from bot.engine.ratings import parse_rating
 from bot.engine.render import render, turn_values
 from bot.engine.types import (
     ADMITTED,
+    CUSTOMER_FLOOD,
+    FLOOD_NOTICE,
     CommandInfo,
     Decision,
     IntentResult,
@@ -153,7 +155,14 @@ def _offline(turn: Turn, hits: Sequence[KnowledgeHit]) -> Decision:
 
 
 def _without_llm(turn: Turn, hits: Sequence[KnowledgeHit], reason: str) -> Decision:
-    """A turn the LLM may not answer: an offline answer, or a person, by the bot's setting."""
+    """A turn the LLM may not answer: an offline answer, or a person, by the bot's setting.
+
+    A customer flooding the bot (bot/billing/rate_limits.py) is answered once: the first message over
+    the limit gets the flood notice, the later ones a confident knowledge answer or nothing. Neither
+    counts as a fallback, so a flood never hands the conversation to a person.
+    """
+    if reason in (FLOOD_NOTICE, CUSTOMER_FLOOD):
+        return replace(_flood_answer(turn, hits, notice=reason == FLOOD_NOTICE), llm_denied=reason)
     if turn.bot.out_of_credits_action == "handoff":
         decision = Decision(
             route="handoff",
@@ -165,6 +174,17 @@ def _without_llm(turn: Turn, hits: Sequence[KnowledgeHit], reason: str) -> Decis
     else:
         decision = _offline(turn, hits)
     return replace(decision, llm_denied=reason)
+
+
+def _flood_answer(turn: Turn, hits: Sequence[KnowledgeHit], *, notice: bool) -> Decision:
+    unchanged = turn.conversation.consecutive_fallbacks
+    if notice:
+        text = render(prompts.load("flood_notice"), turn_values(turn))
+        return Decision(route="fallback", replies=(Reply(text),), consecutive_fallbacks=unchanged)
+    best = _best_hit(hits)
+    if best is not None and best.score >= turn.bot.knowledge_threshold:
+        return replace(_offline(turn, hits), consecutive_fallbacks=unchanged)
+    return Decision(route="silent", consecutive_fallbacks=unchanged)
 
 
 def match_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:

@@ -202,6 +202,11 @@ class Admission:
 
 
 ADMITTED = Admission(True)
+# Refusals for a customer flooding the bot (bot/billing/rate_limits.py), each stored as the turn's usage
+# type: the first message over the customer's limit gets the flood notice, the later ones of that
+# minute only a confident knowledge answer, or nothing.
+FLOOD_NOTICE = "flood_notice"
+CUSTOMER_FLOOD = "customer_flood"
 
 
 class AdmissionPort(Protocol):

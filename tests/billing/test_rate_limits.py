@@ -13,15 +13,18 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.billing.admission import LLMTurnRequest
 from bot.billing.rate_limits import (
     CLEANUP_BATCH,
     CUSTOMER_TURNS_PER_MINUTE,
     Admission,
     PlanRates,
+    RateLimitCheck,
     admit_llm_turn,
     release_llm_turn,
     tenant_rates,
 )
+from bot.engine.types import CUSTOMER_FLOOD, FLOOD_NOTICE
 from bot.tenancy.tenant_accounts import create_tenant
 from storage.db import create_engine, session_factory, transaction
 from storage.models import RateLimitCounter, Subscription
@@ -227,3 +230,47 @@ async def test_the_clock_is_read_in_utc(sessions: async_sessionmaker[AsyncSessio
     for customer in range(5):
         assert (await admit(sessions, free, customer, at)).allowed
     assert (await admit(sessions, free, 9, T0)).reason == "tenant_minute"
+
+
+def turn_request(tenant_id: int, customer_id: int | None) -> LLMTurnRequest:
+    return LLMTurnRequest(
+        tenant_id=tenant_id, customer_id=customer_id, inbound_event_id=1, lock_token="t", credits=1
+    )
+
+
+async def test_the_admission_check_reports_a_flood_once_as_the_notice_then_as_the_flood(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tenant = await new_tenant(sessions, "check-flood", plan="enterprise")
+    verdicts = []
+    for _ in range(CUSTOMER_TURNS_PER_MINUTE + 3):
+        async with transaction(sessions) as session:
+            verdicts.append(await RateLimitCheck().check(session, turn_request(tenant, 7), T0))
+    assert [v.admitted for v in verdicts] == [True] * CUSTOMER_TURNS_PER_MINUTE + [False] * 3
+    assert [v.reason for v in verdicts[CUSTOMER_TURNS_PER_MINUTE:]] == [
+        FLOOD_NOTICE,
+        CUSTOMER_FLOOD,
+        CUSTOMER_FLOOD,
+    ]
+
+
+async def test_an_admitted_turn_refused_its_credits_gives_its_tenant_slots_back(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    tenant = await new_tenant(sessions, "check-give-back")  # basic: 20 a minute
+    check = RateLimitCheck()
+    for customer in range(1, 21):
+        async with transaction(sessions) as session:
+            verdict = await check.check(session, turn_request(tenant, customer), T0)
+            assert verdict.admitted
+            assert verdict.give_back is not None
+            await verdict.give_back(session)  # as admit_and_hold does when the credits run out
+    async with transaction(sessions) as session:
+        taken = await session.scalar(
+            select(func.sum(RateLimitCounter.hits)).where(
+                RateLimitCounter.tenant_id == tenant, RateLimitCounter.scope == "tenant"
+            )
+        )
+    assert taken == 0
+    async with transaction(sessions) as session:
+        assert (await check.check(session, turn_request(tenant, 99), T0)).admitted

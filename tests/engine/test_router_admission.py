@@ -9,7 +9,17 @@ from dataclasses import replace
 import prompts
 from bot.engine.render import render, turn_values
 from bot.engine.router import Router
-from bot.engine.types import Admission, BotSettings, Decision, KnowledgeHit, Ports, Reply, Turn
+from bot.engine.types import (
+    CUSTOMER_FLOOD,
+    FLOOD_NOTICE,
+    Admission,
+    BotSettings,
+    Decision,
+    KnowledgeHit,
+    Ports,
+    Reply,
+    Turn,
+)
 from tests.engine.test_router import PORTS, make_turn
 
 
@@ -90,3 +100,29 @@ async def test_a_rate_limit_refusal_takes_the_same_path_with_its_own_reason() ->
     llm, gate = CountingLLM(), Gate(Admission(False, "tenant_minute"))
     decision = await decide("where is the shop?", gate, llm)
     assert (decision.route, decision.llm_denied, llm.calls) == ("knowledge", "tenant_minute", 0)
+
+
+async def test_a_flooding_customer_gets_the_notice_once_and_no_fallback_is_counted() -> None:
+    llm, gate = CountingLLM(), Gate(Admission(False, FLOOD_NOTICE))
+    decision = await decide("hello??", gate, llm)
+    notice = render(prompts.load("flood_notice"), turn_values(make_turn("x")))
+    assert (decision.route, decision.llm_denied, llm.calls) == ("fallback", FLOOD_NOTICE, 0)
+    assert [r.text for r in decision.replies] == [notice]
+    assert decision.consecutive_fallbacks == make_turn("x").conversation.consecutive_fallbacks
+    assert decision.handoff_trigger is None
+
+
+async def test_later_messages_of_a_flood_get_a_confident_answer_or_nothing() -> None:
+    llm, gate = CountingLLM(), Gate(Admission(False, CUSTOMER_FLOOD))
+    known = await decide("how much is delivery?", gate, llm)
+    assert (known.route, known.llm_denied) == ("knowledge", CUSTOMER_FLOOD)
+    unknown = await decide("can you bake a cake shaped like a submarine", gate, llm)
+    assert (unknown.route, unknown.replies, unknown.llm_denied, llm.calls) == (
+        "silent",
+        (),
+        CUSTOMER_FLOOD,
+        0,
+    )
+    bot = BotSettings(bot_id=3, name="Bea", out_of_credits_action="handoff")
+    flooded = await decide("can you bake a cake shaped like a submarine", gate, llm, bot=bot)
+    assert (flooded.route, flooded.handoff_trigger) == ("silent", None)  # a flood never hands over
