@@ -21,7 +21,7 @@ the README say the same thing.
   currencies are never added together.
 - **ROI** of a bot: its attributed revenue / the cost of the credits it used in the period, per
   currency of the revenue: "1.5 in USD" means USD 1.50 earned per USD 1 of credits (1.0 breaks even).
-  A credit costs ``usd_per_credit`` (see ``report_builder.USD_PER_CREDIT``). None when it used none.
+  A credit costs ``usd_per_credit`` (see ``bot.billing.prices.USD_PER_CREDIT``). None when it used none.
 - **Credits**: the ``usage_logs`` rows written in the period (``usage_logs.created_at``); a row's bot
   is the bot of its conversation. ``recorded_cost_usd`` is the provider cost as logged
   (``usage_logs.cost``), shown beside the credits' price and not used for ROI.

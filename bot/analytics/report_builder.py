@@ -48,12 +48,12 @@ from bot.analytics.revenue_queries import (
     campaign_names,
     source_names,
 )
+from bot.billing.prices import USD_PER_CREDIT
 from storage.models.customer_tables import LEAD_STAGES
 from storage.tenants import get_tenant
 
-# What one credit costs the tenant, in USD: the price ROI divides revenue by. A documented constant
-# until plans carry a price per credit; pass ``usd_per_credit`` to use another.
-USD_PER_CREDIT = Decimal("0.01")
+# What one credit costs the tenant, in USD, the price ROI divides revenue by, is the billing's own rule
+# (bot/billing/prices.py: 1 credit = USD 0.01 of list-priced tokens); pass ``usd_per_credit`` to use another.
 NO_SOURCE, NO_CAMPAIGN, NO_INTENT = "(no source)", "(no campaign)", "(no intent)"
 
 

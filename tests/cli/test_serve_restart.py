@@ -25,14 +25,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.meta import SIGNATURE_HEADER, sign
 from bot.config import Settings
 from bot.security import CredentialBox
 from bot.tenancy.demo.seed import DemoReport
-from storage.models import InboundEvent, OutboxItem
+from storage.db import transaction
+from storage.models import InboundEvent, OutboxItem, Plan
 from tests.fakes.gemini import FakeGemini, last_user_text
 from tests.fakes.graph import FakeGraphAPI
 from tests.support.doubles import wait_until
@@ -205,6 +206,9 @@ async def test_a_restart_under_load_loses_no_message_and_answers_none_twice(
     tmp_path: Path,
 ) -> None:
     key = await add_messenger_channel(sessions, box, demo.tenant_id)
+    # This test is about restarts: every turn must reach the (fake) model, so no plan's rate may refuse one.
+    async with transaction(sessions) as session:
+        await session.execute(update(Plan).values(requests_per_minute=10**6, requests_per_hour=10**6))
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {name: value for name, value in os.environ.items() if not ours(name)}

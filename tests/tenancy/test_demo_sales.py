@@ -8,10 +8,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.billing.prices import cost_usd, credits_for
 from bot.security import CredentialBox
 from bot.tenancy.demo.seed import seed_demo
 from storage.db import transaction
-from storage.models import Conversation, Conversion, TrackedLink
+from storage.models import Conversation, Conversion, Feedback, TrackedLink, UsageLog
 
 
 async def conversions(sessions: async_sessionmaker[AsyncSession]) -> list[Conversion]:
@@ -59,3 +60,20 @@ async def test_seeding_the_demo_sales_again_changes_nothing(
     assert [(c.id, c.outcome, c.value) for c in await conversions(sessions)] == before
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Conversation)) == 5
+
+
+async def test_the_demo_sales_have_ratings_and_a_priced_llm_turn_for_the_report(
+    sessions: async_sessionmaker[AsyncSession], box: CredentialBox
+) -> None:
+    async with transaction(sessions) as session:
+        await seed_demo(session, box, sales=True)
+        await seed_demo(session, box, sales=True)
+
+    async with sessions() as session:
+        ratings = sorted((await session.scalars(select(Feedback.rating))).all())
+        usage = (await session.scalars(select(UsageLog))).all()
+    assert ratings == [3, 4, 5]
+    [turn] = usage
+    assert turn.usage_type == "llm"
+    assert turn.cost == cost_usd(turn.model, turn.prompt_tokens, turn.completion_tokens) > 0
+    assert turn.credits == credits_for(turn.cost) >= 1

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.billing.prices import cost_usd, credits_for
 from bot.conversions.conversion_request import ConversionRequest
 from bot.conversions.link_clicks import follow_link
 from bot.conversions.purchase_callbacks import record_conversion
@@ -30,9 +31,20 @@ from bot.security import CredentialBox
 from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from storage import campaigns, channels, conversations, turn_attribution
 from storage.conversion_records import monetization_source_named
-from storage.models import Channel, InboundEvent, Message, MonetizationSource, Tenant, TrackedLink
+from storage.models import (
+    Channel,
+    Feedback,
+    InboundEvent,
+    Message,
+    MonetizationSource,
+    Tenant,
+    TrackedLink,
+    UsageLog,
+)
 
 SALES_CHANNEL = "demo-shop"
+# The demo's one LLM turn, priced as a real one is (bot/billing/prices.py).
+LLM_MODEL, LLM_PROMPT_TOKENS, LLM_COMPLETION_TOKENS = "gemini-2.5-flash", 1200, 80
 SHOP = "https://shop.democoffee.example"
 SOURCES = (("Online shop", "link"), ("Coffee subscriptions", "subscription"))
 
@@ -66,6 +78,8 @@ class DemoSale:
     order_id: str | None = None
     source: str | None = None
     reported_by: str = "link_token"  # or conversation_id / customer_id
+    # The customer's rating of the conversation afterwards (1-5), if they gave one.
+    rating: int | None = None
 
 
 SPRING_AD = DemoReferral(
@@ -78,20 +92,21 @@ DEMO_SALES: tuple[DemoSale, ...] = (
         "demo-ana", "Ana Souza", 6, "A light roast for my filter machine?", "product_inquiry", 0.86,
         "knowledge", "Our Spring Blend is a light, fruity roast made for filter. Here it is: {link}",
         "Spring Blend 250 g", "/spring-blend", SPRING_AD, clicked=True,
-        outcome="purchased", value="34.00", order_id="demo-1001", source="Online shop",
+        outcome="purchased", value="34.00", order_id="demo-1001", source="Online shop", rating=5,
     ),
     DemoSale(
         "demo-ben", "Ben Ortiz", 5, "How much is the burr grinder?", "pricing", 0.78,
         "template", "The Hand Burr Grinder is EUR 129. You can order it here: {link}",
         "Hand Burr Grinder", "/burr-grinder", DemoReferral("referral", ref="winter_newsletter"), clicked=True,
         outcome="abandoned", value="129.00", order_id="demo-cart-2002", reported_by="conversation_id",
+        rating=3,
     ),
     DemoSale(
         "demo-chloe", "Chloé Martin", 3, "I want a monthly coffee subscription", "purchase_intent", 0.91,
         "llm", "Lovely! The monthly subscription starts at EUR 24 and you can pause any time: {link}",
         "Monthly subscription", "/subscription", SUBSCRIPTION_AD, clicked=True,
         outcome="purchased", value="24.00", order_id="demo-1003", source="Coffee subscriptions",
-        reported_by="customer_id",
+        reported_by="customer_id", rating=4,
     ),
     DemoSale(
         "demo-dev", "Dev Patel", 2, "Which beans do you have for espresso?", "product_inquiry", 0.74,
@@ -241,6 +256,33 @@ async def _seed_sale(
     await transition(
         session, conversation, "closed", actor=SYSTEM, now=asked_at + timedelta(days=1), reason="inactivity"
     )
+    if sale.route == "llm":
+        cost = cost_usd(LLM_MODEL, LLM_PROMPT_TOKENS, LLM_COMPLETION_TOKENS)
+        # What an LLM turn logs (bot/billing): the report prices its credits for the bot's ROI.
+        session.add(
+            UsageLog(
+                tenant_id=tenant_id,
+                conversation_id=conversation.id,
+                message_id=answer.id,
+                usage_type="llm",
+                credits=credits_for(cost),
+                model=LLM_MODEL,
+                prompt_tokens=LLM_PROMPT_TOKENS,
+                completion_tokens=LLM_COMPLETION_TOKENS,
+                cost=cost,
+                response_time_ms=1400,
+                created_at=answer.created_at,
+            )
+        )
+    if sale.rating is not None:
+        session.add(
+            Feedback(
+                tenant_id=tenant_id,
+                conversation_id=conversation.id,
+                rating=sale.rating,
+                created_at=asked_at + timedelta(hours=1),
+            )
+        )
     await session.flush()
     clicked_at = asked_at + timedelta(minutes=4)
     if sale.clicked:
