@@ -292,6 +292,9 @@ class Bench:
             "CHATBOT_HOST": "127.0.0.1",
             "CHATBOT_PORT": str(port),
             "CHATBOT_LOG_LEVEL": "WARNING",
+            # A bench conversation writes again as soon as it is answered: far above a person's pace, so
+            # flood control (6 LLM turns a minute per customer by default) would answer it without the model.
+            "CHATBOT_CUSTOMER_TURNS_PER_MINUTE": "1000000",
         }
 
     def run(self, scenario: str, number: int, *, profile: Path | None = None) -> dict[str, Any]:

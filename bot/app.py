@@ -108,7 +108,7 @@ def serve_runtime(settings: Settings) -> Runtime:
     return build_runtime(
         settings,
         # Plan rate limits and flood control apply to served traffic (`chatbot chat` is the operator's).
-        admission_checks=(RateLimitCheck(),),
+        admission_checks=(RateLimitCheck(customer_limit=settings.customer_turns_per_minute),),
         adapters=adapters.senders(),
         except_platforms=(Platform.CONSOLE.value,),
         http=client,

@@ -52,6 +52,9 @@ class Settings(BaseModel):
     # Requests to the platforms' APIs in flight at once per process; the rest wait their turn (see
     # bot/outbound_http.py for why this is not simply the worker concurrency).
     outbound_connections: int = Field(default=DEFAULT_OUTBOUND_CONNECTIONS, ge=1, le=1024)
+    # Flood control: LLM turns one customer may start per minute (bot/billing/rate_limits.py); beyond it
+    # a message is answered once, without the model.
+    customer_turns_per_minute: int = Field(default=6, ge=1, le=1_000_000)
     lease_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
     retry_base_seconds: float = Field(default=2.0, ge=0)

@@ -72,8 +72,9 @@ __all__ = [
     "tenant_rates",
 ]
 
-# LLM turns one customer may start per minute. A customer who types a question in a few short
-# messages stays well under it; a script, a stuck key or 30 messages a minute does not.
+# LLM turns one customer may start per minute (CHATBOT_CUSTOMER_TURNS_PER_MINUTE sets it for `chatbot
+# serve`). A customer who types a question in a few short messages stays well under it; a script, a
+# stuck key or 30 messages a minute does not.
 CUSTOMER_TURNS_PER_MINUTE = 6
 # A tenant without a live subscription gets the free plan's rates; these, the seeded free plan's, only
 # if the plans table has lost that row.
@@ -229,9 +230,16 @@ class RateLimitCheck:
     An admitted turn that is then refused its credits gives its tenant slots back.
     """
 
+    def __init__(self, customer_limit: int = CUSTOMER_TURNS_PER_MINUTE) -> None:
+        self._customer_limit = customer_limit
+
     async def check(self, session: AsyncSession, request: LLMTurnRequest, now: datetime) -> CheckVerdict:
         admission = await admit_llm_turn(
-            session, tenant_id=request.tenant_id, customer_id=request.customer_id, now=now
+            session,
+            tenant_id=request.tenant_id,
+            customer_id=request.customer_id,
+            now=now,
+            customer_limit=self._customer_limit,
         )
         if not admission.allowed:
             reason: str | None = admission.reason

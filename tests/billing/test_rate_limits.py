@@ -24,6 +24,7 @@ from bot.billing.rate_limits import (
     release_llm_turn,
     tenant_rates,
 )
+from bot.config import load_settings
 from bot.engine.types import CUSTOMER_FLOOD, FLOOD_NOTICE
 from bot.tenancy.tenant_accounts import create_tenant
 from storage.db import create_engine, session_factory, transaction
@@ -274,3 +275,17 @@ async def test_an_admitted_turn_refused_its_credits_gives_its_tenant_slots_back(
     assert taken == 0
     async with transaction(sessions) as session:
         assert (await check.check(session, turn_request(tenant, 99), T0)).admitted
+
+
+async def test_the_served_flood_limit_is_a_setting_whose_default_is_the_modules(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    assert load_settings({}).customer_turns_per_minute == CUSTOMER_TURNS_PER_MINUTE
+    assert load_settings({"CHATBOT_CUSTOMER_TURNS_PER_MINUTE": "2"}).customer_turns_per_minute == 2
+    tenant = await new_tenant(sessions, "check-two-a-minute", plan="enterprise")
+    check = RateLimitCheck(customer_limit=2)
+    reasons = []
+    for _ in range(3):
+        async with transaction(sessions) as session:
+            reasons.append((await check.check(session, turn_request(tenant, 9), T0)).reason)
+    assert reasons == [None, None, FLOOD_NOTICE]
