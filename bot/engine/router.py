@@ -181,9 +181,9 @@ def _flood_answer(turn: Turn, hits: Sequence[KnowledgeHit], *, notice: bool) -> 
     if notice:
         text = render(prompts.load("flood_notice"), turn_values(turn))
         return Decision(route="fallback", replies=(Reply(text),), consecutive_fallbacks=unchanged)
-    best = _best_hit(hits)
-    if best is not None and best.score >= turn.bot.knowledge_threshold:
-        return replace(_offline(turn, hits), consecutive_fallbacks=unchanged)
+    offline = _offline(turn, hits)
+    if offline.route == "knowledge":  # a confident answer; never the fallback shrug
+        return replace(offline, consecutive_fallbacks=unchanged)
     return Decision(route="silent", consecutive_fallbacks=unchanged)
 
 
