@@ -101,20 +101,27 @@ def _lookup(model: type[Any], key: tuple[str, ...]) -> Select[Any]:
 _LOOKUPS: dict[tuple[type[Any], tuple[str, ...]], Select[Any]] = {}
 
 
-async def get_owned(session: AsyncSession, model: type[Owned], tenant_id: int, row_id: int) -> Owned | None:
+async def get_owned(
+    session: AsyncSession, model: type[Owned], tenant_id: int, row_id: int, *, for_update: bool = False
+) -> Owned | None:
     """The tenant's row with this id, or None: another tenant's id finds nothing (the one get by id).
 
+    ``for_update`` locks the row until the transaction ends (PostgreSQL; SQLite's write transactions
+    already exclude each other), for a read-check-write such as an ``If-Match`` edit.
     The query is built once per model and compiled once; each call only binds the two values.
     """
-    statement = _OWNED_GETS.get(model)
+    statement = _OWNED_GETS.get((model, for_update))
     if statement is None:
-        statement = _OWNED_GETS[model] = select(model).where(
+        statement = select(model).where(
             model.tenant_id == bindparam("owner_tenant_id"), model.id == bindparam("owned_row_id")
         )
+        if for_update:
+            statement = statement.with_for_update()
+        _OWNED_GETS[(model, for_update)] = statement
     return cast(
         Owned | None,
         await session.scalar(statement, {"owner_tenant_id": tenant_id, "owned_row_id": row_id}),
     )
 
 
-_OWNED_GETS: dict[type[Any], Select[Any]] = {}
+_OWNED_GETS: dict[tuple[type[Any], bool], Select[Any]] = {}

@@ -25,7 +25,7 @@ from storage.models import Tenant
 
 log = logging.getLogger(__name__)
 
-API_KEY, SIGNATURE = "api_key", "signature"
+API_KEY, SIGNATURE, AGENT_ADMIN = "api_key", "signature", "agent_admin"
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class TenantCaller:
 
     tenant_id: int
     slug: str
-    proof: str  # API_KEY or SIGNATURE
+    proof: str  # API_KEY, SIGNATURE or AGENT_ADMIN
 
 
 async def by_api_key(session: AsyncSession, api_key: str) -> TenantCaller | None:

@@ -1,11 +1,15 @@
-"""The tenant API under /api/v1/: routes a tenant calls with its API key (or a signed body)."""
+"""The tenant admin API under /api/v1/: resource routes behind the tenant API key, and their OpenAPI."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.api import conversion_routes
+from bot.web.api import conversion_routes, knowledge_routes, openapi_routes, route_table, template_routes
+
+# Every resource's route table; the OpenAPI document is built from exactly these.
+TABLES = (knowledge_routes.routes, template_routes.routes, conversion_routes.routes)
 
 
 def add_routes(app: web.Application) -> None:
-    conversion_routes.add_routes(app)
+    route_table.register(app, TABLES)
+    openapi_routes.add_routes(app, TABLES)

@@ -2,7 +2,7 @@
 
 Parse the body (bot.conversions.conversion_request), record it for the calling tenant in one transaction
 (bot.conversions.purchase_callbacks), answer 201 with the conversion, or 200 with the stored one when the
-same order was reported before with the same body.
+same order was reported before with the same body (the external order id is the idempotency key).
 """
 
 from __future__ import annotations
@@ -10,26 +10,38 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.conversions.conversion_request import ConversionRequest
-from bot.conversions.purchase_callbacks import record_conversion
-from bot.tenancy.api_callers import TenantCaller
-from bot.web.agent.agent_json import respond
-from bot.web.api.tenant_auth import tenant_route
-from bot.web.app_keys import RUNTIME
+from bot.conversions.purchase_callbacks import ConversionView, record_conversion
+from bot.tenancy.schema_base import ResponseModel
+from bot.web.api.route_table import ApiCall, RouteTable, respond_model
 from storage.db import transaction
 from storage.models import utcnow
 
-PATH = "/api/v1/conversions"
+routes = RouteTable("conversions")
 
 
-@tenant_route
-async def create_conversion(request: web.Request, caller: TenantCaller, body: bytes) -> web.StreamResponse:
-    conversion = ConversionRequest.model_validate_json(body)
-    async with transaction(request.app[RUNTIME].sessions) as session:
+class ConversionAnswer(ResponseModel):
+    conversion: ConversionView
+
+
+@routes.post(
+    "/conversions",
+    "Report a purchase, an abandoned cart or no purchase",
+    body=ConversionRequest,
+    response=ConversionAnswer,
+    status=201,
+    replays=True,
+    description=(
+        "Authenticated by the API key, or by `X-Chatbot-Tenant: <slug>` with `X-Chatbot-Signature: "
+        "sha256=<HMAC-SHA256 of the raw body>` keyed with the tenant's signing secret. The same "
+        "`external_order_id` with the same body answers 200 with the stored conversion; with another body, 409."
+    ),
+)
+async def create_conversion(call: ApiCall) -> web.StreamResponse:
+    conversion = call.parsed(ConversionRequest)
+    async with transaction(call.sessions) as session:
         recorded = await record_conversion(
-            session, tenant_id=caller.tenant_id, request=conversion, now=utcnow()
+            session, tenant_id=call.tenant_id, request=conversion, now=utcnow()
         )
-    return respond({"conversion": recorded.conversion}, status=201 if recorded.created else 200)
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_post(PATH, create_conversion)
+    return respond_model(
+        ConversionAnswer(conversion=recorded.conversion), status=201 if recorded.created else 200
+    )

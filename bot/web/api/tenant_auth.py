@@ -13,22 +13,30 @@ import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversions.conversion_errors import ConversionRefused, OrderConflict
+from bot.errors import AdminError
 from bot.tenancy import api_callers
+from bot.tenancy.agent_accounts import authenticate
 from bot.tenancy.api_callers import TenantCaller
+from bot.tenancy.config_errors import ConfigRefused, Forbidden
 from bot.tenancy.tenant_accounts import SLUG_PATTERN
 from bot.web.access_log import loggable_path
 from bot.web.app_keys import RUNTIME
 from bot.web.http_errors import json_error
 from storage.db import read_only
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
+# Agent tokens (bot/tenancy/agent_accounts.py) start with this; tenant API keys with "cbk_".
+AGENT_TOKEN_PREFIX = "cba_"  # noqa: S105 - a prefix, not a secret
 TenantHandler = Callable[[web.Request, TenantCaller, bytes], Awaitable[web.StreamResponse]]
 MAX_BODY_BYTES = 64 * 1024
 TENANT_HEADER = "X-Chatbot-Tenant"
@@ -61,7 +69,7 @@ def validation_error(exc: ValidationError) -> web.Response:
     location = error["loc"]
     if not location:
         return api_error(400, "invalid_json", "the body must be a JSON object")
-    field = str(location[0])
+    field = ".".join(str(part) for part in location)
     code = VALIDATION_CODES.get(error["type"], "invalid")
     if code == "unknown_field":
         return api_error(422, code, f"unknown field {field}", field)
@@ -78,6 +86,8 @@ async def caller_of(request: web.Request, body: bytes) -> TenantCaller | None:
         if scheme.lower() != "bearer" or not KEY_FORM.fullmatch(key):
             return None
         async with read_only(runtime.sessions) as session:
+            if key.startswith(AGENT_TOKEN_PREFIX):
+                return await _admin_agent(session, key)
             return await api_callers.by_api_key(session, key)
     if signature is not None:
         slug = request.headers.get(TENANT_HEADER, "").strip()
@@ -90,24 +100,58 @@ async def caller_of(request: web.Request, body: bytes) -> TenantCaller | None:
     return None
 
 
-def tenant_route(handler: TenantHandler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    @functools.wraps(handler)
+async def _admin_agent(session: AsyncSession, token: str) -> TenantCaller | None:
+    """An agent token may use the tenant API when its agent has the admin role; another agent gets 403."""
+    agent = await authenticate(session, token, now=utcnow())
+    if agent is None:
+        return None
+    if not agent.is_admin:
+        raise Forbidden("this agent token lacks the admin role that the tenant API requires")
+    return TenantCaller(agent.tenant_id, agent.tenant_slug, api_callers.AGENT_ADMIN)
+
+
+async def _read_limited(request: web.Request, max_body: int) -> bytes | None:
+    """The body, or None when it is longer than ``max_body`` (read no further than that)."""
+    if request.content_length is not None and request.content_length > max_body:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > max_body:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def tenant_route(handler: TenantHandler | None = None, *, max_body: int = MAX_BODY_BYTES) -> Any:
+    """Wrap a tenant API handler (usable as ``@tenant_route`` or ``tenant_route(handler, max_body=N)``)."""
+    if handler is None:
+        return functools.partial(tenant_route, max_body=max_body)
+    inner = handler
+
+    @functools.wraps(inner)
     async def wrapped(request: web.Request) -> web.StreamResponse:
+        too_large = f"the body must be at most {max_body} bytes"
         try:
-            body = await request.read()
-            if len(body) > MAX_BODY_BYTES:
-                return api_error(413, "too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+            body = await _read_limited(request, max_body)
+            if body is None:
+                return api_error(413, "too_large", too_large)
             caller = await caller_of(request, body)
             if caller is None:
                 return unauthorized()
-            return await handler(request, caller, body)
+            return await inner(request, caller, body)
         except web.HTTPRequestEntityTooLarge:
-            return api_error(413, "too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+            return api_error(413, "too_large", too_large)
         except ValidationError as exc:
             return validation_error(exc)
         except ConversionRefused as exc:
             status = 409 if isinstance(exc, OrderConflict) else 422
             return api_error(status, exc.code, exc.message, exc.field)
+        except ConfigRefused as exc:
+            return api_error(exc.status, exc.code, exc.message, exc.field)
+        except AdminError as exc:
+            return api_error(422, "invalid", str(exc))
         except (DBAPIError, OSError):
             log.exception("tenant API: storage failed on %s %s", request.method, loggable_path(request))
             return api_error(503, "unavailable", "storage unavailable; try again")

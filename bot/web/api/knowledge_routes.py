@@ -1,0 +1,69 @@
+"""`/api/v1/knowledge`: a tenant's knowledge entries (bot.tenancy.knowledge_entries does the work)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.tenancy import knowledge_entries as service
+from bot.tenancy.knowledge_entries import KnowledgeChanges, KnowledgeFields, KnowledgeFilter, KnowledgeView
+from bot.tenancy.row_versions import etag_of
+from bot.web.api.route_table import ApiCall, RouteTable, no_content, respond_model, respond_page
+from storage.db import read_only, transaction
+
+routes = RouteTable("knowledge")
+ONE = "/knowledge/{entry_id}"
+
+
+@routes.get(
+    "/knowledge", "Search knowledge entries", response=KnowledgeView, paged=True, query=KnowledgeFilter
+)
+async def list_knowledge(call: ApiCall) -> web.StreamResponse:
+    where = call.query(KnowledgeFilter)
+    page = call.page()
+    async with read_only(call.sessions) as session:
+        found = await service.search_entries(
+            session, call.tenant_id, where, limit=page.limit, before=page.before
+        )
+        items = [KnowledgeView.model_validate(row) for row in found.rows]
+    return respond_page(call, items, found.next_before)
+
+
+@routes.post(
+    "/knowledge", "Add a knowledge entry", body=KnowledgeFields, response=KnowledgeView, status=201, etag=True
+)
+async def create_knowledge(call: ApiCall) -> web.StreamResponse:
+    fields = call.parsed(KnowledgeFields)
+    async with transaction(call.sessions) as session:
+        entry = await service.add_entry(session, call.tenant_id, fields)
+    return respond_model(KnowledgeView.model_validate(entry), status=201, etag=etag_of(entry))
+
+
+@routes.get(ONE, "Read a knowledge entry", response=KnowledgeView, etag=True)
+async def get_knowledge(call: ApiCall) -> web.StreamResponse:
+    async with read_only(call.sessions) as session:
+        entry = await service.get_entry(session, call.tenant_id, call.id("entry_id"))
+    return respond_model(KnowledgeView.model_validate(entry), etag=etag_of(entry))
+
+
+@routes.patch(
+    ONE,
+    "Change or disable a knowledge entry",
+    body=KnowledgeChanges,
+    response=KnowledgeView,
+    etag=True,
+    if_match=True,
+)
+async def update_knowledge(call: ApiCall) -> web.StreamResponse:
+    changes = call.parsed(KnowledgeChanges)
+    async with transaction(call.sessions) as session:
+        entry = await service.update_entry(
+            session, call.tenant_id, call.id("entry_id"), changes, if_match=call.if_match()
+        )
+    return respond_model(KnowledgeView.model_validate(entry), etag=etag_of(entry))
+
+
+@routes.delete(ONE, "Delete a knowledge entry", status=204, if_match=True)
+async def delete_knowledge(call: ApiCall) -> web.StreamResponse:
+    async with transaction(call.sessions) as session:
+        await service.delete_entry(session, call.tenant_id, call.id("entry_id"), if_match=call.if_match())
+    return no_content()
