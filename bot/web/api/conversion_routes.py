@@ -33,7 +33,8 @@ class ConversionAnswer(ResponseModel):
     description=(
         "Authenticated by the API key, or by `X-Chatbot-Tenant: <slug>` with `X-Chatbot-Signature: "
         "sha256=<HMAC-SHA256 of the raw body>` keyed with the tenant's signing secret. The same "
-        "`external_order_id` with the same body answers 200 with the stored conversion; with another body, 409."
+        "`external_order_id` with the same body answers 200 with the stored conversion; "
+        "with another body, 409."
     ),
 )
 async def create_conversion(call: ApiCall) -> web.StreamResponse:

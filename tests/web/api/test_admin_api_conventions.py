@@ -23,13 +23,15 @@ async def test_an_admin_creates_reads_changes_and_deletes_a_template(admin: Admi
     assert created.body["trigger_keywords"] == ["sale", "discount"]
 
     read = await admin.get(f"/templates/{template_id}")
-    assert read.status == 200 and read.body["body"] == "Hello {first_name}!"
+    assert read.status == 200
+    assert read.body["body"] == "Hello {first_name}!"
     assert read.etag == created.etag
 
     changed = await admin.patch(
         f"/templates/{template_id}", {"body": "Hi there!"}, headers={"If-Match": read.etag}
     )
-    assert changed.status == 200 and changed.body["body"] == "Hi there!"
+    assert changed.status == 200
+    assert changed.body["body"] == "Hi there!"
     assert changed.body["name"] == "spring-sale"
     assert changed.etag != read.etag
 
@@ -47,7 +49,8 @@ async def test_a_second_editor_with_a_stale_etag_gets_412_and_nothing_changes(ad
     second = await admin.patch(entry, {"answer": "No."}, headers={"If-Match": created.etag})
 
     assert second.status == 412
-    assert second.error["code"] == "stale" and second.error["field"] == "If-Match"
+    assert second.error["code"] == "stale"
+    assert second.error["field"] == "If-Match"
     assert (await admin.get(entry)).body["answer"] == "Yes, worldwide."
     assert (await admin.delete(entry, headers={"If-Match": created.etag})).status == 412
 
@@ -83,7 +86,8 @@ async def test_a_duplicate_name_is_a_409(admin: AdminApi) -> None:
 async def test_a_body_over_the_limit_is_413_and_nothing_is_stored(admin: AdminApi) -> None:
     huge = {"question": "big?", "answer": "x" * (70 * 1024)}
     answer = await admin.post("/knowledge", huge)
-    assert answer.status == 413 and answer.error["code"] == "too_large"
+    assert answer.status == 413
+    assert answer.error["code"] == "too_large"
     listed = await admin.get("/knowledge?q=big")
     assert listed.body["items"] == []
 
