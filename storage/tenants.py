@@ -17,10 +17,6 @@ async def get_tenant_by_slug(session: AsyncSession, slug: str) -> Tenant | None:
     return await session.scalar(select(Tenant).where(Tenant.slug == slug))
 
 
-async def get_tenant_by_api_key_hash(session: AsyncSession, api_key_hash: str) -> Tenant | None:
-    return await session.scalar(select(Tenant).where(Tenant.api_key_hash == api_key_hash))
-
-
 async def list_tenants(session: AsyncSession) -> list[tuple[str, str]]:
     rows = await session.execute(select(Tenant.slug, Tenant.name).order_by(Tenant.slug))
     return [(slug, name) for slug, name in rows.all()]
@@ -47,14 +43,13 @@ async def create_tenant(
     *,
     name: str,
     slug: str,
-    api_key_hash: str,
     plan: Plan,
     now: datetime,
     timezone: str = "UTC",
 ) -> Tenant:
     """A tenant with an active subscription to ``plan`` and a credit account holding the plan's credits
     (written in its ledger as the first period's refill)."""
-    tenant = Tenant(name=name, slug=slug, timezone=timezone, api_key_hash=api_key_hash, settings={})
+    tenant = Tenant(name=name, slug=slug, timezone=timezone, settings={})
     session.add(tenant)
     await session.flush()
     session.add(

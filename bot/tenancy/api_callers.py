@@ -2,8 +2,9 @@
 
 Two ways in, so that a shop's checkout can report a purchase without holding the API key:
 
-- ``Authorization: Bearer <API key>``: the key printed by `chatbot tenant create` (or a later
-  `chatbot tenant set --rotate-api-key`); only its SHA-256 is stored, and the lookup is by that hash.
+- ``Authorization: Bearer <API key>``: a key printed by `chatbot tenant create`, `chatbot tenant set
+  --rotate-api-key` or made with `POST /api/v1/api-keys`; only its SHA-256 is stored (api_keys), the
+  lookup is by that hash, and a revoked key is refused at once (nothing caches it).
 - ``X-Chatbot-Tenant: <slug>`` with ``X-Chatbot-Signature: sha256=<hex HMAC-SHA256 of the raw body>``,
   keyed with the tenant's signing secret (the ``whsec_...`` of its notification webhook).
 
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.security import CredentialBox, CredentialsUnreadable, body_signature, hash_token, same_secret
 from bot.tenancy.notification_settings import signing_secret
-from storage import tenants
+from storage import api_key_records, tenants
 from storage.models import Tenant
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,11 @@ async def by_api_key(session: AsyncSession, api_key: str) -> TenantCaller | None
     if not api_key:
         return None
     key_hash = hash_token(api_key)
-    tenant = await tenants.get_tenant_by_api_key_hash(session, key_hash)
-    if tenant is None or not tenant.active or not same_secret(key_hash, tenant.api_key_hash or ""):
+    found = await api_key_records.live_key(session, key_hash)
+    if found is None:
+        return None
+    key, tenant = found
+    if not tenant.active or not same_secret(key_hash, key.key_hash):
         return None
     return TenantCaller(tenant.id, tenant.slug, API_KEY)
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import AdminError
 from bot.security import hash_token, new_token
-from storage import tenants
+from storage import api_key_records, tenants
 from storage.models import Tenant, utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -63,19 +63,26 @@ async def create_tenant(session: AsyncSession, *, name: str, slug: str, plan_cod
     plan = await tenants.get_plan(session, plan_code)
     if plan is None:
         raise AdminError(f"unknown plan {plan_code!r} (free, basic, pro or enterprise)")
-    api_key = new_token("cbk")
-    tenant = await tenants.create_tenant(
-        session, name=name.strip(), slug=slug, api_key_hash=hash_token(api_key), plan=plan, now=utcnow()
-    )
+    tenant = await tenants.create_tenant(session, name=name.strip(), slug=slug, plan=plan, now=utcnow())
+    api_key = await issue_api_key(session, tenant.id, name="first key")
     return Created(tenant.id, api_key)
 
 
-async def rotate_api_key(session: AsyncSession, tenant: Tenant) -> str:
-    """A new API key for the tenant (to show once); the old one is refused from the moment this commits."""
+async def issue_api_key(session: AsyncSession, tenant_id: int, *, name: str) -> str:
+    """A new API key for the tenant, returned once to show; only its hash and first characters are kept."""
     api_key = new_token("cbk")
-    tenant.api_key_hash = hash_token(api_key)
+    api_key_records.add_key(
+        session, tenant_id=tenant_id, name=name, key_hash=hash_token(api_key), prefix=api_key
+    )
     await session.flush()
     return api_key
+
+
+async def rotate_api_key(session: AsyncSession, tenant: Tenant) -> str:
+    """Revoke every key of the tenant and issue one new key (to show once); the old ones are refused from
+    the moment this commits."""
+    await api_key_records.revoke_all(session, tenant.id, now=utcnow())
+    return await issue_api_key(session, tenant.id, name="rotated key")
 
 
 def attribution_window(settings: Mapping[str, Any] | None) -> timedelta:

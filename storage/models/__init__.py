@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models for the whole schema; importing this package registers every table."""
 
+from storage.models.access_tables import ApiKey, IdempotentRequest
 from storage.models.billing_tables import (
     BillingEvent,
     CreditAccount,
@@ -28,6 +29,7 @@ from storage.models.tenant_tables import Agent, Plan, Subscription, Tenant
 __all__ = [
     "Agent",
     "AgentNote",
+    "ApiKey",
     "Base",
     "BillingEvent",
     "Bot",
@@ -47,6 +49,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "Handoff",
+    "IdempotentRequest",
     "InboundEvent",
     "KnowledgeEntry",
     "LeadActivity",

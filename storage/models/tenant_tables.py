@@ -33,7 +33,6 @@ class Tenant(Base, IdPk, Timestamps):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    api_key_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     inactivity_timeout_minutes: Mapped[int] = mapped_column(Integer, default=1440)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -238,7 +238,7 @@ async def test_tenant_api_keys_and_agent_tokens_are_stored_only_as_hashes(
         )
 
     api_key_hash = await _column(
-        sessions, "SELECT api_key_hash FROM tenants WHERE id = :id", tenant_created.id
+        sessions, "SELECT key_hash FROM api_keys WHERE tenant_id = :id", tenant_created.id
     )
     token_hash = await _column(sessions, "SELECT token_hash FROM agents WHERE id = :id", agent_created.id)
 

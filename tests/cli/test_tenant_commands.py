@@ -209,15 +209,20 @@ def test_the_attribution_window_is_set_in_days(cli: Workspace) -> None:
 
 
 def test_rotating_the_api_key_prints_a_new_one_once_and_stores_only_its_hash(cli: Workspace) -> None:
-    old_hash = cli.scalar("SELECT api_key_hash FROM tenants WHERE slug = ?", ("acme",))
+    live = (
+        "SELECT k.key_hash FROM api_keys k JOIN tenants t ON t.id = k.tenant_id "
+        "WHERE t.slug = ? AND k.revoked_at IS NULL"
+    )
+    old_hash = cli.scalar(live, ("acme",))
 
     result = cli.run("tenant", "set", "--tenant", "acme", "--rotate-api-key")
 
     assert result.code == 0, result.err
     [key] = API_KEY.findall(result.out)
     assert "shown once" in result.out
-    new_hash = cli.scalar("SELECT api_key_hash FROM tenants WHERE slug = ?", ("acme",))
+    new_hash = cli.scalar(live, ("acme",))
     assert new_hash != old_hash
+    assert cli.scalar(live.replace("k.key_hash", "count(*)"), ("acme",)) == 1
     assert key.encode() not in cli.db_path.read_bytes()
 
 

@@ -38,7 +38,7 @@ async def fresh_postgres_url() -> AsyncIterator[str]:
 async def _assert_migrates_from_empty(url: str) -> None:
     assert await current_revision(url) is None
     await upgrade_async(url)
-    assert await current_revision(url) == head_revision() == "0013"
+    assert await current_revision(url) == head_revision() == "0014"
     assert await schema_differences(url) == []
     engine = create_engine(url)
     try:
@@ -154,3 +154,32 @@ async def test_constraints_reject_bad_rows(
         bind_now = UTCDateTime().process_bind_param(now, session.get_bind().dialect)
         with pytest.raises(IntegrityError):
             await session.execute(text(BAD_ROWS[reason]), {"now": bind_now})
+
+
+async def test_a_tenants_api_key_keeps_working_across_the_move_to_api_keys(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    await upgrade_async(url, "0013")
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO tenants (name, slug, timezone, api_key_hash, active,"
+                    " inactivity_timeout_minutes, settings, config_version, created_at, updated_at)"
+                    " VALUES ('Old', 'old', 'UTC', 'abc123', 1, 1440, '{}', 0,"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+        await upgrade_async(url)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT t.slug, k.key_hash, k.revoked_at"
+                        " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
+                    )
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [("old", "abc123", None)]
+    finally:
+        await engine.dispose()
