@@ -165,7 +165,10 @@ def _parameters(route: ApiRoute, refs: dict[tuple[type[BaseModel], str], Any]) -
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "description": "repeat a request with the same key and body to get the first answer again",
+                "description": (
+                    "a repeat with the same key and body gets the first answer again (with "
+                    "Idempotent-Replayed: true); with another body, 422"
+                ),
                 "schema": {"type": "string", "maxLength": 200},
             }
         )
@@ -189,7 +192,7 @@ def _responses(route: ApiRoute, refs: dict[tuple[type[BaseModel], str], Any]) ->
         if route.etag:
             success["headers"] = {"ETag": {"schema": {"type": "string"}, "description": "the row's version"}}
         responses[str(route.status)] = success
-        if route.status == 201 and (route.idempotent or route.replays):
+        if route.status == 201 and route.replays:
             responses["200"] = {**success, "description": "the same request made before: its first answer"}
     responses["default"] = error
     return responses

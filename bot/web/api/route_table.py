@@ -13,20 +13,26 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, create_model
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.tenancy.api_callers import TenantCaller
 from bot.tenancy.config_errors import Invalid
 from bot.tenancy.schema_base import ResponseModel
+from bot.web.api import idempotency
 from bot.web.api.tenant_auth import MAX_BODY_BYTES, tenant_route
 from bot.web.app_keys import RUNTIME
+from storage import idempotent_requests
+from storage.db import read_only, transaction
 from storage.keyset import MAX_PAGE
+from storage.models import IdempotentRequest
 
 PREFIX = "/api/v1"
 DEFAULT_PAGE = 50
@@ -145,7 +151,14 @@ def register(app: web.Application, tables: Sequence[RouteTable]) -> None:
 
 def _bind(route: ApiRoute) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request, caller: TenantCaller, body: bytes) -> web.StreamResponse:
-        return await route.handler(ApiCall(request, caller, body, route))
+        call = ApiCall(request, caller, body, route)
+        key = idempotency.request_key(request) if route.idempotent else None
+        if key is not None:
+            async with read_only(call.sessions) as session:
+                replayed = await idempotency.replay(session, caller.tenant_id, call.operation, key, body)
+            if replayed is not None:
+                return replayed
+        return await route.handler(call)
 
     handle.__name__ = route.handler.__name__
     wrapped: Callable[[web.Request], Awaitable[web.StreamResponse]] = tenant_route(
@@ -154,12 +167,40 @@ def _bind(route: ApiRoute) -> Callable[[web.Request], Awaitable[web.StreamRespon
     return wrapped
 
 
-@dataclass(frozen=True)
+@dataclass
 class ApiCall:
     request: web.Request
     caller: TenantCaller
     body: bytes
     route: ApiRoute
+    # The Idempotency-Key row claimed by ``writing()``, which ``answer()`` fills before commit.
+    claimed: IdempotentRequest | None = None
+
+    @property
+    def operation(self) -> str:
+        return f"{self.route.method} {self.route.full_path}"
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """The write transaction; on an idempotent route with a key, the key is claimed in it first."""
+        key = idempotency.request_key(self.request) if self.route.idempotent else None
+        async with transaction(self.sessions) as session:
+            if key is not None:
+                try:
+                    self.claimed = await idempotent_requests.claim(
+                        session, self.tenant_id, self.operation, key, idempotency.digest(self.body)
+                    )
+                except IntegrityError:
+                    raise idempotency.in_progress() from None
+            yield session
+            if self.claimed is not None and self.claimed.response_status == 0:
+                raise RuntimeError(f"{self.operation}: answer() must be called inside writing()")
+
+    def answer(self, value: BaseModel, *, status: int = 200, etag: str | None = None) -> web.Response:
+        """``respond_model``, and the answer kept for the Idempotency-Key (call it inside ``writing()``)."""
+        if self.claimed is not None:
+            idempotent_requests.remember(self.claimed, status, dumped(value))
+        return respond_model(value, status=status, etag=etag)
 
     @property
     def tenant_id(self) -> int:
