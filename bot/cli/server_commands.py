@@ -97,6 +97,8 @@ def _banner(settings: Settings, processes: str = "") -> str:
             f"  metrics    {base}/metrics",
             f"  webhooks   {base}/webhooks/<platform>/<channel key>",
             f"  links      {base}/r/<token>",
+            f"  console    {base}/console/",
+            f"  admin API  {base}/api/v1/  (reference: {base}/api/v1/docs, {base}/api/v1/openapi.json)",
             "Press Ctrl-C to stop.",
         ]
     )

@@ -2,7 +2,8 @@
 
 Parse the body (bot.conversions.conversion_request), record it for the calling tenant in one transaction
 (bot.conversions.purchase_callbacks), answer 201 with the conversion, or 200 with the stored one when the
-same order was reported before with the same body (the external order id is the idempotency key).
+same order was reported before with the same body (the external order id is a natural idempotency key;
+an Idempotency-Key header is honoured too).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from aiohttp import web
 from bot.conversions.conversion_request import ConversionRequest
 from bot.conversions.purchase_callbacks import ConversionView, record_conversion
 from bot.tenancy.schema_base import ResponseModel
-from bot.web.api.route_table import ApiCall, RouteTable, respond_model
-from storage.db import transaction
+from bot.web.api.route_table import ApiCall, RouteTable
 from storage.models import utcnow
 
 routes = RouteTable("conversions")
@@ -30,6 +30,7 @@ class ConversionAnswer(ResponseModel):
     response=ConversionAnswer,
     status=201,
     replays=True,
+    idempotent=True,
     description=(
         "Authenticated by the API key, or by `X-Chatbot-Tenant: <slug>` with `X-Chatbot-Signature: "
         "sha256=<HMAC-SHA256 of the raw body>` keyed with the tenant's signing secret. The same "
@@ -39,10 +40,9 @@ class ConversionAnswer(ResponseModel):
 )
 async def create_conversion(call: ApiCall) -> web.StreamResponse:
     conversion = call.parsed(ConversionRequest)
-    async with transaction(call.sessions) as session:
+    async with call.writing() as session:
         recorded = await record_conversion(
             session, tenant_id=call.tenant_id, request=conversion, now=utcnow()
         )
-    return respond_model(
-        ConversionAnswer(conversion=recorded.conversion), status=201 if recorded.created else 200
-    )
+        answer = ConversionAnswer(conversion=recorded.conversion)
+        return call.answer(answer, status=201 if recorded.created else 200)
