@@ -25,11 +25,14 @@ class Documented:
 
         ``path`` is the documented one, relative to /api/v1: "/conversations/{conversation_id}".
         """
+        return self.check_body(path, reply.status, reply.body, method)
+
+    def check_body(self, path: str, status: int, body: Any, method: str = "get") -> Any:
         responses = self.document["paths"]["/api/v1" + path][method]["responses"]
-        response = responses.get(str(reply.status), responses["default"])
+        response = responses.get(str(status), responses["default"])
         schema = {
             **response["content"]["application/json"]["schema"],
             "components": self.document["components"],
         }
-        Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(reply.body)
-        return reply.body
+        Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(body)
+        return body
