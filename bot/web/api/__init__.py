@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.api import conversion_routes, knowledge_routes, openapi_routes, route_table, template_routes
+from bot.web.api import (
+    analytics_routes,
+    conversation_routes,
+    conversion_routes,
+    credit_routes,
+    customer_routes,
+    handoff_routes,
+    knowledge_routes,
+    openapi_routes,
+    route_table,
+    template_routes,
+)
 
 # Every resource's route table; the OpenAPI document is built from exactly these.
-TABLES = (knowledge_routes.routes, template_routes.routes, conversion_routes.routes)
+TABLES = (
+    knowledge_routes.routes,
+    template_routes.routes,
+    conversion_routes.routes,
+    conversation_routes.routes,
+    customer_routes.routes,
+    handoff_routes.routes,
+    credit_routes.routes,
+    analytics_routes.routes,
+)
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,4 +1,5 @@
-"""`POST /api/v1/conversions`: a shop reports a purchase (or an abandoned cart, or nothing bought).
+"""`/api/v1/conversions`: a shop reports a purchase (or an abandoned cart, or nothing bought); the
+tenant lists and reads the conversions recorded (bot.conversions.conversion_reads).
 
 Parse the body (bot.conversions.conversion_request), record it for the calling tenant in one transaction
 (bot.conversions.purchase_callbacks), answer 201 with the conversion, or 200 with the stored one when the
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.conversions import conversion_reads
+from bot.conversions.conversion_reads import ConversionFilter, ConversionRecord
 from bot.conversions.conversion_request import ConversionRequest
 from bot.conversions.purchase_callbacks import ConversionView, record_conversion
 from bot.tenancy.schema_base import ResponseModel
-from bot.web.api.route_table import ApiCall, RouteTable
+from bot.web.api.route_table import ApiCall, RouteTable, respond_model, respond_page
+from storage.db import read_only
 from storage.models import utcnow
 
 routes = RouteTable("conversions")
@@ -46,3 +50,21 @@ async def create_conversion(call: ApiCall) -> web.StreamResponse:
         )
         answer = ConversionAnswer(conversion=recorded.conversion)
         return call.answer(answer, status=201 if recorded.created else 200)
+
+
+@routes.get("/conversions", "List conversions", response=ConversionRecord, paged=True, query=ConversionFilter)
+async def list_conversions(call: ApiCall) -> web.StreamResponse:
+    where = call.query(ConversionFilter)
+    page = call.page()
+    async with read_only(call.sessions) as session:
+        found = await conversion_reads.list_conversions(
+            session, call.tenant_id, where, limit=page.limit, before=page.before
+        )
+    return respond_page(call, found.rows, found.next_before)
+
+
+@routes.get("/conversions/{conversion_id}", "Read a conversion", response=ConversionRecord)
+async def get_conversion(call: ApiCall) -> web.StreamResponse:
+    async with read_only(call.sessions) as session:
+        found = await conversion_reads.get_conversion(session, call.tenant_id, call.id("conversion_id"))
+    return respond_model(found)
