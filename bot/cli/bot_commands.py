@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 import click
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.helpers import in_session, settings_or_exit
+from bot.cli.helpers import fail, in_session, settings_or_exit
 from bot.engine.render import counted
 from bot.tenancy import bot_settings
-from bot.tenancy.bot_settings import ensure_bot
+from bot.tenancy.bot_settings import BotChanges, ensure_bot
+from bot.tenancy.refusal_wording import refusal
 from bot.tenancy.tenant_accounts import require_tenant
 
 
@@ -77,12 +79,16 @@ def bot_set(
 ) -> None:
     """Change the bot's settings; options left out stay as they are."""
     settings = settings_or_exit()
-    changes = bot_settings.BotChanges(
-        tools=_listed(tools),
-        handoff_phrases=_listed(handoff_phrases),
-        escalation_intents=_listed(escalation_intents),
+    given = {
+        "tools": _listed(tools),
+        "handoff_phrases": _listed(handoff_phrases),
+        "escalation_intents": _listed(escalation_intents),
         **values,
-    )
+    }
+    try:
+        changes = BotChanges.model_validate({k: v for k, v in given.items() if v is not None})
+    except ValidationError as exc:
+        fail(refusal(exc, BotChanges).message, 1)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         tenant = await require_tenant(session, tenant_slug)
@@ -91,8 +97,8 @@ def bot_set(
     click.echo(json.dumps(in_session(settings, work), indent=2, ensure_ascii=False))
 
 
-def _listed(raw: str | None) -> tuple[str, ...] | None:
-    return None if raw is None else tuple(part.strip() for part in raw.split(",") if part.strip())
+def _listed(raw: str | None) -> list[str] | None:
+    return None if raw is None else [part.strip() for part in raw.split(",") if part.strip()]
 
 
 @click.group("intent")

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.api import conversion_routes, knowledge_routes, openapi_routes, route_table, template_routes
+from bot.web.api import (
+    bot_routes,
+    conversion_routes,
+    knowledge_routes,
+    openapi_routes,
+    route_table,
+    template_routes,
+    tenant_routes,
+)
 
 # Every resource's route table; the OpenAPI document is built from exactly these.
-TABLES = (knowledge_routes.routes, template_routes.routes, conversion_routes.routes)
+TABLES = (
+    knowledge_routes.routes,
+    template_routes.routes,
+    conversion_routes.routes,
+    tenant_routes.routes,
+    bot_routes.routes,
+)
 
 
 def add_routes(app: web.Application) -> None:
