@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.web.api import (
     bot_routes,
+    channel_routes,
     conversion_routes,
     knowledge_routes,
     openapi_routes,
@@ -21,6 +22,7 @@ TABLES = (
     conversion_routes.routes,
     tenant_routes.routes,
     bot_routes.routes,
+    channel_routes.routes,
 )
 
 
