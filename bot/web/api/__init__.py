@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web.api import (
+    agent_routes,
     bot_routes,
     channel_routes,
     conversion_routes,
@@ -23,6 +24,7 @@ TABLES = (
     tenant_routes.routes,
     bot_routes.routes,
     channel_routes.routes,
+    agent_routes.routes,
 )
 
 
