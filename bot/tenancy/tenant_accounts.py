@@ -15,7 +15,7 @@ from bot.errors import AdminError
 from bot.security import hash_token, new_token
 from bot.tenancy.config_errors import Invalid
 from storage import api_key_records, tenants
-from storage.models import Tenant, utcnow
+from storage.models import ApiKey, Tenant, utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -71,12 +71,18 @@ async def create_tenant(session: AsyncSession, *, name: str, slug: str, plan_cod
 
 async def issue_api_key(session: AsyncSession, tenant_id: int, *, name: str) -> str:
     """A new API key for the tenant, returned once to show; only its hash and first characters are kept."""
+    _, api_key = await new_api_key(session, tenant_id, name=name)
+    return api_key
+
+
+async def new_api_key(session: AsyncSession, tenant_id: int, *, name: str) -> tuple[ApiKey, str]:
+    """The new key's row and the key itself (to show once)."""
     api_key = new_token("cbk")
-    api_key_records.add_key(
+    row = api_key_records.add_key(
         session, tenant_id=tenant_id, name=name, key_hash=hash_token(api_key), prefix=api_key
     )
     await session.flush()
-    return api_key
+    return row, api_key
 
 
 async def rotate_api_key(session: AsyncSession, tenant: Tenant) -> str:

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.web.api import (
     agent_routes,
+    api_key_routes,
     bot_routes,
     channel_routes,
     conversion_routes,
@@ -25,6 +26,7 @@ TABLES = (
     bot_routes.routes,
     channel_routes.routes,
     agent_routes.routes,
+    api_key_routes.routes,
 )
 
 
