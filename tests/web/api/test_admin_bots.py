@@ -3,9 +3,13 @@ set`'s (bot/tenancy/bot_settings.py)."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.engine.tools.builtin import BUILTIN_TOOLS
 from bot.tenancy.bot_settings import TOOL_NAMES
+from bot.tenancy.demo.seed import DemoReport
 from tests.support.admin_api import AdminApi
+from tests.support.shop import Chats
 
 NIGHT_BOT = {
     "name": "Night shift",
@@ -115,3 +119,22 @@ async def test_another_tenants_bots_are_not_found(admin: AdminApi, other_admin: 
 
 def test_the_tool_names_the_rules_allow_are_the_tools_the_engine_has() -> None:
     assert sorted(TOOL_NAMES) == sorted(tool.name for tool in BUILTIN_TOOLS)
+
+
+async def test_a_bot_that_conversations_name_is_deactivated_not_deleted(
+    admin: AdminApi, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    chats = await Chats.of(sessions, demo.tenant_id)
+    await chats.conversation("ana")
+    night = await admin.post("/bots", {"name": "Night shift"})
+    moved = await admin.patch(f"/channels/{chats.channel_id}", {"bot_id": night.body["id"]})
+    assert moved.status == 200
+
+    refused = await admin.delete(f"/bots/{chats.bot_id}")
+
+    assert (refused.status, refused.error["code"], refused.error["field"]) == (
+        409,
+        "bot_has_history",
+        "active",
+    )
+    assert (await admin.get(f"/bots/{chats.bot_id}")).status == 200

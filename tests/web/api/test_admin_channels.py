@@ -8,9 +8,11 @@ import json
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.security import CredentialBox
+from bot.tenancy.demo.seed import DemoReport
 from storage.db import read_only
 from storage.models import Channel
 from tests.support.admin_api import AdminApi, Reply
+from tests.support.shop import Chats
 
 ACCESS_TOKEN = "EAAGm0PX4ZCpsBA-api-access-token-4242"
 APP_SECRET = "0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d"
@@ -150,3 +152,19 @@ async def test_another_tenants_channels_are_not_found(admin: AdminApi, other_adm
     assert (await other_admin.delete(path)).status == 404
     assert mine.body["id"] not in [c["id"] for c in (await other_admin.get("/channels")).body["items"]]
     assert (await admin.get(path)).body["name"] == MESSENGER["name"]
+
+
+async def test_a_channel_with_conversations_is_disabled_not_deleted(
+    admin: AdminApi, sessions: async_sessionmaker[AsyncSession], demo: DemoReport
+) -> None:
+    chats = await Chats.of(sessions, demo.tenant_id)
+    await chats.conversation("ana")
+
+    refused = await admin.delete(f"/channels/{chats.channel_id}")
+
+    assert (refused.status, refused.error["code"], refused.error["field"]) == (
+        409,
+        "channel_has_history",
+        "enabled",
+    )
+    assert (await admin.get(f"/channels/{chats.channel_id}")).status == 200
