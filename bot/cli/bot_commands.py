@@ -59,7 +59,9 @@ def bot_show(tenant_slug: str, name: str | None) -> None:
     default=None,
     help="When the tenant is out of credits: answer without the LLM (knowledge or fallback) or hand off.",
 )
-@click.option("--fallback-text", default=None, help="What the bot says when it cannot answer.")
+@click.option(
+    "--fallback-text", default=None, help="What the bot says when it cannot answer (empty: the default)."
+)
 @click.option("--tools", default=None, help=f"Comma-separated, any of: {', '.join(bot_settings.TOOL_NAMES)}.")
 @click.option(
     "--handoff-phrases", default=None, help="Comma-separated words a customer uses for 'a person, please'."
@@ -68,7 +70,9 @@ def bot_show(tenant_slug: str, name: str | None) -> None:
     "--escalation-intents", default=None, help="Comma-separated intents that hand over (default complaint)."
 )
 @click.option("--handoff-after-negative", type=int, default=None, help="Negative messages in a row (0: off).")
-@click.option("--handoff-text", default=None, help="What the customer is told when handed to a person.")
+@click.option(
+    "--handoff-text", default=None, help="What the customer is told when handed over (empty: the default)."
+)
 def bot_set(
     tenant_slug: str,
     name: str | None,
@@ -85,8 +89,11 @@ def bot_set(
         "escalation_intents": _listed(escalation_intents),
         **values,
     }
+    payload = {k: v for k, v in given.items() if v is not None}
+    # An empty text or model means "back to the default" (null in the admin API).
+    payload.update({k: None for k in bot_settings.NULLABLE if payload.get(k) == ""})
     try:
-        changes = BotChanges.model_validate({k: v for k, v in given.items() if v is not None})
+        changes = BotChanges.model_validate(payload)
     except ValidationError as exc:
         fail(refusal(exc, BotChanges).message, 1)
 
