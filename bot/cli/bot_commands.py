@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 import click
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.helpers import in_session, settings_or_exit
+from bot.cli.helpers import fail, in_session, settings_or_exit
 from bot.engine.render import counted
 from bot.tenancy import bot_settings
-from bot.tenancy.bot_settings import ensure_bot
+from bot.tenancy.bot_settings import BotChanges, ensure_bot
+from bot.tenancy.refusal_wording import refusal
 from bot.tenancy.tenant_accounts import require_tenant
 
 
@@ -57,7 +59,9 @@ def bot_show(tenant_slug: str, name: str | None) -> None:
     default=None,
     help="When the tenant is out of credits: answer without the LLM (knowledge or fallback) or hand off.",
 )
-@click.option("--fallback-text", default=None, help="What the bot says when it cannot answer.")
+@click.option(
+    "--fallback-text", default=None, help="What the bot says when it cannot answer (empty: the default)."
+)
 @click.option("--tools", default=None, help=f"Comma-separated, any of: {', '.join(bot_settings.TOOL_NAMES)}.")
 @click.option(
     "--handoff-phrases", default=None, help="Comma-separated words a customer uses for 'a person, please'."
@@ -66,7 +70,9 @@ def bot_show(tenant_slug: str, name: str | None) -> None:
     "--escalation-intents", default=None, help="Comma-separated intents that hand over (default complaint)."
 )
 @click.option("--handoff-after-negative", type=int, default=None, help="Negative messages in a row (0: off).")
-@click.option("--handoff-text", default=None, help="What the customer is told when handed to a person.")
+@click.option(
+    "--handoff-text", default=None, help="What the customer is told when handed over (empty: the default)."
+)
 def bot_set(
     tenant_slug: str,
     name: str | None,
@@ -77,12 +83,19 @@ def bot_set(
 ) -> None:
     """Change the bot's settings; options left out stay as they are."""
     settings = settings_or_exit()
-    changes = bot_settings.BotChanges(
-        tools=_listed(tools),
-        handoff_phrases=_listed(handoff_phrases),
-        escalation_intents=_listed(escalation_intents),
+    given = {
+        "tools": _listed(tools),
+        "handoff_phrases": _listed(handoff_phrases),
+        "escalation_intents": _listed(escalation_intents),
         **values,
-    )
+    }
+    payload = {k: v for k, v in given.items() if v is not None}
+    # An empty text or model means "back to the default" (null in the admin API).
+    payload.update({k: None for k in bot_settings.NULLABLE if payload.get(k) == ""})
+    try:
+        changes = BotChanges.model_validate(payload)
+    except ValidationError as exc:
+        fail(refusal(exc, BotChanges).message, 1)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         tenant = await require_tenant(session, tenant_slug)
@@ -91,8 +104,8 @@ def bot_set(
     click.echo(json.dumps(in_session(settings, work), indent=2, ensure_ascii=False))
 
 
-def _listed(raw: str | None) -> tuple[str, ...] | None:
-    return None if raw is None else tuple(part.strip() for part in raw.split(",") if part.strip())
+def _listed(raw: str | None) -> list[str] | None:
+    return None if raw is None else [part.strip() for part in raw.split(",") if part.strip()]
 
 
 @click.group("intent")

@@ -6,8 +6,10 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import in_session, settings_or_exit
+from bot.errors import AdminError
 from bot.security import CredentialBox, resolve_secret_key
-from bot.tenancy.channel_setup import ChannelRequest, add_channel, webhook_url
+from bot.tenancy.channel_setup import PLATFORM_FIELDS, ChannelRequest, add_channel, webhook_url
+from bot.tenancy.config_errors import ConfigRefused
 from bot.tenancy.tenant_accounts import require_tenant
 
 
@@ -77,9 +79,20 @@ def channel_add(tenant_slug: str, platform: str, **options: str | None) -> None:
 
     async def work(session: AsyncSession) -> str:
         owner = await require_tenant(session, tenant_slug)
-        created = await add_channel(session, box, tenant=owner, request=request)
+        try:
+            created = await add_channel(session, box, tenant=owner, request=request)
+        except ConfigRefused as exc:
+            if exc.field is None:
+                raise
+            raise AdminError(f"{exc.message} (give {_option(platform, exc.field)})") from None
         return webhook_url(settings.effective_public_url, created)
 
     url = in_session(settings, work)
     click.echo(f"{platform} channel added for tenant {tenant_slug!r}")
     click.echo(f"webhook URL: {url}")
+
+
+def _option(platform: str, field: str) -> str:
+    """The option of this command that sets the admin API's ``field`` (``credentials.app_secret``)."""
+    name = PLATFORM_FIELDS[platform][0] if field == "external_id" else field.rpartition(".")[2]
+    return "--" + name.replace("_", "-")

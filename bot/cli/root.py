@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.agent_commands import agent
+from bot.cli.apikey_commands import apikey
 from bot.cli.bot_commands import bot_group, intent_group
 from bot.cli.channel_commands import channel
 from bot.cli.chat_command import chat
@@ -37,6 +38,7 @@ for command in (
     db,
     demo,
     tenant,
+    apikey,
     agent,
     customer,
     channel,

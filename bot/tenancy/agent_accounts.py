@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import AdminError
 from bot.security import hash_token, new_token, token_matches
+from bot.tenancy.config_errors import Conflict, Invalid
 from bot.tenancy.tenant_accounts import Created
 from storage import agent_queries, tenants
 from storage.models import Tenant
@@ -58,11 +59,11 @@ async def create_agent(
 ) -> Created:
     """A new agent and its token (shown once, stored hashed); ``expires_at``: refused after that time."""
     if role not in ("agent", "admin"):
-        raise AdminError(f"role must be agent or admin, not {role!r}")
+        raise Invalid(f"role must be agent or admin, not {role!r}", field="role")
     if not 0 <= capacity <= MAX_CAPACITY:
-        raise AdminError(f"capacity must be between 0 and {MAX_CAPACITY}, not {capacity}")
+        raise Invalid(f"capacity must be between 0 and {MAX_CAPACITY}, not {capacity}", field="capacity")
     if await tenants.get_agent_by_name(session, tenant.id, name) is not None:
-        raise AdminError(f"tenant {tenant.slug!r} already has an agent named {name!r}")
+        raise Conflict(f"tenant {tenant.slug!r} already has an agent named {name!r}", field="name")
     token = new_token("cba")
     agent = await tenants.create_agent(
         session, tenant_id=tenant.id, name=name, role=role, token_hash=hash_token(token), email=email

@@ -1,20 +1,118 @@
-"""Configure a tenant's bot (persona, model, thresholds, tools) and its own intents; used by the CLI."""
+"""A bot's settings and the rules they follow (persona, model, thresholds, tools, handoff rules), and the
+tenant's own intents.
+
+``BotChanges`` is the one statement of the rules: the admin API validates its bodies with it (and
+``BotFields``, its creating twin), and `chatbot bot set` builds one from its options, so a range or a tool
+name is checked the same way at both doors.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
+from pydantic import Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.engine.tools.builtin import BUILTIN_TOOLS
 from bot.errors import AdminError
+from bot.tenancy.schema_base import RequestModel, ResponseModel, apply_changes, given_changes
 from storage import channels
 from storage.models import Bot, Tenant
-from storage.models.channel_tables import OUT_OF_CREDITS_ACTIONS
 
-TOOL_NAMES = tuple(tool.name for tool in BUILTIN_TOOLS)
-OUT_OF_CREDITS_CHOICES = OUT_OF_CREDITS_ACTIONS
+ToolName = Literal[
+    "search_knowledge_base",
+    "handoff_to_human",
+    "create_checkout_link",
+    "get_customer_profile",
+    "update_lead_stage",
+]
+OutOfCreditsAction = Literal["answer", "handoff"]
+TOOL_NAMES: tuple[str, ...] = get_args(ToolName)
+OUT_OF_CREDITS_CHOICES: tuple[str, ...] = get_args(OutOfCreditsAction)
+# Texts and models that may be null: null means the default (the server's model, prompts/*.txt).
+NULLABLE = ("model", "fallback_text", "handoff_text")
+
+BotName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+ModelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Persona = Annotated[str, StringConstraints(max_length=8000)]
+Temperature = Annotated[float, Field(ge=0.0, le=2.0)]
+OutputTokens = Annotated[int, Field(ge=16, le=8192)]
+Threshold = Annotated[float, Field(ge=0.0, le=1.0)]
+SmallCount = Annotated[int, Field(ge=0, le=10)]
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+IntentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class BotChanges(RequestModel):
+    """What may change on a bot; a field left out keeps its value."""
+
+    name: BotName | None = None
+    persona: Persona | None = Field(None, description="who the bot is and how it speaks")
+    model: ModelName | None = Field(None, description="Gemini model (null: the server's default)")
+    temperature: Temperature | None = None
+    max_output_tokens: OutputTokens | None = None
+    knowledge_threshold: Threshold | None = Field(None, description="how sure a knowledge answer must be")
+    escalation_threshold: Threshold | None = None
+    max_tool_rounds: SmallCount | None = Field(None, description="rounds of tool calls per turn")
+    tools: Annotated[list[ToolName], Field(max_length=20)] | None = Field(
+        None, description="the tools the bot may call"
+    )
+    handoff_phrases: Annotated[list[Phrase], Field(max_length=100)] | None = Field(
+        None, description="a customer's own words for 'a person, please'"
+    )
+    escalation_intents: Annotated[list[IntentName], Field(max_length=50)] | None = Field(
+        None, description="intents that hand the conversation to a person"
+    )
+    handoff_after_negative: SmallCount | None = Field(None, description="negative messages in a row; 0: off")
+    handoff_after_fallbacks: SmallCount | None = None
+    handoff_on_llm_failure: bool | None = None
+    handoff_text: Text | None = Field(None, description="told once when handed over (null: the default)")
+    fallback_text: Text | None = Field(None, description="said when the bot cannot answer (null: default)")
+    out_of_credits_action: OutOfCreditsAction | None = None
+    active: bool | None = None
+
+
+class BotFields(BotChanges):
+    """A new bot: a name, and any setting to differ from the defaults."""
+
+    name: BotName
+
+
+class BotView(ResponseModel):
+    id: int
+    name: str
+    persona: str
+    model: str | None
+    temperature: float
+    max_output_tokens: int
+    knowledge_threshold: float
+    escalation_threshold: float
+    max_tool_rounds: int
+    tools: list[str]
+    handoff_phrases: list[str]
+    escalation_intents: list[str]
+    handoff_after_negative: int
+    handoff_after_fallbacks: int
+    handoff_on_llm_failure: bool
+    handoff_text: str | None
+    fallback_text: str | None
+    out_of_credits_action: str
+    active: bool
+
+    @classmethod
+    def of(cls, bot: Bot) -> BotView:
+        return cls.model_validate({**describe(bot), "id": bot.id, "model": bot.model, "active": bot.active})
+
+
+def bot_values(changes: BotChanges) -> dict[str, Any]:
+    """The given changes as column values (``tools`` is stored as ``enabled_tools``; lists deduplicated)."""
+    values = given_changes(changes, nullable=NULLABLE)
+    for name in ("tools", "handoff_phrases", "escalation_intents"):
+        if name in values:
+            values[name] = list(dict.fromkeys(values[name]))
+    if "tools" in values:
+        values["enabled_tools"] = values.pop("tools")
+    return values
 
 
 async def ensure_bot(session: AsyncSession, tenant: Tenant, name: str | None) -> Bot:
@@ -30,39 +128,6 @@ async def ensure_bot(session: AsyncSession, tenant: Tenant, name: str | None) ->
         session.add(bot)
         await session.flush()
     return bot
-
-
-@dataclass(frozen=True)
-class BotChanges:
-    persona: str | None = None
-    model: str | None = None
-    temperature: float | None = None
-    max_output_tokens: int | None = None
-    knowledge_threshold: float | None = None
-    escalation_threshold: float | None = None
-    handoff_after_fallbacks: int | None = None
-    max_tool_rounds: int | None = None
-    handoff_on_llm_failure: bool | None = None
-    out_of_credits_action: str | None = None
-    fallback_text: str | None = None
-    tools: tuple[str, ...] | None = None
-    handoff_phrases: tuple[str, ...] | None = None
-    escalation_intents: tuple[str, ...] | None = None
-    handoff_after_negative: int | None = None
-    handoff_text: str | None = None
-
-
-_LISTS = ("tools", "handoff_phrases", "escalation_intents")
-
-_RANGES: dict[str, tuple[float, float]] = {
-    "temperature": (0.0, 2.0),
-    "max_output_tokens": (16, 8192),
-    "knowledge_threshold": (0.0, 1.0),
-    "escalation_threshold": (0.0, 1.0),
-    "handoff_after_fallbacks": (0, 10),
-    "handoff_after_negative": (0, 10),
-    "max_tool_rounds": (0, 10),
-}
 
 
 def describe(bot: Bot) -> dict[str, Any]:
@@ -88,31 +153,9 @@ def describe(bot: Bot) -> dict[str, Any]:
 
 
 async def update_bot(session: AsyncSession, tenant: Tenant, name: str | None, changes: BotChanges) -> Bot:
-    """Apply the given changes to the tenant's bot; every value is checked before anything changes."""
+    """Apply the given changes to the tenant's named (or first) bot (`chatbot bot set`)."""
     bot = await ensure_bot(session, tenant, name)
-    for field, (low, high) in _RANGES.items():
-        value = getattr(changes, field)
-        if value is not None and not low <= value <= high:
-            raise AdminError(f"{field.replace('_', '-')} must be between {low:g} and {high:g}, got {value:g}")
-    action = changes.out_of_credits_action
-    if action is not None and action not in OUT_OF_CREDITS_CHOICES:
-        raise AdminError(f"out-of-credits must be one of {', '.join(OUT_OF_CREDITS_CHOICES)}, got {action!r}")
-    if changes.tools is not None:
-        unknown = sorted(set(changes.tools) - set(TOOL_NAMES))
-        if unknown:
-            raise AdminError(
-                f"unknown {'tool' if len(unknown) == 1 else 'tools'} {', '.join(unknown)}; "
-                f"the tools are {', '.join(TOOL_NAMES)}"
-            )
-        bot.enabled_tools = list(dict.fromkeys(changes.tools))
-    if changes.handoff_phrases is not None:
-        bot.handoff_phrases = [p.strip() for p in dict.fromkeys(changes.handoff_phrases) if p.strip()]
-    if changes.escalation_intents is not None:
-        bot.escalation_intents = [i.strip() for i in dict.fromkeys(changes.escalation_intents) if i.strip()]
-    for field in BotChanges.__dataclass_fields__:
-        value = getattr(changes, field)
-        if field not in _LISTS and value is not None:
-            setattr(bot, field, value)
+    apply_changes(bot, bot_values(changes))
     await session.flush()
     return bot
 

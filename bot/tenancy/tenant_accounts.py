@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import AdminError
 from bot.security import hash_token, new_token
+from bot.tenancy.config_errors import Invalid
 from storage import api_key_records, tenants
-from storage.models import Tenant, utcnow
+from storage.models import ApiKey, Tenant, utcnow
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
@@ -70,12 +71,18 @@ async def create_tenant(session: AsyncSession, *, name: str, slug: str, plan_cod
 
 async def issue_api_key(session: AsyncSession, tenant_id: int, *, name: str) -> str:
     """A new API key for the tenant, returned once to show; only its hash and first characters are kept."""
+    _, api_key = await new_api_key(session, tenant_id, name=name)
+    return api_key
+
+
+async def new_api_key(session: AsyncSession, tenant_id: int, *, name: str) -> tuple[ApiKey, str]:
+    """The new key's row and the key itself (to show once)."""
     api_key = new_token("cbk")
-    api_key_records.add_key(
+    row = api_key_records.add_key(
         session, tenant_id=tenant_id, name=name, key_hash=hash_token(api_key), prefix=api_key
     )
     await session.flush()
-    return api_key
+    return row, api_key
 
 
 async def rotate_api_key(session: AsyncSession, tenant: Tenant) -> str:
@@ -95,7 +102,10 @@ def attribution_window(settings: Mapping[str, Any] | None) -> timedelta:
 
 async def set_attribution_window(session: AsyncSession, tenant: Tenant, days: int) -> int:
     if not 1 <= days <= MAX_ATTRIBUTION_WINDOW_DAYS:
-        raise AdminError(f"the attribution window must be between 1 and {MAX_ATTRIBUTION_WINDOW_DAYS} days")
+        raise Invalid(
+            f"the attribution window must be between 1 and {MAX_ATTRIBUTION_WINDOW_DAYS} days",
+            field=ATTRIBUTION_WINDOW_SETTING,
+        )
     tenant.settings = {**(tenant.settings or {}), ATTRIBUTION_WINDOW_SETTING: days}
     await session.flush()
     return days
@@ -110,9 +120,10 @@ async def set_link_token_param(session: AsyncSession, tenant: Tenant, name: str)
     """Set the parameter that carries a link's token to the shop (empty: none); returns it."""
     cleaned = name.strip()
     if cleaned and not _PARAM.fullmatch(cleaned):
-        raise AdminError(
+        raise Invalid(
             f"link token parameter {name!r} must be 1-32 letters, digits, dashes or underscores, "
-            "starting with a letter"
+            "starting with a letter",
+            field=LINK_TOKEN_PARAM_SETTING,
         )
     settings = {**(tenant.settings or {}), LINK_TOKEN_PARAM_SETTING: cleaned or None}
     tenant.settings = {key: value for key, value in settings.items() if value is not None}
@@ -129,17 +140,19 @@ def allowed_link_domains(settings: Mapping[str, Any] | None) -> tuple[str, ...]:
 
 
 def normalise_link_domain(value: str) -> str:
-    """``value`` as a lowercase host name (``Shop.Example.com.`` -> ``shop.example.com``), or AdminError."""
+    """``value`` as a lowercase host name (``Shop.Example.com.`` -> ``shop.example.com``), or Invalid."""
     domain = value.strip().lower().rstrip(".")
     if any(mark in domain for mark in ("://", "/", "?", "#", "@", ":")):
-        raise AdminError(
+        raise Invalid(
             f"link domain {value!r} must be a host name like example.com, "
-            "without scheme, path, port or user name"
+            "without scheme, path, port or user name",
+            field=LINK_DOMAINS_SETTING,
         )
     if not _DOMAIN.match(domain):
-        raise AdminError(
+        raise Invalid(
             f"link domain {value!r} is not a host name like example.com "
-            "(letters, digits and dashes, at least two labels; international names in their xn-- form)"
+            "(letters, digits and dashes, at least two labels; international names in their xn-- form)",
+            field=LINK_DOMAINS_SETTING,
         )
     return domain
 

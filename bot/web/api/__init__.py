@@ -5,7 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web.api import (
+    agent_account_routes,
     analytics_routes,
+    api_key_routes,
+    bot_routes,
+    channel_routes,
     conversation_routes,
     conversion_routes,
     credit_routes,
@@ -15,17 +19,23 @@ from bot.web.api import (
     openapi_routes,
     route_table,
     template_routes,
+    tenant_routes,
 )
 
 # Every resource's route table; the OpenAPI document is built from exactly these.
 TABLES = (
+    tenant_routes.routes,
+    bot_routes.routes,
+    channel_routes.routes,
     knowledge_routes.routes,
     template_routes.routes,
-    conversion_routes.routes,
+    agent_account_routes.routes,
+    api_key_routes.routes,
     conversation_routes.routes,
     customer_routes.routes,
     handoff_routes.routes,
     credit_routes.routes,
+    conversion_routes.routes,
     analytics_routes.routes,
 )
 
