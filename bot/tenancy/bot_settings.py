@@ -1,4 +1,4 @@
-"""Configure a tenant's bot (persona, model, thresholds, tools) and its own intents; used by the CLI."""
+"""Configure a tenant's bot (persona, model, thresholds, tools); used by the CLI."""
 
 from __future__ import annotations
 
@@ -115,28 +115,3 @@ async def update_bot(session: AsyncSession, tenant: Tenant, name: str | None, ch
             setattr(bot, field, value)
     await session.flush()
     return bot
-
-
-def tenant_intents(tenant: Tenant) -> list[dict[str, Any]]:
-    return [dict(i) for i in (tenant.settings or {}).get("intents", []) if isinstance(i, dict)]
-
-
-def set_intent(tenant: Tenant, name: str, examples: list[str]) -> int:
-    """Add or replace a tenant-defined intent; returns how many intents the tenant has."""
-    name = name.strip().lower().replace(" ", "_")
-    cleaned = [e.strip() for e in examples if e.strip()]
-    if not name or not cleaned:
-        raise AdminError("an intent needs a name and at least one example phrase")
-    intents = [i for i in tenant_intents(tenant) if i.get("name") != name]
-    intents.append({"name": name, "examples": cleaned})
-    # Reassign so the JSON column is seen as changed.
-    tenant.settings = {**(tenant.settings or {}), "intents": intents}
-    return len(intents)
-
-
-def remove_intent(tenant: Tenant, name: str) -> None:
-    intents = tenant_intents(tenant)
-    kept = [i for i in intents if i.get("name") != name]
-    if len(kept) == len(intents):
-        raise AdminError(f"tenant {tenant.slug!r} has no intent named {name!r}")
-    tenant.settings = {**(tenant.settings or {}), "intents": kept}

@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.api import conversion_routes, knowledge_routes, openapi_routes, route_table, template_routes
+from bot.web.api import (
+    command_routes,
+    conversion_routes,
+    intent_routes,
+    knowledge_routes,
+    monetization_source_routes,
+    openapi_routes,
+    route_table,
+    template_routes,
+    webhook_routes,
+)
 
 # Every resource's route table; the OpenAPI document is built from exactly these.
-TABLES = (knowledge_routes.routes, template_routes.routes, conversion_routes.routes)
+TABLES = (
+    knowledge_routes.routes,
+    template_routes.routes,
+    command_routes.routes,
+    intent_routes.routes,
+    conversion_routes.routes,
+    monetization_source_routes.routes,
+    webhook_routes.routes,
+)
 
 
 def add_routes(app: web.Application) -> None:
