@@ -3,6 +3,8 @@ group, changes them with If-Match and deletes them; names clash the way the bot 
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -124,3 +126,14 @@ async def test_another_tenants_commands_are_not_found(admin: AdminApi, other_adm
     # The other tenant may have its own "!sizes": names are per tenant.
     assert (await other_admin.post("/commands", PRICE)).status == 201
     assert (await admin.get(one)).body["response"] == PRICE["response"]
+
+
+async def test_two_admins_adding_one_tenant_wide_command_at_once_make_one(admin: AdminApi) -> None:
+    # The unique key does not cover tenant-wide commands (their group is NULL): the service's check must.
+    answers = await asyncio.gather(
+        *(admin.post("/commands", {"command": "!twin", "response": f"answer {n}"}) for n in range(3))
+    )
+
+    assert sorted(a.status for a in answers) == [201, 409, 409]
+    listed = (await admin.get("/commands")).body["items"]
+    assert [c["command"] for c in listed].count("!twin") == 1
