@@ -34,6 +34,17 @@ async def get_tenant(session: AsyncSession, tenant_id: int) -> Tenant | None:
     return await session.get(Tenant, tenant_id)
 
 
+async def tenant_for_update(session: AsyncSession, tenant_id: int) -> Tenant | None:
+    """The tenant, locked until the transaction ends (PostgreSQL; SQLite's write transactions already
+    exclude each other): for a read-change-write of its settings, or to serialise checks of its rows."""
+    return await session.scalar(
+        select(Tenant)
+        .where(Tenant.id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 async def get_plan(session: AsyncSession, code: str) -> Plan | None:
     return await session.scalar(select(Plan).where(Plan.code == code))
 

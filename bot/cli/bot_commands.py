@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import fail, in_session, settings_or_exit
 from bot.engine.render import counted
-from bot.tenancy import bot_settings
+from bot.tenancy import bot_settings, tenant_intents
 from bot.tenancy.bot_settings import BotChanges, ensure_bot
 from bot.tenancy.refusal_wording import refusal
 from bot.tenancy.tenant_accounts import require_tenant
@@ -121,13 +121,15 @@ def intent_add(tenant_slug: str, name: str, examples: tuple[str, ...]) -> None:
     """Add or replace an intent with its example phrases."""
     settings = settings_or_exit()
 
-    async def work(session: AsyncSession) -> int:
-        return bot_settings.set_intent(await require_tenant(session, tenant_slug), name, list(examples))
+    async def work(session: AsyncSession) -> tenant_intents.SavedIntent:
+        tenant = await require_tenant(session, tenant_slug)
+        fields = tenant_intents.IntentFields(name=name, examples=list(examples))
+        return await tenant_intents.save_intent(session, tenant.id, fields)
 
-    count = in_session(settings, work)
+    saved = in_session(settings, work)
     click.echo(
-        f"intent {name!r} saved with {counted(len(examples), 'example')}; "
-        f"tenant {tenant_slug!r} has {counted(count, 'intent')}"
+        f"intent {saved.intent.name!r} saved with {counted(len(saved.intent.examples), 'example')}; "
+        f"tenant {tenant_slug!r} has {counted(saved.count, 'intent')}"
     )
 
 
@@ -137,11 +139,12 @@ def intent_list(tenant_slug: str) -> None:
     """List the tenant's intents."""
     settings = settings_or_exit()
 
-    async def work(session: AsyncSession) -> list[dict[str, Any]]:
-        return bot_settings.tenant_intents(await require_tenant(session, tenant_slug))
+    async def work(session: AsyncSession) -> list[tenant_intents.IntentView]:
+        tenant = await require_tenant(session, tenant_slug)
+        return await tenant_intents.list_intents(session, tenant.id)
 
-    for intent in in_session(settings, work):
-        click.echo(f"{intent['name']}\t{' | '.join(intent.get('examples', []))}")
+    for intent in in_session(settings, work, only_reads=True):
+        click.echo(f"{intent.name}\t{' | '.join(intent.examples)}")
 
 
 @intent_group.command("remove")
@@ -152,7 +155,8 @@ def intent_remove(tenant_slug: str, name: str) -> None:
     settings = settings_or_exit()
 
     async def work(session: AsyncSession) -> None:
-        bot_settings.remove_intent(await require_tenant(session, tenant_slug), name)
+        tenant = await require_tenant(session, tenant_slug)
+        await tenant_intents.remove_intent(session, tenant.id, name)
 
     in_session(settings, work)
     click.echo(f"intent {name!r} removed")

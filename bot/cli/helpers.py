@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
 
 import click
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +58,16 @@ def run_db(settings: Settings, coro: Awaitable[T]) -> T:
         fail(f"cannot reach the database at {redacted(settings.effective_database_url)}: {reason}", 3)
     except (AdminError, KnowledgeFileError, CredentialsUnreadable) as exc:
         fail(str(exc), 1)
+    except ValidationError as exc:
+        fail(refusal(exc), 1)
+
+
+def refusal(exc: ValidationError) -> str:
+    """A service model's first refusal as one line naming the field, as the admin API names it."""
+    error = exc.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{field}: {message}" if field else message
 
 
 async def require_schema(settings: Settings) -> None:

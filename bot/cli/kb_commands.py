@@ -49,7 +49,7 @@ def kb_import(tenant_slug: str, fmt: str | None, path: Path) -> None:
             task = progress.add_task(f"importing {path.name}", total=total)
             return await import_knowledge(
                 session,
-                tenant=owner,
+                tenant_id=owner.id,
                 rows=parse_knowledge_file(path, file_format),
                 on_row=lambda: progress.advance(task),
             )

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from bot.engine.types import Turn
 
-__all__ = ["PLACEHOLDERS", "counted", "placeholder_values", "render", "turn_values"]
+__all__ = ["PLACEHOLDERS", "counted", "placeholder_values", "placeholders_in", "render", "turn_values"]
 
 # The placeholders every text may use. A missing value is left out together with the comma or space
 # that joins it to the sentence, so "Thanks for that, {first_name}!" reads "Thanks for that!" and
@@ -62,6 +62,12 @@ def render(template: str, values: Mapping[str, str | None]) -> str:
     rest = template[position:]
     out.append(_capitalised(rest) if capitalise_next else rest)
     return "".join(out)
+
+
+def placeholders_in(template: str) -> list[str]:
+    """The placeholder names ``template`` uses, in order, each once (as ``render`` reads them)."""
+    names = ((m.group(1) or m.group(2)).lower() for m in _PLACEHOLDER.finditer(template))
+    return list(dict.fromkeys(names))
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

@@ -1,5 +1,4 @@
-"""A bot's settings and the rules they follow (persona, model, thresholds, tools, handoff rules), and the
-tenant's own intents.
+"""A bot's settings and the rules they follow (persona, model, thresholds, tools, handoff rules).
 
 ``BotChanges`` is the one statement of the rules: the admin API validates its bodies with it (and
 ``BotFields``, its creating twin), and `chatbot bot set` builds one from its options, so a range or a tool
@@ -158,28 +157,3 @@ async def update_bot(session: AsyncSession, tenant: Tenant, name: str | None, ch
     apply_changes(bot, bot_values(changes))
     await session.flush()
     return bot
-
-
-def tenant_intents(tenant: Tenant) -> list[dict[str, Any]]:
-    return [dict(i) for i in (tenant.settings or {}).get("intents", []) if isinstance(i, dict)]
-
-
-def set_intent(tenant: Tenant, name: str, examples: list[str]) -> int:
-    """Add or replace a tenant-defined intent; returns how many intents the tenant has."""
-    name = name.strip().lower().replace(" ", "_")
-    cleaned = [e.strip() for e in examples if e.strip()]
-    if not name or not cleaned:
-        raise AdminError("an intent needs a name and at least one example phrase")
-    intents = [i for i in tenant_intents(tenant) if i.get("name") != name]
-    intents.append({"name": name, "examples": cleaned})
-    # Reassign so the JSON column is seen as changed.
-    tenant.settings = {**(tenant.settings or {}), "intents": intents}
-    return len(intents)
-
-
-def remove_intent(tenant: Tenant, name: str) -> None:
-    intents = tenant_intents(tenant)
-    kept = [i for i in intents if i.get("name") != name]
-    if len(kept) == len(intents):
-        raise AdminError(f"tenant {tenant.slug!r} has no intent named {name!r}")
-    tenant.settings = {**(tenant.settings or {}), "intents": kept}

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.tenancy.config_errors import Conflict, NotFound
-from bot.tenancy.knowledge_import import MAX_ANSWER_CHARS, MAX_KEYWORD_CHARS, MAX_QUESTION_CHARS
+from bot.tenancy.knowledge_rows import MAX_ANSWER_CHARS, MAX_KEYWORD_CHARS, MAX_QUESTION_CHARS
 from bot.tenancy.row_versions import check_version
 from bot.tenancy.schema_base import RequestModel, ResponseModel, apply_changes, given_changes
 from storage.keyset import Page, newest_first

@@ -13,13 +13,16 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+from pydantic import Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import AdminError
 from bot.security import CredentialBox, CredentialsUnreadable
+from bot.tenancy.config_errors import Invalid, NotFound
+from bot.tenancy.schema_base import RequestModel, ResponseModel
 from storage import tenants
 from storage.models import Tenant
 
@@ -95,23 +98,24 @@ def signing_secret(settings: Mapping[str, Any] | None, box: CredentialBox) -> st
 
 
 def check_notification_url(value: str) -> str:
-    """``value`` as a webhook URL (http or https, with a host, no user name), or AdminError saying why."""
+    """``value`` as a webhook URL (http or https, with a host, no user name), or Invalid saying why."""
     url = value.strip()
     if len(url) > MAX_URL_CHARS:
-        raise AdminError(f"the notification URL must be at most {MAX_URL_CHARS} characters")
+        raise Invalid(f"the notification URL must be at most {MAX_URL_CHARS} characters", field="url")
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        raise AdminError("the notification URL must not contain spaces or control characters")
+        raise Invalid("the notification URL must not contain spaces or control characters", field="url")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise AdminError("the notification URL is not a valid URL") from None
+        raise Invalid("the notification URL is not a valid URL", field="url") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AdminError("the notification URL must be an http:// or https:// URL with a host name")
+        raise Invalid("the notification URL must be an http:// or https:// URL with a host name", field="url")
     if parts.username is not None or parts.password is not None:
-        raise AdminError(
+        raise Invalid(
             "the notification URL must not carry a user name or password: "
-            "the signature header authenticates each notification"
+            "the signature header authenticates each notification",
+            field="url",
         )
     del port  # read only to refuse a malformed port
     return url
@@ -157,6 +161,50 @@ async def rotate_notification_secret(session: AsyncSession, box: CredentialBox, 
     new_secret = new_signing_secret()
     await _update(session, tenant, {SECRET_SETTING: box.seal({"secret": new_secret})})
     return new_secret
+
+
+class WebhookFields(RequestModel):
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_URL_CHARS)] = (
+        Field(description="http:// or https://, without a user name or password")
+    )
+
+
+class WebhookView(ResponseModel):
+    url: str | None = Field(description="where signed notifications are POSTed; null: none are sent")
+    signing_secret_set: bool = Field(description="the secret itself is never shown again")
+
+
+class WebhookSet(WebhookView):
+    signing_secret: str | None = Field(
+        description="the signing secret when this request made it (the first URL set): shown this once"
+    )
+
+
+def webhook_view(tenant: Tenant) -> WebhookView:
+    settings = tenant.settings or {}
+    return WebhookView(url=notification_url(settings), signing_secret_set=bool(settings.get(SECRET_SETTING)))
+
+
+async def put_webhook(
+    session: AsyncSession, box: CredentialBox, tenant_id: int, fields: WebhookFields
+) -> WebhookSet:
+    """Set the URL (as `chatbot tenant set --notify-url`): a tenant without a secret gets one, shown once."""
+    tenant = await _locked(session, tenant_id)
+    change = await set_notification_url(session, box, tenant, fields.url)
+    return WebhookSet(**webhook_view(tenant).model_dump(), signing_secret=change.new_secret)
+
+
+async def delete_webhook(session: AsyncSession, box: CredentialBox, tenant_id: int) -> None:
+    """Remove the URL and its signing secret (as an empty `--notify-url`); nothing set is no error."""
+    await set_notification_url(session, box, await _locked(session, tenant_id), "")
+
+
+async def _locked(session: AsyncSession, tenant_id: int) -> Tenant:
+    # Locked, so that two edits of the settings cannot each write back a copy without the other's.
+    tenant = await tenants.tenant_for_update(session, tenant_id)
+    if tenant is None:
+        raise NotFound(f"no tenant {tenant_id}")
+    return tenant
 
 
 def new_signing_secret() -> str:

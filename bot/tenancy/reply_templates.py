@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.engine.render import PLACEHOLDERS, placeholder_values, placeholders_in, render
 from bot.tenancy.config_errors import Conflict, NotFound
 from bot.tenancy.row_versions import check_version
 from bot.tenancy.schema_base import RequestModel, ResponseModel, apply_changes, given_changes
-from storage import knowledge
+from storage import channels, knowledge, tenants
 from storage.keyset import Page, newest_first
 from storage.models import Template
 from storage.sql import get_owned
@@ -25,6 +26,7 @@ TemplateName = Annotated[str, StringConstraints(strip_whitespace=True, min_lengt
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Keywords = Annotated[list[Keyword], Field(max_length=50)]
+SampleName = Annotated[str, StringConstraints(max_length=200)]
 
 
 class TemplateFields(RequestModel):
@@ -48,6 +50,44 @@ class TemplateView(ResponseModel):
     body: str
     active: bool
     usage_count: int
+
+
+class SampleCustomer(RequestModel):
+    first_name: SampleName | None = None
+    full_name: SampleName | None = None
+
+
+class TemplatePreviewRequest(RequestModel):
+    body: Body
+    customer: SampleCustomer = Field(
+        default_factory=SampleCustomer, description="sample values; left out, the customer is unnamed"
+    )
+
+
+class TemplatePreview(ResponseModel):
+    text: str = Field(description="what a customer with these values would be sent")
+    placeholders: list[str] = Field(description="the placeholders the body uses, in order")
+    unknown: list[str] = Field(description="placeholders the bot does not fill: they are sent as written")
+
+
+async def preview_template(
+    session: AsyncSession, tenant_id: int, request: TemplatePreviewRequest
+) -> TemplatePreview:
+    """Render ``request.body`` as a turn would (bot/engine/render.py), with the tenant's own names."""
+    tenant = await tenants.get_tenant(session, tenant_id)
+    bot = await channels.first_bot(session, tenant_id)
+    values = placeholder_values(
+        first_name=request.customer.first_name,
+        full_name=request.customer.full_name,
+        bot_name=bot.name if bot is not None else None,
+        tenant_name=tenant.name if tenant is not None else None,
+    )
+    used = placeholders_in(request.body)
+    return TemplatePreview(
+        text=render(request.body, values),
+        placeholders=used,
+        unknown=[name for name in used if name not in PLACEHOLDERS],
+    )
 
 
 async def list_templates(

@@ -460,6 +460,11 @@ def test_bot_settings_and_intents_are_configured_from_the_cli(cli: Workspace) ->
     )
     assert added.code == 0, added.err
     assert "wholesale\tdo you sell to cafes" in cli.run("intent", "list", "--tenant", "demo").out
+    blank = cli.run("intent", "add", "--tenant", "demo", "--name", "gift", "--example", "  ")
+    assert (blank.code, blank.err_lines) == (
+        1,
+        ["error: examples: an intent needs at least one example phrase"],
+    )
     assert cli.run("intent", "remove", "--tenant", "demo", "--name", "wholesale").code == 0
     assert cli.run("intent", "remove", "--tenant", "demo", "--name", "wholesale").code == 1
 

@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.errors import AdminError
 from bot.security import CredentialBox
-from bot.tenancy.bot_settings import set_intent, tenant_intents
 from bot.tenancy.demo.seed import DemoReport, seed_demo
 from bot.tenancy.tenant_accounts import allowed_link_domains, require_tenant, set_link_domains
+from bot.tenancy.tenant_intents import IntentFields, save_intent, stored_intents
 from storage.db import transaction
 
 
@@ -18,7 +18,9 @@ async def test_domains_are_stored_lowercase_once_each_and_replace_the_old_list(
 ) -> None:
     async with transaction(sessions) as session:
         tenant = await require_tenant(session, "demo")
-        set_intent(tenant, "wholesale", ["do you sell to cafes"])
+        await save_intent(
+            session, tenant.id, IntentFields(name="wholesale", examples=["do you sell to cafes"])
+        )
         stored = await set_link_domains(
             session, tenant, ["Shop.Example.COM.", " pay.example.org ", "shop.example.com"]
         )
@@ -27,7 +29,7 @@ async def test_domains_are_stored_lowercase_once_each_and_replace_the_old_list(
     async with transaction(sessions) as session:
         tenant = await require_tenant(session, "demo")
         assert allowed_link_domains(tenant.settings) == ("shop.example.com", "pay.example.org")
-        assert [intent["name"] for intent in tenant_intents(tenant)] == ["wholesale"]  # other settings kept
+        assert [intent.name for intent in stored_intents(tenant)] == ["wholesale"]  # other settings kept
         assert await set_link_domains(session, tenant, []) == ()
     async with transaction(sessions) as session:
         assert allowed_link_domains((await require_tenant(session, "demo")).settings) == ()

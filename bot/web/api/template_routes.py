@@ -5,7 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.tenancy import reply_templates as service
-from bot.tenancy.reply_templates import TemplateChanges, TemplateFields, TemplateView
+from bot.tenancy.reply_templates import (
+    TemplateChanges,
+    TemplateFields,
+    TemplatePreview,
+    TemplatePreviewRequest,
+    TemplateView,
+)
 from bot.tenancy.row_versions import etag_of
 from bot.web.api.route_table import ApiCall, RouteTable, no_content, respond_model, respond_page
 from storage.db import read_only, transaction
@@ -31,6 +37,25 @@ async def create_template(call: ApiCall) -> web.StreamResponse:
     async with transaction(call.sessions) as session:
         template = await service.create_template(session, call.tenant_id, fields)
     return respond_model(TemplateView.model_validate(template), status=201, etag=etag_of(template))
+
+
+@routes.post(
+    "/templates/preview",
+    "Preview a template body as a customer would get it",
+    body=TemplatePreviewRequest,
+    response=TemplatePreview,
+    description=(
+        "Renders `body` with the renderer the bot uses at turn time: `{first_name}` and `{full_name}` "
+        "from `customer` (sample values), `{bot_name}` (the tenant's first bot) and `{tenant_name}`. A "
+        "known placeholder without a value is left out with its comma or space; an unknown one is sent "
+        "as written and listed in `unknown`. Nothing is stored."
+    ),
+)
+async def preview_template(call: ApiCall) -> web.StreamResponse:
+    request = call.parsed(TemplatePreviewRequest)
+    async with read_only(call.sessions) as session:
+        preview = await service.preview_template(session, call.tenant_id, request)
+    return respond_model(preview)
 
 
 @routes.get(ONE, "Read a template", response=TemplateView, etag=True)
