@@ -1,4 +1,5 @@
-"""The tenant admin API under /api/v1/: resource routes behind the tenant API key, and their OpenAPI."""
+"""The tenant admin API under /api/v1/: resource routes behind the tenant API key, their OpenAPI document,
+and its reference page (/api/v1/docs)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.web.api import (
     conversion_routes,
     credit_routes,
     customer_routes,
+    docs_page,
     handoff_routes,
     intent_routes,
     knowledge_routes,
@@ -51,3 +53,4 @@ TABLES = (
 def add_routes(app: web.Application) -> None:
     route_table.register(app, TABLES)
     openapi_routes.add_routes(app, TABLES)
+    docs_page.add_routes(app)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from bot.web.api import idempotency
 from bot.web.api.route_table import DEFAULT_PAGE, ApiRoute, RouteTable
 from storage.keyset import MAX_PAGE
 
@@ -169,7 +170,8 @@ def _parameters(route: ApiRoute, refs: dict[tuple[type[BaseModel], str], Any]) -
                     "a repeat with the same key and body gets the first answer again (with "
                     "Idempotent-Replayed: true); with another body, 422"
                 ),
-                "schema": {"type": "string", "maxLength": 200},
+                # What the server takes (bot/web/api/idempotency.KEY_FORM), so a client can tell.
+                "schema": {"type": "string", "pattern": f"^{idempotency.KEY_FORM.pattern}$"},
             }
         )
     return parameters
