@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -20,6 +20,7 @@ from bot.app import create_app, start_server
 from bot.config import Settings
 from bot.security import CredentialBox, resolve_secret_key
 from bot.tenancy.demo.seed import seed_demo
+from bot.tenancy.tenant_accounts import issue_api_key
 from storage.db import create_engine, session_factory, transaction
 from tests.support.admin_api import second_tenant_key
 
@@ -33,6 +34,8 @@ class LiveApi:
     key_a: str
     key_b: str
     tenant_a: int
+    # Issues tenant A another API key (a fuzzed DELETE /api-keys/{id} may revoke the one in use).
+    new_key_a: Callable[[], str] = field(repr=False, compare=False, default=lambda: "")
 
     def auth(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
@@ -68,7 +71,22 @@ class ServerThread:
         assert demo.api_key is not None
         self.runner = await start_server(create_app(self.settings), "127.0.0.1", 0)
         host, port = self.runner.addresses[0][:2]
-        return LiveApi(f"http://{host}:{port}", demo.api_key, key_b, demo.tenant_id)
+        tenant_a = demo.tenant_id
+        return LiveApi(
+            f"http://{host}:{port}",
+            demo.api_key,
+            key_b,
+            tenant_a,
+            new_key_a=lambda: self.run(self._new_key(tenant_a)),
+        )
+
+    async def _new_key(self, tenant_id: int) -> str:
+        engine = create_engine(self.settings.effective_database_url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await issue_api_key(session, tenant_id, name="fuzz")
+        finally:
+            await engine.dispose()
 
     def stop(self) -> None:
         if self.runner is not None:
