@@ -53,7 +53,8 @@ async def test_every_file_the_page_names_is_served_with_its_type(
 ) -> None:
     client = await aiohttp_client(create_app(settings))
     page = await (await client.get("/console/")).text()
-    named = re.findall(r'<script src="([^"]+)"', page) + re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    named = scripts + re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
 
     for name in named:
         response = await client.get(f"/console/{name}")

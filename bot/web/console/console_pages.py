@@ -1,8 +1,8 @@
 """Serves the agents' web console: one HTML page, its stylesheets and scripts, from package files.
 
-The page talks to the agent API (/api/v1/agent/...) and, for an admin, to the admin API (/api/v1/...). Nothing is built or fetched from elsewhere,
-and the Content-Security-Policy keeps it that way in the browser: scripts, styles and connections
-come from this server only, and no other site may frame the page.
+The page talks to the agent API (/api/v1/agent/...) and, for an admin, to the admin API (/api/v1/...).
+Nothing is built or fetched from elsewhere, and the Content-Security-Policy keeps it that way in the
+browser: scripts, styles and connections come from this server only, and no other site may frame the page.
 """
 
 from __future__ import annotations
