@@ -306,3 +306,46 @@ async def test_the_dashboard_draws_the_reports_charts(
 
     await page.set_viewport_size(PHONE)
     assert await page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+async def test_an_admin_adds_an_agent_whose_token_is_shown_once_and_works(
+    site: Site, browser: Browser
+) -> None:
+    from playwright.async_api import expect
+
+    await skip_unless_served(site, "POST", "/agents")
+    page = await admin_page(browser, site)
+    agents = await open_tab(page, "Agents")
+    await agents.get_by_role("button", name="Add an agent").click()
+    await agents.get_by_label("Name").fill("Sam")
+    await agents.get_by_label("Conversations at once").fill("3")
+    await agents.get_by_role("button", name="Save").click()
+
+    await expect(agents.locator("#agent-secret")).to_contain_text("shown only this once")
+    token = await agents.locator("#agent-secret-token").text_content()
+    assert token
+    await expect(agents.locator("#agent-list .row", has_text="Sam")).to_contain_text("3 at once")
+
+    sam = await browser.new_page(viewport=LAPTOP)  # type: ignore[arg-type]
+    await sam.goto(f"{site.url}/console/")
+    await sam.get_by_label("Agent token").fill(token)
+    await sam.get_by_role("button", name="Log in").click()
+    await expect(sam.locator("#me-name")).to_have_text("Sam (agent)", timeout=ARRIVAL_MS)
+    await expect(sam.get_by_role("tab", name="Knowledge")).to_be_hidden()
+
+
+async def test_an_admin_adds_a_command_and_the_bot_answers_it(site: Site, browser: Browser) -> None:
+    from playwright.async_api import expect
+
+    await skip_unless_served(site, "POST", "/commands")
+    page = await admin_page(browser, site)
+    commands = await open_tab(page, "Commands")
+    await commands.get_by_role("button", name="Add a command").click()
+    await commands.get_by_label("Command").fill("beans")
+    await commands.get_by_label("Response").fill("This week: Ethiopia Guji and Colombia Huila.")
+    await commands.get_by_role("button", name="Save").click()
+    await expect(page.locator("#flash")).to_contain_text("Added command !beans")
+    await expect(commands.locator("#cmd-list .row", has_text="!beans")).to_contain_text("every conversation")
+
+    await site.customer_writes(MARIA, "!beans", "m_maria_1")
+    await wait_until(bot_said(site, MARIA, "Ethiopia Guji and Colombia Huila"))

@@ -1,5 +1,5 @@
-// The agents page: add agents (their token is shown once), change role, capacity and notes, disable
-// them, and give one a new token (the old one stops working at once).
+// The agents page: add agents (their token is shown once), change role and capacity, deactivate them
+// (their token is refused at once), and give one a new token (the old one stops working at once).
 "use strict";
 
 (() => {
@@ -37,10 +37,9 @@
       { name: "email", kind: "optional" },
       { name: "role", kind: "select" },
       { name: "capacity", kind: "number" },
-      { name: "notes", kind: "optional" },
       { name: "active", kind: "bool" },
     ],
-    defaults: { role: "agent", capacity: 5, active: true, email: null, notes: null },
+    defaults: { role: "agent", capacity: 5, active: true, email: null },
     titleOf: (agent) => (agent.name ? `agent ${agent.name}` : "the agent"),
     row: (agent, rows) =>
       A.rowParts({

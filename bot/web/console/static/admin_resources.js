@@ -112,7 +112,7 @@
       fill(data);
       title.textContent = `Edit ${titleOf(data)}`;
       form.hidden = false;
-      form.querySelector("[data-action=delete]").hidden = false;
+      showDelete(true);
       replaceItem(data);
       if (options.onOpen) options.onOpen(data);
       form.querySelector("input, textarea").focus();
@@ -125,10 +125,15 @@
       fill(defaults);
       title.textContent = `New ${noun}`;
       form.hidden = false;
-      form.querySelector("[data-action=delete]").hidden = true;
+      showDelete(false);
       render();
       if (options.onOpen) options.onOpen(null);
       form.querySelector("input, textarea").focus();
+    }
+
+    function showDelete(shown) {
+      const button = form.querySelector("[data-action=delete]");
+      if (button) button.hidden = !shown;
     }
 
     function close() {
