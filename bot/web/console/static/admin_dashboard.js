@@ -151,10 +151,13 @@
         "ROI: revenue per unit spent on credits (1.0× breaks even)."));
   }
 
+  function day(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? "" : date.toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+  }
+
   function describePeriod(period) {
-    const since = period.since ? C.formatTime(period.since) : "the start";
-    const until = period.until ? C.formatTime(period.until) : "now";
-    return `From ${since} to ${until}.`;
+    return `From ${period.since ? day(period.since) : "the start"} to ${period.until ? day(period.until) : "now"}.`;
   }
 
   async function load() {
