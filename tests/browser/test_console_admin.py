@@ -117,7 +117,6 @@ async def test_an_admin_edits_a_knowledge_entry_and_the_bots_next_answer_uses_it
     await kb.get_by_role("button", name="Save").click()
     await expect(page.locator("#flash")).to_contain_text("Saved entry")
     await expect(entries.first).to_contain_text("8am to 8pm")
-    await screenshot(page, "console-knowledge.png", tmp_path)
 
     await site.customer_writes(TOM, "what are your opening hours?", "m_tom_1")
     await wait_until(bot_said(site, TOM, NEW_HOURS))
