@@ -131,6 +131,7 @@ async def test_an_edit_that_crossed_someone_elses_is_reloaded_with_theirs_and_th
     kb = await open_tab(page, "Knowledge")
     await kb.get_by_label("Search").fill("gift cards")
     await kb.get_by_role("button", name="Search").click()
+    await expect(page.locator("#kb-list .row")).to_have_count(1)
     await page.locator("#kb-list .row").first.get_by_role("button", name="Edit").click()
     await expect(kb.get_by_label("Question")).to_have_value("Do you sell gift cards?")
 

@@ -59,10 +59,15 @@
     const formError = form.querySelector(".form-error");
     const state = { items: [], next: null, editing: null, etag: null };
 
+    // Loads overlap (the first one and a search typed meanwhile): only the newest answer is shown.
+    let loads = 0;
+
     async function load() {
+      const seq = ++loads;
       if (!(await A.needs(panel, "GET", path))) return;
       const query = options.query ? options.query() : "";
       const { data } = await A.request(`${path}${query ? `?${query}` : ""}`);
+      if (seq !== loads) return;
       state.items = data.items || [];
       state.next = data.next;
       render();
