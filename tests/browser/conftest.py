@@ -108,12 +108,12 @@ class Site:
         """A new process of the same app on the same port, reading the same database."""
         self.runner = await start_server(create_app(self.settings), "127.0.0.1", port)
 
-    async def new_agent(self, name: str) -> str:
+    async def new_agent(self, name: str, *, role: str = "agent") -> str:
         """Create an agent of the demo tenant (as `chatbot agent create` does); returns its token."""
         async with transaction(self.sessions) as session:
             tenant = await session.get(Tenant, self.tenant_id)
             assert tenant is not None
-            created = await create_agent(session, tenant=tenant, name=name, role="agent", email=None)
+            created = await create_agent(session, tenant=tenant, name=name, role=role, email=None)
         return created.secret
 
     async def disable_agent(self, name: str) -> None:

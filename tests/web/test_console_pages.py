@@ -1,4 +1,4 @@
-"""The console's pages as a browser fetches them: the page, its two files, and nothing else."""
+"""The console's pages as a browser fetches them: the page, its scripts and stylesheets, and nothing else."""
 
 from __future__ import annotations
 
@@ -22,8 +22,11 @@ async def test_the_console_page_is_a_login_form_that_loads_only_local_files(
     assert response.content_type == "text/html"
     assert '<label for="token">Agent token</label>' in page
     # No CDN: every script and stylesheet is one of ours, by a relative address.
-    assert re.findall(r'<script src="([^"]+)"', page) == ["console.js"]
-    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', page) == ["console.css"]
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts[0] == "console.js"
+    assert "admin_knowledge.js" in scripts
+    assert all(re.fullmatch(r"[a-z_]+\.js", name) for name in scripts)
+    assert re.findall(r'<link rel="stylesheet" href="([^"]+)"', page) == ["console.css", "admin.css"]
     assert "http" not in page.split("<body>")[0]
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
@@ -43,6 +46,22 @@ async def test_the_script_and_the_stylesheet_are_served_with_their_types(
     assert (style.status, style.content_type) == (200, "text/css")
     assert "@media" in await style.text()
     assert script.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_every_file_the_page_names_is_served_with_its_type(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(settings))
+    page = await (await client.get("/console/")).text()
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    named = scripts + re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+
+    for name in named:
+        response = await client.get(f"/console/{name}")
+        expected = "text/javascript" if name.endswith(".js") else "text/css"
+        assert (response.status, response.content_type) == (200, expected), name
+        # Data from the API is set as text, never parsed as HTML.
+        assert "innerHTML" not in await response.text(), name
 
 
 async def test_console_without_the_slash_redirects_to_the_page(

@@ -1,8 +1,8 @@
-"""Serves the agents' web console: one HTML page, its stylesheet and its script, from package files.
+"""Serves the agents' web console: one HTML page, its stylesheets and scripts, from package files.
 
-The page talks only to the agent API (/api/v1/agent/...). Nothing is built or fetched from elsewhere,
-and the Content-Security-Policy keeps it that way in the browser: scripts, styles and connections
-come from this server only, and no other site may frame the page.
+The page talks to the agent API (/api/v1/agent/...) and, for an admin, to the admin API (/api/v1/...).
+Nothing is built or fetched from elsewhere, and the Content-Security-Policy keeps it that way in the
+browser: scripts, styles and connections come from this server only, and no other site may frame the page.
 """
 
 from __future__ import annotations
@@ -16,6 +16,16 @@ STATIC = Path(__file__).parent / "static"
 ASSETS = {
     "console.css": "text/css",
     "console.js": "text/javascript",
+    # The pages an admin also sees (admin_common.js shows their tabs to admins only).
+    "admin.css": "text/css",
+    "admin_common.js": "text/javascript",
+    "admin_resources.js": "text/javascript",
+    "admin_knowledge.js": "text/javascript",
+    "admin_templates.js": "text/javascript",
+    "admin_bot.js": "text/javascript",
+    "admin_agents.js": "text/javascript",
+    "admin_charts.js": "text/javascript",
+    "admin_dashboard.js": "text/javascript",
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

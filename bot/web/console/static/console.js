@@ -39,9 +39,10 @@
   };
 
   class ApiError extends Error {
-    constructor(status, message) {
+    constructor(status, message, field = null) {
       super(message);
       this.status = status;
+      this.field = field; // the request field the server named, if any
     }
   }
 
@@ -113,6 +114,8 @@
     $("app").hidden = false;
     $("me-name").textContent = `${me.name} (${me.role})`;
     $("tenant-name").textContent = me.tenant ? me.tenant.name : "";
+    // The admin pages (admin_*.js) listen: they show their tabs to an admin.
+    document.dispatchEvent(new CustomEvent("console:login", { detail: me }));
     await loadAgents();
     await refreshLists();
     connectEvents();
@@ -127,6 +130,7 @@
     });
     state.failures.clear();
     closeConversation();
+    document.dispatchEvent(new CustomEvent("console:logout"));
     showLogin(message);
   }
 
@@ -876,18 +880,37 @@
     }, 150);
   }
 
+  // -- what the admin pages share with this script ---------------------------------------------------
+
+  window.ChatbotConsole = {
+    ApiError,
+    LoggedOut,
+    el,
+    flash,
+    act,
+    formatTime,
+    logOut,
+    token: () => state.token,
+    me: () => state.me,
+  };
+
   // -- start ------------------------------------------------------------------------------------------
 
-  setInterval(tick, 1000);
-  setInterval(watchStream, 5000);
-  const saved = sessionStorage.getItem(TOKEN_KEY);
-  if (saved) {
-    logIn(saved).catch((err) => {
-      if (err instanceof LoggedOut) return;
-      if (err.status === 401) logOut("Your session has ended. Log in again.");
-      else showLogin(err.message);
-    });
-  } else {
-    showLogin("");
+  // After every deferred script has run, so the admin pages hear the first login too.
+  function start() {
+    setInterval(tick, 1000);
+    setInterval(watchStream, 5000);
+    const saved = sessionStorage.getItem(TOKEN_KEY);
+    if (saved) {
+      logIn(saved).catch((err) => {
+        if (err instanceof LoggedOut) return;
+        if (err.status === 401) logOut("Your session has ended. Log in again.");
+        else showLogin(err.message);
+      });
+    } else {
+      showLogin("");
+    }
   }
+
+  document.addEventListener("DOMContentLoaded", start);
 })();
