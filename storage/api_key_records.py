@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ApiKey, Tenant
@@ -40,3 +40,19 @@ async def revoke_all(session: AsyncSession, tenant_id: int, *, now: datetime) ->
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def mark_used(
+    session: AsyncSession, tenant_id: int, key_id: int, *, now: datetime, unless_since: datetime
+) -> None:
+    """Record a use of the key, unless one since ``unless_since`` is recorded (a concurrent request's)."""
+    await session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.tenant_id == tenant_id,
+            ApiKey.id == key_id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < unless_since),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +37,26 @@ class TenantCaller:
     tenant_id: int
     slug: str
     proof: str  # API_KEY, SIGNATURE or AGENT_ADMIN
+    # The API key used (proof API_KEY), and when it was last marked used.
+    key_id: int | None = None
+    key_last_used_at: datetime | None = None
+
+
+# A key's last use is written at most this often, so that a busy caller does not write on every request.
+USE_MARK_EVERY = timedelta(minutes=5)
+
+
+def needs_use_mark(caller: TenantCaller, now: datetime) -> bool:
+    if caller.key_id is None:
+        return False
+    return caller.key_last_used_at is None or now - caller.key_last_used_at >= USE_MARK_EVERY
+
+
+async def mark_key_used(session: AsyncSession, caller: TenantCaller, now: datetime) -> None:
+    if caller.key_id is not None:
+        await api_key_records.mark_used(
+            session, caller.tenant_id, caller.key_id, now=now, unless_since=now - USE_MARK_EVERY
+        )
 
 
 async def by_api_key(session: AsyncSession, api_key: str) -> TenantCaller | None:
@@ -49,7 +70,7 @@ async def by_api_key(session: AsyncSession, api_key: str) -> TenantCaller | None
     key, tenant = found
     if not tenant.active or not same_secret(key_hash, key.key_hash):
         return None
-    return TenantCaller(tenant.id, tenant.slug, API_KEY)
+    return TenantCaller(tenant.id, tenant.slug, API_KEY, key.id, key.last_used_at)
 
 
 async def by_signature(

@@ -30,7 +30,7 @@ from bot.tenancy.tenant_accounts import SLUG_PATTERN
 from bot.web.access_log import loggable_path
 from bot.web.app_keys import RUNTIME
 from bot.web.http_errors import json_error
-from storage.db import read_only
+from storage.db import read_only, transaction
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,12 @@ async def caller_of(request: web.Request, body: bytes) -> TenantCaller | None:
         async with read_only(runtime.sessions) as session:
             if key.startswith(AGENT_TOKEN_PREFIX):
                 return await _admin_agent(session, key)
-            return await api_callers.by_api_key(session, key)
+            caller = await api_callers.by_api_key(session, key)
+        now = utcnow()
+        if caller is not None and api_callers.needs_use_mark(caller, now):
+            async with transaction(runtime.sessions) as session:
+                await api_callers.mark_key_used(session, caller, now)
+        return caller
     if signature is not None:
         slug = request.headers.get(TENANT_HEADER, "").strip()
         if not SIGNATURE_FORM.fullmatch(signature.strip()) or not SLUG_PATTERN.fullmatch(slug):

@@ -72,3 +72,15 @@ async def test_another_tenants_keys_are_not_found(admin: AdminApi, other_admin: 
     assert (await other_admin.delete(f"/api-keys/{mine.body['id']}")).status == 404
     assert mine.body["id"] not in [k["id"] for k in (await other_admin.get("/api-keys")).body["items"]]
     assert (await admin.get("/tenant", key=mine.body["key"])).status == 200
+
+
+async def test_a_keys_list_shows_when_each_key_was_last_used(admin: AdminApi) -> None:
+    issued = await admin.post("/api-keys", {"name": "reporting"})
+    unused = {k["id"]: k for k in (await admin.get("/api-keys")).body["items"]}
+    assert unused[issued.body["id"]]["last_used_at"] is None
+
+    assert (await admin.get("/tenant", key=issued.body["key"])).status == 200
+
+    used = {k["id"]: k for k in (await admin.get("/api-keys")).body["items"]}
+    assert used[issued.body["id"]]["last_used_at"] is not None
+    assert used[issued.body["id"]]["last_used_at"] >= issued.body["created_at"]
