@@ -8,89 +8,58 @@ bot, and the history would lose what answered it (set ``active`` to false instea
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.render import counted
 from bot.tenancy.bot_settings import BotChanges, BotFields, bot_values
-from bot.tenancy.config_errors import Conflict, NotFound
-from bot.tenancy.row_versions import check_version
-from bot.tenancy.schema_base import apply_changes
-from storage import channels
-from storage.keyset import Page, newest_first
+from bot.tenancy.config_errors import Conflict
+from bot.tenancy.named_rows import NamedRows
+from storage.keyset import Page
 from storage.models import Bot, Channel, Conversation
-from storage.sql import get_owned
+
+BOTS: NamedRows[Bot] = NamedRows(Bot, "bot")
 
 
 async def list_bots(session: AsyncSession, tenant_id: int, *, limit: int, before: int | None) -> Page[Bot]:
-    statement = select(Bot).where(Bot.tenant_id == tenant_id)
-    return await newest_first(session, statement, Bot.id, limit=limit, before=before)
+    return await BOTS.page(session, tenant_id, limit=limit, before=before)
 
 
 async def get_bot(session: AsyncSession, tenant_id: int, bot_id: int, *, for_update: bool = False) -> Bot:
-    bot = await get_owned(session, Bot, tenant_id, bot_id, for_update=for_update)
-    if bot is None:
-        raise NotFound(f"no bot {bot_id}")
-    return bot
+    return await BOTS.get(session, tenant_id, bot_id, for_update=for_update)
 
 
 async def create_bot(session: AsyncSession, tenant_id: int, fields: BotFields) -> Bot:
-    values = bot_values(fields)
-    await _refuse_taken_name(session, tenant_id, values["name"])
-    bot = Bot(tenant_id=tenant_id, **values)
-    session.add(bot)
-    await _flush(session, bot.name)
-    return bot
+    return await BOTS.create(session, tenant_id, bot_values(fields))
 
 
 async def change_bot(
     session: AsyncSession, tenant_id: int, bot_id: int, changes: BotChanges, *, if_match: str | None
 ) -> Bot:
-    bot = await get_bot(session, tenant_id, bot_id, for_update=True)
-    check_version(bot, if_match)
-    values = bot_values(changes)
-    if "name" in values and values["name"] != bot.name:
-        await _refuse_taken_name(session, tenant_id, values["name"])
-    apply_changes(bot, values)
-    await _flush(session, bot.name)
-    return bot
+    return await BOTS.change(session, tenant_id, bot_id, bot_values(changes), if_match=if_match)
 
 
 async def delete_bot(session: AsyncSession, tenant_id: int, bot_id: int, *, if_match: str | None) -> None:
-    bot = await get_bot(session, tenant_id, bot_id, for_update=True)
-    check_version(bot, if_match)
-    used_by = await session.scalar(
-        select(func.count())
-        .select_from(Channel)
-        .where(Channel.tenant_id == tenant_id, Channel.bot_id == bot.id)
-    )
-    if used_by:
-        raise Conflict(
-            f"the bot answers on {counted(int(used_by), 'channel')}; give them another bot_id first",
-            code="bot_in_use",
+    async def refuse_if_used(bot: Bot) -> None:
+        used_by = await session.scalar(
+            select(func.count())
+            .select_from(Channel)
+            .where(Channel.tenant_id == tenant_id, Channel.bot_id == bot.id)
         )
-    talked = await session.scalar(
-        select(Conversation.id)
-        .where(Conversation.tenant_id == tenant_id, Conversation.bot_id == bot.id)
-        .limit(1)
-    )
-    if talked is not None:
-        raise Conflict(
-            "the bot has conversations, which keep naming it; set active to false instead",
-            field="active",
-            code="bot_has_history",
+        if used_by:
+            raise Conflict(
+                f"the bot answers on {counted(int(used_by), 'channel')}; give them another bot_id first",
+                code="bot_in_use",
+            )
+        talked = await session.scalar(
+            select(Conversation.id)
+            .where(Conversation.tenant_id == tenant_id, Conversation.bot_id == bot.id)
+            .limit(1)
         )
-    await session.delete(bot)
-    await session.flush()
+        if talked is not None:
+            raise Conflict(
+                "the bot has conversations, which keep naming it; set active to false instead",
+                field="active",
+                code="bot_has_history",
+            )
 
-
-async def _refuse_taken_name(session: AsyncSession, tenant_id: int, name: str) -> None:
-    if await channels.get_bot_by_name(session, tenant_id, name) is not None:
-        raise Conflict(f"a bot named {name!r} already exists", field="name")
-
-
-async def _flush(session: AsyncSession, name: str) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:  # another request took the name between our check and this write
-        raise Conflict(f"a bot named {name!r} already exists", field="name") from None
+    await BOTS.delete(session, tenant_id, bot_id, if_match=if_match, refuse=refuse_if_used)

@@ -9,18 +9,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.render import PLACEHOLDERS, placeholder_values, placeholders_in, render
-from bot.tenancy.config_errors import Conflict, NotFound
-from bot.tenancy.row_versions import check_version
-from bot.tenancy.schema_base import RequestModel, ResponseModel, apply_changes, given_changes
-from storage import channels, knowledge, tenants
-from storage.keyset import Page, newest_first
+from bot.tenancy.named_rows import NamedRows
+from bot.tenancy.schema_base import RequestModel, ResponseModel, given_changes
+from storage import channels, tenants
+from storage.keyset import Page
 from storage.models import Template
-from storage.sql import get_owned
 
 TemplateName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -90,59 +86,32 @@ async def preview_template(
     )
 
 
+TEMPLATES: NamedRows[Template] = NamedRows(Template, "template")
+
+
 async def list_templates(
     session: AsyncSession, tenant_id: int, *, limit: int, before: int | None
 ) -> Page[Template]:
-    statement = select(Template).where(Template.tenant_id == tenant_id)
-    return await newest_first(session, statement, Template.id, limit=limit, before=before)
+    return await TEMPLATES.page(session, tenant_id, limit=limit, before=before)
 
 
 async def get_template(
     session: AsyncSession, tenant_id: int, template_id: int, *, for_update: bool = False
 ) -> Template:
-    template = await get_owned(session, Template, tenant_id, template_id, for_update=for_update)
-    if template is None:
-        raise NotFound(f"no template {template_id}")
-    return template
+    return await TEMPLATES.get(session, tenant_id, template_id, for_update=for_update)
 
 
 async def create_template(session: AsyncSession, tenant_id: int, fields: TemplateFields) -> Template:
-    await _refuse_taken_name(session, tenant_id, fields.name)
-    template = Template(tenant_id=tenant_id, **fields.model_dump())
-    session.add(template)
-    await _flush(session, fields.name)
-    return template
+    return await TEMPLATES.create(session, tenant_id, fields.model_dump())
 
 
 async def update_template(
     session: AsyncSession, tenant_id: int, template_id: int, changes: TemplateChanges, *, if_match: str | None
 ) -> Template:
-    template = await get_template(session, tenant_id, template_id, for_update=True)
-    check_version(template, if_match)
-    values = given_changes(changes)
-    if "name" in values and values["name"] != template.name:
-        await _refuse_taken_name(session, tenant_id, values["name"])
-    apply_changes(template, values)
-    await _flush(session, template.name)
-    return template
+    return await TEMPLATES.change(session, tenant_id, template_id, given_changes(changes), if_match=if_match)
 
 
 async def delete_template(
     session: AsyncSession, tenant_id: int, template_id: int, *, if_match: str | None
 ) -> None:
-    template = await get_template(session, tenant_id, template_id, for_update=True)
-    check_version(template, if_match)
-    await session.delete(template)
-    await session.flush()
-
-
-async def _refuse_taken_name(session: AsyncSession, tenant_id: int, name: str) -> None:
-    if await knowledge.get_template(session, tenant_id, name) is not None:
-        raise Conflict(f"a template named {name!r} already exists", field="name")
-
-
-async def _flush(session: AsyncSession, name: str) -> None:
-    try:
-        await session.flush()
-    except IntegrityError:  # another request took the name between our check and this write
-        raise Conflict(f"a template named {name!r} already exists", field="name") from None
+    await TEMPLATES.delete(session, tenant_id, template_id, if_match=if_match)
