@@ -6,7 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-Route = Literal["silent", "command", "template", "knowledge", "llm", "fallback", "handoff", "feedback"]
+# "clarify" is a question back to the customer (which of two entries they meant, or their order number).
+Route = Literal[
+    "silent", "command", "template", "knowledge", "llm", "fallback", "handoff", "feedback", "clarify"
+]
 Role = Literal["user", "assistant", "agent", "system"]
 # What a bot does when the LLM may not answer a turn (out of credits): answer offline, or hand over.
 OutOfCreditsAction = Literal["answer", "handoff"]

@@ -27,7 +27,18 @@ MESSAGE_ROLES = ("user", "assistant", "agent", "system")
 MESSAGE_DIRECTIONS = ("in", "out")
 MESSAGE_STATUSES = ("received", "pending", "sent", "delivered", "read", "failed")
 MESSAGE_SOURCES = ("direct", "ad", "post", "referral")
-ROUTES = ("silent", "command", "template", "knowledge", "llm", "fallback", "handoff", "agent", "feedback")
+ROUTES = (
+    "silent",
+    "command",
+    "template",
+    "knowledge",
+    "llm",
+    "fallback",
+    "handoff",
+    "agent",
+    "feedback",
+    "clarify",
+)
 SENTIMENTS = ("positive", "neutral", "negative")
 FAILURE_REASONS = ("window_closed", "rejected", "credentials", "gave_up", "no_adapter")
 HANDOFF_TRIGGERS = (

@@ -38,7 +38,7 @@ async def fresh_postgres_url() -> AsyncIterator[str]:
 async def _assert_migrates_from_empty(url: str) -> None:
     assert await current_revision(url) is None
     await upgrade_async(url)
-    assert await current_revision(url) == head_revision() == "0014"
+    assert await current_revision(url) == head_revision() == "0015"
     assert await schema_differences(url) == []
     engine = create_engine(url)
     try:
