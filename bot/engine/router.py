@@ -1,4 +1,4 @@
-"""Decide one turn offline: silence, a custom command, a template, a knowledge answer or a fallback."""
+"""Decide one turn: silence, a custom command, a handoff, a template, the LLM or the offline answer."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import prompts
-from bot.engine import handoff_rules
+from bot.engine import handoff_rules, offline
+from bot.engine.intent_steering import question_after_greeting, template_fits
 from bot.engine.intents.scorer import IntentScorer
+from bot.engine.offline import KNOWLEDGE_LIMIT, MAX_KNOWLEDGE_QUERY_CHARS, REPEATED_FALLBACK
 from bot.engine.ratings import parse_rating
 from bot.engine.render import render, turn_values
 from bot.engine.types import (
@@ -27,16 +29,18 @@ from bot.engine.types import (
     Turn,
 )
 
-__all__ = ["HANDED_TO_HUMAN", "REPEATED_FALLBACK", "Router", "match_command", "match_template"]
+__all__ = [
+    "HANDED_TO_HUMAN",
+    "KNOWLEDGE_LIMIT",
+    "MAX_KNOWLEDGE_QUERY_CHARS",
+    "REPEATED_FALLBACK",
+    "Router",
+    "match_command",
+    "match_template",
+]
 
 # While an agent owns the conversation, anything the bot said would talk over them.
 HANDED_TO_HUMAN = frozenset({"escalated", "transferred"})
-REPEATED_FALLBACK = "repeated_fallback"
-
-# A knowledge question never needs more than this; capping it bounds the cost of a pasted essay
-# without changing the answer to anything a customer would really ask.
-MAX_KNOWLEDGE_QUERY_CHARS = 2000
-KNOWLEDGE_LIMIT = 3
 
 _WORD = re.compile(r"\w+")
 # "!price?" and "!price," are still the price command.
@@ -85,7 +89,9 @@ class Router:
                 )
         if not text:
             # An image, sticker or empty message: say what we can read instead of guessing.
-            return _fallback(turn, render(prompts.load("unsupported_message"), values))
+            return offline.fallback(
+                turn, render(prompts.load("unsupported_message"), values), "not a text message"
+            )
 
         command = match_command(text, turn.commands)
         if command is not None:
@@ -93,6 +99,7 @@ class Router:
                 route="command",
                 replies=(Reply(render(command.response, values)),),
                 command_id=command.command_id,
+                explanation=f"the message starts with the command {command.command}",
             )
 
         scored = await self._score(text, turn, ports)
@@ -105,7 +112,7 @@ class Router:
                 if briefing:
                     decision = replace(decision, handoff_summary=briefing)
         else:
-            decision = await self._answer(turn, ports, text)
+            decision = await self._answer(turn, ports, text, scored)
             if decision.handoff_trigger is not None and decision.handoff_summary is None:
                 request = handoff_rules.HandoffRequest(
                     decision.handoff_trigger, decision.handoff_reason or ""
@@ -118,43 +125,40 @@ class Router:
             return await ports.intents.score(text, turn.intents)
         return self._scorer.score(text, turn.intents)
 
-    async def _answer(self, turn: Turn, ports: Ports, text: str) -> Decision:
+    async def _answer(self, turn: Turn, ports: Ports, text: str, scored: IntentResult) -> Decision:
         values = turn_values(turn)
-        template = match_template(text, turn.templates)
-        if template is not None:
+        answered = await offline.follow_up(turn, ports, text)
+        if answered is not None:
+            return answered
+        # "Hi, how much is a bag of the house blend?" is a pricing question, not a greeting.
+        question = question_after_greeting(text, scored.intent)
+        template = match_template(question, turn.templates)
+        if template is not None and template_fits(template, question, scored.intent):
             return Decision(
                 route="template",
                 replies=(Reply(render(template.body, values)),),
                 template_id=template.template_id,
+                explanation=f"template {template.name!r} matched its trigger keywords",
             )
 
-        hits = await ports.knowledge.search(text[:MAX_KNOWLEDGE_QUERY_CHARS], limit=KNOWLEDGE_LIMIT)
+        hits = await ports.knowledge.search(question[:MAX_KNOWLEDGE_QUERY_CHARS], limit=KNOWLEDGE_LIMIT)
         if ports.llm is not None:
             # Credits and rate limits (DESIGN section 4, step 6): the one check before the model is called.
             admission = ADMITTED if ports.admission is None else await ports.admission.admit(turn)
             if admission.admitted:
                 return await ports.llm.answer(turn, ports, hits)
-            return _without_llm(turn, hits, admission.reason or "refused")
-        return _offline(turn, hits)
+            return await _without_llm(turn, ports, question, scored, hits, admission.reason or "refused")
+        return await offline.answer(turn, ports, question, scored, hits)
 
 
-def _offline(turn: Turn, hits: Sequence[KnowledgeHit]) -> Decision:
-    """The best knowledge answer above the bot's threshold, else the fallback reply."""
-    values = turn_values(turn)
-    best = _best_hit(hits)
-    if best is not None and best.score >= turn.bot.knowledge_threshold:
-        return Decision(
-            route="knowledge",
-            replies=(Reply(render(best.answer, values)),),
-            knowledge_entry_ids=(best.entry_id,),
-        )
-    fallback_text = turn.bot.fallback_text
-    if fallback_text is None or not fallback_text.strip():
-        fallback_text = prompts.load("fallback")
-    return _fallback(turn, render(fallback_text, values))
-
-
-def _without_llm(turn: Turn, hits: Sequence[KnowledgeHit], reason: str) -> Decision:
+async def _without_llm(
+    turn: Turn,
+    ports: Ports,
+    question: str,
+    scored: IntentResult,
+    hits: Sequence[KnowledgeHit],
+    reason: str,
+) -> Decision:
     """A turn the LLM may not answer: an offline answer, or a person, by the bot's setting.
 
     A customer flooding the bot (bot/billing/rate_limits.py) is answered once: the first message over
@@ -162,7 +166,8 @@ def _without_llm(turn: Turn, hits: Sequence[KnowledgeHit], reason: str) -> Decis
     counts as a fallback, so a flood never hands the conversation to a person.
     """
     if reason in (FLOOD_NOTICE, CUSTOMER_FLOOD):
-        return replace(_flood_answer(turn, hits, notice=reason == FLOOD_NOTICE), llm_denied=reason)
+        flood = await _flood_answer(turn, ports, question, scored, hits, notice=reason == FLOOD_NOTICE)
+        return replace(flood, llm_denied=reason)
     if turn.bot.out_of_credits_action == "handoff":
         decision = Decision(
             route="handoff",
@@ -172,18 +177,26 @@ def _without_llm(turn: Turn, hits: Sequence[KnowledgeHit], reason: str) -> Decis
             handoff_reason=reason,
         )
     else:
-        decision = _offline(turn, hits)
+        decision = await offline.answer(turn, ports, question, scored, hits)
     return replace(decision, llm_denied=reason)
 
 
-def _flood_answer(turn: Turn, hits: Sequence[KnowledgeHit], *, notice: bool) -> Decision:
+async def _flood_answer(
+    turn: Turn,
+    ports: Ports,
+    question: str,
+    scored: IntentResult,
+    hits: Sequence[KnowledgeHit],
+    *,
+    notice: bool,
+) -> Decision:
     unchanged = turn.conversation.consecutive_fallbacks
     if notice:
         text = render(prompts.load("flood_notice"), turn_values(turn))
         return Decision(route="fallback", replies=(Reply(text),), consecutive_fallbacks=unchanged)
-    offline = _offline(turn, hits)
-    if offline.route == "knowledge":  # a confident answer; never the fallback shrug
-        return replace(offline, consecutive_fallbacks=unchanged)
+    answered = await offline.answer(turn, ports, question, scored, hits)
+    if answered.route == "knowledge":  # a confident answer; never the fallback shrug
+        return replace(answered, consecutive_fallbacks=unchanged)
     return Decision(route="silent", consecutive_fallbacks=unchanged)
 
 
@@ -233,26 +246,6 @@ def _phrase(text: str) -> str:
     return " " + " ".join(_WORD.findall(text.casefold())) + " "
 
 
-def _best_hit(hits: Sequence[KnowledgeHit]) -> KnowledgeHit | None:
-    # The port promises best first, but a ranking bug elsewhere should not pick a worse answer here.
-    return max(hits, key=lambda hit: hit.score, default=None)
-
-
-def _fallback(turn: Turn, text: str) -> Decision:
-    count = turn.conversation.consecutive_fallbacks + 1
-    limit = turn.bot.handoff_after_fallbacks
-    if limit > 0 and count >= limit:
-        # Enough shrugs: a person takes over, and the customer is told so instead of a third shrug.
-        return Decision(
-            route="handoff",
-            replies=handoff_rules.handoff_replies(turn),
-            consecutive_fallbacks=count,
-            handoff_trigger="fallback",
-            handoff_reason=REPEATED_FALLBACK,
-        )
-    return Decision(route="fallback", replies=(Reply(text),), consecutive_fallbacks=count)
-
-
 def _handoff(turn: Turn, request: handoff_rules.HandoffRequest, scored: IntentResult) -> Decision:
     return Decision(
         route="handoff",
@@ -261,6 +254,7 @@ def _handoff(turn: Turn, request: handoff_rules.HandoffRequest, scored: IntentRe
         handoff_trigger=request.trigger,
         handoff_reason=request.reason,
         handoff_summary=handoff_rules.summary(turn, request, scored),
+        explanation=f"handoff rule: {request.reason}",
     )
 
 

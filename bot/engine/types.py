@@ -270,6 +270,9 @@ class Decision:
     # The customer's answer to the rating question after a resolve (stored as feedback).
     rating: int | None = None
     rating_comment: str | None = None
+    # Why the engine chose this route, in a sentence for people ("pricing intent: answered from command
+    # !price"); shown by `chatbot kb test`, never sent to the customer.
+    explanation: str | None = None
 
 
 class Engine(Protocol):

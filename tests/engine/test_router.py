@@ -206,10 +206,17 @@ async def test_command_stored_without_bang_still_needs_one_from_the_customer() -
     assert decision.command_id is None
 
 
-@pytest.mark.parametrize("text", ["!", "! price", "!unknown", "please !price", "!pricey"])
+@pytest.mark.parametrize("text", ["!", "! price", "!unknown", "please !price"])
 async def test_things_that_are_not_commands(text: str) -> None:
     assert match_command(text, COMMANDS) is None
     assert (await say(text)).route != "command"
+
+
+async def test_a_misspelt_command_that_asks_about_prices_gets_the_price_list_by_its_intent() -> None:
+    assert match_command("!pricey", COMMANDS) is None
+    decision = await say("!pricey")
+    assert decision.route == "command"
+    assert decision.explanation == "pricing intent: answered from command !price"
 
 
 # --- templates ------------------------------------------------------------------------------------------

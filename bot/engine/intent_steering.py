@@ -1,0 +1,259 @@
+"""How the scored intent steers an offline answer: prices, order numbers, courtesy templates, close calls.
+
+Plain functions over plain data; the router (bot/engine/router.py) decides when each one applies:
+- pricing: the confident knowledge entry that lists prices, else the command whose response does
+  (``!price``), else the usual answer;
+- order_status: without an order number the bot asks for it; with one it answers from the entry that
+  tells how to track an order, found by the question plus the intent's own words;
+- greeting, thanks and goodbye templates answer only small talk, not a real question that opens
+  with "Hi" (the rest of that message is what gets answered);
+- two entries too close to choose between become a "did you mean" question, and the customer's pick
+  (a quick reply, its number, or its words) gets that entry's answer on the next turn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.engine.intents.phrases import BUILTIN_INTENTS
+from bot.engine.knowledge_search import tokenize
+from bot.engine.types import CommandInfo, KnowledgeHit, TemplateInfo
+
+__all__ = [
+    "CLOSE_MARGIN",
+    "COMPLAINT",
+    "GREETING",
+    "ORDER_STATUS",
+    "PRICING",
+    "about_an_order",
+    "about_prices",
+    "asks_how_to",
+    "carries_prices",
+    "close_pair",
+    "has_order_number",
+    "offered_options",
+    "picked_option",
+    "price_command",
+    "priced_hit",
+    "question_after_greeting",
+    "template_fits",
+]
+
+GREETING = "greeting"
+PRICING = "pricing"
+ORDER_STATUS = "order_status"
+COMPLAINT = "complaint"
+_COURTESY_INTENTS = ("greeting", "thanks", "goodbye")
+# Words added to an order-status question when looking for the entry that tells how to track an order:
+# "where is #4521?" shares no word with "How can I track my order?".
+ORDER_STATUS_QUERY = "track order tracking status parcel delivery"
+
+# A courtesy template ("hi", "thanks", "bye") answers a message of at most this many words whatever its
+# intent ("hello hello?"); a longer one only when it is small talk.
+COURTESY_MAX_WORDS = 3
+# What follows a leading "Hi," must have this many words to be a question of its own ("Hi, how are
+# you?" is still a greeting; "Hi, how much is a bag of the house blend?" is a pricing question).
+GREETING_TAIL_WORDS = 5
+# A reply naming one of the offered entries by its words is this short; a longer one is a new question.
+PICK_MAX_WORDS = 6
+# Two confident entries whose scores differ by less than this are too close to choose between.
+CLOSE_MARGIN = 0.05
+
+_WORD = re.compile(r"\w+")
+_LEADING_GREETING = re.compile(
+    r"""^\s*(?:
+        (?:hi+|hello+|hey+|hiya|heya|howdy|yo|hola|greetings|good\s+(?:morning|afternoon|evening|day))
+        (?:\s+(?:there|all|team|guys|folks|everyone|again))?
+        [\s,.!:;~-]*
+    )+""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "#4521", "order 4521", "order no. A-1234", "ref: 88231", or a bare number of four digits or more.
+_ORDER_NUMBER = re.compile(
+    r"""\#\s?[A-Za-z]{0,4}-?\d{2,}
+    | \b(?:order|ref|reference)\s*(?:number|no|nr|id|\#)?\.?\s*:?\s*[A-Za-z]{0,4}-?\d{3,}\b
+    | \b[A-Za-z]{0,4}-?\d{4,}\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_BARE_NUMBER = re.compile(r"^\W*[A-Za-z]{0,4}-?\d{3,}\W*$")
+# A currency amount ("$14", "14.50 EUR", "£3") or a discount ("10% off"): what makes a text a price list.
+_PRICE = re.compile(
+    r"[$€£¥]\s?\d|\d(?:[.,]\d+)?\s?(?:[$€£¥]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b|\d\s?%\s?off\b",
+    re.IGNORECASE,
+)
+# The words that make a pricing or an order-status reading safe to act on: the scorer may read "where is
+# the shop?" as order status or "a cake shaped like a submarine" as pricing, and a wrong steer answers
+# with a price list or asks for an order number out of the blue.
+_PRICE_CUE = re.compile(
+    r"[$€£¥]|\b(?:pric\w*|cost\w*|much|cheap\w*|expensive|charg\w*|fees?|discount\w*|deals?|offers?|sale"
+    r"|promo\w*|money|quote|rates?|afford\w*|spend)\b",
+    re.IGNORECASE,
+)
+_ORDER_CUE = re.compile(
+    r"\b(?:order\w*|parcel|package|pkg|delivery|deliver\w*|shipment|ship(?:ped|ping)|track\w*|dispatch\w*"
+    r"|arriv\w*|courier|sent|posted)\b|#\s?\d",
+    re.IGNORECASE,
+)
+_HOW_TO = re.compile(r"\bhow\s+(?:do|can|could|would|should|to)\b", re.IGNORECASE)
+_QUOTED = re.compile("\u201c([^\u201d]+)\u201d")
+_ORDINALS = {"1": 0, "1st": 0, "first": 0, "one": 0, "2": 1, "2nd": 1, "second": 1, "two": 1, "last": 1}
+_CHOICE_PAYLOAD = re.compile(r"^choice-([12])$")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def _phrase(text: str) -> str:
+    return " ".join(_words(text))
+
+
+_COURTESY_PHRASES = frozenset(
+    _phrase(phrase) for intent in _COURTESY_INTENTS for phrase in BUILTIN_INTENTS[intent]
+)
+
+
+def question_after_greeting(text: str, intent: str) -> str:
+    """The part of ``text`` to answer: a leading "Hi," is dropped when a real question follows it."""
+    match = _LEADING_GREETING.match(text)
+    if match is None or match.end() == 0:
+        return text
+    rest = text[match.end() :].strip()
+    if not rest:
+        return text
+    if intent == GREETING and len(_words(rest)) < GREETING_TAIL_WORDS:
+        return text
+    return rest
+
+
+def template_fits(template: TemplateInfo, text: str, intent: str) -> bool:
+    """Whether a matched template suits the message: courtesy triggers ("hi", "thanks") only for small talk.
+
+    A template matched by any other keyword fits as before. One matched only by greeting, thanks or
+    goodbye words fits a short message, or one whose intent is that kind of small talk; "thanks, but
+    where is my order?" is an order question and goes on to be answered.
+    """
+    haystack = f" {_phrase(text)} "
+    matched = [
+        keyword
+        for keyword in {_phrase(raw) for raw in template.trigger_keywords}
+        if keyword and f" {keyword} " in haystack
+    ]
+    if not matched or not all(keyword in _COURTESY_PHRASES for keyword in matched):
+        return True
+    return intent in _COURTESY_INTENTS or len(_words(text)) <= COURTESY_MAX_WORDS
+
+
+def has_order_number(text: str) -> bool:
+    return _ORDER_NUMBER.search(text) is not None
+
+
+def is_bare_order_number(text: str) -> bool:
+    """A reply that is just a number ("4521", "#4521."), as given when the bot asked for one."""
+    return _BARE_NUMBER.match(text) is not None or has_order_number(text)
+
+
+def asks_how_to(text: str) -> bool:
+    """ "How can I track my order?" asks how tracking works; "where is my order?" asks about one order."""
+    return _HOW_TO.search(text) is not None
+
+
+def about_prices(text: str) -> bool:
+    """Whether the customer's words name a price, a cost or a deal (the pricing intent's safety check)."""
+    return _PRICE_CUE.search(text) is not None
+
+
+def about_an_order(text: str) -> bool:
+    """Whether the customer's words name an order, a parcel or its delivery."""
+    return _ORDER_CUE.search(text) is not None
+
+
+def carries_prices(text: str) -> bool:
+    return _PRICE.search(text) is not None
+
+
+def priced_hit(hits: Sequence[KnowledgeHit], threshold: float) -> KnowledgeHit | None:
+    """The best confident entry whose answer lists prices, if any."""
+    ranked = sorted(hits, key=lambda hit: hit.score, reverse=True)
+    return next((hit for hit in ranked if hit.score >= threshold and carries_prices(hit.answer)), None)
+
+
+def price_command(question: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:
+    """The command whose response lists prices, the one sharing most words with ``question`` first."""
+    wanted = set(tokenize(question))
+    best: CommandInfo | None = None
+    best_overlap = -1
+    for command in commands:
+        if not carries_prices(command.response):
+            continue
+        overlap = len(wanted & set(tokenize(command.response)))
+        if overlap > best_overlap:
+            best, best_overlap = command, overlap
+    return best
+
+
+def close_pair(hits: Sequence[KnowledgeHit], threshold: float) -> tuple[KnowledgeHit, KnowledgeHit] | None:
+    """The two best entries when both are confident and too close to choose between, else None.
+
+    A stand-in for the retrieval's own ambiguity signal: two different entries above the threshold
+    whose scores differ by less than CLOSE_MARGIN.
+    """
+    ranked = sorted(hits, key=lambda hit: hit.score, reverse=True)
+    if len(ranked) < 2:
+        return None
+    best, second = ranked[0], ranked[1]
+    if best.entry_id == second.entry_id or best.question.strip() == second.question.strip():
+        return None
+    if second.score < threshold or best.score - second.score >= CLOSE_MARGIN:
+        return None
+    return best, second
+
+
+def options_text(first: str, second: str) -> str:
+    """How the two offered entries read inside the question (quoted, so the next turn can find them)."""
+    return f"\u201c{first}\u201d or \u201c{second}\u201d"
+
+
+@dataclass(frozen=True)
+class OfferedOptions:
+    first: str
+    second: str
+
+
+def offered_options(bot_said: str, prefix: str, suffix: str) -> OfferedOptions | None:
+    """The two entries a "did you mean" question offered, read back from what the bot said."""
+    said = bot_said.strip()
+    if not (said.startswith(prefix.strip()) and said.endswith(suffix.strip())):
+        return None
+    quoted = _QUOTED.findall(said)
+    return OfferedOptions(quoted[0], quoted[1]) if len(quoted) == 2 else None
+
+
+def picked_option(text: str, payload: str | None, options: OfferedOptions) -> str | None:
+    """Which offered entry the customer picked: a quick reply, "1"/"the second one", or its words."""
+    choices = (options.first, options.second)
+    for said in (payload, text):
+        if not said or not said.strip():
+            continue
+        value = said.strip()
+        by_payload = _CHOICE_PAYLOAD.match(value)
+        if by_payload:
+            return choices[int(by_payload.group(1)) - 1]
+        folded = _phrase(value)
+        for choice in choices:
+            # Platforms cut button titles short (WhatsApp at 20 characters): a prefix is a pick.
+            if folded and _phrase(choice).startswith(folded) and len(folded) >= 3:
+                return choice
+    words = _words(text)
+    positions = {_ORDINALS[word] for word in words if word in _ORDINALS}
+    if len(words) <= 4 and len(positions) == 1:
+        return choices[positions.pop()]
+    if len(words) > PICK_MAX_WORDS:
+        return None
+    said_terms = set(tokenize(text))
+    overlaps = [len(said_terms & set(tokenize(choice))) for choice in choices]
+    if max(overlaps) > 0 and overlaps[0] != overlaps[1]:
+        return choices[overlaps.index(max(overlaps))]
+    return None

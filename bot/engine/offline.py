@@ -1,0 +1,189 @@
+"""The answer without the LLM: the knowledge base, steered by the intent, else the fallback.
+
+In order: the answer to the bot's own question of the turn before (the entry the customer picked from a
+"did you mean", the tracking entry once the order number is given); prices for a pricing question;
+the order number asked for, or the tracking entry, for an order-status one; a "did you mean" when the
+two best entries are too close; the best confident entry; an apology and the offer of a person for a
+complaint; the fallback. Each decision says why (``Decision.explanation``), for `chatbot kb test`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import prompts
+from bot.engine import handoff_rules
+from bot.engine.intent_steering import (
+    COMPLAINT,
+    ORDER_STATUS,
+    ORDER_STATUS_QUERY,
+    PRICING,
+    about_an_order,
+    about_prices,
+    asks_how_to,
+    close_pair,
+    has_order_number,
+    is_bare_order_number,
+    offered_options,
+    options_text,
+    picked_option,
+    price_command,
+    priced_hit,
+)
+from bot.engine.render import render, turn_values
+from bot.engine.types import Decision, IntentResult, KnowledgeHit, Ports, Reply, Turn
+
+__all__ = [
+    "KNOWLEDGE_LIMIT",
+    "MAX_KNOWLEDGE_QUERY_CHARS",
+    "REPEATED_FALLBACK",
+    "answer",
+    "fallback",
+    "follow_up",
+]
+
+REPEATED_FALLBACK = "repeated_fallback"
+# A knowledge question never needs more than this; capping it bounds the cost of a pasted essay
+# without changing the answer to anything a customer would really ask.
+MAX_KNOWLEDGE_QUERY_CHARS = 2000
+KNOWLEDGE_LIMIT = 3
+_OPTIONS_MARK = "\x00options\x00"
+
+
+async def answer(
+    turn: Turn, ports: Ports, question: str, scored: IntentResult | None, hits: Sequence[KnowledgeHit]
+) -> Decision:
+    """The offline decision for ``question`` given its knowledge ``hits`` and scored intent."""
+    threshold = turn.bot.knowledge_threshold
+    intent = scored.intent if scored is not None else None
+    if intent == PRICING and about_prices(question):
+        priced = priced_hit(hits, threshold)
+        if priced is not None:
+            return _knowledge(
+                turn,
+                priced,
+                f"pricing intent: answered from the entry that lists prices ({priced.score:.2f})",
+            )
+        command = price_command(question, turn.commands)
+        if command is not None:
+            return Decision(
+                route="command",
+                replies=(Reply(render(command.response, turn_values(turn))),),
+                command_id=command.command_id,
+                explanation=f"pricing intent: answered from command {command.command}",
+            )
+    elif intent == ORDER_STATUS and about_an_order(question) and not asks_how_to(question):
+        if not has_order_number(question):
+            return Decision(
+                route="clarify",
+                replies=(Reply(render(prompts.load("clarify_order_number"), turn_values(turn))),),
+                consecutive_fallbacks=turn.conversation.consecutive_fallbacks,
+                explanation="order_status intent without an order number: the bot asks for it",
+            )
+        tracking = await _tracking_entry(turn, ports, question)
+        if tracking is not None:
+            return tracking
+    pair = close_pair(hits, threshold)
+    if pair is not None:
+        return _did_you_mean(turn, *pair)
+    best = max(hits, key=lambda hit: hit.score, default=None)
+    if best is not None and best.score >= threshold:
+        return _knowledge(
+            turn, best, f"best entry scored {best.score:.2f}, at least the threshold {threshold:.2f}"
+        )
+    nearest = f"best entry {best.score:.2f}" if best is not None else "no entry shares a word"
+    if intent == COMPLAINT:
+        return fallback(
+            turn,
+            render(prompts.load("complaint"), turn_values(turn)),
+            f"complaint below the escalation rule and no entry reached the threshold ({nearest}): "
+            "an apology and the offer of a person",
+        )
+    text = turn.bot.fallback_text
+    if text is None or not text.strip():
+        text = prompts.load("fallback")
+    return fallback(
+        turn, render(text, turn_values(turn)), f"no entry reached the threshold {threshold:.2f} ({nearest})"
+    )
+
+
+async def follow_up(turn: Turn, ports: Ports, text: str) -> Decision | None:
+    """The answer to the bot's own question of the turn before, when this message answers it."""
+    if not turn.history or turn.history[-1].role != "assistant":
+        return None
+    bot_said = turn.history[-1].text
+    values = turn_values(turn)
+    if bot_said.strip() == render(prompts.load("clarify_order_number"), values).strip():
+        if is_bare_order_number(text):
+            return await _tracking_entry(turn, ports, text)
+        return None
+    prefix, _, suffix = render(
+        prompts.load("clarify_choice"), {**values, "options": _OPTIONS_MARK}
+    ).partition(_OPTIONS_MARK)
+    options = offered_options(bot_said, prefix, suffix)
+    if options is None:
+        return None
+    picked = picked_option(text, turn.inbound.payload, options)
+    if picked is None:
+        return None
+    hits = await ports.knowledge.search(picked[:MAX_KNOWLEDGE_QUERY_CHARS], limit=KNOWLEDGE_LIMIT)
+    entry = next((hit for hit in hits if hit.question.strip() == picked.strip()), None)
+    if entry is None:
+        return None
+    return _knowledge(turn, entry, "the customer picked this entry from the bot's \u201cdid you mean\u201d")
+
+
+def fallback(turn: Turn, text: str, explanation: str) -> Decision:
+    """The fallback reply, or a person once the bot has fallen back often enough in a row."""
+    count = turn.conversation.consecutive_fallbacks + 1
+    limit = turn.bot.handoff_after_fallbacks
+    if limit > 0 and count >= limit:
+        # Enough shrugs: a person takes over, and the customer is told so instead of a third shrug.
+        return Decision(
+            route="handoff",
+            replies=handoff_rules.handoff_replies(turn),
+            consecutive_fallbacks=count,
+            handoff_trigger="fallback",
+            handoff_reason=REPEATED_FALLBACK,
+            explanation=f"{explanation}; fallback {count} in a row hands over",
+        )
+    return Decision(
+        route="fallback", replies=(Reply(text),), consecutive_fallbacks=count, explanation=explanation
+    )
+
+
+async def _tracking_entry(turn: Turn, ports: Ports, question: str) -> Decision | None:
+    # The customer's words plus the intent's own: "where is #4521?" names no word of the tracking entry.
+    query = f"{question[:MAX_KNOWLEDGE_QUERY_CHARS]} {ORDER_STATUS_QUERY}"
+    hits = await ports.knowledge.search(query, limit=KNOWLEDGE_LIMIT)
+    best = max(hits, key=lambda hit: hit.score, default=None)
+    if best is None or best.score < turn.bot.knowledge_threshold:
+        return None
+    return _knowledge(
+        turn, best, f"order_status intent with an order number: the tracking entry ({best.score:.2f})"
+    )
+
+
+def _did_you_mean(turn: Turn, first: KnowledgeHit, second: KnowledgeHit) -> Decision:
+    values = {**turn_values(turn), "options": options_text(first.question, second.question)}
+    return Decision(
+        route="clarify",
+        replies=(
+            Reply(render(prompts.load("clarify_choice"), values), choices=(first.question, second.question)),
+        ),
+        knowledge_entry_ids=(first.entry_id, second.entry_id),
+        consecutive_fallbacks=turn.conversation.consecutive_fallbacks,
+        explanation=(
+            f"the two best entries scored {first.score:.2f} and {second.score:.2f}, "
+            "too close to choose: the bot asks which one"
+        ),
+    )
+
+
+def _knowledge(turn: Turn, hit: KnowledgeHit, explanation: str) -> Decision:
+    return Decision(
+        route="knowledge",
+        replies=(Reply(render(hit.answer, turn_values(turn))),),
+        knowledge_entry_ids=(hit.entry_id,),
+        explanation=explanation,
+    )
