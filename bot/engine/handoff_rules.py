@@ -37,12 +37,26 @@ def rule_for(turn: Turn, text: str, scored: IntentResult) -> HandoffRequest | No
         return HandoffRequest("customer_request", "the customer asked for a person")
     if scored.intent == HUMAN_REQUEST and scored.intent_score >= HUMAN_REQUEST_THRESHOLD:
         return HandoffRequest("customer_request", "the customer asked for a person")
-    if scored.intent in bot.escalation_intents and scored.intent_score >= bot.escalation_threshold:
-        return HandoffRequest("intent", f"{scored.intent} (score {scored.intent_score:.2f})")
+    if scored.intent in bot.escalation_intents:
+        strength = escalation_strength(scored)
+        if strength >= bot.escalation_threshold:
+            return HandoffRequest("intent", f"{scored.intent} (score {strength:.2f})")
     run = turn.conversation.consecutive_negative + 1
     if scored.sentiment == NEGATIVE and 0 < bot.handoff_after_negative <= run:
         return HandoffRequest("sentiment", f"{run} negative messages in a row")
     return None
+
+
+def escalation_strength(scored: IntentResult) -> float:
+    """How sure the bot is that an escalation intent needs a person: the intent's score, raised by anger.
+
+    An angry complaint is worded in a hundred ways, so its intent score alone is often middling ("this
+    is the worst coffee I've ever had, never again" scores about 0.5); how negative it reads is the
+    other half of the evidence. The two combine as a noisy-or, so a calm complaint keeps its score and
+    a clearly negative one passes the default threshold.
+    """
+    anger = -scored.sentiment_score if scored.sentiment == NEGATIVE else 0.0
+    return 1.0 - (1.0 - scored.intent_score) * (1.0 - min(max(anger, 0.0), 1.0))
 
 
 def negative_run(turn: Turn, scored: IntentResult | None) -> int:

@@ -24,6 +24,7 @@ from bot.engine.types import CommandInfo, KnowledgeHit, TemplateInfo
 __all__ = [
     "CLOSE_MARGIN",
     "COMPLAINT",
+    "FULL_MATCH",
     "GREETING",
     "ORDER_STATUS",
     "PRICING",
@@ -58,6 +59,8 @@ COURTESY_MAX_WORDS = 3
 GREETING_TAIL_WORDS = 5
 # A reply naming one of the offered entries by its words is this short; a longer one is a new question.
 PICK_MAX_WORDS = 6
+# A knowledge score this high means the entry covers every word of the question.
+FULL_MATCH = 0.9
 # Two confident entries whose scores differ by less than this are too close to choose between.
 CLOSE_MARGIN = 0.05
 
@@ -91,6 +94,8 @@ _PRICE_CUE = re.compile(
     r"|promo\w*|money|quote|rates?|afford\w*|spend)\b",
     re.IGNORECASE,
 )
+# An entry whose question names a price is about prices even when its answer holds no amount.
+_ENTRY_PRICE = re.compile(r"\b(?:pric\w*|cost\w*|charg\w*|fees?|discount\w*)\b", re.IGNORECASE)
 _ORDER_CUE = re.compile(
     r"\b(?:order\w*|parcel|package|pkg|delivery|deliver\w*|shipment|ship(?:ped|ping)|track\w*|dispatch\w*"
     r"|arriv\w*|courier|sent|posted)\b|#\s?\d",
@@ -174,10 +179,21 @@ def carries_prices(text: str) -> bool:
     return _PRICE.search(text) is not None
 
 
-def priced_hit(hits: Sequence[KnowledgeHit], threshold: float) -> KnowledgeHit | None:
-    """The best confident entry whose answer lists prices, if any."""
+def priced_hit(question: str, hits: Sequence[KnowledgeHit], threshold: float) -> KnowledgeHit | None:
+    """The entry that answers a pricing question: the best confident one about prices, else one that
+    matches the question in full ("how much caffeine is in a cup?" is answered by the caffeine entry)."""
     ranked = sorted(hits, key=lambda hit: hit.score, reverse=True)
-    return next((hit for hit in ranked if hit.score >= threshold and carries_prices(hit.answer)), None)
+    # "How much is the decaf?" shares only "much" with the shipping entry's "how much does it cost":
+    # an entry must also name what the customer asks the price of.
+    subject = {term for term in tokenize(question) if not _PRICE_CUE.fullmatch(term)}
+    for hit in ranked:
+        if hit.score < threshold or not (carries_prices(hit.answer) or _ENTRY_PRICE.search(hit.question)):
+            continue
+        if not subject or subject & set(tokenize(f"{hit.question} {hit.answer}")):
+            return hit
+    if ranked and ranked[0].score >= FULL_MATCH:
+        return ranked[0]
+    return None
 
 
 def price_command(question: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:

@@ -15,6 +15,7 @@ import prompts
 from bot.engine import handoff_rules
 from bot.engine.intent_steering import (
     COMPLAINT,
+    FULL_MATCH,
     ORDER_STATUS,
     ORDER_STATUS_QUERY,
     PRICING,
@@ -57,12 +58,12 @@ async def answer(
     threshold = turn.bot.knowledge_threshold
     intent = scored.intent if scored is not None else None
     if intent == PRICING and about_prices(question):
-        priced = priced_hit(hits, threshold)
+        priced = priced_hit(question, hits, threshold)
         if priced is not None:
             return _knowledge(
                 turn,
                 priced,
-                f"pricing intent: answered from the entry that lists prices ({priced.score:.2f})",
+                f"pricing intent: answered from the entry {priced.question!r} ({priced.score:.2f})",
             )
         command = price_command(question, turn.commands)
         if command is not None:
@@ -72,7 +73,12 @@ async def answer(
                 command_id=command.command_id,
                 explanation=f"pricing intent: answered from command {command.command}",
             )
-    elif intent == ORDER_STATUS and about_an_order(question) and not asks_how_to(question):
+    elif (
+        intent == ORDER_STATUS
+        and about_an_order(question)
+        and not asks_how_to(question)
+        and not await _answered_elsewhere(ports, hits)
+    ):
         if not has_order_number(question):
             return Decision(
                 route="clarify",
@@ -150,6 +156,19 @@ def fallback(turn: Turn, text: str, explanation: str) -> Decision:
     return Decision(
         route="fallback", replies=(Reply(text),), consecutive_fallbacks=count, explanation=explanation
     )
+
+
+async def _answered_elsewhere(ports: Ports, hits: Sequence[KnowledgeHit]) -> bool:
+    """Whether another entry than the tracking one matches the question in full.
+
+    "Do you give discounts on bulk orders?" may read as order status, but it is word for word an entry
+    of its own; the order number is asked for only when no such entry answers the question.
+    """
+    best = max(hits, key=lambda hit: hit.score, default=None)
+    if best is None or best.score < FULL_MATCH:
+        return False
+    tracking = await ports.knowledge.search(ORDER_STATUS_QUERY, limit=1)
+    return not tracking or tracking[0].entry_id != best.entry_id
 
 
 async def _tracking_entry(turn: Turn, ports: Ports, question: str) -> Decision | None:

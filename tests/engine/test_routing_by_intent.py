@@ -1,0 +1,308 @@
+"""Transcripts on the demo coffee shop without an LLM: the customer's intent steers the offline answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+import prompts
+from bot.engine import handoff_rules
+from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
+from bot.engine.render import render
+from bot.engine.router import Router
+from bot.engine.types import (
+    BotSettings,
+    CommandInfo,
+    ConversationState,
+    CustomerInfo,
+    Decision,
+    HistoryItem,
+    InboundText,
+    IntentResult,
+    Ports,
+    TemplateInfo,
+    Turn,
+)
+from bot.tenancy.demo.content import DEMO_COMMANDS, DEMO_KNOWLEDGE, DEMO_TEMPLATES
+
+ENTRIES = {entry.question: number for number, entry in enumerate(DEMO_KNOWLEDGE, start=1)}
+PORTS = Ports(
+    knowledge=InMemoryKnowledgeBase(
+        KnowledgeDoc(number, entry.question, entry.answer, entry.keywords)
+        for number, entry in enumerate(DEMO_KNOWLEDGE, start=1)
+    )
+)
+TEMPLATES = tuple(
+    TemplateInfo(100 + n, t.name, t.trigger_keywords, t.body) for n, t in enumerate(DEMO_TEMPLATES)
+)
+COMMANDS = tuple(CommandInfo(200 + n, c.command, c.response) for n, c in enumerate(DEMO_COMMANDS))
+PRICE_COMMAND = next(command for command in COMMANDS if command.command == "!price")
+TRACKING = ENTRIES["How can I track my order?"]
+ROUTER = Router()
+
+
+@dataclass
+class Chat:
+    """One customer's conversation with the demo bot: each ``say`` sees what was said before."""
+
+    bot: BotSettings = field(default_factory=lambda: BotSettings(bot_id=1, name="Bean"))
+    history: tuple[HistoryItem, ...] = ()
+    fallbacks: int = 0
+    commands: tuple[CommandInfo, ...] = COMMANDS
+
+    async def say(self, text: str, payload: str | None = None) -> Decision:
+        turn = Turn(
+            tenant_id=1,
+            tenant_name="Demo Coffee Roasters",
+            bot=self.bot,
+            conversation=ConversationState(1, "bot_active", consecutive_fallbacks=self.fallbacks),
+            customer=CustomerInfo(customer_id=1, first_name="Ana"),
+            inbound=InboundText(text, payload=payload),
+            history=self.history,
+            templates=TEMPLATES,
+            commands=self.commands,
+        )
+        decision = await ROUTER.decide(turn, PORTS)
+        said = tuple(HistoryItem("assistant", reply.text) for reply in decision.replies)
+        self.history = (*self.history, HistoryItem("user", text), *said)
+        self.fallbacks = decision.consecutive_fallbacks
+        return decision
+
+
+def reply(decision: Decision) -> str:
+    return "\n".join(r.text for r in decision.replies)
+
+
+def template_body(name: str) -> str:
+    return next(t.body for t in TEMPLATES if t.name == name)
+
+
+# --- pricing ---------------------------------------------------------------------------------------------
+
+
+async def test_the_price_of_a_coffee_comes_from_the_price_command() -> None:
+    decision = await Chat().say("How much is a bag of your house blend?")
+    assert decision.route == "command"
+    assert decision.command_id == PRICE_COMMAND.command_id
+    assert "House Blend - $14" in reply(decision)
+    assert decision.explanation == "pricing intent: answered from command !price"
+
+
+async def test_a_price_the_knowledge_base_lists_comes_from_that_entry() -> None:
+    decision = await Chat().say("how much does express delivery cost?")
+    assert decision.route == "knowledge"
+    assert decision.knowledge_entry_ids == (
+        ENTRIES["How long does shipping take and how much does it cost?"],
+    )
+    assert "$12" in reply(decision)
+
+
+async def test_a_how_much_question_that_is_not_about_money_gets_its_entry() -> None:
+    decision = await Chat().say("how much caffeine is in a cup of your coffee?")
+    assert decision.route == "knowledge"
+    assert "95 mg" in reply(decision)
+
+
+async def test_a_price_question_about_a_product_without_a_priced_entry_gets_the_price_list() -> None:
+    # The shipping entry also asks "how much", but says nothing about decaf.
+    decision = await Chat().say("how much is the decaf?")
+    assert decision.route == "command"
+    assert "Night Owl Decaf - $16" in reply(decision)
+
+
+async def test_pricing_without_a_price_list_anywhere_falls_back() -> None:
+    chat = Chat(commands=tuple(c for c in COMMANDS if c.command != "!price"))
+    decision = await chat.say("How much is a bag of your house blend?")
+    assert decision.route == "fallback"
+
+
+# --- order status ----------------------------------------------------------------------------------------
+
+
+async def test_where_is_my_order_without_a_number_asks_for_it_then_answers() -> None:
+    chat = Chat()
+    asked = await chat.say("where is my order??")
+    assert asked.route == "clarify"
+    assert "order number" in reply(asked)
+    assert asked.consecutive_fallbacks == 0
+
+    answered = await chat.say("#4521")
+    assert answered.route == "knowledge"
+    assert answered.knowledge_entry_ids == (TRACKING,)
+    assert "tracking link" in reply(answered)
+
+
+async def test_where_is_my_order_with_its_number_answers_from_the_tracking_entry() -> None:
+    decision = await Chat().say("Where is my order #4521?")
+    assert decision.route == "knowledge"
+    assert decision.knowledge_entry_ids == (TRACKING,)
+    assert "order_status" in (decision.explanation or "")
+
+
+async def test_a_clarify_is_not_a_fallback() -> None:
+    chat = Chat(fallbacks=1)
+    decision = await chat.say("my parcel still hasn't arrived")
+    assert decision.route == "clarify"
+    assert decision.consecutive_fallbacks == 1
+    assert decision.handoff_trigger is None
+
+
+async def test_how_to_track_an_order_is_answered_not_asked_back() -> None:
+    decision = await Chat().say("how can I track my order?")
+    assert decision.route == "knowledge"
+    assert decision.knowledge_entry_ids == (TRACKING,)
+
+
+async def test_an_entry_that_matches_word_for_word_wins_over_the_order_number_question() -> None:
+    decision = await Chat().say("do you give discounts on bulk orders?")
+    assert decision.route == "knowledge"
+    assert "10% off" in reply(decision)
+
+
+# --- complaints and people -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is the worst coffee I've ever had, never again",
+        "I'm extremely disappointed, the beans were stale and nobody answers my emails",
+        "So annoyed, my order is late and no one replies",
+    ],
+)
+async def test_an_angry_complaint_goes_to_a_person(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "handoff"
+    assert decision.handoff_trigger == "intent"
+    assert "complaint" in (decision.handoff_reason or "")
+
+
+async def test_a_calm_complaint_gets_an_apology_and_the_offer_of_a_person() -> None:
+    decision = await Chat().say("the muffin was a bit dry")
+    assert decision.intent == "complaint"
+    assert decision.route == "fallback"
+    assert reply(decision) == render(
+        prompts.load("complaint"), {"first_name": "Ana", "tenant_name": "Demo Coffee Roasters"}
+    )
+    assert "talk to a person" in reply(decision)
+
+
+async def test_a_complaint_on_a_bot_with_a_high_threshold_is_apologised_for() -> None:
+    chat = Chat(bot=BotSettings(bot_id=1, name="Bean", escalation_threshold=0.99))
+    decision = await chat.say("this is the worst coffee I've ever had, never again")
+    assert decision.route == "fallback"
+    assert "sorry" in reply(decision).casefold()
+
+
+def test_anger_raises_a_complaints_escalation_strength() -> None:
+    calm = IntentResult("complaint", 0.5, "neutral", 0.0)
+    angry = replace(calm, sentiment="negative", sentiment_score=-0.6)
+    assert handoff_rules.escalation_strength(calm) == 0.5
+    assert handoff_rules.escalation_strength(angry) == pytest.approx(0.8)
+
+
+async def test_asking_for_a_person_hands_over() -> None:
+    decision = await Chat().say("can I talk to a real person please")
+    assert decision.route == "handoff"
+    assert decision.handoff_trigger == "customer_request"
+
+
+# --- greetings, thanks, goodbye --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["hi", "Hello!", "hey there", "good morning"])
+async def test_a_greeting_gets_the_greeting_template(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "template"
+    assert reply(decision) == render(
+        template_body("greeting"),
+        {"first_name": "Ana", "bot_name": "Bean", "tenant_name": "Demo Coffee Roasters"},
+    )
+
+
+async def test_a_question_that_opens_with_hi_gets_its_answer_not_the_greeting() -> None:
+    decision = await Chat().say("Hi, how much is a bag of your house blend?")
+    assert decision.route == "command"
+    assert "House Blend - $14" in reply(decision)
+
+    decision = await Chat().say("Hi there, I'd like to cancel my subscription please, how do I do it?")
+    assert decision.route == "knowledge"
+    assert decision.knowledge_entry_ids == (ENTRIES["How do I cancel my subscription?"],)
+
+
+async def test_thanks_and_goodbye_get_their_templates() -> None:
+    chat = Chat()
+    assert (await chat.say("thanks!")).template_id == next(
+        t.template_id for t in TEMPLATES if t.name == "thanks"
+    )
+    assert (await chat.say("bye")).template_id == next(
+        t.template_id for t in TEMPLATES if t.name == "goodbye"
+    )
+
+
+async def test_thanks_followed_by_a_question_answers_the_question() -> None:
+    decision = await Chat().say("thanks, but where is my order?")
+    assert decision.route == "clarify"
+    assert "order number" in reply(decision)
+
+
+# --- off-topic -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["who won the world cup", "asdkjh qwe", "write me a poem about the sea"])
+async def test_off_topic_gets_the_fallback(text: str) -> None:
+    assert (await Chat().say(text)).route == "fallback"
+
+
+# --- did you mean ----------------------------------------------------------------------------------------
+
+SHIPPING = ENTRIES["How long does shipping take and how much does it cost?"]
+ABROAD = ENTRIES["Do you ship internationally?"]
+
+
+async def test_two_close_entries_are_offered_as_quick_replies() -> None:
+    decision = await Chat().say("can you ship to Germany")
+    assert decision.route == "clarify"
+    assert set(decision.knowledge_entry_ids) == {SHIPPING, ABROAD}
+    (question,) = decision.replies
+    assert set(question.choices) == {
+        "How long does shipping take and how much does it cost?",
+        "Do you ship internationally?",
+    }
+    assert "did you mean" in question.text
+
+
+@pytest.mark.parametrize(
+    ("pick", "payload"),
+    [
+        ("Do you ship internationally?", "Do you ship internationally?"),  # Messenger quick reply
+        ("Do you ship internati", "choice-2"),  # WhatsApp button: a cut title and its id
+        ("internationally", None),  # the customer types part of it
+    ],
+)
+async def test_the_customers_pick_gets_that_entrys_answer(pick: str, payload: str | None) -> None:
+    chat = Chat()
+    offered = await chat.say("can you ship to Germany")
+    if payload == "choice-2":
+        payload = f"choice-{offered.replies[0].choices.index('Do you ship internationally?') + 1}"
+    decision = await chat.say(pick, payload=payload)
+    assert decision.route == "knowledge"
+    assert decision.knowledge_entry_ids == (ABROAD,)
+    assert "Canada, the UK" in reply(decision)
+
+
+async def test_the_customer_may_pick_by_number() -> None:
+    chat = Chat()
+    offered = await chat.say("can you ship to Germany")
+    first = offered.replies[0].choices[0]
+    decision = await chat.say("1")
+    assert decision.route == "knowledge"
+    assert decision.knowledge_entry_ids == (ENTRIES[first],)
+
+
+async def test_a_new_question_after_did_you_mean_is_answered_as_usual() -> None:
+    chat = Chat()
+    await chat.say("can you ship to Germany")
+    decision = await chat.say("what are your opening hours?")
+    assert decision.knowledge_entry_ids == (ENTRIES["What are your opening hours?"],)
