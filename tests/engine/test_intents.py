@@ -111,12 +111,53 @@ def test_nonsense_is_other_with_a_low_score() -> None:
     assert result.intent_score < 0.3
 
 
-def test_a_calm_complaint_keeps_vaders_neutral_reading() -> None:
-    text = "the delivery came two days late"
+def test_a_calm_complaint_keeps_its_neutral_reading() -> None:
+    text = "the beans taste different from last time"
     result = said(text)
     assert result.intent == "complaint"
-    # The complaint is recognised from the words; the tone is VADER's, not made up to match.
+    # The complaint is recognised from the words; the tone is not made up to match.
     assert (result.sentiment, result.sentiment_score) == sentiment_of(text) == ("neutral", 0.0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please could you help me, I would like to save my card for next time",
+        "good morning, do you have oat milk?",
+        "is delivery free if I spend over $40?",
+    ],
+)
+def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
+    assert sentiment_of(text)[0] == "neutral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ordered two weeks ago and it still hasn't arrived",
+        "I want my money back, this is a rip off",
+        "you took my money and the parcel never arrived",
+        "the croissant was mouldy and overpriced",
+        "delivery took forever, never again",
+    ],
+)
+def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:
+    label, score = sentiment_of(text)
+    assert label == "negative"
+    assert score <= -0.5
+
+
+@pytest.mark.parametrize("text", ["thx", "thankyou", "brill, cheers", "👍"])
+def test_thanks_in_chat_spelling_is_positive(text: str) -> None:
+    assert sentiment_of(text)[0] == "positive"
+
+
+def test_an_angry_message_about_an_order_reads_as_a_complaint() -> None:
+    assert said("you took my money and sent nothing, what a rip off").intent == "complaint"
+
+
+def test_something_that_does_not_work_is_a_support_request() -> None:
+    assert said("the voucher code gives me an error at checkout").intent == "support"
 
 
 # --- tenant intents --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ phrases together). Tenant intents are scored the same way against the same weigh
 the built-in ones, so a tenant's own phrasing wins where it fits. Pure Python, well under a
 millisecond for a typical message; accuracy on a labelled set is in bench/INTENTS.md.
 
-Sentiment: VADER's compound score, read with VADER's own cut-offs.
+Sentiment: VADER's compound score adapted to shop customers (bot/engine/intents/sentiment.py).
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
-
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.engine.intents.phrases import BUILTIN_INTENTS, OTHER
+from bot.engine.intents.sentiment import Sentiment, sentiment_of
 from bot.engine.knowledge_search import stem
 from bot.engine.types import IntentDefinition, IntentResult
 
@@ -39,22 +37,28 @@ __all__ = [
     "sentiment_of",
 ]
 
-Sentiment = Literal["positive", "neutral", "negative"]
-
 # When no intent scores this much the text is "other": a weak match is still a guess, and a wrong
 # confident intent (say, a handoff) costs more than admitting "other".
 INTENT_THRESHOLD = 0.2
 # Intent and sentiment both show in the first lines of a message; scoring a pasted essay in full would
 # only cost time (VADER alone takes ~5 ms per 1,000 characters).
 MAX_SCORED_CHARS = 1000
+COMPLAINT = "complaint"
+# How much a fully negative message (compound -1) adds to the complaint intent's score.
+COMPLAINT_FROM_NEGATIVE = 0.3
+SUPPORT = "support"
+# What a word of malfunction ("invalid", "error", "won't let me") adds to the support intent's score.
+SUPPORT_FROM_MALFUNCTION = 0.15
+_MALFUNCTION = re.compile(
+    r"\b(?:invalid|errors?|not working|(?:does|doesnt|do|dont) not work|doesnt work|dont work|isnt working"
+    r"|declined|failed|fails|crash\w*|stuck|glitch\w*|bugs?|(?:will not|wont) (?:let|accept|load|work|open)"
+    r"|(?:can not|cannot|cant) (?:log|sign|access|find|pay|open|see))\b"
+)
 # Words carry the meaning, characters forgive the spelling. In cross-validation over the built-in
 # phrases (each fifth scored against the rest) any weight from 0.3 to 0.7 did about as well; an equal
 # say is the plain choice.
 WORD_WEIGHT = 0.5
 CHAR_NGRAM_SIZES = (3, 4, 5)
-# VADER's documented cut-offs for its compound score.
-POSITIVE_AT = 0.05
-NEGATIVE_AT = -0.05
 
 _WORD = re.compile(r"\w+")
 # "what's" and "whats", "don't" and "dont" are the same word to a customer, so apostrophes are dropped.
@@ -100,8 +104,12 @@ _SPELLED_OUT = {
 }
 
 
+# A currency sign is a word about money ("$$ for the tote bag?"), though \w+ would drop it.
+_CURRENCY = re.compile("[$€£¥]+")
+
+
 def _normalise(text: str) -> str:
-    return _APOSTROPHES.sub("", text[:MAX_SCORED_CHARS].casefold())
+    return _CURRENCY.sub(" price ", _APOSTROPHES.sub("", text[:MAX_SCORED_CHARS].casefold()))
 
 
 def _words(normalised: str) -> list[str]:
@@ -281,7 +289,7 @@ class IntentScorer:
     def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult:
         """The intent and sentiment of ``text``; never raises on odd input (empty, emoji, any language)."""
         sentiment, compound = sentiment_of(text)
-        intent, intent_score = self._classify(text, tenant_intents)
+        intent, intent_score = self._classify(text, tenant_intents, compound)
         return IntentResult(
             intent=intent, intent_score=intent_score, sentiment=sentiment, sentiment_score=compound
         )
@@ -303,10 +311,20 @@ class IntentScorer:
                 scores[name] = max(similarity, scores.get(name, 0.0))
         return {name: min(max(similarity, 0.0), 1.0) for name, similarity in scores.items()}
 
-    def _classify(self, text: str, tenant_intents: Sequence[IntentDefinition]) -> tuple[str, float]:
+    def _classify(
+        self, text: str, tenant_intents: Sequence[IntentDefinition], compound: float = 0.0
+    ) -> tuple[str, float]:
         scores = self.intent_scores(text, tenant_intents)
         if not scores:
             return OTHER, 0.0
+        if compound < 0.0 and COMPLAINT in scores:
+            # A grievance is told in the words of the thing that went wrong ("you took my money and sent
+            # nothing" shares its words with buying): how negative it reads is evidence of a complaint.
+            scores[COMPLAINT] = min(1.0, scores[COMPLAINT] + COMPLAINT_FROM_NEGATIVE * -compound)
+        if SUPPORT in scores and _MALFUNCTION.search(_normalise(text)):
+            # "the promo code says invalid" is about a promo code, but asks for a fix: something that
+            # does not work is a support request whatever it is about.
+            scores[SUPPORT] = min(1.0, scores[SUPPORT] + SUPPORT_FROM_MALFUNCTION)
         # On a tie the tenant's intent wins: the tenant wrote its phrases for exactly this shop.
         tenant_names = {intent.name for intent in tenant_intents}
         best = max(scores, key=lambda name: (scores[name], name in tenant_names))
@@ -316,27 +334,3 @@ class IntentScorer:
 
     def _index_tenant(self, intents: tuple[tuple[str, tuple[str, ...]], ...]) -> _PhraseIndex:
         return _PhraseIndex(_phrases(intents), self._word_idf, self._char_idf)
-
-
-@functools.cache
-def _vader() -> SentimentIntensityAnalyzer:
-    # Loaded on first use, once per process: it reads its bundled lexicon from disk.
-    return SentimentIntensityAnalyzer()
-
-
-def sentiment_of(text: str) -> tuple[Sentiment, float]:
-    """VADER's reading of ``text``: the label and the compound score in -1..1.
-
-    A complaint VADER reads as neutral stays neutral: the intent says what the customer wants, the
-    sentiment what the words express, and inventing a tone VADER did not find would blur the two.
-    """
-    clipped = text[:MAX_SCORED_CHARS]
-    if not clipped.strip():
-        return "neutral", 0.0
-    compound = float(_vader().polarity_scores(clipped)["compound"])
-    compound = min(max(compound, -1.0), 1.0)
-    if compound >= POSITIVE_AT:
-        return "positive", compound
-    if compound <= NEGATIVE_AT:
-        return "negative", compound
-    return "neutral", compound
