@@ -116,7 +116,7 @@ def main() -> None:
     print()
     print(f"- Intent accuracy: {accuracy(expected_intents, predicted_intents)}")
     print(f"- Keyword-overlap baseline, same examples: {accuracy(expected_intents, baseline_intents)}")
-    print(f"- Sentiment accuracy (VADER): {accuracy(expected_sentiments, predicted_sentiments)}")
+    print(f"- Sentiment accuracy: {accuracy(expected_sentiments, predicted_sentiments)}")
     print(
         f"- Mean time per call: {statistics.mean(round_ms):.3f} ms "
         f"(median round {statistics.median(round_ms):.3f} ms, {args.rounds} rounds over the set); "
