@@ -1,4 +1,4 @@
-"""`chatbot kb import`: the knowledge base."""
+"""`chatbot kb import` and `chatbot kb test`: the knowledge base, and what the bot makes of a question."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.helpers import fail, in_session, settings_or_exit
 from bot.engine.render import counted
+from bot.pipeline.trial_turn import TrialResult, try_question
 from bot.tenancy.knowledge_import import (
     ImportReport,
     KnowledgeFileError,
@@ -63,3 +64,57 @@ def kb_import(tenant_slug: str, fmt: str | None, path: Path) -> None:
     )
     if report.errors:
         sys.exit(1)
+
+
+@kb.command("test")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--bot", "bot_name", default=None, help="Bot name (default: the tenant's first bot).")
+@click.argument("question")
+def kb_test(tenant_slug: str, bot_name: str | None, question: str) -> None:
+    """Show how the bot would answer QUESTION without the LLM: route, intent, knowledge hits and why."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> TrialResult:
+        owner = await require_tenant(session, tenant_slug)
+        return await try_question(session, tenant_id=owner.id, question=question, bot_name=bot_name)
+
+    result = in_session(settings, work, only_reads=True)
+    for line in describe(result):
+        click.echo(line)
+
+
+def describe(result: TrialResult) -> list[str]:
+    """The lines `kb test` prints: the decision first, then every knowledge search behind it."""
+    decision = result.decision
+    route: str = decision.route
+    if decision.command_id is not None:
+        route += f" (command id {decision.command_id})"
+    if decision.template_id is not None:
+        route += f" (template id {decision.template_id})"
+    if decision.knowledge_entry_ids:
+        route += " (entry " + ", ".join(f"#{entry}" for entry in decision.knowledge_entry_ids) + ")"
+    lines = [
+        f"route:      {route}",
+        f"why:        {decision.explanation or '-'}",
+        f"intent:     {decision.intent or '-'} ({decision.intent_score or 0.0:.2f})",
+        f"sentiment:  {decision.sentiment or '-'} ({decision.sentiment_score or 0.0:+.2f})",
+        f"bot:        {result.bot.name}, knowledge threshold {result.bot.knowledge_threshold:.2f}",
+    ]
+    for number, reply in enumerate(decision.replies, start=1):
+        label = "reply:" if len(decision.replies) == 1 else f"reply {number}:"
+        text = reply.text.replace("\n", "\n            ")
+        lines.append(f"{label:<11} {text}")
+        if reply.choices:
+            lines.append("choices:    " + " | ".join(reply.choices))
+    if not result.searches:
+        lines.append("knowledge:  not searched")
+    for query, hits in result.searches:
+        lines.append(f"knowledge search for {query!r}:")
+        if not hits:
+            lines.append("  no entry shares a word with it")
+        for searched in hits:
+            hit = searched.hit
+            mark = "*" if hit.score >= result.bot.knowledge_threshold else " "
+            matched = ", ".join(searched.matched) or "-"
+            lines.append(f"  {mark} {hit.score:.2f}  #{hit.entry_id} {hit.question}  [matched: {matched}]")
+    return lines
