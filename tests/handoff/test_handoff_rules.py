@@ -134,7 +134,8 @@ async def test_a_complaint_hands_over(chat: Chat) -> None:
 
 
 async def test_a_complaint_below_the_bots_threshold_does_not(chat: Chat) -> None:
-    await set_bot(chat.sessions, escalation_threshold=0.95)
+    # This angry complaint is about 0.98 sure (its score raised by how negative it reads).
+    await set_bot(chat.sessions, escalation_threshold=0.99)
     replies = await chat.say(COMPLAINT)
     assert all(HANDOFF_WORDS not in r for r in replies)
     assert await chat.handoffs() == []
