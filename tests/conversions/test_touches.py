@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import copy
 import json
+from datetime import datetime
 
 from sqlalchemy import select
 
