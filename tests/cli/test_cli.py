@@ -312,7 +312,7 @@ def test_import_for_an_unknown_tenant_fails_naming_it(cli: Workspace) -> None:
     assert result.code == 1
     assert len(result.err_lines) == 1
     assert "nosuch" in result.err_lines[0]
-    assert cli.scalar("SELECT count(*) FROM knowledge_entries") == 20
+    assert cli.scalar("SELECT count(*) FROM knowledge_entries") == 20 + cli.knowledge_count("isp")
 
 
 # --- inbox -------------------------------------------------------------------------------------------
