@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from bot.engine.spelling import SpellingIndex
 from bot.engine.thesaurus import Unit, curated_thesaurus
 from bot.engine.types import KnowledgeHit, KnowledgeMatch, MatchKind
-from bot.engine.word_forms import STOPWORDS, stem, tokenize, words
+from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, stem, tokenize, words
 
 __all__ = [
     "AMBIGUITY_MARGIN",
@@ -56,7 +56,7 @@ K1 = 1.2
 B = 0.75
 FIELDS = ("question", "answer", "keywords", "category")
 QUESTION_WEIGHT = 2.0
-ANSWER_WEIGHT = 0.7
+ANSWER_WEIGHT = 0.4
 KEYWORD_WEIGHT = QUESTION_WEIGHT  # a keyword stands for a phrasing of the question
 CATEGORY_WEIGHT = 1.0
 _WEIGHTS = (QUESTION_WEIGHT, ANSWER_WEIGHT, KEYWORD_WEIGHT, CATEGORY_WEIGHT)
@@ -64,10 +64,19 @@ _WEIGHTS = (QUESTION_WEIGHT, ANSWER_WEIGHT, KEYWORD_WEIGHT, CATEGORY_WEIGHT)
 _IDEAL = QUESTION_WEIGHT * (K1 + 1.0) / (QUESTION_WEIGHT + K1)
 
 SYNONYM_WEIGHT = 0.85
+HINT_WEIGHT = 0.5  # a word that only suggests a group ("germany" for shipping abroad)
 PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase
 TYPO_WEIGHT = {1: 0.85, 2: 0.7}
-NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about
+NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about: it never matches
+GENERIC_WEIGHT = 0.5  # for GENERIC_WORDS ("sell", "use", "best")
+# A word no entry contains counts this much more than the rarest word the entries do contain: a
+# question about something the knowledge base never mentions is not answered by a word it shares.
+UNSEEN_WEIGHT = 1.3
 QUESTION_COVERAGE_SHARE = 0.15
+# A part of the question that meets an entry at least this strongly (about a question or keyword word,
+# or a synonym of one) confirms it; each confirming part after the first lifts the score (_confirmed).
+CONFIRMING_STRENGTH = 0.5
+CONFIRMATION = 0.5
 BIGRAM_BONUS = 0.05
 # Two entries whose scores differ by less than this are a toss-up (see is_ambiguous).
 AMBIGUITY_MARGIN = 0.08
@@ -104,7 +113,7 @@ class _Group:
 
 def _field_terms(units: Sequence[Unit], text: str) -> tuple[list[str], list[str]]:
     stems = [stem(word) for word in words(text) if word not in STOPWORDS]
-    concepts = [concept for unit in units for concept in unit.concepts]
+    concepts = [concept for unit in units for concept in unit.concepts | unit.hints]
     return stems, concepts
 
 
@@ -181,7 +190,7 @@ class KnowledgeIndex:
             terms[term] = (min(saturated / _IDEAL, 1.0), max(range(len(parts)), key=parts.__getitem__))
         question_words = tuple(
             dict.fromkeys(
-                (unit.stem, frozenset({unit.stem}) | unit.concepts)
+                (unit.stem, frozenset({unit.stem}) | unit.concepts | unit.hints)
                 for unit in question_units
                 if unit.stem is not None
             )
@@ -208,6 +217,7 @@ class KnowledgeIndex:
         if total_weight <= 0.0:
             return []
         matched: dict[int, float] = {}
+        agreeing: Counter[int] = Counter()
         for group in groups:
             best: dict[int, float] = {}
             for term, factor, _ in group.alternatives:
@@ -217,12 +227,22 @@ class KnowledgeIndex:
                         best[position] = value
             for position, value in best.items():
                 matched[position] = matched.get(position, 0.0) + group.weight * value
+                if value >= CONFIRMING_STRENGTH:
+                    agreeing[position] += 1
         if not matched:
             return []
         query_terms = {term for group in groups for term, _, _ in group.alternatives}
         query_bigrams = _bigrams(units)
         scored = sorted(
-            (-self._score(self._entries[position], raw / total_weight, query_terms, query_bigrams), position)
+            (
+                -self._score(
+                    self._entries[position],
+                    _confirmed(raw / total_weight, agreeing[position]),
+                    query_terms,
+                    query_bigrams,
+                ),
+                position,
+            )
             for position, raw in matched.items()
         )
         unmatched = tuple(group.said for group in groups if not group.alternatives)
@@ -247,13 +267,14 @@ class KnowledgeIndex:
         return groups
 
     def _word_group(self, unit: Unit, word_stem: str) -> _Group:
+        if unit.text.isdigit():
+            return _Group(unit.text, NUMBER_WEIGHT, ())
         alternatives: list[tuple[str, float, MatchKind]] = []
         if word_stem in self._df:
             alternatives.append((word_stem, 1.0, "word"))
         alternatives.extend((c, SYNONYM_WEIGHT, "synonym") for c in sorted(unit.concepts) if c in self._df)
-        if unit.text.isdigit():
-            return _Group(unit.text, NUMBER_WEIGHT, tuple(alternatives))
-        if not alternatives and not unit.concepts:
+        alternatives.extend((c, HINT_WEIGHT, "synonym") for c in sorted(unit.hints) if c in self._df)
+        if not alternatives and not unit.concepts and not unit.hints:
             correction = self._spelling.correct(unit.text)
             if correction is not None:
                 factor = TYPO_WEIGHT[correction.distance]
@@ -268,19 +289,26 @@ class KnowledgeIndex:
         if word_stem in self._df:
             weight = self.idf(word_stem)
         else:
-            weight = max((self.idf(term) for term, _, _ in alternatives), default=self.idf(word_stem))
+            weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
+        if unit.text in GENERIC_WORDS:
+            weight *= GENERIC_WEIGHT
         return _Group(unit.text, weight, tuple(alternatives))
+
+    def _unseen_weight(self) -> float:
+        n = len(self._entries)
+        return UNSEEN_WEIGHT * math.log(1.0 + (n + 0.5) / 0.5)
 
     def _phrase_group(self, unit: Unit) -> _Group:
         alternatives: list[tuple[str, float, MatchKind]] = [
             (c, 1.0, "phrase") for c in sorted(unit.concepts) if c in self._df
         ]
+        alternatives.extend((c, HINT_WEIGHT, "phrase") for c in sorted(unit.hints) if c in self._df)
         alternatives.extend(
             (stem(word), PHRASE_WORD_WEIGHT, "word")
             for word in words(unit.text)
             if word not in STOPWORDS and stem(word) in self._df
         )
-        weight = max((self.idf(term) for term, _, _ in alternatives), default=self.idf(unit.text))
+        weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
         return _Group(unit.text, weight, tuple(alternatives))
 
     def _score(
@@ -321,6 +349,18 @@ class KnowledgeIndex:
             matches=tuple(matches),
             unmatched=unmatched,
         )
+
+
+def _confirmed(coverage: float, agreeing: int) -> float:
+    """Coverage raised when several parts of the question agree on one entry.
+
+    One shared word is what an off-topic question has too ("do you sell shoes"); two or three parts
+    of a long message meeting the same entry's question or keywords are not chance, even when the
+    message says much else. With one agreeing part the coverage stands as it is.
+    """
+    if agreeing <= 1:
+        return coverage
+    return 1.0 - math.pow(1.0 - coverage, 1.0 + CONFIRMATION * (agreeing - 1))
 
 
 def is_ambiguous(

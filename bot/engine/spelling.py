@@ -50,6 +50,19 @@ def edit_distance(first: str, second: str, limit: int) -> int:
     return previous[-1]
 
 
+def _plausible_short_typo(word: str, known: str) -> bool:
+    """A short word is read as a typo only for a dropped letter ("routr") or two swapped ones ("teh").
+
+    A changed letter in a short word is as often another real word ("change" is not "charge").
+    """
+    if len(known) == len(word) + 1:
+        return any(known[:i] + known[i + 1 :] == word for i in range(len(known)))
+    if len(known) == len(word):
+        differ = [i for i in range(len(word)) if word[i] != known[i]]
+        return len(differ) == 2 and differ[1] == differ[0] + 1 and word[differ[0]] == known[differ[1]]
+    return False
+
+
 class SpellingIndex:
     """The known words of one knowledge base, indexed by their character 3-grams."""
 
@@ -86,6 +99,8 @@ class SpellingIndex:
         for candidate, count in shared.items():
             if count < needed or (limit == 1 and candidate[0] != word[0]):
                 continue  # a typo in a short word rarely hits its first letter; that rule keeps noise out
+            if limit == 1 and not _plausible_short_typo(word, candidate):
+                continue
             distance = edit_distance(word, candidate, limit)
             if distance <= limit:
                 key = (distance, -count, candidate)

@@ -28,6 +28,7 @@ class Unit:
     text: str  # as written, case-folded ("shiping", "how much")
     stem: str | None
     concepts: frozenset[str]  # the synonym groups it belongs to, as "~name" terms
+    hints: frozenset[str] = frozenset()  # the groups it only suggests (see customer_vocabulary.py)
 
 
 class Thesaurus:
@@ -35,27 +36,40 @@ class Thesaurus:
 
     def __init__(self, groups: Iterable[tuple[str, Sequence[str]]]) -> None:
         self._groups = tuple(groups)
-        word_concepts: dict[str, set[str]] = {}
-        phrase_concepts: dict[tuple[str, ...], set[str]] = {}
+        # key -> (groups, hinted groups); a key is a word's stem or a phrase's stems
+        found: dict[tuple[str, ...], tuple[set[str], set[str]]] = {}
         names: dict[str, str] = {}
         raw_words: set[str] = set()
         for name, members in self._groups:
+            hint = name.endswith("?")
+            name = name.rstrip("?")
             concept = "~" + name
             names[concept] = name
             for member in members:
                 member_words = words(member)
+                if 1 <= len(member_words) <= MAX_PHRASE_WORDS:
+                    key = tuple(stem(w) for w in member_words)
+                    found.setdefault(key, (set(), set()))[1 if hint else 0].add(concept)
                 if len(member_words) == 1:
-                    word_concepts.setdefault(stem(member_words[0]), set()).add(concept)
                     raw_words.add(member_words[0])
-                elif 1 < len(member_words) <= MAX_PHRASE_WORDS:
-                    phrase_concepts.setdefault(tuple(stem(w) for w in member_words), set()).add(concept)
-        self._words = {key: frozenset(value) for key, value in word_concepts.items()}
-        self._phrases = {key: frozenset(value) for key, value in phrase_concepts.items()}
+        self._words = {
+            key[0]: (frozenset(groups), frozenset(hints - groups))
+            for key, (groups, hints) in found.items()
+            if len(key) == 1
+        }
+        self._phrases = {
+            key: (frozenset(groups), frozenset(hints - groups))
+            for key, (groups, hints) in found.items()
+            if len(key) > 1
+        }
         self._names = names
         self.vocabulary = frozenset(raw_words)
 
     def concepts_of(self, word_stem: str) -> frozenset[str]:
-        return self._words.get(word_stem, _EMPTY)
+        return self._words.get(word_stem, (_EMPTY, _EMPTY))[0]
+
+    def hints_of(self, word_stem: str) -> frozenset[str]:
+        return self._words.get(word_stem, (_EMPTY, _EMPTY))[1]
 
     def name_of(self, concept: str) -> str:
         """The group's name as a customer would read it ("~ship" -> "ship")."""
@@ -82,17 +96,20 @@ class Thesaurus:
         while position < len(raw):
             phrase = self._phrase_at(stems, position)
             if phrase is not None:
-                length, concepts = phrase
-                found.append(Unit(" ".join(raw[position : position + length]), None, concepts))
+                length, (concepts, hints) = phrase
+                found.append(Unit(" ".join(raw[position : position + length]), None, concepts, hints))
                 position += length
                 continue
             word = raw[position]
             if word not in STOPWORDS:
-                found.append(Unit(word, stems[position], self.concepts_of(stems[position])))
+                concepts, hints = self._words.get(stems[position], (_EMPTY, _EMPTY))
+                found.append(Unit(word, stems[position], concepts, hints))
             position += 1
         return found
 
-    def _phrase_at(self, stems: list[str], position: int) -> tuple[int, frozenset[str]] | None:
+    def _phrase_at(
+        self, stems: list[str], position: int
+    ) -> tuple[int, tuple[frozenset[str], frozenset[str]]] | None:
         if not self._phrases:
             return None
         for length in range(min(MAX_PHRASE_WORDS, len(stems) - position), 1, -1):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
-__all__ = ["FILLER_WORDS", "STOPWORDS", "stem", "tokenize", "words"]
+__all__ = ["FILLER_WORDS", "GENERIC_WORDS", "STOPWORDS", "stem", "tokenize", "words"]
 
 _WORD = re.compile(r"\w+")
+_REPEATS = re.compile(r"(\w)\1{2,}")  # "slooow" -> "sloow", which the typo correction reads as "slow"
 
 # Small on purpose: words like "not", "open" or "free" decide what a question means and must stay.
 # Contraction leftovers ("d", "ll", "m", "re", "s", "t", "ve") are here because \w+ splits "I'm".
@@ -30,6 +32,21 @@ FILLER_WORDS = frozenset(
     quickly really should shall some someone something still sure tell u ur very want wanted wanting
     wants wonder wondered wondering ya yeah yes im ive dont doesnt didnt isnt cant don doesn didn
     isn wasn aren haven hasn weren wouldn couldn shouldn might may must one hiya
+    whats hows whens whos thats theres heres youre wat wot hw y r thx ty lol omg btw tbh idk
+    good morning afternoon evening hope hoping well great nice lovely cheers advance regards
+    keep keeps kept super totally completely today now recently lately again always constantly since ago
+    suddenly literally properly exactly
+    terrible awful horrible bad rubbish useless annoying frustrating ridiculous poor crap
+    dad mum mom son daughter wife husband sister brother friend kids mother father partner
+    """.split()  # noqa: SIM905
+)
+
+# Verbs and adjectives that fit any topic ("do you sell shoes", "what's the best way to ..."): they
+# count for less, both when they match an entry and when they match nothing.
+GENERIC_WORDS = frozenset(
+    """
+    sell buy use using take give find make work come go see look happen happens put way thing things
+    best right lot lots bit okay fine done offer provide
     """.split()  # noqa: SIM905
 )
 
@@ -37,8 +54,15 @@ STOPWORDS = _FUNCTION_WORDS | FILLER_WORDS
 
 
 def words(text: str) -> list[str]:
-    """Case-folded unicode words of ``text``, in order, stopwords kept ("E-mail" -> ["e", "mail"])."""
-    return _WORD.findall(text.casefold())
+    """Case-folded unicode words of ``text``, in order, stopwords kept ("E-mail" -> ["e", "mail"]).
+
+    Accents are folded ("café" -> "cafe") because customers type them or not, and a letter typed three
+    or more times in a row counts twice ("sooo" -> "soo").
+    """
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    if not folded.isascii():
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _WORD.findall(_REPEATS.sub(r"\1\1", folded))
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -62,6 +86,8 @@ def stem(word: str) -> str:
         word = _undouble(word[:-3])
     elif word.endswith("ed") and not word.endswith("eed") and _has_vowel(word[:-2]) and len(word) >= 5:
         word = _undouble(word[:-2])
+    elif word.endswith("eed") and len(word) >= 8:  # "guaranteed" ~ "guarantee" (not "need", "speed")
+        word = word[:-1]
     word = _derivational(word)
     if len(word) > 3 and word.endswith("e") and not word.endswith("ee"):
         word = word[:-1]
