@@ -29,6 +29,7 @@ whose own question is largely covered beats one that matched the same words amon
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections import Counter
@@ -97,8 +98,9 @@ class _Entry:
     doc: KnowledgeDoc
     # term -> (strength in 0..1, index into FIELDS of the field that gave most of it)
     terms: Mapping[str, tuple[float, int]]
-    # The entry's own question words, each as the terms that cover it (its stem and its groups).
-    question_words: tuple[tuple[str, frozenset[str]], ...]
+    # The entry's own question words: each word's idf and the terms that cover it (its stem, its groups).
+    question_words: tuple[tuple[float, frozenset[str]], ...]
+    question_weight: float
     bigrams: frozenset[tuple[str, str]]
 
 
@@ -157,6 +159,7 @@ class KnowledgeIndex:
             document_frequency.update(set().union(*fields))
             raw.append((doc, fields, lengths, question_units, bigrams))
         self._df = document_frequency
+        self._size = len(raw)
         count = max(len(raw), 1)
         averages = [max(sum(item[2][i] for item in raw) / count, 1.0) for i in range(len(FIELDS))]
         self._entries = tuple(
@@ -188,14 +191,14 @@ class KnowledgeIndex:
             weighted_tf = sum(parts)
             saturated = weighted_tf * (K1 + 1.0) / (weighted_tf + K1)
             terms[term] = (min(saturated / _IDEAL, 1.0), max(range(len(parts)), key=parts.__getitem__))
-        question_words = tuple(
-            dict.fromkeys(
-                (unit.stem, frozenset({unit.stem}) | unit.concepts | unit.hints)
-                for unit in question_units
-                if unit.stem is not None
-            )
-        )
-        return _Entry(doc, terms, question_words, frozenset(bigrams))
+        covering = {
+            unit.stem: frozenset({unit.stem}) | unit.concepts | unit.hints
+            for unit in question_units
+            if unit.stem is not None
+        }
+        question_words = tuple((self.idf(word), terms) for word, terms in covering.items())
+        weight = sum(idf for idf, _ in question_words)
+        return _Entry(doc, terms, question_words, weight, frozenset(bigrams))
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -203,7 +206,7 @@ class KnowledgeIndex:
     def idf(self, term: str) -> float:
         # The "+1 inside the log" form stays positive even for a term in every entry, so a common word
         # can only add a little, never subtract. A term in no entry gets the highest value there is.
-        n = len(self._entries)
+        n = self._size
         df = self._df.get(term, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
@@ -216,41 +219,54 @@ class KnowledgeIndex:
         total_weight = sum(group.weight for group in groups)
         if total_weight <= 0.0:
             return []
-        matched: dict[int, float] = {}
-        agreeing: Counter[int] = Counter()
-        for group in groups:
-            best: dict[int, float] = {}
-            for term, factor, _ in group.alternatives:
-                for position, strength in self._postings.get(term, ()):
-                    value = factor * strength
-                    if value > best.get(position, 0.0):
-                        best[position] = value
-            for position, value in best.items():
-                matched[position] = matched.get(position, 0.0) + group.weight * value
-                if value >= CONFIRMING_STRENGTH:
-                    agreeing[position] += 1
+        matched, agreeing = self._accumulate(groups)
         if not matched:
             return []
         query_terms = {term for group in groups for term, _, _ in group.alternatives}
         query_bigrams = _bigrams(units)
-        scored = sorted(
-            (
-                -self._score(
-                    self._entries[position],
-                    _confirmed(raw / total_weight, agreeing[position]),
-                    query_terms,
-                    query_bigrams,
-                ),
-                position,
+        # The entry's side and the word pairs only ever lower a score or add BIGRAM_BONUS, so entries are
+        # finished best-bound first, and the rest are skipped once they cannot reach the best ``limit``.
+        bounds = sorted((-raw / total_weight, position) for position, raw in matched.items())
+        if agreeing:
+            bounds = sorted(
+                (-_confirmed(-negative, agreeing.get(position, 0)), position) for negative, position in bounds
             )
-            for position, raw in matched.items()
-        )
+        scored: list[tuple[float, int]] = []
+        for negative_bound, position in bounds:
+            if len(scored) >= limit and -negative_bound + BIGRAM_BONUS < -scored[limit - 1][0]:
+                break
+            score = self._score(self._entries[position], -negative_bound, query_terms, query_bigrams)
+            bisect.insort(scored, (-score, position))
         unmatched = tuple(group.said for group in groups if not group.alternatives)
         return [
             self._hit(self._entries[position], -negative, groups, unmatched)
             for negative, position in scored[:limit]
             if negative < 0.0
         ]
+
+    def _accumulate(self, groups: Sequence[_Group]) -> tuple[dict[int, float], dict[int, int]]:
+        """Per entry: the idf-weighted sum of its best match for each group, and (only where there are
+        two or more) how many groups it meets at CONFIRMING_STRENGTH."""
+        matched: dict[int, float] = {}
+        confirming: dict[int, int] = {}
+        for group in groups:
+            if len(group.alternatives) == 1:
+                term, factor, _ = group.alternatives[0]
+                best: Mapping[int, float] = {p: factor * v for p, v in self._postings.get(term, ())}
+            else:
+                found: dict[int, float] = {}
+                for term, factor, _ in group.alternatives:
+                    for position, strength in self._postings.get(term, ()):
+                        value = factor * strength
+                        if value > found.get(position, 0.0):
+                            found[position] = value
+                best = found
+            weight = group.weight
+            for position, value in best.items():
+                matched[position] = matched.get(position, 0.0) + weight * value
+                if value >= CONFIRMING_STRENGTH:
+                    confirming[position] = confirming.get(position, 0) + 1
+        return matched, {position: count for position, count in confirming.items() if count > 1}
 
     def _groups(self, units: Sequence[Unit]) -> list[_Group]:
         groups: list[_Group] = []
@@ -295,7 +311,7 @@ class KnowledgeIndex:
         return _Group(unit.text, weight, tuple(alternatives))
 
     def _unseen_weight(self) -> float:
-        n = len(self._entries)
+        n = self._size
         return UNSEEN_WEIGHT * math.log(1.0 + (n + 0.5) / 0.5)
 
     def _phrase_group(self, unit: Unit) -> _Group:
@@ -314,13 +330,10 @@ class KnowledgeIndex:
     def _score(
         self, entry: _Entry, coverage: float, query_terms: set[str], query_bigrams: set[tuple[str, str]]
     ) -> float:
-        total = covered = 0.0
-        for word_stem, covering in entry.question_words:
-            weight = self.idf(word_stem)
-            total += weight
-            if not covering.isdisjoint(query_terms):
-                covered += weight
-        own = covered / total if total > 0.0 else 1.0
+        covered = sum(
+            weight for weight, covering in entry.question_words if not covering.isdisjoint(query_terms)
+        )
+        own = covered / entry.question_weight if entry.question_weight > 0.0 else 1.0
         score = coverage * (1.0 - QUESTION_COVERAGE_SHARE + QUESTION_COVERAGE_SHARE * own)
         if query_bigrams:
             score += BIGRAM_BONUS * len(query_bigrams & entry.bigrams) / len(query_bigrams)
