@@ -51,12 +51,15 @@ def edit_distance(first: str, second: str, limit: int) -> int:
 
 
 def _plausible_short_typo(word: str, known: str) -> bool:
-    """A short word is read as a typo only for a dropped letter ("routr") or two swapped ones ("teh").
+    """A short word is read as a typo only for a dropped letter ("routr"), a doubled or stray one
+    ("decaff") or two swapped ones ("teh").
 
     A changed letter in a short word is as often another real word ("change" is not "charge").
     """
     if len(known) == len(word) + 1:
         return any(known[:i] + known[i + 1 :] == word for i in range(len(known)))
+    if len(word) == len(known) + 1:
+        return any(word[:i] + word[i + 1 :] == known for i in range(len(word)))
     if len(known) == len(word):
         differ = [i for i in range(len(word)) if word[i] != known[i]]
         return len(differ) == 2 and differ[1] == differ[0] + 1 and word[differ[0]] == known[differ[1]]
