@@ -19,10 +19,14 @@ The score (0..1) is calibrated as coverage: the share of the question, each unit
 (how rare it is among the entries), that the entry matches. The denominator counts every unit of the
 question, including words no entry contains at all (at the idf of a word in no entry, the highest there
 is): "who won the world cup" matches "cup" in one entry but two of its three telling words are unknown,
-so it scores about 0.2, while a paraphrase whose words or synonyms all meet one entry scores near 1.
+so it scores about 0.2 (the default threshold is 0.35), while a paraphrase whose words or synonyms
+all meet one entry scores near 1.
 Filler ("hey guys, I was wondering ...") and stopwords never count, and a bare number (an order
-number) counts little. The entry's side scales it a little (``QUESTION_COVERAGE_SHARE``): an entry
-whose own question is largely covered beats one that matched the same words among many others.
+number) counts little. When two or more parts of the question meet the same entry's question or
+keywords, the coverage is raised (``_confirmed``): a long message that says much else besides is still
+about that entry, while an off-topic question rarely shares more than one word with any entry.
+The entry's side scales it a little (``QUESTION_COVERAGE_SHARE``): an entry whose own question is
+largely covered beats one that matched the same words among many others.
 
 ``is_ambiguous`` says when the two best entries are too close to choose between (see its rule).
 """
