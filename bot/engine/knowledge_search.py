@@ -1,37 +1,91 @@
-"""Rank a tenant's knowledge entries against a customer's question with BM25, in pure Python."""
+"""Rank a tenant's knowledge entries against a customer's question, in pure Python.
+
+How a question meets an entry:
+
+- Every entry is indexed once (per tenant configuration) over four fields: question, keywords,
+  category and answer, as word stems ("shipping" ~ "ship", "delivery" ~ "deliver") plus the synonym
+  groups its words and phrases belong to (bot/engine/customer_vocabulary.py and the tenant's own
+  ``settings["synonyms"]``), so "how much is postage" meets "what does delivery cost".
+- The question is read as units of meaning: content words and known phrases ("how much",
+  "where is my", "email address"). A unit matches an entry by the same stem (full strength), a synonym
+  group (``SYNONYM_WEIGHT``), or, for a word the knowledge base does not know, the closest known word
+  within one or two typos found through character 3-grams (``TYPO_WEIGHT``). Adjacent word pairs that
+  also stand together in an entry's question or keywords add a small bonus.
+- Within an entry, a unit's strength is BM25F: each field's term frequency normalised by that field's
+  length, the fields weighted (a hit in the question or a keyword says more than one in a long answer)
+  and saturated, then divided by what one mention in an average question gives, capped at 1.
+
+The score (0..1) is calibrated as coverage: the share of the question, each unit weighted by its idf
+(how rare it is among the entries), that the entry matches. The denominator counts every unit of the
+question, including words no entry contains at all (at the idf of a word in no entry, the highest there
+is): "who won the world cup" matches "cup" in one entry but two of its three telling words are unknown,
+so it scores about 0.2 (the default threshold is 0.35), while a paraphrase whose words or synonyms
+all meet one entry scores near 1.
+Filler ("hey guys, I was wondering ...") and stopwords never count, and a bare number (an order
+number) counts little. When two or more parts of the question meet the same entry's question or
+keywords, the coverage is raised (``_confirmed``): a long message that says much else besides is still
+about that entry, while an off-topic question rarely shares more than one word with any entry.
+The entry's side scales it a little (``QUESTION_COVERAGE_SHARE``): an entry whose own question is
+largely covered beats one that matched the same words among many others.
+
+``is_ambiguous`` says when the two best entries are too close to choose between (see its rule).
+"""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.types import KnowledgeHit
+from bot.engine.spelling import SpellingIndex
+from bot.engine.thesaurus import Unit, curated_thesaurus
+from bot.engine.types import KnowledgeHit, KnowledgeMatch, MatchKind
+from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, stem, tokenize, words
 
-__all__ = ["STOPWORDS", "InMemoryKnowledgeBase", "KnowledgeDoc", "KnowledgeIndex", "rank", "stem", "tokenize"]
+__all__ = [
+    "AMBIGUITY_MARGIN",
+    "STOPWORDS",
+    "InMemoryKnowledgeBase",
+    "KnowledgeDoc",
+    "KnowledgeIndex",
+    "is_ambiguous",
+    "rank",
+    "stem",
+    "tokenize",
+]
 
 K1 = 1.2
 B = 0.75
-# A hit in the question (or a keyword, which stands for a phrasing of the question) says more about
-# what an entry is for than a word that happens to appear somewhere in a long answer.
+FIELDS = ("question", "answer", "keywords", "category")
 QUESTION_WEIGHT = 2.0
-KEYWORD_WEIGHT = QUESTION_WEIGHT
-ANSWER_WEIGHT = 1.0
+ANSWER_WEIGHT = 0.4
+KEYWORD_WEIGHT = QUESTION_WEIGHT  # a keyword stands for a phrasing of the question
+CATEGORY_WEIGHT = 1.0
+_WEIGHTS = (QUESTION_WEIGHT, ANSWER_WEIGHT, KEYWORD_WEIGHT, CATEGORY_WEIGHT)
+# What one mention in an average-length question contributes after saturation: full strength.
+_IDEAL = QUESTION_WEIGHT * (K1 + 1.0) / (QUESTION_WEIGHT + K1)
 
-_WORD = re.compile(r"\w+")
-
-# Small on purpose: words like "not", "open" or "free" decide what a question means and must stay.
-# Contraction leftovers ("d", "ll", "m", "re", "s", "t", "ve") are here because \w+ splits "I'm".
-STOPWORDS = frozenset(  # a word list reads better as text than as 80 quoted strings
-    """
-    a about am an and any are as at be been being but by can could d did do does for from get had has
-    have hello hey hi how i if in into is it its just let ll m me my of on or our please re s so t than
-    thank thanks that the their them then there these they this those to too us was we were what
-    ve when where which who why will with would you your yours
-    """.split()  # noqa: SIM905
-)
+SYNONYM_WEIGHT = 0.85
+HINT_WEIGHT = 0.5  # a word that only suggests a group ("germany" for shipping abroad)
+PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase
+TYPO_WEIGHT = {1: 0.85, 2: 0.7}
+NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about: it never matches
+GENERIC_WEIGHT = 0.5  # for GENERIC_WORDS ("sell", "use", "best")
+# A word no entry contains counts this much more than the rarest word the entries do contain: a
+# question about something the knowledge base never mentions is not answered by a word it shares.
+UNSEEN_WEIGHT = 1.3
+QUESTION_COVERAGE_SHARE = 0.15
+# A part of the question that meets an entry at least this strongly (about a question or keyword word,
+# or a synonym of one) confirms it; each confirming part after the first lifts the score (_confirmed).
+CONFIRMING_STRENGTH = 0.5
+CONFIRMATION = 0.5
+BIGRAM_BONUS = 0.05
+# Two entries whose scores differ by less than this are a toss-up (see is_ambiguous).
+AMBIGUITY_MARGIN = 0.08
+DEFAULT_THRESHOLD = 0.35
 
 
 @dataclass(frozen=True)
@@ -40,147 +94,325 @@ class KnowledgeDoc:
     question: str
     answer: str
     keywords: tuple[str, ...] = ()
+    category: str | None = None
 
 
-def stem(word: str) -> str:
-    """Fold the common English suffixes so that "hours" ~ "hour" and "opening" ~ "opened" ~ "open".
-
-    Deliberately tiny and only ever compared with its own output, so it needs to be consistent,
-    not linguistically right: "closing", "closes" and "close" all become "clos".
-    """
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith(("sses", "xes", "ches", "shes", "zes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    elif word.endswith("ing") and _has_vowel(word[:-3]) and len(word) >= 6:
-        word = _undouble(word[:-3])
-    elif word.endswith("ed") and not word.endswith("eed") and _has_vowel(word[:-2]) and len(word) >= 5:
-        word = _undouble(word[:-2])
-    if len(word) > 3 and word.endswith("e") and not word.endswith("ee"):
-        word = word[:-1]
-    return word
-
-
-def _has_vowel(stem_part: str) -> bool:
-    return any(ch in "aeiouy" for ch in stem_part)
-
-
-def _undouble(stem_part: str) -> str:
-    # "shipping" -> "shipp" -> "ship", but "billing" keeps "bill" and "missed" keeps "miss".
-    if len(stem_part) >= 3 and stem_part[-1] == stem_part[-2] and stem_part[-1] not in "lsz":
-        return stem_part[:-1]
-    return stem_part
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercase unicode words, stopwords dropped, suffixes folded; non-English words pass through."""
-    return [stem(word) for word in _WORD.findall(text.casefold()) if word not in STOPWORDS]
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
     doc: KnowledgeDoc
-    fields: tuple[Counter[str], Counter[str], Counter[str]]  # question, answer, keywords
-    lengths: tuple[int, int, int]
+    # term -> (strength in 0..1, index into FIELDS of the field that gave most of it)
+    terms: Mapping[str, tuple[float, int]]
+    # The entry's own question words: each word's idf and the terms that cover it (its stem, its groups).
+    question_words: tuple[tuple[float, frozenset[str]], ...]
+    question_weight: float
+    bigrams: frozenset[tuple[str, str]]
 
 
-_WEIGHTS = (QUESTION_WEIGHT, ANSWER_WEIGHT, KEYWORD_WEIGHT)
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """One unit of the customer's question and the index terms that can answer it."""
+
+    said: str
+    weight: float
+    alternatives: tuple[tuple[str, float, MatchKind], ...]  # (term, strength factor, how it matched)
+
+
+def _field_terms(units: Sequence[Unit], text: str) -> tuple[list[str], list[str]]:
+    stems = [stem(word) for word in words(text) if word not in STOPWORDS]
+    concepts = [concept for unit in units for concept in unit.concepts | unit.hints]
+    return stems, concepts
+
+
+def _bigrams(units: Sequence[Unit]) -> set[tuple[str, str]]:
+    stems = [unit.stem for unit in units]
+    return {(a, b) for a, b in itertools.pairwise(stems) if a is not None and b is not None}
 
 
 class KnowledgeIndex:
-    """Token statistics for one set of entries, built once and searched many times.
+    """Everything a search needs about one set of entries, built once and searched many times."""
 
-    Scoring is BM25F: each field's term frequency is normalised by that field's length against its
-    average, then the fields are weighted and summed before BM25's saturation. A long answer
-    therefore does not dilute a match in a short question, as it would in one flat document.
-    """
-
-    def __init__(self, docs: Iterable[KnowledgeDoc]) -> None:
-        entries: list[_Entry] = []
+    def __init__(self, docs: Iterable[KnowledgeDoc], synonyms: Mapping[str, object] | None = None) -> None:
+        thesaurus = curated_thesaurus()
+        self._thesaurus = thesaurus.with_tenant(synonyms) if synonyms else thesaurus
+        raw: list[tuple[KnowledgeDoc, list[Counter[str]], list[int], list[Unit], set[tuple[str, str]]]] = []
         document_frequency: Counter[str] = Counter()
+        vocabulary: set[str] = set(self._thesaurus.vocabulary)
         for doc in docs:
-            keyword_tokens = [token for keyword in doc.keywords for token in tokenize(keyword)]
-            fields = (Counter(tokenize(doc.question)), Counter(tokenize(doc.answer)), Counter(keyword_tokens))
-            lengths = (sum(fields[0].values()), sum(fields[1].values()), sum(fields[2].values()))
-            entries.append(_Entry(doc=doc, fields=fields, lengths=lengths))
-            document_frequency.update(set(fields[0]) | set(fields[1]) | set(fields[2]))
-        self._entries = tuple(entries)
+            texts = (doc.question, doc.answer, "\n".join(doc.keywords), doc.category or "")
+            fields: list[Counter[str]] = []
+            lengths: list[int] = []
+            bigrams: set[tuple[str, str]] = set()
+            question_units: list[Unit] = []
+            for position, text in enumerate(texts):
+                pieces = doc.keywords if position == 2 else (text,)
+                counter: Counter[str] = Counter()
+                length = 0
+                for piece in pieces:
+                    units = self._thesaurus.units(piece)
+                    stems, concepts = _field_terms(units, piece)
+                    counter.update(stems)
+                    counter.update(concepts)
+                    length += len(stems)
+                    if position != 1:
+                        bigrams |= _bigrams(units)
+                    if position == 0:
+                        question_units.extend(units)
+                vocabulary.update(words(text))
+                fields.append(counter)
+                lengths.append(length)
+            document_frequency.update(set().union(*fields))
+            raw.append((doc, fields, lengths, question_units, bigrams))
         self._df = document_frequency
-        count = max(len(entries), 1)
-        self._avg_lengths = tuple(
-            max(sum(entry.lengths[i] for entry in entries) / count, 1.0) for i in range(3)
+        self._size = len(raw)
+        count = max(len(raw), 1)
+        averages = [max(sum(item[2][i] for item in raw) / count, 1.0) for i in range(len(FIELDS))]
+        self._entries = tuple(
+            self._entry(doc, fields, lengths, averages, question_units, bigrams)
+            for doc, fields, lengths, question_units, bigrams in raw
         )
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for position, entry in enumerate(self._entries):
+            for term, (strength, _) in entry.terms.items():
+                postings.setdefault(term, []).append((position, strength))
+        self._postings = postings
+        self._spelling = SpellingIndex(w for w in vocabulary if w not in STOPWORDS)
+
+    def _entry(
+        self,
+        doc: KnowledgeDoc,
+        fields: list[Counter[str]],
+        lengths: list[int],
+        averages: list[float],
+        question_units: list[Unit],
+        bigrams: set[tuple[str, str]],
+    ) -> _Entry:
+        terms: dict[str, tuple[float, int]] = {}
+        for term in set().union(*fields):
+            parts = [
+                weight * field[term] / (1.0 - B + B * length / average)
+                for field, length, average, weight in zip(fields, lengths, averages, _WEIGHTS, strict=True)
+            ]
+            weighted_tf = sum(parts)
+            saturated = weighted_tf * (K1 + 1.0) / (weighted_tf + K1)
+            terms[term] = (min(saturated / _IDEAL, 1.0), max(range(len(parts)), key=parts.__getitem__))
+        covering = {
+            unit.stem: frozenset({unit.stem}) | unit.concepts | unit.hints
+            for unit in question_units
+            if unit.stem is not None
+        }
+        question_words = tuple((self.idf(word), terms) for word, terms in covering.items())
+        weight = sum(idf for idf, _ in question_words)
+        return _Entry(doc, terms, question_words, weight, frozenset(bigrams))
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def idf(self, term: str) -> float:
         # The "+1 inside the log" form stays positive even for a term in every entry, so a common word
-        # can only add a little, never subtract.
-        n = len(self._entries)
+        # can only add a little, never subtract. A term in no entry gets the highest value there is.
+        n = self._size
         df = self._df.get(term, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, query: str, limit: int = 3) -> list[KnowledgeHit]:
         """Best ``limit`` entries for ``query``, best first, each scored in 0..1; [] when nothing matches."""
-        terms = set(tokenize(query))
-        if not terms or limit <= 0 or not self._entries:
+        if limit <= 0 or not self._entries:
             return []
-        idf = {term: self.idf(term) for term in terms}
-        # Normalisation: divide by the score an average-length entry would get with every query word
-        # once in its question. That makes a score read as "how much of the question this entry
-        # covers", weighted by rarity: 1.0 for a full match, ~0.5 when only half the (rarity-weighted)
-        # words match, and low when the query is mostly about words the knowledge base never mentions
-        # (those keep their high unseen-word idf in the denominator). Entries that beat the ideal, by
-        # repeating words across fields, are clamped to 1.0 but still ordered by their raw score.
-        ideal_tf = QUESTION_WEIGHT
-        ideal = sum(idf.values()) * ideal_tf * (K1 + 1.0) / (ideal_tf + K1)
-        scored: list[tuple[float, int, _Entry]] = []
-        for position, entry in enumerate(self._entries):
-            raw = self._score(entry, idf)
-            if raw > 0.0:
-                scored.append((raw, position, entry))
-        # Ties keep the tenant's own order, so the result is stable across calls.
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        return [
-            KnowledgeHit(
-                entry_id=entry.doc.entry_id,
-                question=entry.doc.question,
-                answer=entry.doc.answer,
-                score=min(raw / ideal, 1.0) if ideal > 0.0 else 0.0,
+        units = self._thesaurus.units(query)
+        groups = self._groups(units)
+        total_weight = sum(group.weight for group in groups)
+        if total_weight <= 0.0:
+            return []
+        matched, agreeing = self._accumulate(groups)
+        if not matched:
+            return []
+        query_terms = {term for group in groups for term, _, _ in group.alternatives}
+        query_bigrams = _bigrams(units)
+        # The entry's side and the word pairs only ever lower a score or add BIGRAM_BONUS, so entries are
+        # finished best-bound first, and the rest are skipped once they cannot reach the best ``limit``.
+        bounds = sorted((-raw / total_weight, position) for position, raw in matched.items())
+        if agreeing:
+            bounds = sorted(
+                (-_confirmed(-negative, agreeing.get(position, 0)), position) for negative, position in bounds
             )
-            for raw, _, entry in scored[:limit]
+        scored: list[tuple[float, int]] = []
+        for negative_bound, position in bounds:
+            if len(scored) >= limit and -negative_bound + BIGRAM_BONUS < -scored[limit - 1][0]:
+                break
+            score = self._score(self._entries[position], -negative_bound, query_terms, query_bigrams)
+            bisect.insort(scored, (-score, position))
+        unmatched = tuple(group.said for group in groups if not group.alternatives)
+        return [
+            self._hit(self._entries[position], -negative, groups, unmatched)
+            for negative, position in scored[:limit]
+            if negative < 0.0
         ]
 
-    def _score(self, entry: _Entry, idf: dict[str, float]) -> float:
-        total = 0.0
-        for term, term_idf in idf.items():
-            weighted_tf = 0.0
-            for field, length, avg_length, weight in zip(
-                entry.fields, entry.lengths, self._avg_lengths, _WEIGHTS, strict=True
-            ):
-                frequency = field.get(term, 0)
-                if frequency:
-                    weighted_tf += weight * frequency / (1.0 - B + B * length / avg_length)
-            if weighted_tf:
-                total += term_idf * weighted_tf * (K1 + 1.0) / (weighted_tf + K1)
-        return total
+    def _accumulate(self, groups: Sequence[_Group]) -> tuple[dict[int, float], dict[int, int]]:
+        """Per entry: the idf-weighted sum of its best match for each group, and (only where there are
+        two or more) how many groups it meets at CONFIRMING_STRENGTH."""
+        matched: dict[int, float] = {}
+        confirming: dict[int, int] = {}
+        for group in groups:
+            if len(group.alternatives) == 1:
+                term, factor, _ = group.alternatives[0]
+                best: Mapping[int, float] = {p: factor * v for p, v in self._postings.get(term, ())}
+            else:
+                found: dict[int, float] = {}
+                for term, factor, _ in group.alternatives:
+                    for position, strength in self._postings.get(term, ()):
+                        value = factor * strength
+                        if value > found.get(position, 0.0):
+                            found[position] = value
+                best = found
+            weight = group.weight
+            for position, value in best.items():
+                matched[position] = matched.get(position, 0.0) + weight * value
+                if value >= CONFIRMING_STRENGTH:
+                    confirming[position] = confirming.get(position, 0) + 1
+        return matched, {position: count for position, count in confirming.items() if count > 1}
+
+    def _groups(self, units: Sequence[Unit]) -> list[_Group]:
+        groups: list[_Group] = []
+        seen: set[str] = set()
+        for unit in units:
+            key = unit.stem if unit.stem is not None else unit.text
+            if key in seen:
+                continue
+            seen.add(key)
+            if unit.stem is None:
+                groups.append(self._phrase_group(unit))
+            else:
+                groups.append(self._word_group(unit, unit.stem))
+        return groups
+
+    def _word_group(self, unit: Unit, word_stem: str) -> _Group:
+        if unit.text.isdigit():
+            return _Group(unit.text, NUMBER_WEIGHT, ())
+        alternatives: list[tuple[str, float, MatchKind]] = []
+        if word_stem in self._df:
+            alternatives.append((word_stem, 1.0, "word"))
+        alternatives.extend((c, SYNONYM_WEIGHT, "synonym") for c in sorted(unit.concepts) if c in self._df)
+        alternatives.extend((c, HINT_WEIGHT, "synonym") for c in sorted(unit.hints) if c in self._df)
+        if not alternatives and not unit.concepts and not unit.hints:
+            correction = self._spelling.correct(unit.text)
+            if correction is not None:
+                factor = TYPO_WEIGHT[correction.distance]
+                corrected = stem(correction.word)
+                if corrected in self._df:
+                    alternatives.append((corrected, factor, "typo"))
+                alternatives.extend(
+                    (c, factor * SYNONYM_WEIGHT, "typo")
+                    for c in sorted(self._thesaurus.concepts_of(corrected))
+                    if c in self._df
+                )
+        if word_stem in self._df:
+            weight = self.idf(word_stem)
+        else:
+            weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
+        if unit.text in GENERIC_WORDS:
+            weight *= GENERIC_WEIGHT
+        return _Group(unit.text, weight, tuple(alternatives))
+
+    def _unseen_weight(self) -> float:
+        n = self._size
+        return UNSEEN_WEIGHT * math.log(1.0 + (n + 0.5) / 0.5)
+
+    def _phrase_group(self, unit: Unit) -> _Group:
+        alternatives: list[tuple[str, float, MatchKind]] = [
+            (c, 1.0, "phrase") for c in sorted(unit.concepts) if c in self._df
+        ]
+        alternatives.extend((c, HINT_WEIGHT, "phrase") for c in sorted(unit.hints) if c in self._df)
+        alternatives.extend(
+            (stem(word), PHRASE_WORD_WEIGHT, "word")
+            for word in words(unit.text)
+            if word not in STOPWORDS and stem(word) in self._df
+        )
+        weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
+        return _Group(unit.text, weight, tuple(alternatives))
+
+    def _score(
+        self, entry: _Entry, coverage: float, query_terms: set[str], query_bigrams: set[tuple[str, str]]
+    ) -> float:
+        covered = sum(
+            weight for weight, covering in entry.question_words if not covering.isdisjoint(query_terms)
+        )
+        own = covered / entry.question_weight if entry.question_weight > 0.0 else 1.0
+        score = coverage * (1.0 - QUESTION_COVERAGE_SHARE + QUESTION_COVERAGE_SHARE * own)
+        if query_bigrams:
+            score += BIGRAM_BONUS * len(query_bigrams & entry.bigrams) / len(query_bigrams)
+        return min(score, 1.0)
+
+    def _hit(
+        self, entry: _Entry, score: float, groups: Sequence[_Group], unmatched: tuple[str, ...]
+    ) -> KnowledgeHit:
+        matches: list[KnowledgeMatch] = []
+        for group in groups:
+            best: tuple[float, str, MatchKind, int] | None = None
+            for term, factor, kind in group.alternatives:
+                found = entry.terms.get(term)
+                if found is not None and (best is None or factor * found[0] > best[0]):
+                    best = (factor * found[0], term, kind, found[1])
+            if best is not None:
+                _, term, kind, field = best
+                shown = self._thesaurus.name_of(term) if term.startswith("~") else term
+                matches.append(KnowledgeMatch(group.said, shown, kind, FIELDS[field]))
+        return KnowledgeHit(
+            entry_id=entry.doc.entry_id,
+            question=entry.doc.question,
+            answer=entry.doc.answer,
+            score=score,
+            category=entry.doc.category,
+            matches=tuple(matches),
+            unmatched=unmatched,
+        )
 
 
-def rank(docs: Sequence[KnowledgeDoc], query: str, limit: int = 3) -> list[KnowledgeHit]:
+def _confirmed(coverage: float, agreeing: int) -> float:
+    """Coverage raised when several parts of the question agree on one entry.
+
+    One shared word is what an off-topic question has too ("do you sell shoes"); two or three parts
+    of a long message meeting the same entry's question or keywords are not chance, even when the
+    message says much else. With one agreeing part the coverage stands as it is.
+    """
+    if agreeing <= 1:
+        return coverage
+    return 1.0 - math.pow(1.0 - coverage, 1.0 + CONFIRMATION * (agreeing - 1))
+
+
+def is_ambiguous(
+    hits: Sequence[KnowledgeHit], threshold: float = DEFAULT_THRESHOLD, margin: float = AMBIGUITY_MARGIN
+) -> bool:
+    """True when the two best hits are too close to choose between: ask the customer which one.
+
+    The rule: both reach ``threshold`` (each alone would be answered), they are different entries, and
+    the second scores within ``margin`` of the first. Scores are coverage (see the module's docstring),
+    so two entries within 0.08 of each other answer the same share of the question.
+    """
+    if len(hits) < 2:
+        return False
+    first, second = sorted(hits, key=lambda hit: hit.score, reverse=True)[:2]
+    return (
+        first.entry_id != second.entry_id
+        and second.score >= threshold
+        and first.score - second.score < margin
+    )
+
+
+def rank(
+    docs: Sequence[KnowledgeDoc], query: str, limit: int = 3, synonyms: Mapping[str, object] | None = None
+) -> list[KnowledgeHit]:
     """Rank ``docs`` for ``query`` in one call; build a KnowledgeIndex instead to search repeatedly."""
-    return KnowledgeIndex(docs).search(query, limit)
+    return KnowledgeIndex(docs, synonyms).search(query, limit)
 
 
 class InMemoryKnowledgeBase:
     """The KnowledgeBase port over a fixed list of entries, indexed once at construction."""
 
-    def __init__(self, docs: Iterable[KnowledgeDoc] = ()) -> None:
-        self._index = KnowledgeIndex(docs)
+    def __init__(
+        self, docs: Iterable[KnowledgeDoc] = (), synonyms: Mapping[str, object] | None = None
+    ) -> None:
+        self._index = KnowledgeIndex(docs, synonyms)
 
     async def search(self, query: str, limit: int = 3) -> Sequence[KnowledgeHit]:
         return self._index.search(query, limit)

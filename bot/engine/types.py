@@ -118,12 +118,37 @@ class Turn:
     allowed_link_domains: tuple[str, ...] = ()
 
 
+MatchKind = Literal["word", "synonym", "typo", "phrase"]
+
+
+@dataclass(frozen=True)
+class KnowledgeMatch:
+    """Why an entry matched: one part of the customer's text and what it met in the entry.
+
+    ``said`` is the customer's word or phrase as written ("shiping", "how much"); ``matched`` the
+    entry's word stem or synonym group ("ship", "price"); ``kind`` how they met: the same word, a
+    synonym (curated or the tenant's own), a corrected typo, or a known phrase; ``field`` where:
+    "question", "answer", "keywords" or "category".
+    """
+
+    said: str
+    matched: str
+    kind: MatchKind
+    field: str
+
+
 @dataclass(frozen=True)
 class KnowledgeHit:
     entry_id: int
     question: str
     answer: str
+    # In 0..1: the share of the customer's question (weighted by how telling each word is) that this
+    # entry answers. Comparable with the bot's knowledge_threshold; see bot/engine/knowledge_search.py.
     score: float
+    category: str | None = None
+    matches: tuple[KnowledgeMatch, ...] = ()
+    # The parts of the customer's text that no entry of the knowledge base knows at all.
+    unmatched: tuple[str, ...] = ()
 
 
 class KnowledgeBase(Protocol):

@@ -101,7 +101,11 @@ async def _load(session: AsyncSession, tenant_id: int, version: int) -> TenantCo
     if tenant is None:
         raise ConfigMissing(f"tenant {tenant_id} no longer exists")
     entries = await knowledge.active_entries(session, tenant_id)
-    docs = [KnowledgeDoc(e.id, e.question, e.answer, tuple(str(k) for k in e.keywords)) for e in entries]
+    docs = [
+        KnowledgeDoc(e.id, e.question, e.answer, tuple(str(k) for k in e.keywords), category=e.category)
+        for e in entries
+    ]
+    settings = dict(tenant.settings or {})
     return TenantConfig(
         version=version,
         tenant=TenantSnapshot(
@@ -109,7 +113,7 @@ async def _load(session: AsyncSession, tenant_id: int, version: int) -> TenantCo
             name=tenant.name,
             timezone=tenant.timezone,
             inactivity_timeout_minutes=tenant.inactivity_timeout_minutes,
-            settings=dict(tenant.settings or {}),
+            settings=settings,
         ),
         channels={
             c.id: ChannelSnapshot(
@@ -131,8 +135,17 @@ async def _load(session: AsyncSession, tenant_id: int, version: int) -> TenantCo
             (c.group_id, CommandInfo(c.id, c.command, c.response))
             for c in await knowledge.all_active_commands(session, tenant_id)
         ),
-        knowledge=TenantKnowledge(KnowledgeIndex(docs)),
+        knowledge=TenantKnowledge(KnowledgeIndex(docs, tenant_synonyms(settings))),
     )
+
+
+def tenant_synonyms(settings: Mapping[str, Any]) -> dict[str, object]:
+    """The tenant's own synonyms, ``settings["synonyms"] = {"word": ["synonym", ...]}``; {} when unset.
+
+    A malformed value is ignored rather than failing every turn: the search skips items it cannot read.
+    """
+    value = settings.get("synonyms")
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def bot_settings(bot: Bot) -> BotSettings:

@@ -341,7 +341,7 @@ async def test_an_admin_adds_a_command_and_the_bot_answers_it(site: Site, browse
     page = await admin_page(browser, site)
     commands = await open_tab(page, "Commands")
     await commands.get_by_role("button", name="Add a command").click()
-    await commands.get_by_label("Command").fill("beans")
+    await commands.locator("#cmd-command").fill("beans")
     await commands.get_by_label("Response").fill("This week: Ethiopia Guji and Colombia Huila.")
     await commands.get_by_role("button", name="Save").click()
     await expect(page.locator("#flash")).to_contain_text("Added command !beans")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.tenancy.demo.content import DEMO_BOT
+from bot.tenancy.demo.isp_content import ISP_BOT
 from tests.support.cli_workspace import Prepared, Result, Workspace
 
 __all__ = ["Result", "Workspace"]
@@ -75,6 +76,9 @@ def test_upgrade_then_demo_prints_the_api_key_once(prepared: Prepared) -> None:
     assert len(API_KEY.findall(prepared.first_demo.out)) == 1
     assert "chatbot chat" in prepared.first_demo.out
     assert ws.knowledge_count("demo") == 20
+    # The second demo tenant, an internet provider's support desk, comes with it (its key on request).
+    assert "demo tenant 'isp' ready" in prepared.first_demo.out
+    assert ws.knowledge_count("isp") >= 40
 
 
 def test_demo_again_changes_nothing(cli: Workspace) -> None:
@@ -85,8 +89,10 @@ def test_demo_again_changes_nothing(cli: Workspace) -> None:
     assert not API_KEY.search(result.out)
     assert cli.knowledge_count("demo") == 20
     assert cli.scalar("SELECT count(*) FROM tenants WHERE slug = 'demo'") == 1
-    # The console channel of `chatbot chat`, and the (disabled) one of the demo's past sales.
-    assert cli.scalar("SELECT count(*) FROM channels WHERE platform = 'console'") == 2
+    assert cli.knowledge_count("isp") >= 40
+    # The console channels of `chatbot chat` (one per demo tenant), and the (disabled) one of the demo's
+    # past sales.
+    assert cli.scalar("SELECT count(*) FROM channels WHERE platform = 'console'") == 3
     assert cli.scalar("SELECT count(*) FROM conversions") == 8
 
 
@@ -121,6 +127,16 @@ def test_piped_chat_answers_and_stores_the_conversation(cli: Workspace) -> None:
     assert assistant == [("out", "sent"), ("out", "sent")]
     events = cli.query("SELECT status FROM inbound_events WHERE channel_id = ?", (console_id,))
     assert [status for (status,) in events] == ["done", "done"]
+
+
+def test_chat_with_the_internet_provider_demo(cli: Workspace) -> None:
+    result = cli.run("chat", "--tenant", "isp", stdin="hello\n!plans\nhow do i reset my router\n")
+
+    assert result.code == 0, result.err
+    replies = [line for line in result.out.splitlines() if line.startswith(f"{ISP_BOT.name}: ")]
+    assert "the support assistant at Nimbus Fibre" in replies[0]
+    assert any("Gigabit 2000 - $70" in line for line in result.out.splitlines())
+    assert any("paperclip" in line for line in result.out.splitlines())
 
 
 def test_chat_with_an_unknown_tenant_fails_naming_it(cli: Workspace) -> None:
@@ -296,7 +312,7 @@ def test_import_for_an_unknown_tenant_fails_naming_it(cli: Workspace) -> None:
     assert result.code == 1
     assert len(result.err_lines) == 1
     assert "nosuch" in result.err_lines[0]
-    assert cli.scalar("SELECT count(*) FROM knowledge_entries") == 20
+    assert cli.scalar("SELECT count(*) FROM knowledge_entries") == 20 + cli.knowledge_count("isp")
 
 
 # --- inbox -------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -65,9 +66,13 @@ async def test_a_click_to_whatsapp_ad_is_the_first_and_last_touch_of_the_convers
         "ctwa_clid": WA_CLICK_ID,
         "ref": None,
         "campaign_id": campaign_id,
-        "at": from_the_ad.created_at.isoformat(),
+        "at": from_the_ad.created_at,
     }
-    assert sale.conversion["first_touch"] == sale.conversion["last_touch"] == touch
+    first, last = (
+        {**sale.conversion[end], "at": datetime.fromisoformat(sale.conversion[end]["at"])}
+        for end in ("first_touch", "last_touch")
+    )
+    assert first == last == touch
 
 
 async def test_a_messenger_ad_then_an_m_me_link_are_the_first_and_the_last_touch(

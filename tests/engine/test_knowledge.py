@@ -1,4 +1,5 @@
-"""The BM25 ranker: the right entry comes first, scores mean something, odd input never breaks it."""
+"""The knowledge search: the right entry comes first for the words customers actually use (paraphrases,
+typos, synonyms), off-topic questions score below the bot's threshold, and odd input never breaks it."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from bot.engine.knowledge_search import (
     InMemoryKnowledgeBase,
     KnowledgeDoc,
     KnowledgeIndex,
+    is_ambiguous,
     rank,
     stem,
     tokenize,
 )
+from bot.engine.types import KnowledgeHit
+from bot.tenancy.demo.content import DEMO_KNOWLEDGE
 
 SHOP = (
     KnowledgeDoc(
@@ -195,3 +199,163 @@ def test_rank_never_raises_and_scores_stay_in_range(docs: list[KnowledgeDoc], qu
     assert all(0.0 <= hit.score <= 1.0 for hit in hits)
     scores = [hit.score for hit in hits]
     assert scores == sorted(scores, reverse=True)
+
+
+# --- Paraphrases, typos, synonyms, off-topic questions and toss-ups, on the demo coffee shop's entries.
+
+COFFEE = tuple(
+    KnowledgeDoc(number, entry.question, entry.answer, entry.keywords, entry.category)
+    for number, entry in enumerate(DEMO_KNOWLEDGE, start=1)
+)
+COFFEE_INDEX = KnowledgeIndex(COFFEE)
+THRESHOLD = 0.35  # the default knowledge_threshold of a bot
+
+
+def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeHit | None:
+    """The entry the bot would answer with offline: the best hit, if it reaches the threshold."""
+    hits = index.search(question)
+    return hits[0] if hits and hits[0].score >= THRESHOLD else None
+
+
+@pytest.mark.parametrize(
+    ("customer", "entry"),
+    [
+        ("what time do you close on saturday", "What are your opening hours?"),
+        ("what does postage cost?", "How long does shipping take and how much does it cost?"),
+        ("can you ship to Germany", "Do you ship internationally?"),
+        ("what's your email address", "How can I contact you by email?"),
+        ("Where is my order #4521?", "How can I track my order?"),
+        ("can I get my money back", "What is your returns and refunds policy?"),
+        ("my parcel arrived crushed", "My order arrived damaged. What should I do?"),
+        ("how do I stop my subscription", "How do I cancel my subscription?"),
+        ("do you do vouchers for birthdays", "Do you sell gift cards?"),
+    ],
+)
+def test_a_paraphrase_gets_its_entry(customer: str, entry: str) -> None:
+    hit = answer_to(customer)
+    assert hit is not None, f"{customer!r} got the fallback"
+    assert hit.question == entry
+
+
+def test_the_email_question_no_longer_gets_the_street_address() -> None:
+    hit = answer_to("what's your email address")
+    assert hit is not None
+    assert "hello@democoffee.example" in hit.answer
+    assert "Harbour Street" not in hit.answer
+
+
+def test_shipping_abroad_is_not_answered_with_domestic_shipping() -> None:
+    hits = COFFEE_INDEX.search("can you ship to Germany")
+    assert hits[0].question == "Do you ship internationally?"
+    assert "Canada, the UK and most of the EU" in hits[0].answer
+    assert not is_ambiguous(hits, THRESHOLD)
+
+
+@pytest.mark.parametrize(
+    ("customer", "entry"),
+    [
+        ("delivry times?", "How long does shipping take and how much does it cost?"),
+        ("do you have decaff", "Do you have decaf coffee?"),
+        ("how do i trak my parcel", "How can I track my order?"),
+        ("whats your adress", "Where is your store located?"),
+    ],
+)
+def test_a_typo_still_finds_its_entry(customer: str, entry: str) -> None:
+    hit = answer_to(customer)
+    assert hit is not None, f"{customer!r} got the fallback"
+    assert hit.question == entry
+    assert any(match.kind == "typo" for match in hit.matches)
+
+
+def test_a_typo_in_a_password_question_is_read_as_password() -> None:
+    docs = (
+        KnowledgeDoc(1, "How do I reset my password?", "Use 'Forgot password' on the sign-in page.", ()),
+        KnowledgeDoc(2, "How do I change my address?", "Edit it under Account > Addresses.", ()),
+    )
+    hits = rank(docs, "i forgot my pasword")
+    assert hits[0].entry_id == 1
+    assert hits[0].score >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "who won the world cup",
+        "write me a poem",
+        "asdkjh qwpoeiru zxmcnv",
+        "what is the capital of australia",
+        "do you sell shoes",
+        "what's 17 times 23",
+        "sing me a song",
+    ],
+)
+def test_an_off_topic_question_gets_no_confident_answer(customer: str) -> None:
+    hits = COFFEE_INDEX.search(customer)
+    assert all(hit.score < THRESHOLD - 0.05 for hit in hits), [(h.question, h.score) for h in hits]
+
+
+def test_a_tenants_own_synonym_finds_its_entry() -> None:
+    # "Coffee passport" is what this shop's regulars call the loyalty scheme; no curated list knows that.
+    assert answer_to("what is the coffee passport") is None
+    index = KnowledgeIndex(COFFEE, synonyms={"loyalty": ["coffee passport", "stamp card"]})
+    hit = answer_to("what is the coffee passport", index)
+    assert hit is not None
+    assert hit.question == "How do loyalty points work?"
+    assert any(match.said == "coffee passport" and match.matched == "tenant:loyalty" for match in hit.matches)
+
+
+def test_malformed_tenant_synonyms_are_ignored() -> None:
+    index = KnowledgeIndex(COFFEE, synonyms={"loyalty": "bean club", "": ["x"], "gift": [3, None]})
+    hit = answer_to("do you sell gift cards", index)
+    assert hit is not None
+    assert hit.question == "Do you sell gift cards?"
+
+
+def test_a_hit_says_why_it_matched() -> None:
+    hit = answer_to("how much is postage to france")
+    assert hit is not None
+    assert hit.category == "Shipping"
+    why = {(match.said, match.matched, match.kind) for match in hit.matches}
+    assert ("postage", "postag", "word") in why or ("postage", "ship", "synonym") in why
+    assert ("how much", "price", "phrase") in why
+    assert hit.unmatched == ()
+
+
+def test_a_corrected_typo_is_shown_as_one() -> None:
+    hit = answer_to("whats your adress")
+    assert hit is not None
+    assert hit.question == "Where is your store located?"
+    assert [(m.said, m.matched, m.kind) for m in hit.matches] == [("adress", "address", "typo")]
+
+
+def test_words_no_entry_knows_are_reported() -> None:
+    (hit, *_) = COFFEE_INDEX.search("do you sell gift cards for unicorns")
+    assert hit.question == "Do you sell gift cards?"
+    assert hit.unmatched == ("unicorns",)
+
+
+def test_the_category_is_searched() -> None:
+    docs = (
+        KnowledgeDoc(1, "Can I pause?", "Yes, for up to 3 months.", (), "Subscriptions"),
+        KnowledgeDoc(2, "Can I pay later?", "No, we take payment at checkout.", (), "Payments"),
+    )
+    assert best_id(docs, "pausing my subscription") == 1
+
+
+def test_two_equally_good_entries_are_ambiguous() -> None:
+    docs = (
+        KnowledgeDoc(1, "How do I pause my subscription?", "Pause it under My subscriptions.", ()),
+        KnowledgeDoc(2, "How do I cancel my subscription?", "Cancel it under My subscriptions.", ()),
+        KnowledgeDoc(3, "Where is the shop?", "12 Market Street.", ()),
+    )
+    hits = rank(docs, "what about my subscription")
+    assert {hit.entry_id for hit in hits[:2]} == {1, 2}
+    assert is_ambiguous(hits, THRESHOLD)
+    # Saying which one settles it.
+    assert not is_ambiguous(rank(docs, "cancel my subscription"), THRESHOLD)
+
+
+def test_a_weak_pair_is_not_ambiguous_it_is_a_fallback() -> None:
+    hits = COFFEE_INDEX.search("who won the world cup")
+    assert not is_ambiguous(hits, THRESHOLD)
+    assert not is_ambiguous([], THRESHOLD)

@@ -103,6 +103,9 @@
       }),
   });
 
+  // The API stores a command as the engine matches it ("!price"); older rows may lack the "!".
+  const bang = (name) => (String(name).startsWith("!") ? name : `!${name}`);
+
   const commands = A.resourcePage({
     panel: $("panel-commands"),
     prefix: "cmd",
@@ -115,10 +118,10 @@
       { name: "active", kind: "bool" },
     ],
     defaults: { active: true, response: "", group_id: null },
-    titleOf: (c) => (c.command ? `command !${c.command}` : "the command"),
+    titleOf: (c) => (c.command ? `command ${bang(c.command)}` : "the command"),
     row: (c, rows) =>
       A.rowParts({
-        title: `!${c.command}`,
+        title: bang(c.command),
         badges: [
           A.badge(c.group_id === null || c.group_id === undefined ? "every conversation" : `group ${c.group_id}`),
           c.active ? null : A.badge("disabled", "off"),
@@ -126,7 +129,7 @@
         sub: c.response,
         buttons: [
           el("button", { type: "button", class: "secondary", onclick: () => rows.edit(c.id) }, "Edit"),
-          activeButton(rows, c, `command !${c.command}`),
+          activeButton(rows, c, `command ${bang(c.command)}`),
         ],
       }),
   });

@@ -1,0 +1,321 @@
+"""Benchmark: how often the offline engine gives the answer a good agent would, on the labelled answer set.
+
+Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
+Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
+the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
+every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
+report (held-back part first). ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only
+the first N rows of each part (for a quick check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bench.answer_set import HELD_BACK, TUNING, Row, load
+from bot.engine.router import Router, shared_scorer
+from bot.engine.types import ConversationState, CustomerInfo, Decision, InboundText, Ports, Turn
+from bot.pipeline.config_cache import ConfigCache, TenantConfig
+from bot.pipeline.context import tenant_intents
+from bot.security import CredentialBox
+from bot.tenancy.demo.content import DEMO_KNOWLEDGE
+from bot.tenancy.demo.isp_content import ISP_KNOWLEDGE
+from bot.tenancy.demo.seed import DEMO_TENANTS, ISP_CONSOLE, seed_demo, seed_isp
+from bot.tenancy.tenant_accounts import allowed_link_domains
+from storage import channels, knowledge, tenants
+from storage.db import create_engine, session_factory, transaction
+from storage.migrate import upgrade_async
+
+REPORT = Path(__file__).resolve().parent / "ANSWERS.md"
+CONFIDENT = ("knowledge", "command", "template")
+BIG_KNOWLEDGE_BASE = 500
+
+
+@dataclass(frozen=True)
+class TenantSetup:
+    """One demo tenant as its turns see it: the configuration a turn loads, and its names for ids."""
+
+    config: TenantConfig
+    bot_id: int
+    entry_questions: dict[int, str]
+    command_names: dict[int, str]
+    template_names: dict[int, str]
+
+    def turn(self, text: str) -> Turn:
+        """The turn of ``text`` as the first message of a new conversation on the tenant's console."""
+        tenant = self.config.tenant
+        return Turn(
+            tenant_id=tenant.id,
+            tenant_name=tenant.name,
+            bot=self.config.bots[self.bot_id],
+            conversation=ConversationState(conversation_id=None, status="new"),
+            customer=CustomerInfo(customer_id=None),
+            inbound=InboundText(text=text),
+            templates=self.config.templates,
+            commands=self.config.commands_for(None),
+            intents=tenant_intents(tenant.settings),
+            allowed_link_domains=allowed_link_domains(tenant.settings),
+        )
+
+    def ports(self) -> Ports:
+        return Ports(knowledge=self.config.knowledge)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    row: Row
+    decision: Decision
+    right: bool
+    intent: str
+    sentiment: str
+
+
+async def load_setup(session: AsyncSession, slug: str, console: str) -> TenantSetup:
+    tenant = await tenants.get_tenant_by_slug(session, slug)
+    assert tenant is not None, slug
+    config = await ConfigCache().for_tenant(session, tenant.id)
+    channel = await channels.find_channel(
+        session, tenant_id=tenant.id, platform="console", external_id=console
+    )
+    assert channel is not None, console
+    entries = await knowledge.active_entries(session, tenant.id)
+    return TenantSetup(
+        config=config,
+        bot_id=channel.bot_id,
+        entry_questions={entry.id: entry.question for entry in entries},
+        command_names={command.command_id: command.command for _, command in config.commands},
+        template_names={template.template_id: template.name for template in config.templates},
+    )
+
+
+def is_right(row: Row, decision: Decision, setup: TenantSetup) -> bool:
+    """Whether ``decision`` gives the answer ``row`` expects (a "did you mean" offering it counts)."""
+    expect = row.expect
+    offered = [setup.entry_questions.get(entry_id) for entry_id in decision.knowledge_entry_ids]
+    if expect.route == "knowledge":
+        if decision.route == "knowledge":
+            return offered[:1] == [expect.entry]
+        return decision.route == "clarify" and expect.entry in offered
+    if expect.route == "command":
+        return (
+            decision.route == "command"
+            and setup.command_names.get(decision.command_id or 0) == expect.command
+        )
+    if expect.route == "template":
+        return (
+            decision.route == "template"
+            and setup.template_names.get(decision.template_id or 0) == expect.template
+        )
+    if expect.route == "clarify":
+        # The order number is asked for: a question back that offers no knowledge entries.
+        return decision.route == "clarify" and not decision.knowledge_entry_ids
+    return decision.route == expect.route
+
+
+async def decide_all(router: Router, rows: Sequence[Row], setups: dict[str, TenantSetup]) -> list[Outcome]:
+    outcomes = []
+    for row in rows:
+        setup = setups[row.tenant]
+        turn = setup.turn(row.text)
+        decision = await router.decide(turn, setup.ports())
+        intent, sentiment = decision.intent, decision.sentiment
+        if intent is None or sentiment is None:
+            # A command answers before the message is scored; score it as the router would have.
+            scored = shared_scorer().score(row.text, turn.intents)
+            intent, sentiment = scored.intent, scored.sentiment
+        outcomes.append(Outcome(row, decision, is_right(row, decision, setup), intent, sentiment))
+    return outcomes
+
+
+async def ms_per_turn(
+    router: Router, rows: Sequence[Row], setups: dict[str, TenantSetup], rounds: int
+) -> float:
+    """Median over ``rounds`` of the mean milliseconds per Router.decide over ``rows``."""
+    pairs = [(setups[row.tenant].turn(row.text), setups[row.tenant].ports()) for row in rows]
+    means = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for turn, ports in pairs:
+            await router.decide(turn, ports)
+        means.append((time.perf_counter() - started) * 1000 / len(pairs))
+    return statistics.median(means)
+
+
+def synthetic_entries(count: int) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """``count`` entries: both demo tenants' own, then variants that cross one entry with another."""
+    base = [*DEMO_KNOWLEDGE, *ISP_KNOWLEDGE]
+    made = [(e.question, e.answer, e.keywords, e.category) for e in base]
+    n = 0
+    while len(made) < count:
+        a, b = base[n % len(base)], base[(7 * n + 3) % len(base)]
+        made.append(
+            (
+                f"{a.question.rstrip('?')} with {b.keywords[0]} (variant {n})?",
+                f"{a.answer} {b.answer.split('. ')[0]}.",
+                (*a.keywords[:2], *b.keywords[:2], f"variant {n}"),
+                b.category,
+            )
+        )
+        n += 1
+    return made[:count]
+
+
+async def measure(
+    rows_by_part: dict[str, list[Row]], rounds: int, big_knowledge_base: int = BIG_KNOWLEDGE_BASE
+) -> tuple[dict[str, list[Outcome]], float, float, int]:
+    """(outcomes per part, ms per turn, ms per turn with the big knowledge base, its size)."""
+    url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'answers.db'}"
+    await upgrade_async(url)
+    db = create_engine(url)
+    try:
+        sessions = session_factory(db)
+        box = CredentialBox(Fernet.generate_key())
+        async with transaction(sessions) as session:
+            await seed_demo(session, box)
+            await seed_isp(session, box)
+        async with transaction(sessions) as session:
+            setups = {
+                c.tenant.slug: await load_setup(session, c.tenant.slug, c.console) for c in DEMO_TENANTS
+            }
+        router = Router()
+        every = [row for rows in rows_by_part.values() for row in rows]
+        outcomes = {part: await decide_all(router, rows, setups) for part, rows in rows_by_part.items()}
+        normal_ms = await ms_per_turn(router, every, setups, rounds)
+
+        # The same turns against one knowledge base of ``big_knowledge_base`` entries (the ISP tenant's,
+        # grown), loaded again the way a turn loads it.
+        async with transaction(sessions) as session:
+            isp = setups["isp"].config.tenant.id
+            have = {question.lower() for question in await knowledge.existing_questions(session, isp)}
+            for question, answer, keywords, category in synthetic_entries(big_knowledge_base):
+                if question.strip().lower() not in have:
+                    knowledge.add_entry(
+                        session,
+                        tenant_id=isp,
+                        question=question,
+                        answer=answer,
+                        keywords=keywords,
+                        category=category,
+                    )
+        async with transaction(sessions) as session:
+            big = await load_setup(session, "isp", ISP_CONSOLE)
+        big_ms = await ms_per_turn(router, every, {"demo": big, "isp": big}, rounds)
+        return outcomes, normal_ms, big_ms, len(big.entry_questions)
+    finally:
+        await db.dispose()
+
+
+def percent(right: int, total: int) -> str:
+    return f"{100 * right / total:.1f} % ({right}/{total})" if total else "-"
+
+
+def grouped(outcomes: Sequence[Outcome], key: Callable[[Outcome], str]) -> list[tuple[str, int, int]]:
+    groups: dict[str, list[bool]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[key(outcome)].append(outcome.right)
+    return [(name, sum(results), len(results)) for name, results in sorted(groups.items())]
+
+
+def part_report(title: str, outcomes: Sequence[Outcome]) -> list[str]:
+    n = len(outcomes)
+    right = sum(o.right for o in outcomes)
+    clarified = sum(o.decision.route == "clarify" for o in outcomes)
+    off_topic = [o for o in outcomes if o.row.off_topic]
+    false_answers = sum(o.decision.route in CONFIDENT for o in off_topic)
+    lines = [
+        f"## {title}: {n} messages",
+        "",
+        f"- **Right answer: {percent(right, n)}**",
+        f"- Clarify rate (a question back): {percent(clarified, n)}",
+        "- Off-topic false answers (a confident answer to an off-topic message): "
+        + percent(false_answers, len(off_topic)),
+        f"- Intent accuracy: {percent(sum(o.intent == o.row.intent for o in outcomes), n)}",
+        f"- Sentiment accuracy: {percent(sum(o.sentiment == o.row.sentiment for o in outcomes), n)}",
+        "",
+        "| by | group | right | of | accuracy |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for by, key in (
+        ("tenant", lambda o: o.row.tenant),
+        ("expected route", lambda o: o.row.expect.route),
+        ("labelled intent", lambda o: o.row.intent),
+    ):
+        for name, good, total in grouped(outcomes, key):
+            lines.append(f"| {by} | {name} | {good} | {total} | {100 * good / total:.1f} % |")
+    got: dict[str, int] = defaultdict(int)
+    for o in outcomes:
+        got[o.decision.route] += 1
+    lines += [
+        "",
+        "Routes taken: " + ", ".join(f"{route} {count}" for route, count in sorted(got.items())),
+        "",
+    ]
+    return lines
+
+
+def report(
+    outcomes: dict[str, list[Outcome]], normal_ms: float, big_ms: float, big_size: int, rounds: int
+) -> str:
+    lines = [
+        "# Offline answers: the labelled answer set (issue 12)",
+        "",
+        "Measured by `python -m bench.answers` (`--write` writes this file): the real `Router` with each "
+        "demo tenant's configuration as `chatbot demo` seeds it, every message the first of a new "
+        "conversation.",
+        "",
+    ]
+    lines += part_report("Held-back part (the reported figure)", outcomes["held_back"])
+    lines += part_report("Tuning part", outcomes["tuning"])
+    lines += [
+        "## Speed",
+        "",
+        f"- Per turn, the demo tenants' own configuration: {normal_ms:.3f} ms "
+        f"(median of {rounds} rounds over the whole set)",
+        f"- Per offline decision with a {big_size}-entry knowledge base: {big_ms:.3f} ms "
+        "(both tenants' entries and generated variants of them)",
+        f"- Python {platform.python_version()} on {platform.machine()}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, default=5, help="timing rounds over the whole set")
+    parser.add_argument("--limit", type=int, default=None, help="score only the first N rows of each part")
+    parser.add_argument("--write", action="store_true", help="also write bench/ANSWERS.md")
+    args = parser.parse_args()
+    parts = {"held_back": load(HELD_BACK)[: args.limit], "tuning": load(TUNING)[: args.limit]}
+    outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))
+    text = report(outcomes, normal_ms, big_ms, big_size, max(args.rounds, 1))
+    print(text)
+    if args.write:
+        write_report(text)
+
+
+def write_report(measured: str) -> None:
+    """bench/ANSWERS.md: the measured report, then how the set was built and split (kept from the file)."""
+    method = ""
+    if REPORT.exists():
+        existing = REPORT.read_text(encoding="utf-8")
+        marker = existing.find(METHOD_HEADING)
+        method = existing[marker:] if marker >= 0 else ""
+    REPORT.write_text(measured + "\n" + (method or METHOD_HEADING + "\n"), encoding="utf-8")
+
+
+METHOD_HEADING = "## How the set was built and split"
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Words as the knowledge search and the intent scorer compare them: split, stopwords dropped, stemmed."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+__all__ = ["FILLER_WORDS", "GENERIC_WORDS", "STOPWORDS", "stem", "tokenize", "words"]
+
+_WORD = re.compile(r"\w+")
+_REPEATS = re.compile(r"(\w)\1{2,}")  # "slooow" -> "sloow", which the typo correction reads as "slow"
+
+# Small on purpose: words like "not", "open" or "free" decide what a question means and must stay.
+# Contraction leftovers ("d", "ll", "m", "re", "s", "t", "ve") are here because \w+ splits "I'm".
+_FUNCTION_WORDS = frozenset(  # a word list reads better as text than as 80 quoted strings
+    """
+    a about am an and any are as at be been being but by can could d did do does for from get had has
+    have hello hey hi how i if in into is it its just let ll m me my of on or our please re s so t than
+    thank thanks that the their them then there these they this those to too us was we were what
+    ve when where which who why will with would you your yours
+    """.split()  # noqa: SIM905
+)
+
+# What customers wrap a question in ("hey guys, I was just wondering if u could tell me ...").
+# Dropped like stopwords: a word the knowledge base never uses would otherwise count as a part of the
+# question that no entry answers, and push a real paraphrase below the bot's threshold.
+FILLER_WORDS = frozenset(
+    """
+    also actually already anyone anything anybody ask asking basically currently dear else ever guys
+    here kindly know like many maybe much need needed needs ok okay pls plz possible question quick
+    quickly really should shall some someone something still sure tell u ur very want wanted wanting
+    wants wonder wondered wondering ya yeah yes im ive dont doesnt didnt isnt cant don doesn didn
+    isn wasn aren haven hasn weren wouldn couldn shouldn might may must one hiya
+    whats hows whens whos thats theres heres youre wat wot hw y r thx ty lol omg btw tbh idk
+    good morning afternoon evening hope hoping well great nice lovely cheers advance regards
+    keep keeps kept super totally completely today now recently lately again always constantly since ago
+    suddenly literally properly exactly
+    terrible awful horrible bad rubbish useless annoying frustrating ridiculous poor crap
+    dad mum mom son daughter wife husband sister brother friend kids mother father partner
+    """.split()  # noqa: SIM905
+)
+
+# Verbs and adjectives that fit any topic ("do you sell shoes", "what's the best way to ..."): they
+# count for less, both when they match an entry and when they match nothing.
+GENERIC_WORDS = frozenset(
+    """
+    sell buy use using take give find make work come go see look happen happens put way thing things
+    best right lot lots bit okay fine done offer provide came got gotten time times
+    """.split()  # noqa: SIM905
+)
+
+STOPWORDS = _FUNCTION_WORDS | FILLER_WORDS
+
+
+def words(text: str) -> list[str]:
+    """Case-folded unicode words of ``text``, in order, stopwords kept ("E-mail" -> ["e", "mail"]).
+
+    Accents are folded ("café" -> "cafe") because customers type them or not, and a letter typed three
+    or more times in a row counts twice ("sooo" -> "soo").
+    """
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    if not folded.isascii():
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _WORD.findall(_REPEATS.sub(r"\1\1", folded))
+
+
+@functools.lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """Fold the common English suffixes so that "hours" ~ "hour" and "opening" ~ "opened" ~ "open".
+
+    Deliberately small and only ever compared with its own output, so it needs to be consistent,
+    not linguistically right: "closing", "closes" and "close" all become "clos". After the
+    inflections a few derivational endings go too: "delivery" ~ "deliver", "payment" ~ "pay",
+    "monthly" ~ "month".
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    elif word.endswith("ing") and _has_vowel(word[:-3]) and len(word) >= 6:
+        word = _undouble(word[:-3])
+    elif word.endswith("ed") and not word.endswith("eed") and _has_vowel(word[:-2]) and len(word) >= 5:
+        word = _undouble(word[:-2])
+    elif word.endswith("eed") and len(word) >= 8:  # "guaranteed" ~ "guarantee" (not "need", "speed")
+        word = word[:-1]
+    word = _derivational(word)
+    if len(word) > 3 and word.endswith("e") and not word.endswith("ee"):
+        word = word[:-1]
+    return word
+
+
+def _derivational(word: str) -> str:
+    if word.endswith("ery") and len(word) >= 7:  # delivery, brewery (not "very", "query")
+        return word[:-1]
+    if word.endswith("ment") and len(word) >= 7 and _has_vowel(word[:-4]):  # payment, shipment
+        return word[:-4]
+    if word.endswith("ly") and len(word) >= 6 and not word.endswith(("ply", "ily", "lly")):  # monthly
+        return word[:-2]
+    return word
+
+
+def _has_vowel(stem_part: str) -> bool:
+    return any(ch in "aeiouy" for ch in stem_part)
+
+
+def _undouble(stem_part: str) -> str:
+    # "shipping" -> "shipp" -> "ship", but "billing" keeps "bill" and "missed" keeps "miss".
+    if len(stem_part) >= 3 and stem_part[-1] == stem_part[-2] and stem_part[-1] not in "lsz":
+        return stem_part[:-1]
+    return stem_part
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase unicode words, stopwords dropped, suffixes folded; non-English words pass through."""
+    return [stem(word) for word in words(text) if word not in STOPWORDS]

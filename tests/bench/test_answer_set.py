@@ -1,0 +1,60 @@
+"""The labelled answer set (tests/data/answers/): well formed, and naming only what the demo tenants have."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+from bench.answer_set import HELD_BACK, TENANTS, TUNING, Expected, TenantVocabulary, load, problems, split
+from bot.engine.intents.scorer import BUILTIN_INTENTS
+from bot.tenancy.demo.seed import DEMO_TENANTS
+
+
+def vocabulary() -> dict[str, TenantVocabulary]:
+    return {
+        content.tenant.slug: TenantVocabulary(
+            entries=frozenset(entry.question for entry in content.knowledge),
+            commands=frozenset(command.command for command in content.commands),
+            templates=frozenset(template.name for template in content.templates),
+            intents=frozenset(BUILTIN_INTENTS) | {name for name, _ in content.intents},
+        )
+        for content in DEMO_TENANTS
+    }
+
+
+def test_every_row_names_an_entry_command_or_template_the_seeded_tenant_has() -> None:
+    rows = load(TUNING) + load(HELD_BACK)
+
+    assert problems(rows, vocabulary()) == []
+
+
+def test_the_set_is_large_and_covers_both_tenants_and_every_route() -> None:
+    rows = load(TUNING) + load(HELD_BACK)
+
+    assert len(rows) >= 300
+    per_tenant = Counter(row.tenant for row in rows)
+    assert set(per_tenant) == set(TENANTS)
+    assert min(per_tenant.values()) >= 150
+    for tenant in TENANTS:
+        routes = {row.expect.route for row in rows if row.tenant == tenant}
+        assert routes == {"knowledge", "command", "template", "handoff", "clarify", "fallback"}, tenant
+        off_topic = sum(row.off_topic for row in rows if row.tenant == tenant)
+        assert off_topic >= 0.1 * per_tenant[tenant], tenant
+
+
+def test_the_files_are_the_written_split_of_their_rows() -> None:
+    tuning, held_back = load(TUNING), load(HELD_BACK)
+    together = sorted(tuning + held_back, key=lambda row: (row.tenant, row.id))
+
+    assert split(together) == (
+        sorted(tuning, key=lambda row: (row.tenant, row.id)),
+        sorted(held_back, key=lambda row: (row.tenant, row.id)),
+    )
+    assert 0.35 <= len(held_back) / len(together) <= 0.45
+
+
+def test_a_misnamed_entry_is_reported() -> None:
+    row = next(row for row in load(TUNING) if row.expect.route == "knowledge")
+    broken = replace(row, id=row.id + "x", expect=Expected("knowledge", entry="Nope?"))
+
+    assert problems([broken], vocabulary()) == [f"{broken.id}: entry 'Nope?' is not one of the tenant's"]
