@@ -33,11 +33,12 @@ __all__ = [
     "asks_how_to",
     "carries_prices",
     "close_pair",
+    "courtesy_template",
     "has_order_number",
     "offered_options",
     "picked_option",
     "price_command",
-    "priced_hit",
+    "price_source",
     "question_after_greeting",
     "template_fits",
 ]
@@ -54,6 +55,11 @@ ORDER_STATUS_QUERY = "track order tracking status parcel delivery"
 # A courtesy template ("hi", "thanks", "bye") answers a message of at most this many words whatever its
 # intent ("hello hello?"); a longer one only when it is small talk.
 COURTESY_MAX_WORDS = 3
+# How sure the intent must be before a greeting, thanks or goodbye template answers a message none of
+# its keywords matched ("hiya", "ty"): a weak guess at "blorp" is no greeting.
+COURTESY_SURE = 0.7
+# Small talk is short: a courtesy template answers at most this many words, and only for its own intent.
+SMALL_TALK_MAX_WORDS = 8
 # What follows a leading "Hi," must have this many words to be a question of its own ("Hi, how are
 # you?" is still a greeting; "Hi, how much is a bag of the house blend?" is a pricing question).
 GREETING_TAIL_WORDS = 5
@@ -81,9 +87,10 @@ _ORDER_NUMBER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _BARE_NUMBER = re.compile(r"^\W*[A-Za-z]{0,4}-?\d{3,}\W*$")
-# A currency amount ("$14", "14.50 EUR", "£3") or a discount ("10% off"): what makes a text a price list.
+# A currency amount ("$14", "14.50 EUR", "£3") or a percentage ("10% off", "save 15%"): what makes a
+# text a price list.
 _PRICE = re.compile(
-    r"[$€£¥]\s?\d|\d(?:[.,]\d+)?\s?(?:[$€£¥]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b|\d\s?%\s?off\b",
+    r"[$€£¥]\s?\d|\d(?:[.,]\d+)?\s?(?:[$€£¥]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b|\d\s?%",
     re.IGNORECASE,
 )
 # The words that make a pricing or an order-status reading safe to act on: the scorer may read "where is
@@ -101,9 +108,12 @@ _ORDER_CUE = re.compile(
     r"|arriv\w*|courier|sent|posted)\b|#\s?\d",
     re.IGNORECASE,
 )
-_HOW_TO = re.compile(r"\bhow\s+(?:do|can|could|would|should|to)\b", re.IGNORECASE)
+_HOW_TO = re.compile(
+    r"\bhow\s+(?:do|can|could|would|should|to)\b|\bwhere\s+(?:do|can|could)\s+i\s+(?:see|find|check|look)\b",
+    re.IGNORECASE,
+)
 _QUOTED = re.compile("\u201c([^\u201d]+)\u201d")
-_ORDINALS = {"1": 0, "1st": 0, "first": 0, "one": 0, "2": 1, "2nd": 1, "second": 1, "two": 1, "last": 1}
+_ORDINALS = {"1": 0, "1st": 0, "first": 0, "2": 1, "2nd": 1, "second": 1, "last": 1}
 _CHOICE_PAYLOAD = re.compile(r"^choice-([12])$")
 
 
@@ -137,8 +147,8 @@ def template_fits(template: TemplateInfo, text: str, intent: str) -> bool:
     """Whether a matched template suits the message: courtesy triggers ("hi", "thanks") only for small talk.
 
     A template matched by any other keyword fits as before. One matched only by greeting, thanks or
-    goodbye words fits a short message, or one whose intent is that kind of small talk; "thanks, but
-    where is my order?" is an order question and goes on to be answered.
+    goodbye words fits a message of a few words, or a short one whose intent is that kind of small talk;
+    "thanks, but where is my order?" is an order question and goes on to be answered.
     """
     haystack = f" {_phrase(text)} "
     matched = [
@@ -148,7 +158,16 @@ def template_fits(template: TemplateInfo, text: str, intent: str) -> bool:
     ]
     if not matched or not all(keyword in _COURTESY_PHRASES for keyword in matched):
         return True
-    return intent in _COURTESY_INTENTS or len(_words(text)) <= COURTESY_MAX_WORDS
+    words = len(_words(text))
+    if words <= COURTESY_MAX_WORDS:
+        return True
+    # "Hi, hope you're well!" is small talk; "... what does shipping cost? Thanks in advance!" is not.
+    own = (
+        {_phrase(phrase) for phrase in BUILTIN_INTENTS.get(intent, ())}
+        if intent in _COURTESY_INTENTS
+        else set()
+    )
+    return words <= SMALL_TALK_MAX_WORDS and any(keyword in own for keyword in matched)
 
 
 def has_order_number(text: str) -> bool:
@@ -179,21 +198,49 @@ def carries_prices(text: str) -> bool:
     return _PRICE.search(text) is not None
 
 
-def priced_hit(question: str, hits: Sequence[KnowledgeHit], threshold: float) -> KnowledgeHit | None:
-    """The entry that answers a pricing question: the best confident one about prices, else one that
-    matches the question in full ("how much caffeine is in a cup?" is answered by the caffeine entry)."""
-    ranked = sorted(hits, key=lambda hit: hit.score, reverse=True)
-    # "How much is the decaf?" shares only "much" with the shipping entry's "how much does it cost":
-    # an entry must also name what the customer asks the price of.
+@dataclass(frozen=True)
+class PriceSource:
+    """Where a pricing question's answer comes from: a knowledge entry or a command."""
+
+    hit: KnowledgeHit | None = None
+    command: CommandInfo | None = None
+
+
+def price_source(
+    question: str, hits: Sequence[KnowledgeHit], threshold: float, commands: Sequence[CommandInfo]
+) -> PriceSource | None:
+    """The entry or command that answers a pricing question best, or None.
+
+    What the customer asks the price of (the question's words without the price words: "house blend"
+    in "how much is a bag of your house blend?") decides: the confident entry or the price-listing
+    command naming most of it wins, an entry that lists prices before one that does not, an entry
+    before the command on a tie. "price?" names nothing, so the command's whole price list answers it.
+    An entry that matches the question in full answers it ("how much caffeine is in a cup?").
+    """
     subject = {term for term in tokenize(question) if not _PRICE_CUE.fullmatch(term)}
-    for hit in ranked:
-        if hit.score < threshold or not (carries_prices(hit.answer) or _ENTRY_PRICE.search(hit.question)):
-            continue
-        if not subject or subject & set(tokenize(f"{hit.question} {hit.answer}")):
-            return hit
-    if ranked and ranked[0].score >= FULL_MATCH:
-        return ranked[0]
-    return None
+    command = price_command(question, commands)
+    confident = sorted((hit for hit in hits if hit.score >= threshold), key=lambda hit: -hit.score)
+    if not subject:
+        if command is not None:
+            return PriceSource(command=command)
+        priced = [hit for hit in confident if _about_prices(hit)]
+        return PriceSource(hit=priced[0]) if priced else None
+    ranked: list[tuple[int, int, int, PriceSource]] = []
+    for hit in confident:
+        shared = len(subject & set(tokenize(f"{hit.question} {hit.answer}")))
+        if shared or hit.score >= FULL_MATCH:
+            ranked.append((shared, int(_about_prices(hit)), 1, PriceSource(hit=hit)))
+    if command is not None:
+        ranked.append((len(subject & set(tokenize(command.response))), 1, 0, PriceSource(command=command)))
+    if not ranked:
+        return None
+    # Most subject words named, then prices listed, then an entry before the command, then the best hit.
+    ranked.sort(key=lambda item: (item[0], item[1], item[2]), reverse=True)
+    return ranked[0][3]
+
+
+def _about_prices(hit: KnowledgeHit) -> bool:
+    return carries_prices(hit.answer) or _ENTRY_PRICE.search(hit.question) is not None
 
 
 def price_command(question: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:
@@ -208,6 +255,20 @@ def price_command(question: str, commands: Sequence[CommandInfo]) -> CommandInfo
         if overlap > best_overlap:
             best, best_overlap = command, overlap
     return best
+
+
+def courtesy_template(
+    intent: str, score: float, text: str, templates: Sequence[TemplateInfo]
+) -> TemplateInfo | None:
+    """The tenant's template for a greeting, thanks or goodbye its keywords missed ("hiya", "ty")."""
+    if intent not in _COURTESY_INTENTS or score < COURTESY_SURE or len(_words(text)) > COURTESY_MAX_WORDS:
+        return None
+    own = {_phrase(phrase) for phrase in BUILTIN_INTENTS[intent]}
+    for template in templates:
+        keywords = [_phrase(keyword) for keyword in template.trigger_keywords if keyword.strip()]
+        if keywords and any(keyword in own for keyword in keywords):
+            return template
+    return None
 
 
 def close_pair(hits: Sequence[KnowledgeHit], threshold: float) -> tuple[KnowledgeHit, KnowledgeHit] | None:

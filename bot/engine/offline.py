@@ -28,8 +28,7 @@ from bot.engine.intent_steering import (
     offered_options,
     options_text,
     picked_option,
-    price_command,
-    priced_hit,
+    price_source,
 )
 from bot.engine.render import render, turn_values
 from bot.engine.types import Decision, IntentResult, KnowledgeHit, Ports, Reply, Turn
@@ -58,20 +57,19 @@ async def answer(
     threshold = turn.bot.knowledge_threshold
     intent = scored.intent if scored is not None else None
     if intent == PRICING and about_prices(question):
-        priced = priced_hit(question, hits, threshold)
-        if priced is not None:
+        source = price_source(question, hits, threshold, turn.commands)
+        if source is not None and source.hit is not None:
             return _knowledge(
                 turn,
-                priced,
-                f"pricing intent: answered from the entry {priced.question!r} ({priced.score:.2f})",
+                source.hit,
+                f"pricing intent: answered from the entry {source.hit.question!r} ({source.hit.score:.2f})",
             )
-        command = price_command(question, turn.commands)
-        if command is not None:
+        if source is not None and source.command is not None:
             return Decision(
                 route="command",
-                replies=(Reply(render(command.response, turn_values(turn))),),
-                command_id=command.command_id,
-                explanation=f"pricing intent: answered from command {command.command}",
+                replies=(Reply(render(source.command.response, turn_values(turn))),),
+                command_id=source.command.command_id,
+                explanation=f"pricing intent: answered from command {source.command.command}",
             )
     elif (
         intent == ORDER_STATUS

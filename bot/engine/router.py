@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import prompts
 from bot.engine import handoff_rules, offline
-from bot.engine.intent_steering import question_after_greeting, template_fits
+from bot.engine.intent_steering import courtesy_template, question_after_greeting, template_fits
 from bot.engine.intents.scorer import IntentScorer
 from bot.engine.offline import KNOWLEDGE_LIMIT, MAX_KNOWLEDGE_QUERY_CHARS, REPEATED_FALLBACK
 from bot.engine.ratings import parse_rating
@@ -104,6 +104,14 @@ class Router:
 
         scored = await self._score(text, turn, ports)
         rule = handoff_rules.rule_for(turn, text, scored)
+        if (
+            rule is not None
+            and rule.trigger == "intent"
+            and await self._answerable(turn, ports, text, scored)
+        ):
+            # A complaint the knowledge base answers ("the parcel came crushed" -> what to do about a
+            # damaged order) gets that answer first; the customer can still ask for a person.
+            rule = None
         if rule is not None:
             decision = _handoff(turn, rule, scored)
             if ports.llm is not None and decision.handoff_summary is not None:
@@ -120,6 +128,11 @@ class Router:
                 decision = replace(decision, handoff_summary=handoff_rules.summary(turn, request, scored))
         return _scored(decision, turn, scored)
 
+    async def _answerable(self, turn: Turn, ports: Ports, text: str, scored: IntentResult) -> bool:
+        question = question_after_greeting(text, scored.intent)
+        hits = await ports.knowledge.search(question[:MAX_KNOWLEDGE_QUERY_CHARS], limit=1)
+        return any(hit.score >= turn.bot.knowledge_threshold for hit in hits)
+
     async def _score(self, text: str, turn: Turn, ports: Ports) -> IntentResult:
         if ports.intents is not None:
             return await ports.intents.score(text, turn.intents)
@@ -133,7 +146,9 @@ class Router:
         # "Hi, how much is a bag of the house blend?" is a pricing question, not a greeting.
         question = question_after_greeting(text, scored.intent)
         template = match_template(question, turn.templates)
-        if template is not None and template_fits(template, question, scored.intent):
+        if template is None or not template_fits(template, question, scored.intent):
+            template = courtesy_template(scored.intent, scored.intent_score, question, turn.templates)
+        if template is not None:
             return Decision(
                 route="template",
                 replies=(Reply(render(template.body, values)),),

@@ -104,7 +104,7 @@ async def test_a_rate_limit_refusal_takes_the_same_path_with_its_own_reason() ->
 
 async def test_a_flooding_customer_gets_the_notice_once_and_no_fallback_is_counted() -> None:
     llm, gate = CountingLLM(), Gate(Admission(False, FLOOD_NOTICE))
-    decision = await decide("hello??", gate, llm)
+    decision = await decide("do you sell rocket ships??", gate, llm)
     notice = render(prompts.load("flood_notice"), turn_values(make_turn("x")))
     assert (decision.route, decision.llm_denied, llm.calls) == ("fallback", FLOOD_NOTICE, 0)
     assert [r.text for r in decision.replies] == [notice]

@@ -6,8 +6,9 @@ And the words a customer uses for a grievance ("overcharged", "mouldy", "still h
 my money", "never again") are missing from its lexicon or need a phrase to mean anything. Three
 adaptations, each a rule about the domain, never about one message:
 
-1. request words are neutral (the lexicon entries of ASKING_WORDS are set to 0), and "good morning"
-   reads as "morning": a greeting is not praise;
+1. request words and the names of what a shop sells are neutral (the lexicon entries of ASKING_WORDS
+   are set to 0: "please", "best", "gift", "loyalty", "credit", ...), and "good morning" reads as
+   "morning": a greeting is not praise;
 2. a few commerce words get a weight (COMMERCE_WORDS: "overcharged", "expensive", "late", thanks in
    chat spelling, ...);
 3. grievance phrases (GRIEVANCES) pull the score to at least GRIEVANCE_SCORE negative, whatever
@@ -37,7 +38,10 @@ GRIEVANCE_SCORE = -0.5
 ASKING_WORDS = (
     "please", "help", "like", "want", "free", "safe", "save", "yes", "ok", "okay", "cool", "alright",
     "sure", "care", "interested", "recommend", "ready", "no", "stop",
-    "cancel", "accidentally", "pay",
+    "cancel", "accidentally", "pay", "pls", "plz", "accept", "best",
+    # the names of what a shop or a provider sells: a "gift card", "loyalty points", "rewards", a
+    # "credit" on a bill or a "speed guarantee" are things asked about, not feelings
+    "gift", "loyalty", "reward", "rewards", "credit", "guarantee", "number", "strong", "lover", "holiday",
 )  # fmt: skip
 COMMERCE_WORDS = {
     # thanks as customers type it
