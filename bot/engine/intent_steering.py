@@ -7,7 +7,7 @@ Plain functions over plain data; the router (bot/engine/router.py) decides when 
   tells how to track an order, found by the question plus the intent's own words;
 - greeting, thanks and goodbye templates answer only small talk, not a real question that opens
   with "Hi" (the rest of that message is what gets answered);
-- two entries too close to choose between become a "did you mean" question, and the customer's pick
+- two entries the search calls a toss-up become a "did you mean" question, and the customer's pick
   (a quick reply, its number, or its words) gets that entry's answer on the next turn.
 """
 
@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.engine.intents.phrases import BUILTIN_INTENTS
-from bot.engine.knowledge_search import tokenize
+from bot.engine.knowledge_search import is_ambiguous, tokenize
 from bot.engine.types import CommandInfo, KnowledgeHit, TemplateInfo
 
 __all__ = [
-    "CLOSE_MARGIN",
     "COMPLAINT",
     "FULL_MATCH",
     "GREETING",
@@ -67,8 +66,6 @@ GREETING_TAIL_WORDS = 5
 PICK_MAX_WORDS = 6
 # A knowledge score this high means the entry covers every word of the question.
 FULL_MATCH = 0.9
-# Two confident entries whose scores differ by less than this are too close to choose between.
-CLOSE_MARGIN = 0.05
 
 _WORD = re.compile(r"\w+")
 _LEADING_GREETING = re.compile(
@@ -272,18 +269,11 @@ def courtesy_template(
 
 
 def close_pair(hits: Sequence[KnowledgeHit], threshold: float) -> tuple[KnowledgeHit, KnowledgeHit] | None:
-    """The two best entries when both are confident and too close to choose between, else None.
-
-    A stand-in for the retrieval's own ambiguity signal: two different entries above the threshold
-    whose scores differ by less than CLOSE_MARGIN.
-    """
-    ranked = sorted(hits, key=lambda hit: hit.score, reverse=True)
-    if len(ranked) < 2:
+    """The two best entries when the search calls them a toss-up (``is_ambiguous``), else None."""
+    if not is_ambiguous(hits, threshold):
         return None
-    best, second = ranked[0], ranked[1]
-    if best.entry_id == second.entry_id or best.question.strip() == second.question.strip():
-        return None
-    if second.score < threshold or best.score - second.score >= CLOSE_MARGIN:
+    best, second = sorted(hits, key=lambda hit: hit.score, reverse=True)[:2]
+    if best.question.strip() == second.question.strip():
         return None
     return best, second
 

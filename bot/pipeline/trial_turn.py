@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.engine.knowledge_search import tokenize
 from bot.engine.router import Router
 from bot.engine.types import (
     BotSettings,
@@ -37,7 +36,7 @@ __all__ = ["SearchedHit", "TrialResult", "try_question"]
 @dataclass(frozen=True)
 class SearchedHit:
     hit: KnowledgeHit
-    # The question's words (stemmed) that the entry's question or answer shares.
+    # The customer's words that met the entry, with how when not word for word ("parcle->parcel (typo)").
     matched: tuple[str, ...]
 
 
@@ -58,13 +57,18 @@ class _RecordingKnowledge:
 
     async def search(self, query: str, limit: int = 3) -> Sequence[KnowledgeHit]:
         hits = await self._inner.search(query, limit)
-        wanted = tokenize(query)
-        explained = []
-        for hit in hits:
-            words = set(tokenize(f"{hit.question} {hit.answer}"))
-            explained.append(SearchedHit(hit, tuple(dict.fromkeys(w for w in wanted if w in words))))
-        self.searches.append((query, tuple(explained)))
+        self.searches.append((query, tuple(SearchedHit(hit, _matched(hit)) for hit in hits)))
         return hits
+
+
+def _matched(hit: KnowledgeHit) -> tuple[str, ...]:
+    """What matched, as the search reports it: "shiping~ship (typo, question)", "mail=email (synonym)"."""
+    return tuple(
+        dict.fromkeys(
+            match.said if match.said == match.matched else f"{match.said}->{match.matched} ({match.kind})"
+            for match in hit.matches
+        )
+    )
 
 
 async def try_question(
