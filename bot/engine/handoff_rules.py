@@ -20,6 +20,9 @@ HUMAN_REQUEST = "human_request"
 # The human_request intent must be this sure before it hands over on its own (a weak guess is not a wish).
 HUMAN_REQUEST_THRESHOLD = 0.45
 NEGATIVE = "negative"
+# An escalation this sure hands over even when the knowledge base has an answer for the message: a
+# clearly angry customer wants a person, not a policy. Below it, an answerable complaint is answered.
+SURE_ESCALATION = 0.8
 
 _WORD = re.compile(r"\w+")
 

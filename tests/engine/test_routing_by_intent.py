@@ -206,10 +206,18 @@ def test_anger_raises_a_complaints_escalation_strength() -> None:
 
 
 async def test_a_complaint_the_knowledge_base_answers_gets_that_answer_first() -> None:
-    decision = await Chat().say("the parcel came crushed, what a mess")
+    decision = await Chat().say("the parcel came crushed")
     assert decision.intent == "complaint"
     assert decision.route == "knowledge"
     assert decision.knowledge_entry_ids == (ENTRIES["My order arrived damaged. What should I do?"],)
+
+
+async def test_a_clearly_angry_complaint_goes_to_a_person_even_when_an_entry_answers_it() -> None:
+    decision = await Chat().say(
+        "This is unacceptable, my order arrived broken and nobody answers. I want a refund!"
+    )
+    assert decision.route == "handoff"
+    assert decision.handoff_trigger == "intent"
 
 
 async def test_asking_for_a_person_hands_over() -> None:
