@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.db import create_engine
 from storage.migrate import current_revision, head_revision, schema_differences, upgrade_async
 from storage.models import Base
+from storage.models.conversation_tables import ROUTES
 from tests.conftest import POSTGRES_URL, requires_postgres
 
 
@@ -43,6 +44,21 @@ async def _assert_migrates_from_empty(url: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
+            # Autogenerate does not compare CHECK constraints: every route a turn can store is allowed.
+            if conn.dialect.name == "sqlite":
+                check = (
+                    await conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'messages'"))
+                ).scalar_one()
+            else:
+                check = (
+                    await conn.execute(
+                        text(
+                            "SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                            "WHERE conname = 'ck_messages_route_valid'"
+                        )
+                    )
+                ).scalar_one()
+            assert all(f"'{route}'" in check for route in ROUTES), check
             plans = (
                 await conn.execute(
                     text(
