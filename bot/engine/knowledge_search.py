@@ -9,7 +9,10 @@ How a question meets an entry:
 - The question is read as units of meaning: content words and known phrases ("how much",
   "where is my", "email address"). A unit matches an entry by the same stem (full strength), a synonym
   group (``SYNONYM_WEIGHT``), or, for a word the knowledge base does not know, the closest known word
-  within one or two typos found through character 3-grams (``TYPO_WEIGHT``). Adjacent word pairs that
+  within one or two typos found through character 3-grams (``TYPO_WEIGHT``; only for a word that is
+  not an English word, so "sing" is never read as "sign"). A word that neither meets an entry nor a
+  synonym may still share a WordNet synset with an entry's word ("restrict" and "limit",
+  ``RELATED_WEIGHT``; bot/engine/lexicon.py). Adjacent word pairs that
   also stand together in an entry's question or keywords add a small bonus.
 - Within an entry, a unit's strength is BM25F: each field's term frequency normalised by that field's
   length, the fields weighted (a hit in the question or a keyword says more than one in a long answer)
@@ -20,7 +23,9 @@ The score (0..1) is calibrated as coverage: the share of the question, each unit
 question, including words no entry contains at all (at the idf of a word in no entry, the highest there
 is): "who won the world cup" matches "cup" in one entry but two of its three telling words are unknown,
 so it scores about 0.2 (the default threshold is 0.35), while a paraphrase whose words or synonyms
-all meet one entry scores near 1.
+all meet one entry scores near 1. An unknown word counts less the more general it is (``lexicon.generality``,
+by its number of WordNet senses): "copy" or "last" may be a paraphrase's own words, "pizza" is a
+question about something else.
 Filler ("hey guys, I was wondering ...") and stopwords never count, and a bare number (an order
 number) counts little. When two or more parts of the question meet the same entry's question or
 keywords, the coverage is raised (``_confirmed``): a long message that says much else besides is still
@@ -40,6 +45,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.engine.lexicon import generality, relatives_index, sense_count
 from bot.engine.spelling import SpellingIndex
 from bot.engine.thesaurus import Unit, curated_thesaurus
 from bot.engine.types import KnowledgeHit, KnowledgeMatch, MatchKind
@@ -70,6 +76,9 @@ _IDEAL = QUESTION_WEIGHT * (K1 + 1.0) / (QUESTION_WEIGHT + K1)
 
 SYNONYM_WEIGHT = 0.85
 HINT_WEIGHT = 0.5  # a word that only suggests a group ("germany" for shipping abroad)
+# A word that shares a WordNet synset with an entry's word ("invoice" for "bill"): weaker than a
+# curated synonym, since WordNet knows every sense of a word and not which one a shop means.
+RELATED_WEIGHT = 0.6
 PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase
 TYPO_WEIGHT = {1: 0.85, 2: 0.7}
 NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about: it never matches
@@ -137,6 +146,8 @@ class KnowledgeIndex:
         raw: list[tuple[KnowledgeDoc, list[Counter[str]], list[int], list[Unit], set[tuple[str, str]]]] = []
         document_frequency: Counter[str] = Counter()
         vocabulary: set[str] = set(self._thesaurus.vocabulary)
+        # The words of the entries' questions, keywords and categories, for their WordNet relatives.
+        telling: set[str] = set()
         for doc in docs:
             texts = (doc.question, doc.answer, "\n".join(doc.keywords), doc.category or "")
             fields: list[Counter[str]] = []
@@ -158,6 +169,8 @@ class KnowledgeIndex:
                     if position == 0:
                         question_units.extend(units)
                 vocabulary.update(words(text))
+                if position != 1:
+                    telling.update(word for word in words(text) if word not in STOPWORDS and word.isalpha())
                 fields.append(counter)
                 lengths.append(length)
             document_frequency.update(set().union(*fields))
@@ -176,6 +189,7 @@ class KnowledgeIndex:
                 postings.setdefault(term, []).append((position, strength))
         self._postings = postings
         self._spelling = SpellingIndex(w for w in vocabulary if w not in STOPWORDS)
+        self._related = relatives_index(telling, document_frequency)
 
     def _entry(
         self,
@@ -295,6 +309,11 @@ class KnowledgeIndex:
         alternatives.extend((c, SYNONYM_WEIGHT, "synonym") for c in sorted(unit.concepts) if c in self._df)
         alternatives.extend((c, HINT_WEIGHT, "synonym") for c in sorted(unit.hints) if c in self._df)
         if not alternatives and not unit.concepts and not unit.hints:
+            related = self._related.get(word_stem, ())
+            alternatives.extend((term, RELATED_WEIGHT, "related") for term in related)
+        if not alternatives and not unit.concepts and not unit.hints and not sense_count(unit.text):
+            # Only a word that is not an English word is a typo: "sing" is not "sign", nor
+            # "president" "present".
             correction = self._spelling.correct(unit.text)
             if correction is not None:
                 factor = TYPO_WEIGHT[correction.distance]
@@ -312,6 +331,8 @@ class KnowledgeIndex:
             weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
         if unit.text in GENERIC_WORDS:
             weight *= GENERIC_WEIGHT
+        elif not alternatives:
+            weight *= generality(unit.text)
         return _Group(unit.text, weight, tuple(alternatives))
 
     def _unseen_weight(self) -> float:

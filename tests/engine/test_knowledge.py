@@ -359,3 +359,35 @@ def test_a_weak_pair_is_not_ambiguous_it_is_a_fallback() -> None:
     hits = COFFEE_INDEX.search("who won the world cup")
     assert not is_ambiguous(hits, THRESHOLD)
     assert not is_ambiguous([], THRESHOLD)
+
+
+def test_a_wordnet_relative_of_an_entry_word_finds_the_entry() -> None:
+    docs = (
+        KnowledgeDoc(1, "Is there a download limit?", "No, every plan is unlimited.", ()),
+        KnowledgeDoc(2, "How do I reset my router?", "Hold the pin for 10 seconds.", ()),
+    )
+    # No curated synonym group joins "restrict" and "limit"; WordNet puts them in one synset.
+    (hit,) = rank(docs, "do you restrict downloads")
+    assert hit.entry_id == 1
+    assert hit.score >= THRESHOLD
+    assert ("restrict", "limit", "related") in {(m.said, m.matched, m.kind) for m in hit.matches}
+
+
+def test_a_real_word_is_not_read_as_a_typo_of_another() -> None:
+    docs = (KnowledgeDoc(1, "How do I sign in?", "Use the email you registered with.", ()),)
+    assert rank(docs, "sing me a song") == []
+    # A misspelling that is no English word still is one.
+    (hit,) = rank(docs, "how do i sigin")
+    assert any(match.kind == "typo" for match in hit.matches)
+
+
+def test_a_general_unknown_word_costs_less_than_a_specific_one() -> None:
+    # "copy" and "last" could be a paraphrase of the entry; "pizza" is about something else.
+    docs = (
+        KnowledgeDoc(1, "Where can I see my bills?", "Under Account > Billing.", ()),
+        KnowledgeDoc(2, "How do I reset my router?", "Hold the pin for 10 seconds.", ()),
+    )
+    (general, *_) = rank(docs, "a copy of my bill")
+    (specific, *_) = rank(docs, "a pizza for my bill")
+    assert general.entry_id == specific.entry_id == 1
+    assert general.score > specific.score

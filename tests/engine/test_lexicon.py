@@ -1,0 +1,43 @@
+"""WordNet as the knowledge search uses it: relatives of a word, and how general a word is."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.lexicon import base_forms, related_words, sense_count
+
+
+def test_a_word_and_its_synonyms_share_a_synset() -> None:
+    assert "bill" in related_words("invoice")
+    assert "invoice" in related_words("bill")
+    assert "boot" in related_words("reboot")
+
+
+def test_an_inflected_word_is_looked_up_by_its_base_form() -> None:
+    assert "invoice" in base_forms("invoices")
+    assert "bill" in related_words("invoices")
+    assert "close" in base_forms("closed")
+
+
+def test_only_the_commonest_senses_count() -> None:
+    # "bill" is a bird's beak in its ninth noun sense; a shop's customer never means that.
+    assert "beak" not in related_words("bill")
+    assert "beak" in related_words("bill", senses=20)
+
+
+def test_a_word_is_not_its_own_relative() -> None:
+    for word in ("bill", "invoices", "close"):
+        assert word not in related_words(word)
+        assert not base_forms(word) & related_words(word)
+
+
+@pytest.mark.parametrize(("general", "specific"), [("hit", "pizza"), ("last", "poem"), ("copy", "passport")])
+def test_general_words_have_more_senses_than_specific_ones(general: str, specific: str) -> None:
+    assert sense_count(general) > 6
+    assert 1 <= sense_count(specific) <= 3
+
+
+@pytest.mark.parametrize("word", ["routr", "asdkjh", "nimbusfibre", ""])
+def test_a_word_wordnet_does_not_know_has_no_senses_and_no_relatives(word: str) -> None:
+    assert sense_count(word) == 0
+    assert related_words(word) == frozenset()
