@@ -216,6 +216,8 @@ def price_source(
     """
     subject = {term for term in tokenize(question) if not _PRICE_CUE.fullmatch(term)}
     command = price_command(question, commands)
+    if _mostly_foreign(subject, hits, command):
+        return None
     confident = sorted((hit for hit in hits if hit.score >= threshold), key=lambda hit: -hit.score)
     if not subject:
         if command is not None:
@@ -234,6 +236,19 @@ def price_source(
     # Most subject words named, then prices listed, then an entry before the command, then the best hit.
     ranked.sort(key=lambda item: (item[0], item[1], item[2]), reverse=True)
     return ranked[0][3]
+
+
+def _mostly_foreign(subject: set[str], hits: Sequence[KnowledgeHit], command: CommandInfo | None) -> bool:
+    """Whether most of what is asked the price of is something this tenant never mentions.
+
+    "How much is a bag of house blend coffee?" asked of an internet provider: no entry knows "bag",
+    "blend" or "coffee" (the search reports them unmatched) and its price list names none of them, so
+    the price list is no answer.
+    """
+    unknown = set(tokenize(" ".join(hits[0].unmatched))) if hits else subject
+    listed = set(tokenize(command.response)) if command is not None else set()
+    foreign = {term for term in subject if term in unknown and term not in listed}
+    return 2 * len(foreign) > len(subject)
 
 
 def _about_prices(hit: KnowledgeHit) -> bool:

@@ -120,6 +120,16 @@ async def test_pricing_without_a_price_list_anywhere_falls_back() -> None:
     assert decision.route == "fallback"
 
 
+async def test_the_price_of_something_the_shop_never_mentions_is_not_answered_with_its_price_list() -> None:
+    # Nothing the shop knows or lists is a pizza or a taxi: the price list would be a confident wrong answer.
+    for text in ("how much is a large pepperoni pizza", "how much does a taxi to the airport cost"):
+        decision = await Chat().say(text)
+        assert decision.route == "fallback", (text, decision.explanation)
+    # A product the price list names is still priced from it, whatever else the message says.
+    decision = await Chat().say("how much is a bag of the house blend for my office")
+    assert decision.route == "command"
+
+
 # --- order status ----------------------------------------------------------------------------------------
 
 
