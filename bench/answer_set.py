@@ -17,6 +17,8 @@ from typing import Any
 ANSWERS = Path(__file__).resolve().parents[1] / "tests" / "data" / "answers"
 TUNING = ANSWERS / "tuning.jsonl"
 HELD_BACK = ANSWERS / "held_back.jsonl"
+# A development set written after the split by the same conventions (bench/ANSWERS.md); not in the split.
+SECOND_ROUND = ANSWERS / "second_round.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

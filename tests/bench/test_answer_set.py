@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from bench.answer_set import HELD_BACK, TENANTS, TUNING, Expected, TenantVocabulary, load, problems, split
+from bench.answer_set import (
+    HELD_BACK,
+    ROUTES,
+    SECOND_ROUND,
+    TENANTS,
+    TUNING,
+    Expected,
+    TenantVocabulary,
+    load,
+    problems,
+    split,
+)
 from bot.engine.intents.scorer import BUILTIN_INTENTS
 from bot.tenancy.demo.seed import DEMO_TENANTS
 
@@ -51,6 +62,15 @@ def test_the_files_are_the_written_split_of_their_rows() -> None:
         sorted(held_back, key=lambda row: (row.tenant, row.id)),
     )
     assert 0.35 <= len(held_back) / len(together) <= 0.45
+
+
+def test_the_second_round_is_well_formed() -> None:
+    rows = load(SECOND_ROUND)
+
+    assert problems(rows, vocabulary()) == []
+    assert len(rows) >= 250
+    assert {row.tenant for row in rows} == set(TENANTS)
+    assert {row.expect.route for row in rows} == set(ROUTES)
 
 
 def test_a_misnamed_entry_is_reported() -> None:
