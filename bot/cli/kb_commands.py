@@ -1,4 +1,5 @@
-"""`chatbot kb import` and `chatbot kb test`: the knowledge base, and what the bot makes of a question."""
+"""`chatbot kb import`, `chatbot kb test` and `chatbot kb synonyms`: the knowledge base, what the bot makes
+of a question, and the tenant's own words for what its entries say."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.helpers import fail, in_session, settings_or_exit
 from bot.engine.render import counted
 from bot.pipeline.trial_turn import TrialResult, try_question
+from bot.tenancy import tenant_synonyms
 from bot.tenancy.knowledge_import import (
     ImportReport,
     KnowledgeFileError,
@@ -81,6 +83,59 @@ def kb_test(tenant_slug: str, bot_name: str | None, question: str) -> None:
     result = in_session(settings, work, only_reads=True)
     for line in describe(result):
         click.echo(line)
+
+
+@kb.group("synonyms")
+def synonyms_group() -> None:
+    """The tenant's own synonym groups: words the knowledge search counts as synonyms of each other."""
+
+
+@synonyms_group.command("add")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("name")
+@click.argument("members", nargs=-1, required=True)
+def synonyms_add(tenant_slug: str, name: str, members: tuple[str, ...]) -> None:
+    """Add or replace the group NAME with MEMBERS (words or phrases of up to 4 words)."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> tenant_synonyms.SavedGroup:
+        tenant = await require_tenant(session, tenant_slug)
+        fields = tenant_synonyms.SynonymGroupFields(name=name, members=list(members))
+        return await tenant_synonyms.save_group(session, tenant.id, fields)
+
+    saved = in_session(settings, work)
+    click.echo(
+        f"synonym group {saved.group.name!r} saved with {counted(len(saved.group.members), 'synonym')}; "
+        f"tenant {tenant_slug!r} has {counted(saved.count, 'synonym group')}"
+    )
+
+
+@synonyms_group.command("list")
+@click.option("--tenant", "tenant_slug", required=True)
+def synonyms_list(tenant_slug: str) -> None:
+    """List the tenant's synonym groups: the name, a tab, then the members."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> list[tenant_synonyms.SynonymGroupView]:
+        tenant = await require_tenant(session, tenant_slug)
+        return await tenant_synonyms.list_groups(session, tenant.id)
+
+    for group in in_session(settings, work, only_reads=True):
+        click.echo(f"{group.name}\t{' | '.join(group.members)}")
+
+
+@synonyms_group.command("remove")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.argument("name")
+def synonyms_remove(tenant_slug: str, name: str) -> None:
+    """Remove the tenant's synonym group NAME."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> str:
+        tenant = await require_tenant(session, tenant_slug)
+        return await tenant_synonyms.remove_group(session, tenant.id, name)
+
+    click.echo(f"synonym group {in_session(settings, work)!r} removed")
 
 
 def describe(result: TrialResult) -> list[str]:

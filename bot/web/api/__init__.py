@@ -24,6 +24,7 @@ from bot.web.api import (
     notification_routes,
     openapi_routes,
     route_table,
+    synonym_routes,
     template_routes,
     tenant_routes,
 )
@@ -37,6 +38,7 @@ TABLES = (
     template_routes.routes,
     command_routes.routes,
     intent_routes.routes,
+    synonym_routes.routes,
     agent_account_routes.routes,
     api_key_routes.routes,
     notification_routes.routes,

@@ -36,8 +36,8 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 DESCRIPTION = (
-    "Configure a tenant's bots, channels, knowledge, templates, commands, intents, agents and "
-    "monetization sources, and read its conversations, customers, handoffs, credits, conversions and "
+    "Configure a tenant's bots, channels, knowledge, synonyms, templates, commands, intents, agents "
+    "and monetization sources, and read its conversations, customers, handoffs, credits, conversions and "
     "analytics.\n\n"
     "Authenticate with `Authorization: Bearer <tenant API key>` (or an admin agent's token). Every id "
     "belongs to the calling tenant: another tenant's id answers 404. Errors are "
