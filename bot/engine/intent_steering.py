@@ -30,6 +30,7 @@ __all__ = [
     "about_an_order",
     "about_prices",
     "asks_how_to",
+    "best_two",
     "carries_prices",
     "close_pair",
     "courtesy_template",
@@ -291,6 +292,15 @@ def close_pair(hits: Sequence[KnowledgeHit], threshold: float) -> tuple[Knowledg
     if best.question.strip() == second.question.strip():
         return None
     return best, second
+
+
+def best_two(hits: Sequence[KnowledgeHit]) -> tuple[KnowledgeHit, KnowledgeHit] | None:
+    """The two best hits with different questions, best first, or None when there are not two."""
+    ranked = sorted(hits, key=lambda hit: hit.score, reverse=True)
+    for second in ranked[1:]:
+        if second.question.strip() != ranked[0].question.strip():
+            return ranked[0], second
+    return None
 
 
 def options_text(first: str, second: str) -> str:

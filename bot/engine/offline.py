@@ -22,6 +22,7 @@ from bot.engine.intent_steering import (
     about_an_order,
     about_prices,
     asks_how_to,
+    best_two,
     close_pair,
     has_order_number,
     is_bare_order_number,
@@ -32,11 +33,14 @@ from bot.engine.intent_steering import (
 )
 from bot.engine.render import render, turn_values
 from bot.engine.types import Decision, IntentResult, KnowledgeHit, Ports, Reply, Turn
+from bot.engine.word_forms import GENERIC_WORDS
 
 __all__ = [
     "KNOWLEDGE_LIMIT",
     "MAX_KNOWLEDGE_QUERY_CHARS",
     "REPEATED_FALLBACK",
+    "SUGGEST_MIN_PARTS",
+    "SUGGEST_SHARE",
     "answer",
     "fallback",
     "follow_up",
@@ -47,6 +51,13 @@ REPEATED_FALLBACK = "repeated_fallback"
 # without changing the answer to anything a customer would really ask.
 MAX_KNOWLEDGE_QUERY_CHARS = 2000
 KNOWLEDGE_LIMIT = 3
+# A best entry below the threshold but at least this share of it, met by two or more parts of the
+# question, is offered with the runner-up as a "did you mean": a question that close to an entry is
+# more often that entry in other words than something else, and a question back costs the customer
+# less than a shrug. One shared word is what an off-topic question has too ("who won the world cup"
+# meets the caffeine entry's "cup"), so it is not enough.
+SUGGEST_SHARE = 0.7
+SUGGEST_MIN_PARTS = 2
 _OPTIONS_MARK = "\x00options\x00"
 
 
@@ -102,6 +113,18 @@ async def answer(
             render(prompts.load("complaint"), turn_values(turn)),
             f"complaint below the escalation rule and no entry reached the threshold ({nearest}): "
             "an apology and the offer of a person",
+        )
+    suggestion = _suggestion(hits, threshold)
+    if suggestion is not None:
+        first, second = suggestion
+        return _did_you_mean(
+            turn,
+            first,
+            second,
+            explanation=(
+                f"the best entry scored {first.score:.2f}, below the threshold {threshold:.2f} but within "
+                f"{SUGGEST_SHARE:.0%} of it: the bot offers it and the runner-up"
+            ),
         )
     text = turn.bot.fallback_text
     if text is None or not text.strip():
@@ -181,7 +204,23 @@ async def _tracking_entry(turn: Turn, ports: Ports, question: str) -> Decision |
     )
 
 
-def _did_you_mean(turn: Turn, first: KnowledgeHit, second: KnowledgeHit) -> Decision:
+def _suggestion(hits: Sequence[KnowledgeHit], threshold: float) -> tuple[KnowledgeHit, KnowledgeHit] | None:
+    pair = best_two(hits)
+    if pair is None or pair[0].score < SUGGEST_SHARE * threshold:
+        return None
+    # "How much" and "cost" say what kind of question it is, not what it is about (a taxi's price
+    # meets the shipping entry's price words only), and "sell" or "use" could be about anything.
+    parts = {
+        match.said
+        for match in pair[0].matches
+        if not about_prices(match.said) and match.said not in GENERIC_WORDS
+    }
+    return pair if len(parts) >= SUGGEST_MIN_PARTS else None
+
+
+def _did_you_mean(
+    turn: Turn, first: KnowledgeHit, second: KnowledgeHit, explanation: str | None = None
+) -> Decision:
     values = {**turn_values(turn), "options": options_text(first.question, second.question)}
     return Decision(
         route="clarify",
@@ -190,7 +229,8 @@ def _did_you_mean(turn: Turn, first: KnowledgeHit, second: KnowledgeHit) -> Deci
         ),
         knowledge_entry_ids=(first.entry_id, second.entry_id),
         consecutive_fallbacks=turn.conversation.consecutive_fallbacks,
-        explanation=(
+        explanation=explanation
+        or (
             f"the two best entries scored {first.score:.2f} and {second.score:.2f}, "
             "too close to choose: the bot asks which one"
         ),

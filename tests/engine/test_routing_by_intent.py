@@ -366,3 +366,24 @@ async def test_a_new_question_after_did_you_mean_is_answered_as_usual() -> None:
     await chat.say("can you ship to Germany")
     decision = await chat.say("what are your opening hours?")
     assert decision.knowledge_entry_ids == (ENTRIES["What are your opening hours?"],)
+
+
+async def test_a_near_miss_is_offered_as_a_did_you_mean_not_shrugged_off() -> None:
+    chat = Chat()
+    decision = await chat.say("can I pause my coffee subscription over the summer")
+    # Two parts of the question ("coffee", "subscription") meet entries, yet no entry reaches the
+    # threshold: the two best are offered, and the customer's pick is answered.
+    assert decision.route == "clarify"
+    assert decision.knowledge_entry_ids[1] == ENTRIES["What subscription plans do you offer?"]
+    assert "below the threshold" in (decision.explanation or "")
+    picked = await chat.say("the second one")
+    assert picked.route == "knowledge"
+    assert picked.knowledge_entry_ids == (ENTRIES["What subscription plans do you offer?"],)
+
+
+@pytest.mark.parametrize(
+    "text", ["who won the world cup", "how much does a taxi to the airport cost", "do you sell rocket ships?"]
+)
+async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "fallback", decision.explanation
