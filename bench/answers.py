@@ -4,8 +4,8 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first). ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only
-the first N rows of each part (for a quick check).
+report (held-back part first, then the second round, then the tuning part). ``--write`` also writes it
+to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part (for a quick check).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.answer_set import HELD_BACK, TUNING, Row, load
+from bench.answer_set import HELD_BACK, SECOND_ROUND, TUNING, Row, load
 from bot.engine.router import Router, shared_scorer
 from bot.engine.types import ConversationState, CustomerInfo, Decision, InboundText, Ports, Turn
 from bot.pipeline.config_cache import ConfigCache, TenantConfig
@@ -277,6 +277,11 @@ def report(
         "",
     ]
     lines += part_report("Held-back part (the reported figure)", outcomes["held_back"])
+    if outcomes.get("second_round"):
+        lines += part_report(
+            "Second round (development: written after the split, looked at only as these totals)",
+            outcomes["second_round"],
+        )
     lines += part_report("Tuning part", outcomes["tuning"])
     lines += [
         "## Speed",
@@ -297,7 +302,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="score only the first N rows of each part")
     parser.add_argument("--write", action="store_true", help="also write bench/ANSWERS.md")
     args = parser.parse_args()
-    parts = {"held_back": load(HELD_BACK)[: args.limit], "tuning": load(TUNING)[: args.limit]}
+    parts = {
+        "held_back": load(HELD_BACK)[: args.limit],
+        "second_round": load(SECOND_ROUND)[: args.limit],
+        "tuning": load(TUNING)[: args.limit],
+    }
     outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))
     text = report(outcomes, normal_ms, big_ms, big_size, max(args.rounds, 1))
     print(text)
