@@ -41,6 +41,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -95,6 +96,9 @@ BIGRAM_BONUS = 0.05
 # Two entries whose scores differ by less than this are a toss-up (see is_ambiguous).
 AMBIGUITY_MARGIN = 0.08
 DEFAULT_THRESHOLD = 0.35
+# Where a message's sentences end, and how many words a sentence needs to be searched on its own.
+_SENTENCE_END = re.compile(r"[?!.;\n]+(?:\s+|$)|\s+(?:also|and also|plus|oh and|btw)\s+", re.IGNORECASE)
+MIN_SENTENCE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -229,9 +233,28 @@ class KnowledgeIndex:
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, query: str, limit: int = 3) -> list[KnowledgeHit]:
-        """Best ``limit`` entries for ``query``, best first, each scored in 0..1; [] when nothing matches."""
+        """Best ``limit`` entries for ``query``, best first, each scored in 0..1; [] when nothing matches.
+
+        A message of several sentences is also searched sentence by sentence, each entry keeping its
+        best score: "Hi! We're moving in May. Can I take my broadband with me? Also, what's the fee?"
+        asks two questions, and each is answered as well as if it had been asked alone.
+        """
         if limit <= 0 or not self._entries:
             return []
+        best = {hit.entry_id: hit for hit in self._search(query, limit)}
+        sentences = [part for part in _SENTENCE_END.split(query) if len(words(part)) >= MIN_SENTENCE_WORDS]
+        if len(sentences) > 1:
+            found = [self._search(sentence, limit) for sentence in sentences]
+            # The first question an entry answers with confidence is the one to answer; when none is,
+            # every sentence may lift its entries.
+            first = next((hits for hits in found if hits and hits[0].score >= DEFAULT_THRESHOLD), None)
+            for hits in [first] if first is not None else found:
+                for hit in hits:
+                    if hit.entry_id not in best or hit.score > best[hit.entry_id].score:
+                        best[hit.entry_id] = hit
+        return sorted(best.values(), key=lambda hit: -hit.score)[:limit]
+
+    def _search(self, query: str, limit: int) -> list[KnowledgeHit]:
         units = self._thesaurus.units(query)
         groups = self._groups(units)
         total_weight = sum(group.weight for group in groups)

@@ -391,3 +391,22 @@ def test_a_general_unknown_word_costs_less_than_a_specific_one() -> None:
     (specific, *_) = rank(docs, "a pizza for my bill")
     assert general.entry_id == specific.entry_id == 1
     assert general.score > specific.score
+
+
+def test_each_sentence_of_a_long_message_is_searched_as_if_asked_alone() -> None:
+    alone = answer_to("do you sell gift cards?")
+    assert alone is not None
+    told = (
+        "hey, my mum loves your beans and her birthday is next week. do you sell gift cards? and how long "
+        "does shipping take"
+    )
+    (first, second, *_) = COFFEE_INDEX.search(told)
+    # The backstory does not dilute the question: the gift cards score as if asked alone, and the
+    # first question asked is the one answered.
+    assert (first.question, first.score) == (alone.question, alone.score)
+    assert second.question == "How long does shipping take and how much does it cost?"
+
+
+def test_a_sentence_that_answers_nothing_lifts_nothing() -> None:
+    told = "I love your shop. My dog is called Biscuit. He is very good."
+    assert answer_to(told) is None
