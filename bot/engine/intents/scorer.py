@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.engine.intents.phrases import BUILTIN_INTENTS, OTHER
+from bot.engine.intents.phrases import BUILTIN_INTENTS, COURTESY_INTENTS, OTHER
 from bot.engine.intents.sentiment import Sentiment, sentiment_of
 from bot.engine.knowledge_search import stem
 from bot.engine.types import IntentDefinition, IntentResult
@@ -49,6 +49,14 @@ COMPLAINT_FROM_NEGATIVE = 0.3
 SUPPORT = "support"
 # What a word of malfunction ("invalid", "error", "won't let me") adds to the support intent's score.
 SUPPORT_FROM_MALFUNCTION = 0.15
+PRICING = "pricing"
+# What naming a price ("how much is", "cost", "fee", "$") adds to the pricing intent's score: the
+# product named beside it ("how much is the house blend") is shared with buying and asking about it.
+PRICING_FROM_PRICE_WORDS = 0.05
+_PRICE_WORDS = re.compile(
+    r"\bhow much (?:is|are|does|do|would|will|for|to)\b"
+    r"|\b(?:price[sd]?|pricing|cost|costs|fees?|charges?|tariffs?)\b"
+)
 _MALFUNCTION = re.compile(
     r"\b(?:invalid|errors?|not working|(?:does|doesnt|do|dont) not work|doesnt work|dont work|isnt working"
     r"|declined|failed|fails|crash\w*|stuck|glitch\w*|bugs?|(?:will not|wont) (?:let|accept|load|work|open)"
@@ -61,6 +69,22 @@ WORD_WEIGHT = 0.5
 CHAR_NGRAM_SIZES = (3, 4, 5)
 
 _WORD = re.compile(r"\w+")
+# Where a message's clauses part: "Hi! Hope you're well. Do you ship to Germany? Thanks in advance!"
+_CLAUSE_BREAK = re.compile(r"[.!?,;:\n]+|\s[-\u2013\u2014~]+\s")
+# A courtesy opening without punctuation ("hey there what time do you close") is at most this long.
+COURTESY_OPENING_WORDS = 2
+# How sure the scorer must be that a clause is only a greeting, thanks or goodbye before it is set
+# aside: "good" alone leans greeting, but it is no greeting in "good coffee?".
+COURTESY_CLAUSE_SURE = 0.75
+# Courtesy is short ("hope you're well", "sorry to bother you"): a longer clause is not scored as one.
+COURTESY_CLAUSE_WORDS = 4
+# What thanks or a goodbye may close: a request of at least this many words ("... how long does
+# shipping take? Thanks in advance!"), not small talk ("you're the best, thank you").
+CLOSED_REQUEST_WORDS = 5
+# How surely the rest of a polite message must read as a request to take its intent: "I'll be off
+# now, take care" leans towards buying ("I'll take it") only by a word or two.
+REQUEST_SURE = 0.4
+GREETING = "greeting"
 # "what's" and "whats", "don't" and "dont" are the same word to a customer, so apostrophes are dropped.
 _APOSTROPHES = re.compile("['\u2019\u02bc`]")
 _NUMBER = "0"
@@ -116,6 +140,11 @@ def _words(normalised: str) -> list[str]:
     return [part for word in _WORD.findall(normalised) for part in _SPELLED_OUT.get(word, word).split()]
 
 
+def _plain(text: str) -> str:
+    """The words of ``text`` with doubled letters single, for looking up a phrase ("heyyy there")."""
+    return " ".join(_REPEATS.sub(r"\1", word) for word in _words(_normalise(text)))
+
+
 def _word_features(words: Sequence[str]) -> Counter[str]:
     """Stems and adjacent-stem pairs: "how much" means pricing in a way "how" and "much" alone do not."""
     stems = [_NUMBER if word.isdigit() else stem(word) for word in words]
@@ -168,12 +197,27 @@ class _Idf:
 
 
 _Postings = dict[str, list[tuple[int, float]]]
+# Character n-grams share one feature space with word stems behind this mark, which no word contains.
+_CHAR_MARK = "|"
 
 
-@dataclass(frozen=True)
-class _Query:
-    words: dict[str, float]
-    chars: dict[str, float]
+def _query(words: Sequence[str], word_idf: _Idf, char_idf: _Idf) -> dict[str, float]:
+    """Both unit vectors of ``words`` in one dict: stems and pairs as they are, n-grams marked."""
+    features = word_idf.vector(_word_features(words))
+    features.update(
+        (_CHAR_MARK + feature, weight) for feature, weight in char_idf.vector(_char_features(words)).items()
+    )
+    return features
+
+
+def _weighted(word_vector: dict[str, float], char_vector: dict[str, float]) -> dict[str, float]:
+    """A phrase's side of the similarity: its dot product with a query is the weighted mean of the
+    word and the character cosines."""
+    weighted = {feature: WORD_WEIGHT * weight for feature, weight in word_vector.items()}
+    weighted.update(
+        (_CHAR_MARK + feature, (1.0 - WORD_WEIGHT) * weight) for feature, weight in char_vector.items()
+    )
+    return weighted
 
 
 class _PhraseIndex:
@@ -187,49 +231,33 @@ class _PhraseIndex:
 
     def __init__(self, phrases: Sequence[tuple[str, str]], word_idf: _Idf, char_idf: _Idf) -> None:
         self.labels = tuple(label for label, _ in phrases)
-        self._word_postings: _Postings = {}
-        self._char_postings: _Postings = {}
+        self._postings: _Postings = {}
         word_sums: dict[str, Counter[str]] = {}
         char_sums: dict[str, Counter[str]] = {}
         for position, (label, phrase) in enumerate(phrases):
             words = _words(_normalise(phrase))
             word_vector = word_idf.vector(_word_features(words))
             char_vector = char_idf.vector(_char_features(words))
-            _post(self._word_postings, position, word_vector)
-            _post(self._char_postings, position, char_vector)
+            _post(self._postings, position, _weighted(word_vector, char_vector))
             word_sums.setdefault(label, Counter()).update(word_vector)
             char_sums.setdefault(label, Counter()).update(char_vector)
         self.centroid_labels = tuple(word_sums)
-        self._word_centroids: _Postings = {}
-        self._char_centroids: _Postings = {}
+        self._centroids: _Postings = {}
         for position, label in enumerate(self.centroid_labels):
-            _post(self._word_centroids, position, _unit(word_sums[label]))
-            _post(self._char_centroids, position, _unit(char_sums[label]))
+            _post(self._centroids, position, _weighted(_unit(word_sums[label]), _unit(char_sums[label])))
 
-    def best_by_label(self, query: _Query) -> dict[str, float]:
+    def best_by_label(self, query: dict[str, float]) -> dict[str, float]:
         """Each label's similarity to ``query``; labels with no feature in common are absent."""
         nearest: dict[str, float] = {}
-        for position, similarity in self._similarities(query, self._word_postings, self._char_postings):
-            label = self.labels[position]
-            nearest[label] = max(similarity, nearest.get(label, 0.0))
+        for label, similarity in zip(self.labels, _dot(query, self._postings, len(self.labels)), strict=True):
+            if similarity > nearest.get(label, 0.0):
+                nearest[label] = similarity
         scores: dict[str, float] = {}
-        for position, similarity in self._similarities(query, self._word_centroids, self._char_centroids):
-            label = self.centroid_labels[position]
-            scores[label] = _combine(nearest.get(label, 0.0), similarity)
+        centroids = _dot(query, self._centroids, len(self.centroid_labels))
+        for label, similarity in zip(self.centroid_labels, centroids, strict=True):
+            if similarity > 0.0 or label in nearest:
+                scores[label] = _combine(nearest.get(label, 0.0), similarity)
         return scores
-
-    @staticmethod
-    def _similarities(
-        query: _Query, word_postings: _Postings, char_postings: _Postings
-    ) -> Iterable[tuple[int, float]]:
-        word_sims = _dot(query.words, word_postings)
-        char_sims = _dot(query.chars, char_postings)
-        for position in word_sims.keys() | char_sims.keys():
-            yield (
-                position,
-                WORD_WEIGHT * word_sims.get(position, 0.0)
-                + (1.0 - WORD_WEIGHT) * char_sims.get(position, 0.0),
-            )
 
 
 def _combine(nearest: float, centroid: float) -> float:
@@ -251,11 +279,13 @@ def _unit(vector: Counter[str]) -> dict[str, float]:
     return {feature: weight / norm for feature, weight in vector.items()} if norm else {}
 
 
-def _dot(vector: dict[str, float], postings: _Postings) -> dict[int, float]:
-    sums: dict[int, float] = {}
+def _dot(vector: dict[str, float], postings: _Postings, size: int) -> list[float]:
+    """The dot product of ``vector`` with each of ``size`` posted vectors (a list is quicker than a dict
+    here: most messages share some n-gram with most phrases)."""
+    sums = [0.0] * size
     for feature, weight in vector.items():
-        for position, phrase_weight in postings.get(feature, ()):
-            sums[position] = sums.get(position, 0.0) + weight * phrase_weight
+        for position, posted in postings.get(feature, ()):
+            sums[position] += weight * posted
     return sums
 
 
@@ -284,6 +314,7 @@ class IntentScorer:
         self._word_idf = _Idf.learn([_word_features(words) for words in tokenised])
         self._char_idf = _Idf.learn([_char_features(words) for words in tokenised])
         self._builtin = _PhraseIndex(builtin, self._word_idf, self._char_idf)
+        self._greetings = frozenset(_plain(phrase) for phrase in BUILTIN_INTENTS[GREETING])
         self._tenant_index = functools.lru_cache(maxsize=self.TENANT_CACHE_SIZE)(self._index_tenant)
 
     def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult:
@@ -299,10 +330,7 @@ class IntentScorer:
         words = _words(_normalise(text))
         if not words:
             return {}
-        query = _Query(
-            words=self._word_idf.vector(_word_features(words)),
-            chars=self._char_idf.vector(_char_features(words)),
-        )
+        query = _query(words, self._word_idf, self._char_idf)
         scores = self._builtin.best_by_label(query)
         if tenant_intents:
             key = tuple((intent.name, tuple(intent.examples)) for intent in tenant_intents)
@@ -314,6 +342,63 @@ class IntentScorer:
     def _classify(
         self, text: str, tenant_intents: Sequence[IntentDefinition], compound: float = 0.0
     ) -> tuple[str, float]:
+        intent, score = self._best(text, tenant_intents, compound)
+        request = self._without_courtesy(text, tenant_intents)
+        if request is not None:
+            # "Good morning! Do you have decaf?" asks about decaf: the greeting around a request is
+            # politeness, and the request says what the customer wants. Courtesy or small talk left
+            # over ("hi, anyone there?") keeps the reading of the whole message.
+            request_intent, request_score = self._best(request, tenant_intents, compound)
+            if (
+                request_intent not in COURTESY_INTENTS
+                and request_intent != OTHER
+                and request_score >= REQUEST_SURE
+            ):
+                return request_intent, request_score
+        return intent, score
+
+    def _without_courtesy(self, text: str, tenant_intents: Sequence[IntentDefinition]) -> str | None:
+        """``text`` without a greeting before it or thanks after it, or None when it has neither.
+
+        A clause counts as courtesy when the scorer itself reads it so, so "bonjour", "hiya" and "hope
+        you're well" are set aside as surely as "hi". Only a greeting opens a request ("thanks that
+        fixed it" is thanks), and only a longer request is closed by thanks or a goodbye ("you're the
+        best, thank you" is thanks too).
+        """
+        clauses = [
+            clause.strip() for clause in _CLAUSE_BREAK.split(text[:MAX_SCORED_CHARS]) if clause.strip()
+        ]
+        start, end = 0, len(clauses)
+        while start < end - 1 and self._is_courtesy(clauses[start], tenant_intents, (GREETING,)):
+            start += 1
+        if start == 0 and clauses:
+            # No punctuation after it: the first word or two may still be a greeting phrase ("hey
+            # there what time do you close"), looked up rather than scored, as most messages have one.
+            opening = clauses[0].split()
+            for size in range(min(COURTESY_OPENING_WORDS, len(opening) - 1), 0, -1):
+                if _plain(" ".join(opening[:size])) in self._greetings:
+                    clauses[0] = " ".join(opening[size:])
+                    break
+        while (
+            end - 1 > start
+            and len(" ".join(clauses[start : end - 1]).split()) >= CLOSED_REQUEST_WORDS
+            and self._is_courtesy(clauses[end - 1], tenant_intents, COURTESY_INTENTS)
+        ):
+            end -= 1
+        request = ", ".join(clauses[start:end])
+        return request if _words(_normalise(request)) != _words(_normalise(text)) else None
+
+    def _is_courtesy(
+        self, clause: str, tenant_intents: Sequence[IntentDefinition], kinds: Sequence[str]
+    ) -> bool:
+        if len(clause.split()) > COURTESY_CLAUSE_WORDS:
+            return False
+        intent, score = self._best(clause, tenant_intents)
+        return intent in kinds and score >= COURTESY_CLAUSE_SURE
+
+    def _best(
+        self, text: str, tenant_intents: Sequence[IntentDefinition], compound: float = 0.0
+    ) -> tuple[str, float]:
         scores = self.intent_scores(text, tenant_intents)
         if not scores:
             return OTHER, 0.0
@@ -321,12 +406,18 @@ class IntentScorer:
             # A grievance is told in the words of the thing that went wrong ("you took my money and sent
             # nothing" shares its words with buying): how negative it reads is evidence of a complaint.
             scores[COMPLAINT] = min(1.0, scores[COMPLAINT] + COMPLAINT_FROM_NEGATIVE * -compound)
+        tenant_names = {intent.name for intent in tenant_intents}
         if SUPPORT in scores and _MALFUNCTION.search(_normalise(text)):
             # "the promo code says invalid" is about a promo code, but asks for a fix: something that
-            # does not work is a support request whatever it is about.
-            scores[SUPPORT] = min(1.0, scores[SUPPORT] + SUPPORT_FROM_MALFUNCTION)
+            # does not work is a support request whatever it is about. A tenant's own intent for a
+            # failure ("outage") is the more precise reading, so the nudge only draws level with one
+            # (and a tie goes to the tenant).
+            ahead = [scores[name] for name in tenant_names if scores.get(name, 0.0) > scores[SUPPORT]]
+            scores[SUPPORT] = min(1.0, scores[SUPPORT] + SUPPORT_FROM_MALFUNCTION, *ahead)
+        if PRICING in scores and _PRICE_WORDS.search(" ".join(_words(_normalise(text)))):
+            # A price named outright is what the customer asks about; the rest is what it is of.
+            scores[PRICING] = min(1.0, scores[PRICING] + PRICING_FROM_PRICE_WORDS)
         # On a tie the tenant's intent wins: the tenant wrote its phrases for exactly this shop.
-        tenant_names = {intent.name for intent in tenant_intents}
         best = max(scores, key=lambda name: (scores[name], name in tenant_names))
         if scores[best] < INTENT_THRESHOLD:
             return OTHER, scores[best]

@@ -21,15 +21,23 @@ ISP_BOT = DemoBot(
 ISP_INTENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "outage",
+        # The service being down, in the customer's words: a router or its lights in general are
+        # support (setting it up, resetting it), so only a dead service speaks of them here.
         (
             "is there an outage",
-            "the internet is down",
-            "no internet since this morning",
-            "broadband not working",
             "is the network down in my area",
-            "my connection is dead",
+            "the internet is down",
+            "we have had no internet since this morning",
+            "broadband not working at all",
+            "my connection is completely dead",
             "service outage near me",
-            "nothing loads and the router light is red",
+            "is there a fault on the line where i live",
+            "the whole neighbourhood lost service",
+            "nothing loads on any device",
+            "the light went red and the service stopped",
+            "when will the service be back",
+            "how long until the outage is fixed",
+            "is something wrong with your network",
         ),
     ),
     (
