@@ -170,6 +170,8 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "do you sell phone contracts too",
         "do you offer a fixed ip address",
         "can i add extras to my package",
+        "what time do i need to order by for same day dispatch",
+        "is there a cut off time for next day delivery",
     ),
     "pricing": (
         "how pricey is it",
@@ -332,6 +334,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "when will my new device arrive",
         "still waiting for the kit you promised to send",
         "have you sent it out yet",
+        "has the new kit been sent out",
     ),
     "support": (
         "my discount code doesn't work",
@@ -453,6 +456,13 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "i can't afford this month's bill",
         "how do i reach your support team",
         "is there an address to email with a problem",
+        "i want to stop the deliveries",
+        "please stop my membership",
+        "can i get a replacement sent",
+        "how do i get a new one if it arrived broken",
+        "what day is the payment taken each month",
+        "what happens if i miss the due date",
+        "can i pay with a different method",
     ),
     "complaint": (
         "i want to complain",
@@ -522,7 +532,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "agent",
         "can someone call me",
         "i don't want to talk to a bot",
-        "are you a robot? i want a person",
+        "i want a person not a robot",
         "put me through to someone who can help",
         "operator",
         "speak to representative",
@@ -695,5 +705,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "what can you do",
         "what's the forecast for tomorrow",
         "will it rain this afternoon",
+        "am i talking to a machine",
+        "is this an ai",
     ),
 }

@@ -81,8 +81,9 @@ COURTESY_CLAUSE_WORDS = 4
 # What thanks or a goodbye may close: a request of at least this many words ("... how long does
 # shipping take? Thanks in advance!"), not small talk ("you're the best, thank you").
 CLOSED_REQUEST_WORDS = 5
-# How surely the rest of a polite message must read as a request to take its intent: "I'll be off
-# now, take care" leans towards buying ("I'll take it") only by a word or two.
+# How surely a short rest of a polite message must read as a request to take its intent: "I'll be
+# off now, take care" leans towards buying ("I'll take it") only by a word or two. A longer rest is a
+# request whatever it asks ("Hi! I'm visiting next week, where exactly are you?").
 REQUEST_SURE = 0.4
 GREETING = "greeting"
 # "what's" and "whats", "don't" and "dont" are the same word to a customer, so apostrophes are dropped.
@@ -349,10 +350,11 @@ class IntentScorer:
             # politeness, and the request says what the customer wants. Courtesy or small talk left
             # over ("hi, anyone there?") keeps the reading of the whole message.
             request_intent, request_score = self._best(request, tenant_intents, compound)
+            long_request = len(request.split()) >= CLOSED_REQUEST_WORDS
             if (
                 request_intent not in COURTESY_INTENTS
                 and request_intent != OTHER
-                and request_score >= REQUEST_SURE
+                and (long_request or request_score >= REQUEST_SURE)
             ):
                 return request_intent, request_score
         return intent, score

@@ -38,6 +38,8 @@ ISP_INTENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "when will the service be back",
             "how long until the outage is fixed",
             "is something wrong with your network",
+            "where do i see if the service is down",
+            "the internet suddenly stopped",
         ),
     ),
     (
