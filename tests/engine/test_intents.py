@@ -20,6 +20,7 @@ from bot.engine.intents.scorer import (
     sentiment_of,
 )
 from bot.engine.types import IntentDefinition
+from bot.tenancy.demo.isp_content import ISP_INTENTS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SENTIMENTS = {"positive", "neutral", "negative"}
@@ -158,6 +159,71 @@ def test_an_angry_message_about_an_order_reads_as_a_complaint() -> None:
 
 def test_something_that_does_not_work_is_a_support_request() -> None:
     assert said("the voucher code gives me an error at checkout").intent == "support"
+
+
+# --- politeness around a request -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("good morning! do you have decaf?", "product_inquiry"),
+        ("hey there what time do you close on sundays", "product_inquiry"),
+        ("hi, how much is a flat white?", "pricing"),
+        ("Hiya! where is my order??", "order_status"),
+        ("Hi! Could you tell me how long delivery takes? Thanks in advance!", "product_inquiry"),
+    ],
+)
+def test_a_greeting_followed_by_a_question_is_read_as_the_question(text: str, intent: str) -> None:
+    assert said(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hi, anyone there?", "greeting"),
+        ("hey, how are you?", "greeting"),
+        ("thanks that fixed it", "thanks"),
+        ("you're the best, thank you", "thanks"),
+    ],
+)
+def test_small_talk_after_a_greeting_or_before_thanks_stays_courtesy(text: str, intent: str) -> None:
+    assert said(text).intent == intent
+
+
+# --- a service business ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("which payment methods do you take", "product_inquiry"),
+        ("what time do you close tonight", "product_inquiry"),
+        ("when is my bill due", "support"),
+        ("how do i change my wifi password", "support"),
+        ("i want to cancel my membership", "support"),
+        ("who won the football last night", OTHER),
+    ],
+)
+def test_questions_to_a_service_business_get_the_intent_of_what_they_ask(text: str, intent: str) -> None:
+    assert said(text).intent == intent
+
+
+ISP = tuple(IntentDefinition(name, examples) for name, examples in ISP_INTENTS)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("how do I set up the router?", "support"),
+        ("how do i change my wifi password", "support"),
+        ("the internet is down in our whole street", "outage"),
+        ("is there an outage near me", "outage"),
+        ("my internet has stopped working", "outage"),
+    ],
+)
+def test_the_internet_providers_outage_intent_is_about_the_service_being_down(text: str, intent: str) -> None:
+    assert said(text, ISP).intent == intent
 
 
 # --- tenant intents --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Example phrases for the built-in intents: what customers of a small shop or café typically write."""
+"""Example phrases for the built-in intents: what customers of a small shop, a café or a service business
+(a subscription, a utility, an internet provider) typically write."""
 
 from __future__ import annotations
 
@@ -437,7 +438,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "the internet is really slow in the evening",
         "my broadband keeps cutting out",
         "web pages take ages to load",
-        "how do i set up my router",
+        "how do i get my router set up",
         "where do the cables go",
         "the router needs a reset, what are the steps",
         "what's the password for the wifi",

@@ -5,8 +5,10 @@ one over word stems and adjacent-stem pairs (what is said) and one over characte
 words (so "thnks", "recieved" and "helo" still land near "thanks", "received" and "hello"); the two
 cosine similarities are averaged. An intent scores by its closest phrase and by its centroid (all its
 phrases together). Tenant intents are scored the same way against the same weights and compete with
-the built-in ones, so a tenant's own phrasing wins where it fits. Pure Python, well under a
-millisecond for a typical message; accuracy on a labelled set is in bench/INTENTS.md.
+the built-in ones, so a tenant's own phrasing wins where it fits. A greeting before a request, or
+thanks after a long one, is politeness: the request is scored on its own, so "Good morning! Do you
+have decaf?" is a product question. Pure Python, well under a millisecond for a typical message;
+accuracy on labelled sets is in bench/INTENTS.md and bench/ANSWERS.md.
 
 Sentiment: VADER's compound score adapted to shop customers (bot/engine/intents/sentiment.py).
 """
@@ -347,14 +349,13 @@ class IntentScorer:
         request = self._without_courtesy(text, tenant_intents)
         if request is not None:
             # "Good morning! Do you have decaf?" asks about decaf: the greeting around a request is
-            # politeness, and the request says what the customer wants. Courtesy or small talk left
-            # over ("hi, anyone there?") keeps the reading of the whole message.
+            # politeness, and the request says what the customer wants. A few words of small talk
+            # left over ("hi, anyone there?") keep the reading of the whole message; five or more are
+            # a request whatever they ask, off-topic included.
             request_intent, request_score = self._best(request, tenant_intents, compound)
             long_request = len(request.split()) >= CLOSED_REQUEST_WORDS
-            if (
-                request_intent not in COURTESY_INTENTS
-                and request_intent != OTHER
-                and (long_request or request_score >= REQUEST_SURE)
+            if request_intent not in COURTESY_INTENTS and (
+                long_request or (request_intent != OTHER and request_score >= REQUEST_SURE)
             ):
                 return request_intent, request_score
         return intent, score
