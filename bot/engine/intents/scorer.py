@@ -48,6 +48,7 @@ MAX_SCORED_CHARS = 1000
 COMPLAINT = "complaint"
 # How much a fully negative message (compound -1) adds to the complaint intent's score.
 COMPLAINT_FROM_NEGATIVE = 0.3
+GREETING = "greeting"
 SUPPORT = "support"
 # What a word of malfunction ("invalid", "error", "won't let me") adds to the support intent's score.
 SUPPORT_FROM_MALFUNCTION = 0.15
@@ -87,7 +88,6 @@ CLOSED_REQUEST_WORDS = 5
 # off now, take care" leans towards buying ("I'll take it") only by a word or two. A longer rest is a
 # request whatever it asks ("Hi! I'm visiting next week, where exactly are you?").
 REQUEST_SURE = 0.4
-GREETING = "greeting"
 # "what's" and "whats", "don't" and "dont" are the same word to a customer, so apostrophes are dropped.
 _APOSTROPHES = re.compile("['\u2019\u02bc`]")
 _NUMBER = "0"
