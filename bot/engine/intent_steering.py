@@ -35,6 +35,7 @@ __all__ = [
     "close_pair",
     "courtesy_template",
     "has_order_number",
+    "help_command",
     "offered_options",
     "picked_option",
     "price_command",
@@ -110,6 +111,18 @@ _HOW_TO = re.compile(
     r"\bhow\s+(?:do|can|could|would|should|to)\b|\bwhere\s+(?:do|can|could)\s+i\s+(?:see|find|check|look)\b",
     re.IGNORECASE,
 )
+# "What can you do?": a question about the bot itself, answered by the tenant's help command.
+_ASKS_FOR_HELP = re.compile(
+    r"""^\W*(?:(?:hi|hello|hey)\W+)?(?:
+        help(?:\s+me)?|menu|commands|options
+        | what\s+(?:can|could)\s+(?:you|u)\s+(?:do|help(?:\s+me)?(?:\s+with)?)(?:\s+for\s+me)?
+        | how\s+(?:can|could)\s+(?:you|u)\s+help(?:\s+me)?
+        | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help\s+with)
+        | how\s+does\s+this\s+(?:bot|chat|work)(?:\s+work)?
+    )\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+HELP_COMMANDS = ("!help", "/help", "help")
 _QUOTED = re.compile("\u201c([^\u201d]+)\u201d")
 _ORDINALS = {"1": 0, "1st": 0, "first": 0, "2": 1, "2nd": 1, "second": 1, "last": 1}
 _CHOICE_PAYLOAD = re.compile(r"^choice-([12])$")
@@ -268,6 +281,13 @@ def price_command(question: str, commands: Sequence[CommandInfo]) -> CommandInfo
         if overlap > best_overlap:
             best, best_overlap = command, overlap
     return best
+
+
+def help_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:
+    """The tenant's help command when ``text`` asks what the bot can do ("what can you help me with?")."""
+    if _ASKS_FOR_HELP.match(text) is None:
+        return None
+    return next((command for command in commands if command.command.casefold() in HELP_COMMANDS), None)
 
 
 def courtesy_template(

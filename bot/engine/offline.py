@@ -25,6 +25,7 @@ from bot.engine.intent_steering import (
     best_two,
     close_pair,
     has_order_number,
+    help_command,
     is_bare_order_number,
     offered_options,
     options_text,
@@ -67,6 +68,14 @@ async def answer(
     """The offline decision for ``question`` given its knowledge ``hits`` and scored intent."""
     threshold = turn.bot.knowledge_threshold
     intent = scored.intent if scored is not None else None
+    helper = help_command(question, turn.commands)
+    if helper is not None:
+        return Decision(
+            route="command",
+            replies=(Reply(render(helper.response, turn_values(turn))),),
+            command_id=helper.command_id,
+            explanation=f"a question about what the bot can do: answered from command {helper.command}",
+        )
     if intent == PRICING and about_prices(question):
         source = price_source(question, hits, threshold, turn.commands)
         if source is not None and source.hit is not None:

@@ -387,3 +387,19 @@ async def test_a_near_miss_is_offered_as_a_did_you_mean_not_shrugged_off() -> No
 async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -> None:
     decision = await Chat().say(text)
     assert decision.route == "fallback", decision.explanation
+
+
+@pytest.mark.parametrize(
+    "text", ["what can you do?", "Hi! what can you help me with", "help", "how can you help me"]
+)
+async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "command"
+    assert reply(decision).startswith("Here's what I can do:")
+
+
+async def test_without_a_help_command_asking_what_the_bot_can_do_is_an_ordinary_question() -> None:
+    chat = Chat(commands=tuple(c for c in COMMANDS if c.command != "!help"))
+    assert (await chat.say("what can you do?")).route != "command"
+    # Asking for help with something is a question about that thing, not about the bot.
+    assert (await Chat().say("can you help me with my order")).route != "command"
