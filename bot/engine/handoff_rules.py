@@ -25,6 +25,13 @@ NEGATIVE = "negative"
 SURE_ESCALATION = 0.8
 
 _WORD = re.compile(r"\w+")
+# What anger sounds like beyond negative words: shouting, demands and verdicts on the business.
+_ANGER = re.compile(
+    r"!{2,}|\b[A-Z]{4,}\b|(?i:\b(?:right now|immediately|asap|ridiculous|disgrace\w*|disgusting"
+    r"|unacceptable|worst|never again|a joke|useless|rubbish|pathetic|appalling|furious|livid"
+    r"|sort it out|sue|scam\w*"
+    r"|rip ?off|fed up|had enough|sick of)\b)"
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,15 @@ def escalation_strength(scored: IntentResult) -> float:
     """
     anger = -scored.sentiment_score if scored.sentiment == NEGATIVE else 0.0
     return 1.0 - (1.0 - scored.intent_score) * (1.0 - min(max(anger, 0.0), 1.0))
+
+
+def sounds_angry(text: str) -> bool:
+    """Whether a message shouts, demands or condemns ("!!!", "WORST", "sort it out", "ridiculous").
+
+    Disappointment is not anger: "the parcel came crushed, really disappointing" reads as strongly
+    negative, yet the customer is best served by the answer about damaged parcels.
+    """
+    return _ANGER.search(text) is not None
 
 
 def negative_run(turn: Turn, scored: IntentResult | None) -> int:

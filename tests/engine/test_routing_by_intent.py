@@ -230,6 +230,26 @@ async def test_a_clearly_angry_complaint_goes_to_a_person_even_when_an_entry_ans
     assert decision.handoff_trigger == "intent"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "package arrived broken what do i do",
+        "The parcel came crushed and one of the bags is torn. Really disappointing, it was a gift.",
+    ],
+)
+async def test_a_disappointed_customer_with_a_damaged_parcel_gets_the_damaged_order_answer(text: str) -> None:
+    # However strongly these read as complaints, nothing in them shouts or demands: the answer helps.
+    decision = await Chat().say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["My order arrived damaged. What should I do?"],)
+
+
+async def test_the_same_parcel_told_angrily_goes_to_a_person() -> None:
+    decision = await Chat().say("My parcel came crushed!!! This is unacceptable, I want my money back")
+    assert decision.route == "handoff"
+    assert decision.handoff_trigger == "intent"
+
+
 async def test_asking_for_a_person_hands_over() -> None:
     decision = await Chat().say("can I talk to a real person please")
     assert decision.route == "handoff"
