@@ -108,7 +108,11 @@ _ORDER_CUE = re.compile(
     re.IGNORECASE,
 )
 _HOW_TO = re.compile(
-    r"\bhow\s+(?:do|can|could|would|should|to)\b|\bwhere\s+(?:do|can|could)\s+i\s+(?:see|find|check|look)\b",
+    r"\bhow\s+(?:do|can|could|would|should|to)\b|\bwhere\s+(?:do|can|could)\s+i\s+(?:see|find|check|look)\b"
+    # An order not placed yet has no number to ask for: "if I order tonight, when will it arrive?",
+    # "do you send a tracking link once it ships?".
+    r"|\b(?:if|once|when|before|after)\s+(?:i|we)\s+(?:order|buy|place|purchase|sign)\w*"
+    r"|\b(?:do|will)\s+(?:you|u)\s+(?:send|email|text|give)\b",
     re.IGNORECASE,
 )
 # "What can you do?": a question about the bot itself, answered by the tenant's help command.
@@ -119,10 +123,14 @@ _ASKS_FOR_HELP = re.compile(
         | how\s+(?:can|could)\s+(?:you|u)\s+help(?:\s+me)?
         | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help\s+with)
         | how\s+does\s+this\s+(?:bot|chat|work)(?:\s+work)?
+        | what\s+(?:kind\s+of\s+|sort\s+of\s+)?(?:things|questions|stuff)
+          \s+can\s+(?:i|we)\s+ask(?:\s+(?:you|u))?
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 HELP_COMMANDS = ("!help", "/help", "help")
+# Words that ask for the whole price list rather than the price of something ("price list please").
+_WHOLE_LIST = frozenset({"list", "menu", "rundown", "overview", "sheet", "breakdown", "everything", "all"})
 _QUOTED = re.compile("\u201c([^\u201d]+)\u201d")
 _ORDINALS = {"1": 0, "1st": 0, "first": 0, "2": 1, "2nd": 1, "second": 1, "last": 1}
 _CHOICE_PAYLOAD = re.compile(r"^choice-([12])$")
@@ -228,7 +236,9 @@ def price_source(
     before the command on a tie. "price?" names nothing, so the command's whole price list answers it.
     An entry that matches the question in full answers it ("how much caffeine is in a cup?").
     """
-    subject = {term for term in tokenize(question) if not _PRICE_CUE.fullmatch(term)}
+    subject = {
+        term for term in tokenize(question) if not _PRICE_CUE.fullmatch(term) and term not in _WHOLE_LIST
+    }
     command = price_command(question, commands)
     if _mostly_foreign(subject, hits, command):
         return None

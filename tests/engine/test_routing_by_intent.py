@@ -423,3 +423,21 @@ async def test_without_a_help_command_asking_what_the_bot_can_do_is_an_ordinary_
     assert (await chat.say("what can you do?")).route != "command"
     # Asking for help with something is a question about that thing, not about the bot.
     assert (await Chat().say("can you help me with my order")).route != "command"
+
+
+@pytest.mark.parametrize(
+    "text", ["if I order tonight when will it get here?", "do you send a tracking link once my parcel ships?"]
+)
+async def test_an_order_not_placed_yet_is_never_asked_for_its_number(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route != "clarify" or decision.knowledge_entry_ids, decision.explanation
+
+
+async def test_asking_for_the_price_list_gets_it() -> None:
+    decision = await Chat().say("price list pls")
+    assert decision.route == "command"
+    assert decision.command_id == PRICE_COMMAND.command_id
+
+
+async def test_asking_what_one_can_ask_gets_the_help_command() -> None:
+    assert reply(await Chat().say("what kind of things can i ask you?")).startswith("Here's what I can do:")
