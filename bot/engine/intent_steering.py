@@ -89,7 +89,10 @@ _BARE_NUMBER = re.compile(r"^\W*[A-Za-z]{0,4}-?\d{3,}\W*$")
 # A currency amount ("$14", "14.50 EUR", "£3") or a percentage ("10% off", "save 15%"): what makes a
 # text a price list.
 _PRICE = re.compile(
-    r"[$€£¥]\s?\d|\d(?:[.,]\d+)?\s?(?:[$€£¥]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b|\d\s?%",
+    r"[$€£¥]\s?\d|\d(?:[.,]\d+)?\s?(?:[$€£¥]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b"
+    # A percentage is a price only as a saving: "10% off", "save 15%", "a 5% discount", not "80% of the
+    # advertised speed".
+    r"|\d\s?%\s?(?:off|discount)\b|\b(?:save|saves|saving|discount of)\s+(?:up\s+to\s+)?\d+\s?%",
     re.IGNORECASE,
 )
 # The words that make a pricing or an order-status reading safe to act on: the scorer may read "where is

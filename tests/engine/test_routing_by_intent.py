@@ -9,6 +9,7 @@ import pytest
 
 import prompts
 from bot.engine import handoff_rules
+from bot.engine.intent_steering import carries_prices
 from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
 from bot.engine.render import render
 from bot.engine.router import Router
@@ -441,3 +442,17 @@ async def test_asking_for_the_price_list_gets_it() -> None:
 
 async def test_asking_what_one_can_ask_gets_the_help_command() -> None:
     assert reply(await Chat().say("what kind of things can i ask you?")).startswith("Here's what I can do:")
+
+
+@pytest.mark.parametrize(
+    ("text", "priced"),
+    [
+        ("House Blend - $14", True),
+        ("Subscribers save 15%", True),
+        ("10% off your first box", True),
+        ("a guaranteed minimum of 80% of its advertised speed", False),
+        ("95 mg of caffeine", False),
+    ],
+)
+def test_a_percentage_is_a_price_only_as_a_saving(text: str, priced: bool) -> None:
+    assert carries_prices(text) is priced
