@@ -97,7 +97,12 @@ BIGRAM_BONUS = 0.05
 AMBIGUITY_MARGIN = 0.08
 DEFAULT_THRESHOLD = 0.35
 # Where a message's sentences end, and how many words a sentence needs to be searched on its own.
-_SENTENCE_END = re.compile(r"[?!.;\n]+(?:\s+|$)|\s+(?:also|and also|plus|oh and|btw)\s+", re.IGNORECASE)
+_SENTENCE_END = re.compile(
+    r"[?!.;\n]+(?:\s+|$)|\s+(?:also|and also|plus|oh and|btw)\s+"
+    # "what's your address and are you open on Sundays": "and" before a second question.
+    r"|,?\s+(?:and|or)\s+(?=(?:are|is|do|does|can|could|how|what|whats|when|where|will|would)\b)",
+    re.IGNORECASE,
+)
 MIN_SENTENCE_WORDS = 3
 
 

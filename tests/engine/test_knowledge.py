@@ -410,3 +410,10 @@ def test_each_sentence_of_a_long_message_is_searched_as_if_asked_alone() -> None
 def test_a_sentence_that_answers_nothing_lifts_nothing() -> None:
     told = "I love your shop. My dog is called Biscuit. He is very good."
     assert answer_to(told) is None
+
+
+def test_two_questions_joined_by_and_are_answered_in_the_order_asked() -> None:
+    (first, *_) = COFFEE_INDEX.search("whats your address and are you open sundays")
+    assert first.question == "Where is your store located?"
+    (first, *_) = COFFEE_INDEX.search("are you open sundays and whats your address")
+    assert first.question == "What are your opening hours?"
