@@ -189,7 +189,10 @@ def template_fits(template: TemplateInfo, text: str, intent: str) -> bool:
         if intent in _COURTESY_INTENTS
         else set()
     )
-    return words <= SMALL_TALK_MAX_WORDS and any(keyword in own for keyword in matched)
+    # Small talk opens or closes a message: "translate good morning into Spanish" is no greeting.
+    phrase = _phrase(text)
+    at_an_edge = [keyword for keyword in matched if phrase.startswith(keyword) or phrase.endswith(keyword)]
+    return words <= SMALL_TALK_MAX_WORDS and any(keyword in own for keyword in at_an_edge)
 
 
 def has_order_number(text: str) -> bool:

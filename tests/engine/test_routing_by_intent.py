@@ -280,6 +280,16 @@ async def test_a_question_that_opens_with_hi_gets_its_answer_not_the_greeting() 
     assert decision.knowledge_entry_ids == (ENTRIES["How do I cancel my subscription?"],)
 
 
+@pytest.mark.parametrize("text", ["hello again, hope you are well", "thanks so much for all your help"])
+async def test_longer_small_talk_that_opens_or_closes_with_its_words_gets_its_template(text: str) -> None:
+    assert (await Chat().say(text)).route == "template"
+
+
+async def test_a_courtesy_phrase_inside_another_request_is_no_small_talk() -> None:
+    decision = await Chat().say("translate good morning into spanish")
+    assert decision.route != "template"
+
+
 @pytest.mark.parametrize(("text", "template"), [("hiya", "greeting"), ("ty", "thanks"), ("cya", "goodbye")])
 async def test_small_talk_its_template_has_no_keyword_for_still_gets_it(text: str, template: str) -> None:
     decision = await Chat().say(text)
