@@ -58,21 +58,24 @@ setup: set up, setup, install, installation, installing, configure, configuratio
 bill: bill, bills, billing, invoice, invoices, statement, charged, overcharged, charged twice, double
     charged, receipt
 pay: pay, payment, payments, paying, card, credit card, debit card, paypal, checkout, apple pay, google
-    pay, direct debit, declined, card declined
+    pay, direct debit, declined, card declined, amex, american express, visa, mastercard, maestro,
+    contactless, klarna
 due: due, due date, what date, which date, when do you take, take the payment, payment date, bill date,
     when is my bill, debit date, taken out
-password: password, passwort, login, log in, sign in, locked out, username, account access
+password: password, passwort, login, log in, sign in, locked out, username, account access, pw, pwd,
+    passcode, wifi key, network key
 discount: discount, discounts, deal, deals, offer, offers, promo, promotion, coupon, sale, cheaper,
     save, saving
 bulk: bulk, large order, large orders, big order, kg, kilo, kilos, kilogram, wholesale quantities, in
     quantity
-gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthday, christmas
+gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthday, christmas, giftcard,
+    giftcards, e gift, egift
 damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defective, faulty, torn,
-    ripped, spilled
+    ripped, spilled, split, split open, burst, dented, squashed, ruined, cracked
 decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine
 caffeine: caffeine, caffein, strength, strong, kick, buzz
 subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, recurring, regular
-    delivery, membership
+    delivery, membership, sub, subs
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
     cafetiere, ratio, bitter, sour, taste, tastes, water temperature
 grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse
@@ -93,4 +96,5 @@ data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled,
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet
 speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure
 reset: reset, restart, reboot, factory reset, turn it off and on, power cycle
+expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by
 """
