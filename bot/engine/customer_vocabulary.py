@@ -39,8 +39,9 @@ location: address, location, located, where are you, where is the shop, where is
     your store, find you, directions, visit, based, where is your shop, premises, get to you, how do i
     get to, get there, parking
 wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
-slow: slow, slower, lag, lagging, laggy, speed, speeds, buffering, buffer, sluggish, fast, faster, mbps,
-    bandwidth, crawling, netflix, youtube, streaming
+slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling
+speed: speed, speeds, fast, faster, mbps, bandwidth
+slow?: netflix, youtube, streaming, gaming
 outage: outage, outages, down, service down, network down, fault, problem on your end, your end, in my
     area, in the area, whole street, neighbours, everyone, area
 not working: not working, no internet, no connection, no broadband, nothing loads, nothing works,
