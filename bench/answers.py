@@ -279,7 +279,7 @@ def report(
     lines += part_report("Held-back part (the reported figure)", outcomes["held_back"])
     if outcomes.get("second_round"):
         lines += part_report(
-            "Second round (development: written after the split, looked at only as these totals)",
+            "Second round (development: written after the split; see below how it was used)",
             outcomes["second_round"],
         )
     lines += part_report("Tuning part", outcomes["tuning"])
