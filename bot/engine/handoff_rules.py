@@ -17,11 +17,11 @@ from bot.engine.render import render, turn_values
 from bot.engine.types import IntentResult, Reply, Turn
 
 HUMAN_REQUEST = "human_request"
+COMPLAINT = "complaint"
 # The human_request intent must be this sure before it hands over on its own (a weak guess is not a wish).
 HUMAN_REQUEST_THRESHOLD = 0.45
 NEGATIVE = "negative"
-# An escalation this sure hands over even when the knowledge base has an answer for the message: a
-# clearly angry customer wants a person, not a policy. Below it, an answerable complaint is answered.
+# How sure an angry message (see ``sounds_angry``) is taken to be a complaint, whatever its intent reads.
 SURE_ESCALATION = 0.8
 
 _WORD = re.compile(r"\w+")
@@ -29,8 +29,10 @@ _WORD = re.compile(r"\w+")
 _ANGER = re.compile(
     r"!{2,}|\b[A-Z]{4,}\b|(?i:\b(?:right now|immediately|asap|ridiculous|disgrace\w*|disgusting"
     r"|unacceptable|worst|never again|a joke|useless|rubbish|pathetic|appalling|furious|livid"
-    r"|sort it out|sue|scam\w*"
-    r"|rip ?off|fed up|had enough|sick of)\b)"
+    r"|sort it out|sue|scam\w*|rip ?off|fed up|had enough|sick of"
+    r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
+    r"|no ?one (?:has )?(?:got back|replied|answered|called)"
+    r"|nobody (?:has )?(?:got back|replied|answered))\b)"
 )
 
 
@@ -51,6 +53,16 @@ def rule_for(turn: Turn, text: str, scored: IntentResult) -> HandoffRequest | No
         strength = escalation_strength(scored)
         if strength >= bot.escalation_threshold:
             return HandoffRequest("intent", f"{scored.intent} (score {strength:.2f})")
+    if (
+        COMPLAINT in bot.escalation_intents
+        and bot.escalation_threshold <= SURE_ESCALATION
+        and scored.sentiment == NEGATIVE
+        and sounds_angry(text)
+    ):
+        # "You charged my card twice!!! Sort it out" may read as a support request, but a customer who
+        # shouts and demands is complaining, whatever the words are about: a sure complaint, as far as
+        # the bot's threshold is concerned.
+        return HandoffRequest("intent", f"complaint (an angry message, score {SURE_ESCALATION:.2f})")
     run = turn.conversation.consecutive_negative + 1
     if scored.sentiment == NEGATIVE and 0 < bot.handoff_after_negative <= run:
         return HandoffRequest("sentiment", f"{run} negative messages in a row")

@@ -107,15 +107,12 @@ class Router:
         if (
             rule is not None
             and rule.trigger == "intent"
-            and (
-                handoff_rules.escalation_strength(scored) < handoff_rules.SURE_ESCALATION
-                or not handoff_rules.sounds_angry(text)
-            )
+            and not handoff_rules.sounds_angry(text)
             and await self._answerable(turn, ports, text, scored)
         ):
             # A complaint the knowledge base answers ("the parcel came crushed" -> what to do about a
-            # damaged order) gets that answer first, unless it reads as a sure complaint and sounds
-            # angry (shouting, demands); the customer can still ask for a person.
+            # damaged order) gets that answer first, unless it sounds angry (shouting, demands,
+            # verdicts on the service); the customer can still ask for a person.
             rule = None
         if rule is not None:
             decision = _handoff(turn, rule, scored)

@@ -251,6 +251,25 @@ async def test_the_same_parcel_told_angrily_goes_to_a_person() -> None:
     assert decision.handoff_trigger == "intent"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "you charged my card twice for the same order!!! sort it out",
+        "Ive sent 3 emails and no one has got back to me. terrible service",
+    ],
+)
+async def test_an_angry_message_goes_to_a_person_whatever_it_is_about(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "handoff", decision.explanation
+    assert decision.handoff_trigger == "intent"
+
+
+async def test_an_angry_message_on_a_bot_that_escalates_only_the_surest_is_apologised_for() -> None:
+    chat = Chat(bot=BotSettings(bot_id=1, name="Bean", escalation_threshold=0.95))
+    decision = await chat.say("you charged my card twice for the same order!!! sort it out")
+    assert decision.route != "handoff"
+
+
 async def test_asking_for_a_person_hands_over() -> None:
     decision = await Chat().say("can I talk to a real person please")
     assert decision.route == "handoff"
