@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.tenancy.config_errors import Invalid, NotFound
 from bot.tenancy.schema_base import RequestModel, ResponseModel
+from bot.tenancy.tenant_settings import store_setting, tenant_to_edit
 from storage import tenants
 from storage.models import Tenant
 
@@ -87,37 +88,26 @@ async def list_intents(session: AsyncSession, tenant_id: int) -> list[IntentView
 
 async def save_intent(session: AsyncSession, tenant_id: int, fields: IntentFields) -> SavedIntent:
     """Add the intent, or replace the examples of the one with its name."""
-    tenant = await _locked(session, tenant_id)
+    tenant = await tenant_to_edit(session, tenant_id)
     intents = stored_intents(tenant)
     kept = [i for i in intents if i.name != fields.name]
     created = len(kept) == len(intents)
     if created and len(intents) >= MAX_INTENTS:
         raise Invalid(f"a tenant may have at most {MAX_INTENTS} intents; remove one first", field="name")
     saved = IntentView(name=fields.name, examples=list(fields.examples))
-    await _store(session, tenant, [*kept, saved])
+    await store_setting(session, tenant, SETTING, _stored([*kept, saved]))
     return SavedIntent(saved, created, len(kept) + 1)
 
 
 async def remove_intent(session: AsyncSession, tenant_id: int, name: str) -> None:
-    tenant = await _locked(session, tenant_id)
+    tenant = await tenant_to_edit(session, tenant_id)
     wanted = "_".join(name.strip().lower().split())
     intents = stored_intents(tenant)
     kept = [i for i in intents if i.name != wanted]
     if len(kept) == len(intents):
         raise NotFound(f"the tenant has no intent named {wanted!r}", field="name")
-    await _store(session, tenant, kept)
+    await store_setting(session, tenant, SETTING, _stored(kept))
 
 
-async def _locked(session: AsyncSession, tenant_id: int) -> Tenant:
-    # Locked, so that two edits of the settings cannot each write back a copy without the other's.
-    tenant = await tenants.tenant_for_update(session, tenant_id)
-    if tenant is None:
-        raise NotFound(f"no tenant {tenant_id}")
-    return tenant
-
-
-async def _store(session: AsyncSession, tenant: Tenant, intents: list[IntentView]) -> None:
-    stored: list[dict[str, Any]] = [i.model_dump() for i in intents]
-    # Reassign so the JSON column is seen as changed.
-    tenant.settings = {**(tenant.settings or {}), SETTING: stored}
-    await session.flush()
+def _stored(intents: list[IntentView]) -> list[dict[str, Any]]:
+    return [i.model_dump() for i in intents]

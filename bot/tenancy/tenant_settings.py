@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 from sqlalchemy import select
@@ -126,6 +126,19 @@ async def _tenant(session: AsyncSession, tenant_id: int, *, for_update: bool = F
     if tenant is None:
         raise NotFound(f"no tenant {tenant_id}")
     return tenant
+
+
+async def tenant_to_edit(session: AsyncSession, tenant_id: int) -> Tenant:
+    """The tenant row, locked, so that two edits of its settings cannot each write back a copy without
+    the other's (NotFound when there is no such tenant)."""
+    return await _tenant(session, tenant_id, for_update=True)
+
+
+async def store_setting(session: AsyncSession, tenant: Tenant, key: str, value: Any) -> None:
+    """Set one key of the tenant's settings. The dict is reassigned so that the JSON column is seen as
+    changed, which also bumps the tenant's configuration version (storage/config_versions.py)."""
+    tenant.settings = {**(tenant.settings or {}), key: value}
+    await session.flush()
 
 
 async def _view(session: AsyncSession, tenant: Tenant) -> TenantView:

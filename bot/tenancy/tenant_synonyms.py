@@ -11,7 +11,7 @@ replaces its members. The limits are the thesaurus's own, so nothing saved here 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from bot.engine.thesaurus import MAX_PHRASE_WORDS, MAX_TENANT_GROUP_SIZE, MAX_TE
 from bot.engine.word_forms import words
 from bot.tenancy.config_errors import Invalid, NotFound
 from bot.tenancy.schema_base import RequestModel, ResponseModel
+from bot.tenancy.tenant_settings import store_setting, tenant_to_edit
 from storage import tenants
 from storage.models import Tenant
 
@@ -112,7 +113,7 @@ async def list_groups(session: AsyncSession, tenant_id: int) -> list[SynonymGrou
 
 async def save_group(session: AsyncSession, tenant_id: int, fields: SynonymGroupFields) -> SavedGroup:
     """Add the group, or replace the members of the one with its name."""
-    tenant = await _locked(session, tenant_id)
+    tenant = await tenant_to_edit(session, tenant_id)
     groups = stored_groups(tenant)
     kept = [g for g in groups if g.name != fields.name]
     created = len(kept) == len(groups)
@@ -121,32 +122,21 @@ async def save_group(session: AsyncSession, tenant_id: int, fields: SynonymGroup
             f"a tenant may have at most {MAX_TENANT_GROUPS} synonym groups; remove one first", field="name"
         )
     saved = SynonymGroupView(name=fields.name, members=list(fields.members))
-    await _store(session, tenant, [*kept, saved])
+    await store_setting(session, tenant, SETTING, _stored([*kept, saved]))
     return SavedGroup(saved, created, len(kept) + 1)
 
 
 async def remove_group(session: AsyncSession, tenant_id: int, name: str) -> str:
     """Remove the group named ``name`` (as the search reads it); the name removed."""
-    tenant = await _locked(session, tenant_id)
+    tenant = await tenant_to_edit(session, tenant_id)
     wanted = " ".join(words(name))
     groups = stored_groups(tenant)
     kept = [g for g in groups if g.name != wanted]
     if len(kept) == len(groups):
         raise NotFound(f"the tenant has no synonym group named {wanted!r}", field="name")
-    await _store(session, tenant, kept)
+    await store_setting(session, tenant, SETTING, _stored(kept))
     return wanted
 
 
-async def _locked(session: AsyncSession, tenant_id: int) -> Tenant:
-    # Locked, so that two edits of the settings cannot each write back a copy without the other's.
-    tenant = await tenants.tenant_for_update(session, tenant_id)
-    if tenant is None:
-        raise NotFound(f"no tenant {tenant_id}")
-    return tenant
-
-
-async def _store(session: AsyncSession, tenant: Tenant, groups: list[SynonymGroupView]) -> None:
-    stored: dict[str, Any] = {g.name: g.members for g in groups}
-    # Reassign so the JSON column is seen as changed (which also bumps the configuration version).
-    tenant.settings = {**(tenant.settings or {}), SETTING: stored}
-    await session.flush()
+def _stored(groups: list[SynonymGroupView]) -> dict[str, list[str]]:
+    return {g.name: g.members for g in groups}
