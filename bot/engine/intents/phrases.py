@@ -234,6 +234,9 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "what's the price of the starter package",
     ),
     "purchase_intent": (
+        "i'm ready to order",
+        "i'm ready to buy",
+        "ready to sign up now",
         "can you reserve one for me",
         "please put two aside for me",
         "i would like to buy one",
