@@ -22,7 +22,7 @@ The score (0..1) is calibrated as coverage: the share of the question, each unit
 (how rare it is among the entries), that the entry matches. The denominator counts every unit of the
 question, including words no entry contains at all (at the idf of a word in no entry, the highest there
 is): "who won the world cup" matches "cup" in one entry but two of its three telling words are unknown,
-so it scores about 0.2 (the default threshold is 0.35), while a paraphrase whose words or synonyms
+so it scores about 0.3 (the default threshold is 0.35), while a paraphrase whose words or synonyms
 all meet one entry scores near 1. An unknown word counts less the more general it is (``lexicon.generality``,
 by its number of WordNet senses): "copy" or "last" may be a paraphrase's own words, "pizza" is a
 question about something else.
