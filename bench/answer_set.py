@@ -19,6 +19,8 @@ TUNING = ANSWERS / "tuning.jsonl"
 HELD_BACK = ANSWERS / "held_back.jsonl"
 # A development set written after the split by the same conventions (bench/ANSWERS.md); not in the split.
 SECOND_ROUND = ANSWERS / "second_round.jsonl"
+# An unseen evaluation set written later still, by the same conventions, from the tenants' content only.
+THIRD_ROUND = ANSWERS / "third_round.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

@@ -10,6 +10,7 @@ from bench.answer_set import (
     ROUTES,
     SECOND_ROUND,
     TENANTS,
+    THIRD_ROUND,
     TUNING,
     Expected,
     TenantVocabulary,
@@ -66,6 +67,15 @@ def test_the_files_are_the_written_split_of_their_rows() -> None:
 
 def test_the_second_round_is_well_formed() -> None:
     rows = load(SECOND_ROUND)
+
+    assert problems(rows, vocabulary()) == []
+    assert len(rows) >= 250
+    assert {row.tenant for row in rows} == set(TENANTS)
+    assert {row.expect.route for row in rows} == set(ROUTES)
+
+
+def test_the_third_round_is_well_formed() -> None:
+    rows = load(THIRD_ROUND)
 
     assert problems(rows, vocabulary()) == []
     assert len(rows) >= 250
