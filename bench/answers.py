@@ -287,9 +287,7 @@ def report(
             "Third round (unseen: written after all the engine work, never looked at while tuning)",
             outcomes["third_round"],
         )
-        seen = {
-            _text_key(o.row.text) for part in ("tuning", "second_round") for o in outcomes.get(part, ())
-        }
+        seen = {_text_key(o.row.text) for part in ("tuning", "second_round") for o in outcomes.get(part, ())}
         fresh = [o for o in outcomes["third_round"] if _text_key(o.row.text) not in seen]
         lines += [
             f"Without its {len(outcomes['third_round']) - len(fresh)} messages that repeat a message of the "
