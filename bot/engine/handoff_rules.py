@@ -27,9 +27,10 @@ SURE_ESCALATION = 0.8
 _WORD = re.compile(r"\w+")
 # What anger sounds like beyond negative words: shouting, demands and verdicts on the business.
 _ANGER = re.compile(
-    r"!{2,}|\b[A-Z]{4,}\b|(?i:\b(?:right now|immediately|asap|ridiculous|disgrace\w*|disgusting"
+    # Shouting is a run of capitals longer than an acronym ("WORST", not "ASUS" or "WIFI").
+    r"!{2,}|\b[A-Z]{5,}\b|(?i:\b(?:right now|immediately|asap|ridiculous|disgrace\w*|disgusting"
     r"|unacceptable|worst|never again|a joke|useless|rubbish|pathetic|appalling|furious|livid"
-    r"|sort it out|sue|scam\w*|rip ?off|fed up|had enough|sick of"
+    r"|sort it out|scam\w*|rip ?off|fed up|had enough|sick of"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
     r"|no ?one (?:has )?(?:got back|replied|answered|called)"
     r"|nobody (?:has )?(?:got back|replied|answered))\b)"

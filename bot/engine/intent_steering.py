@@ -121,7 +121,7 @@ _HOW_TO = re.compile(
 # "What can you do?": a question about the bot itself, answered by the tenant's help command.
 _ASKS_FOR_HELP = re.compile(
     r"""^\W*(?:(?:hi|hello|hey)\W+)?(?:
-        help(?:\s+me)?|menu|commands|options
+        help(?:\s+me)?|commands
         | what\s+(?:can|could)\s+(?:you|u)\s+(?:do|help(?:\s+me)?(?:\s+with)?)(?:\s+for\s+me)?
         | how\s+(?:can|could)\s+(?:you|u)\s+help(?:\s+me)?
         | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help\s+with)

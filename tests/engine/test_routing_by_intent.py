@@ -485,3 +485,23 @@ async def test_asking_what_one_can_ask_gets_the_help_command() -> None:
 )
 def test_a_percentage_is_a_price_only_as_a_saving(text: str, priced: bool) -> None:
     assert carries_prices(text) is priced
+
+
+@pytest.mark.parametrize(
+    ("text", "angry"),
+    [
+        ("WORST service ever", True),
+        ("my order arrived damaged!!!", True),
+        ("this is unacceptable", True),
+        ("I have an ASUS router and the WIFI is slow", False),  # acronyms are not shouting
+        ("Sue at the cafe was lovely", False),
+        ("the parcel came crushed, really disappointing", False),
+    ],
+)
+def test_what_sounds_angry(text: str, angry: bool) -> None:
+    assert handoff_rules.sounds_angry(text) is angry
+
+
+async def test_a_one_word_menu_question_is_not_a_question_about_the_bot() -> None:
+    # At a café "menu?" asks for the food, not for the bot's commands.
+    assert (await Chat().say("menu?")).route != "command"
