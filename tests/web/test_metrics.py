@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from bot.app import create_app
 from bot.config import Settings
 from bot.tenancy.demo.seed import DemoReport
+from tests.support.doubles import wait_until
 from tests.support.platforms import APP_SECRET, PAGE_ID, PAGE_TOKEN, World
 from tests.support.scrapes import Series, parse_scrape, value
 from tests.web.test_webhooks import messenger_event
@@ -27,6 +28,20 @@ async def scrape(world: World) -> dict[Series, float]:
     return parse_scrape(await response.text())
 
 
+async def turns_counted(world: World, before: dict[Series, float], count: int) -> None:
+    """Wait until ``count`` more turns are counted: a turn is counted when its processing returns, a
+    moment after its event is stored as done (which is all ``world.settled`` can see)."""
+    name = "chatbot_events_processed_total"
+
+    def total(scraped: dict[Series, float]) -> float:
+        return sum(v for (series, _), v in scraped.items() if series == name)
+
+    async def counted() -> bool:
+        return total(await scrape(world)) - total(before) >= count
+
+    await wait_until(counted, timeout=10.0)
+
+
 def says(text: str, mid: str) -> bytes:
     return messenger_event({"message": {"mid": mid, "text": text}}, psid=CUSTOMER)
 
@@ -36,6 +51,7 @@ async def test_a_webhook_its_turn_and_its_reply_show_in_the_next_scrape(world: W
 
     assert (await world.post("messenger", says("!hours", "m_metrics_1"))).status == 200
     await world.settled()
+    await turns_counted(world, before, 1)
     after = await scrape(world)
 
     def grew(name: str, **labels: str) -> float:
@@ -69,18 +85,17 @@ async def test_a_retried_webhook_is_counted_as_received_but_not_accepted_again(w
 
 
 async def test_a_handoff_is_counted_once_by_what_triggered_it(world: World) -> None:
-    before = await scrape(world)
+    name = "chatbot_handoffs_total"
+    scraped = await scrape(world)
+    before = value(scraped, name, trigger="customer_request")
 
     await world.post("messenger", says("can I talk to a real person please", "m_metrics_person"))
     await world.settled()
     await world.post("messenger", says("hello? anyone there?", "m_metrics_waiting"))
     await world.settled()
-    after = await scrape(world)
+    await turns_counted(world, scraped, 2)
 
-    name = "chatbot_handoffs_total"
-    assert (
-        value(after, name, trigger="customer_request") - value(before, name, trigger="customer_request") == 1
-    )
+    assert value(await scrape(world), name, trigger="customer_request") - before == 1
 
 
 async def test_a_scrape_names_no_tenant_customer_text_key_or_token(world: World) -> None:
