@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import prompts
 from bot.engine import handoff_rules, offline
+from bot.engine.answered_intent import as_answered
 from bot.engine.intent_steering import courtesy_template, question_after_greeting, template_fits
 from bot.engine.intents.scorer import IntentScorer
 from bot.engine.offline import KNOWLEDGE_LIMIT, MAX_KNOWLEDGE_QUERY_CHARS, REPEATED_FALLBACK
@@ -21,6 +22,7 @@ from bot.engine.types import (
     FLOOD_NOTICE,
     CommandInfo,
     Decision,
+    IntentDefinition,
     IntentResult,
     KnowledgeHit,
     Ports,
@@ -164,8 +166,19 @@ class Router:
             admission = ADMITTED if ports.admission is None else await ports.admission.admit(turn)
             if admission.admitted:
                 return await ports.llm.answer(turn, ports, hits)
-            return await _without_llm(turn, ports, question, scored, hits, admission.reason or "refused")
-        return await offline.answer(turn, ports, question, scored, hits)
+            decision = await _without_llm(turn, ports, question, scored, hits, admission.reason or "refused")
+        else:
+            decision = await offline.answer(turn, ports, question, scored, hits)
+        # The offline answer tells more about what was asked than the message alone.
+        reread = as_answered(scored, decision, question, hits, turn.commands, self._entry_scorer(turn))
+        return replace(decision, intent=reread.intent, intent_score=reread.intent_score)
+
+    def _entry_scorer(self, turn: Turn) -> Callable[[str], IntentResult]:
+        return functools.partial(self._entry_intent, intents=turn.intents)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Router per process, entries are few
+    def _entry_intent(self, question: str, intents: tuple[IntentDefinition, ...]) -> IntentResult:
+        return self._scorer.score(question, intents)
 
 
 async def _without_llm(
@@ -276,10 +289,11 @@ def _handoff(turn: Turn, request: handoff_rules.HandoffRequest, scored: IntentRe
 
 
 def _scored(decision: Decision, turn: Turn, scored: IntentResult) -> Decision:
+    # The answer may have read the intent again (bot/engine/answered_intent.py); its reading stands.
     return replace(
         decision,
-        intent=scored.intent,
-        intent_score=scored.intent_score,
+        intent=decision.intent or scored.intent,
+        intent_score=scored.intent_score if decision.intent is None else decision.intent_score,
         sentiment=scored.sentiment,
         sentiment_score=scored.sentiment_score,
         consecutive_negative=handoff_rules.negative_run(turn, scored),

@@ -12,7 +12,7 @@ from bot.engine import handoff_rules
 from bot.engine.intent_steering import carries_prices
 from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
 from bot.engine.render import render
-from bot.engine.router import Router
+from bot.engine.router import Router, shared_scorer
 from bot.engine.types import (
     BotSettings,
     CommandInfo,
@@ -505,3 +505,54 @@ def test_what_sounds_angry(text: str, angry: bool) -> None:
 async def test_a_one_word_menu_question_is_not_a_question_about_the_bot() -> None:
     # At a café "menu?" asks for the food, not for the bot's commands.
     assert (await Chat().say("menu?")).route != "command"
+
+
+# --- the intent a turn records ---------------------------------------------------------------------------
+
+
+def read_alone(text: str) -> str:
+    """The intent of ``text`` as the scorer reads it without the answer."""
+    return shared_scorer().score(text).intent
+
+
+async def test_a_question_for_another_business_is_recorded_as_other() -> None:
+    # The words ask for help; nothing the coffee shop knows is about passports.
+    assert read_alone("how do I renew my passport") == "support"
+    decision = await Chat().say("how do I renew my passport")
+    assert decision.route == "fallback"
+    assert decision.intent == "other"
+
+
+async def test_an_unanswered_question_about_the_shop_keeps_its_reading() -> None:
+    # The café is the shop's own word: a question it cannot answer is still about the shop.
+    decision = await Chat().say("can i bring my dog in to the cafe")
+    assert decision.route == "fallback"
+    assert decision.intent == read_alone("can i bring my dog in to the cafe") != "other"
+
+
+async def test_a_question_phrased_as_a_request_for_help_is_an_inquiry_when_an_offer_answers_it() -> None:
+    assert read_alone("can i pay with apple pay") == "support"
+    decision = await Chat().say("can i pay with apple pay")
+    assert decision.knowledge_entry_ids == (ENTRIES["Which payment methods do you accept?"],)
+    assert decision.intent == "product_inquiry"
+
+
+async def test_small_talk_read_into_a_question_gives_way_to_its_answer() -> None:
+    # "night" reads like "good night"; the decaf entry answers it.
+    assert read_alone("what does the night owl taste like") == "goodbye"
+    decision = await Chat().say("what does the night owl taste like")
+    assert decision.knowledge_entry_ids == (ENTRIES["Do you have decaf coffee?"],)
+    assert decision.intent == "product_inquiry"
+
+
+async def test_a_price_question_stays_one_whatever_entry_answers_it() -> None:
+    decision = await Chat().say("how much is shipping to france")
+    assert decision.route == "knowledge"
+    assert decision.intent == "pricing"
+
+
+async def test_a_pricing_reading_without_a_price_named_gives_way_to_its_answer() -> None:
+    assert read_alone("are your products nut free") == "pricing"
+    decision = await Chat().say("are your products nut free")
+    assert decision.knowledge_entry_ids == (ENTRIES["Are your products safe for people with allergies?"],)
+    assert decision.intent == "product_inquiry"

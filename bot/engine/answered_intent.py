@@ -1,0 +1,116 @@
+"""The intent an offline turn records, read again once the engine has answered it.
+
+The scorer (bot/engine/intents/scorer.py) reads the message alone. The offline answer knows more about
+what was asked, and two readings follow from it:
+
+- **Off-topic.** A message answered with the fallback whose words the tenant mostly never uses (no
+  knowledge entry and no command's response knows them; a word counts by how specific it is) is not
+  about this business: "how do I renew my passport" asked of a coffee shop, "how much is a bag of
+  house blend" asked of an internet provider. It is recorded as ``other`` whatever it asks for, so
+  reports and lead scores do not count it as a product question. Only the informational readings
+  change (product_inquiry, support, pricing, purchase_intent, order_status); small talk, complaints,
+  requests for a person and the tenant's own intents keep theirs.
+- **Answered by an entry.** A message a knowledge entry answers with confidence is about what that
+  entry is about, and the entry's own question, scored the same way, may say what the message did not:
+  - a reading no entry answers (small talk, a complaint the bot answered rather than handed over, a
+    request for a person, ``other``) or one of the tenant's own intents gives way to any informational
+    reading of the entry: "what time does customer service close" (read as a complaint) answered by
+    "What are your customer service opening hours?" is a product inquiry; "how do I turn off the
+    internet for the children at bedtime" (read as the ISP's outage) answered by "How do I set up
+    parental controls?" is support;
+  - ``support`` gives way to ``product_inquiry``: "can I pay with Apple Pay" is phrased like a request
+    for help, but an entry about what the business offers ("Which payment methods do you accept?")
+    shows it asks about the offer. Not the other way round: an entry's own "How do ..." question reads
+    as support as easily ("How do loyalty points work?"), so it cannot overrule a product inquiry;
+  - ``pricing`` of a message that names no price ("is there a data cap", "what happens on
+    installation day": the scorer's price phrases share their topic words) gives way too.
+  Any other informational reading stands: the customer's words say more about what they want of an
+  entry ("how much is shipping to France") than the entry's question does.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from bot.engine.intent_steering import about_prices
+from bot.engine.intents.phrases import BUILTIN_INTENTS
+from bot.engine.knowledge_search import tokenize
+from bot.engine.lexicon import generality
+from bot.engine.types import CommandInfo, Decision, IntentResult, KnowledgeHit
+from bot.engine.word_forms import STOPWORDS, stem, words
+
+__all__ = ["INFORMATIONAL", "OTHER", "as_answered", "mostly_foreign"]
+
+OTHER = "other"
+SUPPORT = "support"
+PRODUCT_INQUIRY = "product_inquiry"
+PRICING = "pricing"
+# What a customer asks of the business itself; every other reading says how they ask or feel.
+INFORMATIONAL = frozenset({"product_inquiry", "support", "pricing", "purchase_intent", "order_status"})
+assert set(BUILTIN_INTENTS) >= INFORMATIONAL
+
+
+def as_answered(
+    scored: IntentResult,
+    decision: Decision,
+    question: str,
+    hits: Sequence[KnowledgeHit],
+    commands: Sequence[CommandInfo],
+    entry_intent: Callable[[str], IntentResult],
+) -> IntentResult:
+    """``scored``, or the reading ``decision`` (the answer to ``question``) shows to be better.
+
+    ``entry_intent`` scores an entry's question the way the message was scored (the router caches it).
+    """
+    if decision.route == "fallback" and scored.intent in INFORMATIONAL:
+        if mostly_foreign(question, hits, commands):
+            return replace(scored, intent=OTHER)
+        return scored
+    if decision.route != "knowledge" or not decision.knowledge_entry_ids:
+        return scored
+    allowed = _readings_an_entry_may_give(scored.intent, question)
+    if not allowed:
+        return scored
+    hit = next((hit for hit in hits if hit.entry_id == decision.knowledge_entry_ids[0]), None)
+    if hit is None:
+        return scored
+    entry = entry_intent(hit.question)
+    if entry.intent not in allowed:
+        return scored
+    return replace(scored, intent=entry.intent, intent_score=entry.intent_score)
+
+
+def _readings_an_entry_may_give(intent: str, question: str) -> frozenset[str]:
+    """The entry readings that overrule ``intent`` (the module docstring says why)."""
+    if intent not in INFORMATIONAL:
+        return INFORMATIONAL
+    if intent == SUPPORT:
+        return frozenset({PRODUCT_INQUIRY})
+    if intent == PRICING and not about_prices(question):
+        return INFORMATIONAL
+    return frozenset()
+
+
+def mostly_foreign(question: str, hits: Sequence[KnowledgeHit], commands: Sequence[CommandInfo]) -> bool:
+    """Whether most of what ``question`` is about is words the tenant never uses.
+
+    A word counts by how specific it is (bot/engine/lexicon.py, ``generality``): "invoice" in "who do I
+    contact about a wrong invoice" says what the question is about, "wrong" hardly does.
+    """
+    asked = {word for word in words(question) if word not in STOPWORDS}
+    if not asked:
+        return False
+    unknown = {stem(word) for hit in hits[:1] for part in hit.unmatched for word in words(part)}
+    listed = _command_words(tuple(command.response for command in commands))
+    weight = {word: generality(word) for word in asked}
+    foreign = sum(
+        weight[word] for word in asked if (not hits or stem(word) in unknown) and stem(word) not in listed
+    )
+    return 2 * foreign > sum(weight.values())
+
+
+@functools.lru_cache(maxsize=256)
+def _command_words(responses: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(tokenize(" ".join(responses)))
