@@ -148,6 +148,66 @@ def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: st
     assert score <= -0.5
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is the house blend good for espresso?",
+        "can you recommend a nice grinder",
+        "is there a fee if I pay late?",
+        "what's the penalty for leaving before the contract ends",
+        "do you support wifi 6",
+        "how do i block gambling sites on the router",
+    ],
+)
+def test_words_in_a_question_describe_what_is_asked_about_not_a_feeling(text: str) -> None:
+    assert sentiment_of(text)[0] == "neutral"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I love your flat whites, do you sell the beans?", "positive"),
+        ("thanks, can you check my order too?", "positive"),
+        ("my payment failed, are you going to cut me off?", "negative"),
+        ("that seems expensive, is there a smaller size?", "negative"),
+    ],
+)
+def test_a_feeling_around_a_question_still_counts(text: str, expected: str) -> None:
+    assert sentiment_of(text)[0] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my wifi isnt working",
+        "no internet since this morning",
+        "the tv keeps buffering",
+        "broadband is down again in our road",
+        "y is my internet so slow tonight",
+        "the engineer didn't turn up",
+        "my bill went up this month and nobody told me",
+        "paying for 900 and getting about 50",
+    ],
+)
+def test_a_failing_service_reported_calmly_is_negative(text: str) -> None:
+    assert sentiment_of(text)[0] == "negative"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("internet sooo slooow", "negative"),
+        ("wifi super slow today", "negative"),
+        ("i dont have a milk frother lol", "neutral"),
+        ("hey! 👋", "neutral"),
+        ("could you tell me when you open? thanks in advance!", "neutral"),
+        ("zzzz", "neutral"),
+    ],
+)
+def test_chat_spelling_reads_as_the_word_it_stretches_or_softens(text: str, expected: str) -> None:
+    assert sentiment_of(text)[0] == expected
+
+
 @pytest.mark.parametrize("text", ["thx", "thankyou", "brill, cheers", "👍"])
 def test_thanks_in_chat_spelling_is_positive(text: str) -> None:
     assert sentiment_of(text)[0] == "positive"

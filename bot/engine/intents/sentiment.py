@@ -3,18 +3,25 @@
 VADER was built for social media, where "please", "free", "help" or "save" carry warmth. In a message
 to a shop they are the words of asking, so a polite request read as positive is the commonest error.
 And the words a customer uses for a grievance ("overcharged", "mouldy", "still hasn't arrived", "took
-my money", "never again") are missing from its lexicon or need a phrase to mean anything. Three
-adaptations, each a rule about the domain, never about one message:
+my money", "never again", "no internet") are missing from its lexicon or need a phrase to mean
+anything. Five adaptations, each a rule about the domain, never about one message:
 
 1. request words and the names of what a shop sells are neutral (the lexicon entries of ASKING_WORDS
-   are set to 0: "please", "best", "gift", "loyalty", "credit", ...), and "good morning" reads as
-   "morning": a greeting is not praise;
+   are set to 0: "please", "best", "gift", "loyalty", "credit", ...), and so are chat fillers ("lol",
+   "honestly"); "good morning" reads as "morning" (a greeting is not praise) and "thanks in advance"
+   as nothing (it closes a request, nothing has been done yet);
 2. a few commerce words get a weight (COMMERCE_WORDS: "overcharged", "expensive", "late", thanks in
-   chat spelling, ...);
-3. grievance phrases (GRIEVANCES) pull the score to at least GRIEVANCE_SCORE negative, whatever
-   VADER made of the rest.
-
-VADER's own cut-offs then read the score (>= 0.05 positive, <= -0.05 negative).
+   chat spelling, ...), and chat spelling is read as the word it stretches or stresses ("slooow" is
+   "slow", "super slow" is "very slow");
+3. in a question or a request (a clause that ends with "?" or opens with a word of ASKING_OPENERS:
+   "what", "is", "can", "recommend", ...) a mild word (|valence| <= MILD) describes what is asked
+   about, not how the customer feels: "a good book", "a late fee", "customer support", "the cut off
+   for dispatch" are left out of the score; thanks and strong words ("love", "failed") still count;
+4. grievance phrases (GRIEVANCES) pull the score to at least GRIEVANCE_SCORE negative, whatever
+   VADER made of the rest: an order that never came, money taken, an engineer who did not turn up, a
+   bill that went up unannounced, and a service that is failing ("not working", "no internet",
+   "keeps buffering", "broadband is down") even when the words around it are calm;
+5. VADER's own cut-offs then read the score (>= 0.05 positive, <= -0.05 negative).
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ ASKING_WORDS = (
     # the names of what a shop or a provider sells: a "gift card", "loyalty points", "rewards", a
     # "credit" on a bill or a "speed guarantee" are things asked about, not feelings
     "gift", "loyalty", "reward", "rewards", "credit", "guarantee", "number", "strong", "lover", "holiday",
+    # chat fillers: "lol" softens a message, "honestly" stresses one; "hand" is VADER's reading of 👋
+    "lol", "honestly", "hand",
 )  # fmt: skip
 COMMERCE_WORDS = {
     # thanks as customers type it
@@ -73,12 +82,35 @@ _REWRITES = (
     (re.compile(r"\brip[\s-]?off\b", re.IGNORECASE), "ripoff"),
     (re.compile(r"\bthank\s+you\b", re.IGNORECASE), "thanks"),
     (re.compile("[\U0001f44d\U0001f44c]"), " great "),  # thumbs up, OK hand
+    # "thanks in advance" closes a request; it thanks for nothing yet
+    (re.compile(r"\b(?:thanks|thx)\s+in\s+advance\b", re.IGNORECASE), ""),
+    # "super" before a word intensifies it ("super slow"); alone it is praise ("super, thanks")
+    (re.compile(r"\bsuper\s+(?=[a-z])", re.IGNORECASE), "very "),
 )
+_STRETCHED = re.compile(r"\w*([a-z])\1\1\w*", re.IGNORECASE)
+_STRETCH = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
+# Words that start a question or a request: a clause opening with one asks about something.
+ASKING_OPENERS = frozenset((
+    "what", "whats", "how", "hows", "when", "where", "wheres", "who", "whos", "which", "why", "y", "do",
+    "does", "did", "is", "isnt", "are", "can", "could", "would", "will", "should", "shall", "may", "any",
+    "anyone", "anybody", "tell", "recommend", "suggest", "show", "connect",
+))  # fmt: skip
+_CLAUSE = re.compile(r"[^,.;:!?\n]+(?:[,.;:!?\n]+|$)|[,.;:!?\n]+")
+_WORD = re.compile(r"[\w']+")
+# Words that may come before the one that asks: "and what ...", "hi, can ...", "pls tell ..."
+_LEAD_INS = frozenset((
+    "and", "but", "so", "also", "or", "then", "ok", "okay", "hi", "hey", "hello", "hiya", "please", "pls",
+    "plz",
+))  # fmt: skip
+# In a question a mild word describes what is asked about ("a good book", "a late fee"), not a feeling.
+MILD = 2.0
+GRATITUDE = frozenset(("thanks", "thank", "thx", "thnx", "thanx", "thankyou", "ty", "tysm", "cheers"))
 _APOSTROPHE = "['\u2019]?"
 GRIEVANCES = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
         rf"\bstill\s+(?:nothing|no\b|not\b|has{_APOSTROPHE}n{_APOSTROPHE}t|have{_APOSTROPHE}n{_APOSTROPHE}t"
+        rf"|is{_APOSTROPHE}n{_APOSTROPHE}t|isnt|aren{_APOSTROPHE}t|arent"
         r"|hasnt|havent|waiting|no sign|missing)",
         r"\bnever\s+(?:again|arrived|came|received|got|showed|turned up|answered|replied)",
         r"\b(?:took|taking|takes|take)\s+(?:forever|ages)",
@@ -88,9 +120,25 @@ GRIEVANCES = tuple(
         r"\b(?:want|demand|need|give\s+me)\s+my\s+money\s+back|\bdemand\s+a\s+refund|\brefund\s+me\s+now",
         r"\b(?:no\s*one|nobody)\s+(?:replies|replied|answers|answered|responds|responded|gets back|got back)",
         r"\bwaste\s+of\s+(?:money|time)",
+        # a visit that did not happen, a change nobody announced, a price that rose, less than paid for
+        rf"\b(?:didn{_APOSTROPHE}t|didnt|did\s+not)\s+(?:turn|show)\s+up"
+        r"|\b(?:nobody|no\s*one)\s+(?:came|turned\s+up|showed\s+up)",
+        r"\b(?:nobody|no\s*one)\s+told\s+(?:me|us)|\bwithout\s+(?:telling|asking|warning)\s+(?:me|us)",
+        r"\b(?:bill|price|payment)s?\s+(?:has\s+|have\s+)?(?:went|gone)\s+up",
+        r"\bpaying\s+for\b[^.?!]{0,40}?\b(?:and|but)\s+(?:only\s+)?getting\b|\bonly\s+getting\b",
+        # the service failing right now
+        rf"\b(?:not|isn{_APOSTROPHE}t|isnt|aren{_APOSTROPHE}t|arent|nothing(?:{_APOSTROPHE}s|\s+is)?)\s+working\b"
+        r"|\bnothing\s+works\b|\bnothing\s+(?:will\s+)?loads?\b",
+        r"\bno\s+(?:internet|connection|broadband|signal|wifi|wi-fi|service)\b",
+        r"\b(?:internet|broadband|wifi|wi-fi|connection|net|signal|network)s?\s+(?:is\s+|has\s+been\s+)?"
+        r"(?:so\s+|really\s+|very\s+|completely\s+|totally\s+)?(?:down|dead|slow)\b",
+        r"\bkeeps?\s+(?:dropping|buffering|cutting|disconnecting|crashing|freezing)",
         r"\bwrong\s+(?:order|item|items|size|product|bag|parcel)\b|\bmissing\s+(?:items?|from\s+my\s+order)",
     )
 )
+
+# One pass over the text instead of one per phrase: this runs on every message.
+_ANY_GRIEVANCE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern in GRIEVANCES), re.IGNORECASE)
 
 
 @functools.cache
@@ -102,20 +150,36 @@ def _vader() -> SentimentIntensityAnalyzer:
     return analyzer
 
 
+@functools.cache
+def _mild_words() -> frozenset[str]:
+    return frozenset(
+        word
+        for word, valence in _vader().lexicon.items()
+        if valence != 0.0 and abs(valence) <= MILD and word not in GRATITUDE
+    )
+
+
 def sentiment_of(text: str) -> tuple[Sentiment, float]:
     """The sentiment of ``text``: the label and the compound score in -1..1.
 
     A complaint read as neutral stays neutral: the intent says what the customer wants, the sentiment
-    what the words express, and inventing a tone the words do not carry would blur the two.
+    what the words express (a grievance phrase is such words), and inventing a tone the words do not
+    carry would blur the two.
     """
     clipped = text[:MAX_SCORED_CHARS]
     if not clipped.strip():
         return "neutral", 0.0
+    analyzer = _vader()
     rewritten = clipped
+    if _STRETCH.search(rewritten):
+        rewritten = _STRETCHED.sub(lambda match: _unstretch(match.group(), analyzer.lexicon), rewritten)
     for pattern, replacement in _REWRITES:
         rewritten = pattern.sub(replacement, rewritten)
-    compound = float(_vader().polarity_scores(rewritten)["compound"])
-    if any(grievance.search(clipped) for grievance in GRIEVANCES):
+    grievance = _ANY_GRIEVANCE.search(rewritten) is not None
+    mild = _mild_words()
+    scored = "".join(_without_mild_words(clause, mild) for clause in _CLAUSE.findall(rewritten))
+    compound = float(analyzer.polarity_scores(scored)["compound"])
+    if grievance:
         compound = min(compound, GRIEVANCE_SCORE)
     compound = min(max(compound, -1.0), 1.0)
     if compound >= POSITIVE_AT:
@@ -123,3 +187,29 @@ def sentiment_of(text: str) -> tuple[Sentiment, float]:
     if compound <= NEGATIVE_AT:
         return "negative", compound
     return "neutral", compound
+
+
+def _unstretch(word: str, lexicon: dict[str, float]) -> str:
+    """Stretched chat spelling ("sooo", "gooood") as the word VADER knows ("so", "good")."""
+    if len(set(word.lower())) < 2:  # "zzzz", "gggg": a keyboard, not a word
+        return word
+    double = _STRETCH.sub(r"\1\1", word)
+    return double if double.lower() in lexicon else _STRETCH.sub(r"\1", word)
+
+
+def _asks(clause: str) -> bool:
+    """Whether a clause asks: it ends with "?" or its first word past "and", "hi", "pls" ... asks."""
+    if clause.rstrip().endswith("?"):
+        return True
+    for word in _WORD.findall(clause.lower()):
+        if word not in _LEAD_INS:
+            return word.replace("'", "") in ASKING_OPENERS
+    return False
+
+
+def _without_mild_words(clause: str, mild: frozenset[str]) -> str:
+    """The clause, less its mild words if it asks: "is there a late fee?" -> "is there a  fee?"."""
+    words = _WORD.findall(clause.lower())
+    if mild.isdisjoint(words) or not _asks(clause):
+        return clause
+    return _WORD.sub(lambda match: "" if match.group().lower() in mild else match.group(), clause)
