@@ -96,6 +96,9 @@ data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled,
     unlimited, usage
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet
 speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure
+no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,
+    didnt show, no show, nobody came, no one came, nobody turned up, no one turned up, nobody showed up,
+    missed appointment, missed the appointment, stood up
 reset: reset, restart, reboot, factory reset, turn it off and on, power cycle
 expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by
 """

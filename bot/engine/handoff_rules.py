@@ -25,10 +25,11 @@ NEGATIVE = "negative"
 SURE_ESCALATION = 0.8
 
 _WORD = re.compile(r"\w+")
-# What anger sounds like beyond negative words: shouting, demands and verdicts on the business.
-_ANGER = re.compile(
-    # Shouting is a run of capitals longer than an acronym ("WORST", not "ASUS" or "WIFI").
-    r"!{2,}|\b[A-Z]{5,}\b|(?i:\b(?:right now|immediately|asap|ridiculous|disgrace\w*|disgusting"
+# What anger sounds like beyond negative words: shouting, and demands and verdicts on the business.
+# Shouting is a run of capitals longer than an acronym ("WORST", not "ASUS" or "WIFI").
+_SHOUTING = re.compile(r"!{2,}|\b[A-Z]{5,}\b")
+_CONDEMNING = re.compile(
+    r"(?i:\b(?:right now|immediately|asap|ridiculous|disgrace\w*|disgusting"
     r"|unacceptable|worst|never again|a joke|useless|rubbish|pathetic|appalling|furious|livid"
     r"|sort it out|scam\w*|rip ?off|fed up|had enough|sick of"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
@@ -88,7 +89,12 @@ def sounds_angry(text: str) -> bool:
     Disappointment is not anger: "the parcel came crushed, really disappointing" reads as strongly
     negative, yet the customer is best served by the answer about damaged parcels.
     """
-    return _ANGER.search(text) is not None
+    return _SHOUTING.search(text) is not None or condemns(text)
+
+
+def condemns(text: str) -> bool:
+    """Whether a message demands or passes a verdict ("sort it out", "unacceptable"), beyond shouting."""
+    return _CONDEMNING.search(text) is not None
 
 
 def negative_run(turn: Turn, scored: IntentResult | None) -> int:

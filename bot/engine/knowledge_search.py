@@ -50,7 +50,7 @@ from bot.engine.lexicon import generality, relatives_index, sense_count
 from bot.engine.spelling import SpellingIndex
 from bot.engine.thesaurus import Unit, curated_thesaurus
 from bot.engine.types import KnowledgeHit, KnowledgeMatch, MatchKind
-from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, stem, tokenize, words
+from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, named_kinds, stem, tokenize, words
 
 __all__ = [
     "AMBIGUITY_MARGIN",
@@ -246,6 +246,7 @@ class KnowledgeIndex:
         """
         if limit <= 0 or not self._entries:
             return []
+        query = named_kinds(query)
         best = {hit.entry_id: hit for hit in self._search(query, limit)}
         sentences = [part for part in _SENTENCE_END.split(query) if len(words(part)) >= MIN_SENTENCE_WORDS]
         if len(sentences) > 1:

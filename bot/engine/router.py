@@ -44,6 +44,9 @@ __all__ = [
 # While an agent owns the conversation, anything the bot said would talk over them.
 HANDED_TO_HUMAN = frozenset({"escalated", "transferred"})
 
+# How well an entry must cover a shouted complaint to be answered instead of handing over.
+ANGRY_ANSWER_AT = 0.6
+
 _WORD = re.compile(r"\w+")
 # "!price?" and "!price," are still the price command.
 _COMMAND_TRAILING_PUNCTUATION = ".,;:!?"
@@ -106,16 +109,20 @@ class Router:
 
         scored = await self._score(text, turn, ports)
         rule = handoff_rules.rule_for(turn, text, scored)
-        if (
-            rule is not None
-            and rule.trigger == "intent"
-            and not handoff_rules.sounds_angry(text)
-            and await self._answerable(turn, ports, text, scored)
-        ):
+        if rule is not None and rule.trigger == "intent":
             # A complaint the knowledge base answers ("the parcel came crushed" -> what to do about a
-            # damaged order) gets that answer first, unless it sounds angry (shouting, demands,
-            # verdicts on the service); the customer can still ask for a person.
-            rule = None
+            # damaged order) gets that answer first; the customer can still ask for a person. One that
+            # shouts gets it only when an entry was written for exactly that ("the engineer never showed
+            # up, I took the day off!!"); one that demands or condemns ("unacceptable", "sort it out")
+            # goes to a person.
+            answer_at = turn.bot.knowledge_threshold
+            if handoff_rules.sounds_angry(text):
+                answer_at = max(answer_at, ANGRY_ANSWER_AT)
+            if (
+                not handoff_rules.condemns(text)
+                and await self._best_score(turn, ports, text, scored) >= answer_at
+            ):
+                rule = None
         if rule is not None:
             decision = _handoff(turn, rule, scored)
             if ports.llm is not None and decision.handoff_summary is not None:
@@ -132,10 +139,10 @@ class Router:
                 decision = replace(decision, handoff_summary=handoff_rules.summary(turn, request, scored))
         return _scored(decision, turn, scored)
 
-    async def _answerable(self, turn: Turn, ports: Ports, text: str, scored: IntentResult) -> bool:
+    async def _best_score(self, turn: Turn, ports: Ports, text: str, scored: IntentResult) -> float:
         question = question_after_greeting(text, scored.intent)
         hits = await ports.knowledge.search(question[:MAX_KNOWLEDGE_QUERY_CHARS], limit=1)
-        return any(hit.score >= turn.bot.knowledge_threshold for hit in hits)
+        return max((hit.score for hit in hits), default=0.0)
 
     async def _score(self, text: str, turn: Turn, ports: Ports) -> IntentResult:
         if ports.intents is not None:

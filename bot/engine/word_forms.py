@@ -6,7 +6,7 @@ import functools
 import re
 import unicodedata
 
-__all__ = ["FILLER_WORDS", "GENERIC_WORDS", "STOPWORDS", "stem", "tokenize", "words"]
+__all__ = ["FILLER_WORDS", "GENERIC_WORDS", "STOPWORDS", "named_kinds", "stem", "tokenize", "words"]
 
 _WORD = re.compile(r"\w+")
 _REPEATS = re.compile(r"(\w)\1{2,}")  # "slooow" -> "sloow", which the typo correction reads as "slow"
@@ -51,6 +51,15 @@ GENERIC_WORDS = frozenset(
 )
 
 STOPWORDS = _FUNCTION_WORDS | FILLER_WORDS
+
+# A UK postcode ("BT7 3AA", "bw4 2qt"), or its first half in capitals ("NG7"): no entry names the
+# customer's own postcode, but entries about coverage or outages name what it stands for, an area.
+_POSTCODE = re.compile(r"\b[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}\b|\b[A-Z]{1,2}\d[A-Z\d]?\b(?!\s*\d)")
+
+
+def named_kinds(text: str) -> str:
+    """``text`` with a value no entry can name replaced by the word for its kind ("NG7" -> "area")."""
+    return _POSTCODE.sub(" area ", text)
 
 
 def words(text: str) -> list[str]:

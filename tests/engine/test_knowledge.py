@@ -17,7 +17,9 @@ from bot.engine.knowledge_search import (
     tokenize,
 )
 from bot.engine.types import KnowledgeHit
+from bot.engine.word_forms import named_kinds
 from bot.tenancy.demo.content import DEMO_KNOWLEDGE
+from bot.tenancy.demo.isp_content import ISP_KNOWLEDGE
 
 SHOP = (
     KnowledgeDoc(
@@ -417,3 +419,45 @@ def test_two_questions_joined_by_and_are_answered_in_the_order_asked() -> None:
     assert first.question == "Where is your store located?"
     (first, *_) = COFFEE_INDEX.search("are you open sundays and whats your address")
     assert first.question == "What are your opening hours?"
+
+
+ISP_INDEX = KnowledgeIndex(
+    KnowledgeDoc(number, entry.question, entry.answer, entry.keywords, entry.category)
+    for number, entry in enumerate(ISP_KNOWLEDGE, start=1)
+)
+
+
+@pytest.mark.parametrize(
+    ("customer", "entry"),
+    [
+        # No entry names the customer's own postcode; it stands for an area.
+        ("do you cover BT7 3AA", "Is Nimbus Fibre available at my address?"),
+        ("can i get nimbus at bw4 2qt", "Is Nimbus Fibre available at my address?"),
+        ("is there an outage in NG7 right now?", "Is there an outage in my area?"),
+        # A missed visit told in other words than the entry's "didn't turn up".
+        (
+            "waited in all afternoon and nobody came to do the installation",
+            "The engineer didn't turn up. What now?",
+        ),
+        ("the engineer never showed up", "The engineer didn't turn up. What now?"),
+    ],
+)
+def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
+    hit = answer_to(customer, ISP_INDEX)
+    assert hit is not None, f"{customer!r} got the fallback"
+    assert hit.question == entry
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("do you cover BT7 3AA", "do you cover  area "),
+        ("outage in NG7?", "outage in  area ?"),
+        ("ng7", "ng7"),  # a lone lowercase outward code could be anything
+        ("order #AB1234", "order #AB1234"),
+        ("my order 4521", "my order 4521"),
+        ("router model AX3000", "router model AX3000"),
+    ],
+)
+def test_a_postcode_is_searched_as_an_area(text: str, read_as: str) -> None:
+    assert named_kinds(text) == read_as

@@ -245,6 +245,19 @@ async def test_a_disappointed_customer_with_a_damaged_parcel_gets_the_damaged_or
     assert decision.knowledge_entry_ids == (ENTRIES["My order arrived damaged. What should I do?"],)
 
 
+async def test_a_shouted_complaint_an_entry_was_written_for_gets_that_entry() -> None:
+    # Shouting alone is emphasis; the entry for damaged orders is exactly what the customer needs.
+    decision = await Chat().say("my order arrived damaged!!! what do I do")
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["My order arrived damaged. What should I do?"],)
+
+
+async def test_a_shouted_complaint_no_entry_covers_well_goes_to_a_person() -> None:
+    # The shipping entry shares "order" and "charged" with it, nothing like enough for an angry customer.
+    decision = await Chat().say("you charged me twice for the same order!!! fix this")
+    assert decision.route == "handoff", decision.explanation
+
+
 async def test_the_same_parcel_told_angrily_goes_to_a_person() -> None:
     decision = await Chat().say("My parcel came crushed!!! This is unacceptable, I want my money back")
     assert decision.route == "handoff"
