@@ -16,7 +16,7 @@ __all__ = ["CUSTOMER_SYNONYMS"]
 
 CUSTOMER_SYNONYMS = """
 price: price, prices, pricing, cost, costs, how much, fee, fees, charge, rate, rates, expensive, cheap,
-    pay for, priced, tariff
+    pay for, priced, tariff, quid, bucks
 ship: ship, shipping, shipped, deliver, delivery, send, sent, dispatch, dispatched, postage, courier,
     shipment, mail it, post it, get it to me
 international: international, internationally, abroad, overseas, worldwide, another country, other
@@ -56,11 +56,17 @@ move: move, moving, moved, relocate, relocating, relocation, new address, new ho
 router: router, modem, hub, gateway
 setup: set up, setup, install, installation, installing, configure, configuration, plug in, activate,
     activation
+cafe: cafe, caff, caf, coffee shop, coffeeshop, coffee bar
+bill rise: higher, more than usual, more than normal, more than before, gone up, went up, has gone up,
+    increase, increased, price rise, price increase, bigger than usual, charged more, dearer
+connected: connected, get connected, get me online, get online, be online, go live, up and running,
+    switched on, live
 bill: bill, bills, billing, invoice, invoices, statement, charged, overcharged, charged twice, double
     charged, receipt
 pay: pay, payment, payments, paying, card, credit card, debit card, paypal, checkout, apple pay, google
     pay, direct debit, declined, card declined, amex, american express, visa, mastercard, maestro,
-    contactless, klarna
+    contactless, klarna,
+    cash, bank transfer
 due: due, due date, what date, which date, when do you take, take the payment, payment date, bill date,
     when is my bill, debit date, taken out
 password: password, passwort, login, log in, sign in, locked out, username, account access, pw, pwd,
@@ -76,7 +82,9 @@ damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defe
 decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine
 caffeine: caffeine, caffein, strength, strong, kick, buzz
 subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, recurring, regular
-    delivery, membership, sub, subs
+    delivery, membership, sub, subs,
+    every month, every week, fortnightly, every fortnight, every two weeks,
+    every 2 weeks, automatically, auto delivery, repeat order, standing order, regular order
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
     cafetiere, ratio, bitter, sour, taste, tastes, water temperature
 grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse
@@ -93,7 +101,8 @@ contract: contract, commitment, minimum term, lock in, early termination
 coverage: coverage, every room, whole house, upstairs, downstairs, bedroom, garden, range, dead spot,
     dead zone, weak signal, mesh, extender, booster, doesn t reach, signal
 data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled, throttling, fair use,
-    unlimited, usage
+    unlimited, usage,
+    heavy user, heavy users, heavy use, a lot of data, lots of data
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet
 speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,

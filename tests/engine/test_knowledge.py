@@ -231,6 +231,11 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("my parcel arrived crushed", "My order arrived damaged. What should I do?"),
         ("how do I stop my subscription", "How do I cancel my subscription?"),
         ("do you do vouchers for birthdays", "Do you sell gift cards?"),
+        ("is it cash only in the caff", "Which payment methods do you accept?"),
+        (
+            "can I get beans sent to me automatically every fortnight?",
+            "What subscription plans do you offer?",
+        ),
     ],
 )
 def test_a_paraphrase_gets_its_entry(customer: str, entry: str) -> None:
@@ -440,6 +445,10 @@ ISP_INDEX = KnowledgeIndex(
             "The engineer didn't turn up. What now?",
         ),
         ("the engineer never showed up", "The engineer didn't turn up. What now?"),
+        ("why am i being charged more than normal", "Why is my bill higher than usual?"),
+        ("my bill went up by 20 quid", "Why is my bill higher than usual?"),
+        ("if i sign up today how soon can you get me online", "How long until I'm connected after ordering?"),
+        ("do you throttle heavy users", "Is there a data cap?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
