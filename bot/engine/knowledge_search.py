@@ -44,7 +44,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.engine.lexicon import generality, relatives_index, sense_count
 from bot.engine.spelling import SpellingIndex
@@ -285,11 +285,20 @@ class KnowledgeIndex:
             score = self._score(self._entries[position], -negative_bound, query_terms, query_bigrams)
             bisect.insort(scored, (-score, position))
         unmatched = tuple(group.said for group in groups if not group.alternatives)
-        return [
+        hits = [
             self._hit(self._entries[position], -negative, groups, unmatched)
             for negative, position in scored[:limit]
             if negative < 0.0
         ]
+        # An entry met only by words that fit any topic ("times" in "what's 99 times 7", "make", "use")
+        # shares nothing that says what the question is about.
+        hits = [
+            replace(hit, score=hit.score * GENERIC_WEIGHT)
+            if all(match.said in GENERIC_WORDS for match in hit.matches)
+            else hit
+            for hit in hits
+        ]
+        return sorted(hits, key=lambda hit: -hit.score)
 
     def _accumulate(self, groups: Sequence[_Group]) -> tuple[dict[int, float], dict[int, int]]:
         """Per entry: the idf-weighted sum of its best match for each group, and (only where there are

@@ -470,3 +470,11 @@ def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str
 )
 def test_a_postcode_is_searched_as_an_area(text: str, read_as: str) -> None:
     assert named_kinds(text) == read_as
+
+
+@pytest.mark.parametrize("customer", ["whats 99 times 7", "what's the best way"])
+def test_an_entry_met_only_by_words_of_any_topic_is_no_confident_answer(customer: str) -> None:
+    # "times" is the "time" of "How long does it take to fix an outage?", and says nothing here.
+    hits = ISP_INDEX.search(customer)
+    assert hits, "the entry still comes up, as a weak hit"
+    assert hits[0].score < THRESHOLD
