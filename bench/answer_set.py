@@ -21,6 +21,8 @@ HELD_BACK = ANSWERS / "held_back.jsonl"
 SECOND_ROUND = ANSWERS / "second_round.jsonl"
 # An unseen evaluation set written later still, by the same conventions, from the tenants' content only.
 THIRD_ROUND = ANSWERS / "third_round.jsonl"
+# An unseen evaluation set written after the third round by the same conventions, from tenant content only.
+FOURTH_ROUND = ANSWERS / "fourth_round.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

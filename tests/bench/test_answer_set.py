@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import replace
 
 from bench.answer_set import (
+    FOURTH_ROUND,
     HELD_BACK,
     ROUTES,
     SECOND_ROUND,
@@ -81,6 +82,20 @@ def test_the_third_round_is_well_formed() -> None:
     assert len(rows) >= 250
     assert {row.tenant for row in rows} == set(TENANTS)
     assert {row.expect.route for row in rows} == set(ROUTES)
+
+
+def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants() -> None:
+    rows = load(FOURTH_ROUND)
+    known = vocabulary()
+
+    assert problems(rows, known) == []
+    assert len(rows) == 300
+    assert Counter(row.tenant for row in rows) == {"demo": 140, "isp": 160}
+    for tenant in TENANTS:
+        own = [row for row in rows if row.tenant == tenant]
+        assert {row.expect.route for row in own} == set(ROUTES), tenant
+        assert {row.expect.entry for row in own if row.expect.entry} == known[tenant].entries, tenant
+    assert sum(row.off_topic for row in rows) >= 40
 
 
 def test_a_misnamed_entry_is_reported() -> None:
