@@ -4,8 +4,9 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second and third rounds, then the tuning part). ``--write`` also
-writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part (for a quick check).
+report (held-back part first, then the second, third and fourth rounds, then the tuning part).
+``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
+(for a quick check).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.answer_set import HELD_BACK, SECOND_ROUND, THIRD_ROUND, TUNING, Row, load
+from bench.answer_set import FOURTH_ROUND, HELD_BACK, SECOND_ROUND, THIRD_ROUND, TUNING, Row, load
 from bot.engine.router import Router, shared_scorer
 from bot.engine.types import ConversationState, CustomerInfo, Decision, InboundText, Ports, Turn
 from bot.pipeline.config_cache import ConfigCache, TenantConfig
@@ -284,17 +285,16 @@ def report(
         )
     if outcomes.get("third_round"):
         lines += part_report(
-            "Third round (unseen: written after all the engine work, never looked at while tuning)",
+            "Third round (unseen: written later by the same conventions, never looked at while tuning)",
             outcomes["third_round"],
         )
-        seen = {_text_key(o.row.text) for part in ("tuning", "second_round") for o in outcomes.get(part, ())}
-        fresh = [o for o in outcomes["third_round"] if _text_key(o.row.text) not in seen]
-        lines += [
-            f"Without its {len(outcomes['third_round']) - len(fresh)} messages that repeat a message of the "
-            "tuning part or the second round word for word (greetings, commands, common questions): "
-            f"right answer {percent(sum(o.right for o in fresh), len(fresh))}.",
-            "",
-        ]
+        lines += _without_repeats(outcomes, "third_round", ("tuning", "second_round"))
+    if outcomes.get("fourth_round"):
+        lines += part_report(
+            "Fourth round (unseen: written after the third, never looked at while tuning)",
+            outcomes["fourth_round"],
+        )
+        lines += _without_repeats(outcomes, "fourth_round", ("tuning", "second_round", "third_round"))
     lines += part_report("Tuning part", outcomes["tuning"])
     lines += [
         "## Speed",
@@ -307,6 +307,18 @@ def report(
         "",
     ]
     return "\n".join(lines)
+
+
+def _without_repeats(outcomes: dict[str, list[Outcome]], part: str, earlier: Sequence[str]) -> list[str]:
+    """The right-answer figure of ``part`` without the messages that repeat an earlier part's."""
+    seen = {_text_key(o.row.text) for name in earlier for o in outcomes.get(name, ())}
+    fresh = [o for o in outcomes[part] if _text_key(o.row.text) not in seen]
+    return [
+        f"Without its {len(outcomes[part]) - len(fresh)} messages that repeat a message of an earlier part "
+        "word for word (greetings, commands, common questions): "
+        f"right answer {percent(sum(o.right for o in fresh), len(fresh))}.",
+        "",
+    ]
 
 
 def _text_key(text: str) -> str:
@@ -323,6 +335,7 @@ def main() -> None:
         "held_back": load(HELD_BACK)[: args.limit],
         "second_round": load(SECOND_ROUND)[: args.limit],
         "third_round": load(THIRD_ROUND)[: args.limit],
+        "fourth_round": load(FOURTH_ROUND)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
     outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))
