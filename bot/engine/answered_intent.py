@@ -11,7 +11,8 @@ what was asked, and two readings follow from it:
   change (product_inquiry, support, pricing, purchase_intent, order_status); small talk, complaints,
   requests for a person and the tenant's own intents keep theirs.
 - **Answered by an entry.** A message a knowledge entry answers with confidence is about what that
-  entry is about, and the entry's own question, scored the same way, may say what the message did not:
+  entry is about (and one the bot answers with a "did you mean", about what its first choice is
+  about), and the entry's own question, scored the same way, may say what the message did not:
   - a reading no entry answers (small talk, a complaint the bot answered rather than handed over, a
     request for a person, ``other``) or one of the tenant's own intents gives way to any informational
     reading of the entry: "what time does customer service close" (read as a complaint) answered by
@@ -68,7 +69,7 @@ def as_answered(
         if mostly_foreign(question, hits, commands):
             return replace(scored, intent=OTHER)
         return scored
-    if decision.route != "knowledge" or not decision.knowledge_entry_ids:
+    if decision.route not in ("knowledge", "clarify") or not decision.knowledge_entry_ids:
         return scored
     allowed = _readings_an_entry_may_give(scored.intent, question)
     if not allowed:
