@@ -7,9 +7,11 @@ what was asked, and two readings follow from it:
   knowledge entry and no command's response knows them; a word counts by how specific it is) is not
   about this business: "how do I renew my passport" asked of a coffee shop, "how much is a bag of
   house blend" asked of an internet provider. It is recorded as ``other`` whatever it asks for, so
-  reports and lead scores do not count it as a product question. Only the informational readings
-  change (product_inquiry, support, pricing, purchase_intent, order_status); small talk, complaints,
-  requests for a person and the tenant's own intents keep theirs.
+  reports and lead scores do not count it as a product question. The informational readings change
+  (product_inquiry, support, pricing, purchase_intent, order_status), and so do the weak ones the
+  fallback shows to be wrong: a request for a person that did not hand over ("i need a plumber") and
+  small talk longer than small talk is ("translate good morning into spanish"; "heyyy" stays a
+  greeting). Complaints and the tenant's own intents keep theirs.
 - **Answered by an entry.** A message a knowledge entry answers with confidence is about what that
   entry is about (and one the bot answers with a "did you mean", about what its first choice is
   about), and the entry's own question, scored the same way, may say what the message did not:
@@ -35,7 +37,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot.engine.intent_steering import about_prices
+from bot.engine.intent_steering import COURTESY_MAX_WORDS, about_prices
 from bot.engine.intents.phrases import BUILTIN_INTENTS
 from bot.engine.knowledge_search import tokenize
 from bot.engine.lexicon import generality
@@ -48,6 +50,8 @@ OTHER = "other"
 SUPPORT = "support"
 PRODUCT_INQUIRY = "product_inquiry"
 PRICING = "pricing"
+HUMAN_REQUEST = "human_request"
+COURTESY = frozenset({"greeting", "thanks", "goodbye"})
 # What a customer asks of the business itself; every other reading says how they ask or feel.
 INFORMATIONAL = frozenset({"product_inquiry", "support", "pricing", "purchase_intent", "order_status"})
 assert set(BUILTIN_INTENTS) >= INFORMATIONAL
@@ -65,7 +69,7 @@ def as_answered(
 
     ``entry_intent`` scores an entry's question the way the message was scored (the router caches it).
     """
-    if decision.route == "fallback" and scored.intent in INFORMATIONAL:
+    if decision.route == "fallback" and _may_be_off_topic(scored.intent, question):
         if mostly_foreign(question, hits, commands):
             return replace(scored, intent=OTHER)
         return scored
@@ -81,6 +85,12 @@ def as_answered(
     if entry.intent not in allowed:
         return scored
     return replace(scored, intent=entry.intent, intent_score=entry.intent_score)
+
+
+def _may_be_off_topic(intent: str, question: str) -> bool:
+    if intent in INFORMATIONAL or intent == HUMAN_REQUEST:
+        return True
+    return intent in COURTESY and len(question.split()) > COURTESY_MAX_WORDS
 
 
 def _readings_an_entry_may_give(intent: str, question: str) -> frozenset[str]:

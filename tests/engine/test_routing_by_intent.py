@@ -569,3 +569,30 @@ async def test_a_pricing_reading_without_a_price_named_gives_way_to_its_answer()
     decision = await Chat().say("are your products nut free")
     assert decision.knowledge_entry_ids == (ENTRIES["Are your products safe for people with allergies?"],)
     assert decision.intent == "product_inquiry"
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [("translate good morning into spanish", "greeting"), ("i need a plumber", "human_request")],
+)
+async def test_a_weak_reading_the_fallback_shows_wrong_is_recorded_as_other(text: str, read_as: str) -> None:
+    assert read_alone(text) == read_as
+    decision = await Chat().say(text)
+    assert decision.route == "fallback"
+    assert decision.intent == "other"
+
+
+async def test_a_short_greeting_the_templates_miss_stays_a_greeting() -> None:
+    decision = await Chat().say("heyyy")
+    assert decision.route == "fallback"
+    assert decision.intent == "greeting"
+
+
+async def test_a_did_you_mean_records_the_intent_of_its_first_choice() -> None:
+    text = "how do i get to the roastery"
+    assert read_alone(text) == "support"
+    decision = await Chat().say(text)
+    assert decision.route == "clarify"
+    assert ENTRIES["Where is your store located?"] in decision.knowledge_entry_ids
+    # Both entries offered are about the shop, not a problem to fix.
+    assert decision.intent == "product_inquiry"
