@@ -41,6 +41,7 @@ __all__ = [
     "price_command",
     "price_source",
     "question_after_greeting",
+    "still_awaited",
     "template_fits",
 ]
 
@@ -108,6 +109,13 @@ _ENTRY_PRICE = re.compile(r"\b(?:pric\w*|cost\w*|charg\w*|fees?|discount\w*)\b",
 _ORDER_CUE = re.compile(
     r"\b(?:order\w*|parcel|package|pkg|delivery|deliver\w*|shipment|ship(?:ped|ping)|track\w*|dispatch\w*"
     r"|arriv\w*|courier|sent|posted)\b|#\s?\d",
+    re.IGNORECASE,
+)
+# Something that has not come yet, most often something ordered ("my coffee still hasn't come"), but
+# an engineer's visit too.
+_AWAITED = re.compile(
+    r"\b(?:has\s*n.?t|hasnt|have\s*n.?t|havent|yet\s+to)\s+(?:come|got\s+here|reached\s+me)\b"
+    r"|\bstill\s+waiting\s+(?:for|on)\b",
     re.IGNORECASE,
 )
 _HOW_TO = re.compile(
@@ -217,6 +225,11 @@ def about_prices(text: str) -> bool:
 def about_an_order(text: str) -> bool:
     """Whether the customer's words name an order, a parcel or its delivery."""
     return _ORDER_CUE.search(text) is not None
+
+
+def still_awaited(text: str) -> bool:
+    """Whether the customer says something has not come yet ("my coffee still hasn't come")."""
+    return _AWAITED.search(text) is not None
 
 
 def carries_prices(text: str) -> bool:

@@ -31,6 +31,7 @@ from bot.engine.intent_steering import (
     options_text,
     picked_option,
     price_source,
+    still_awaited,
 )
 from bot.engine.render import render, turn_values
 from bot.engine.types import Decision, IntentResult, KnowledgeHit, Ports, Reply, Turn
@@ -93,9 +94,13 @@ async def answer(
             )
     elif (
         intent == ORDER_STATUS
-        and about_an_order(question)
         and not asks_how_to(question)
-        and not await _answered_elsewhere(ports, hits)
+        and (
+            (about_an_order(question) and not await _answered_elsewhere(ports, hits))
+            # "it still hasn't come" names no order: it is one unless an entry answers it ("the
+            # engineer still hasn't come").
+            or (still_awaited(question) and not any(hit.score >= threshold for hit in hits))
+        )
     ):
         if not has_order_number(question):
             return Decision(

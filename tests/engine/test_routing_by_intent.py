@@ -28,6 +28,7 @@ from bot.engine.types import (
     Turn,
 )
 from bot.tenancy.demo.content import DEMO_COMMANDS, DEMO_KNOWLEDGE, DEMO_TEMPLATES
+from bot.tenancy.demo.isp_content import ISP_KNOWLEDGE
 
 ENTRIES = {entry.question: number for number, entry in enumerate(DEMO_KNOWLEDGE, start=1)}
 PORTS = Ports(
@@ -172,6 +173,24 @@ async def test_an_entry_that_matches_word_for_word_wins_over_the_order_number_qu
     decision = await Chat().say("do you give discounts on bulk orders?")
     assert decision.route == "knowledge"
     assert "10% off" in reply(decision)
+
+
+async def test_something_that_has_not_come_yet_is_an_order_to_ask_the_number_of() -> None:
+    decision = await Chat().say("my coffee still hasnt come")
+    assert decision.route == "clarify"
+    assert "order number" in reply(decision)
+
+
+async def test_a_visit_that_has_not_come_yet_gets_the_entry_written_for_it() -> None:
+    isp = Ports(
+        knowledge=InMemoryKnowledgeBase(
+            KnowledgeDoc(number, entry.question, entry.answer, entry.keywords)
+            for number, entry in enumerate(ISP_KNOWLEDGE, start=1)
+        )
+    )
+    decision = await Chat(ports=isp, commands=()).say("the engineer still hasn't come and it's 5pm")
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
 
 
 # --- complaints and people -------------------------------------------------------------------------------
