@@ -72,6 +72,13 @@ def test_customer_asks_a_price() -> None:
     assert said("how much is the house blend").intent == "pricing"
 
 
+@pytest.mark.parametrize(
+    "text", ["how much caffeine is in your espresso", "how many grams of coffee per cup"]
+)
+def test_an_amount_of_a_thing_is_no_price(text: str) -> None:
+    assert said(text).intent != "pricing"
+
+
 def test_customer_asks_for_a_person() -> None:
     result = said("I want to talk to a real person")
     assert result.intent == "human_request"

@@ -56,9 +56,14 @@ PRICING = "pricing"
 # What naming a price ("how much is", "cost", "fee", "$") adds to the pricing intent's score: the
 # product named beside it ("how much is the house blend") is shared with buying and asking about it.
 PRICING_FROM_PRICE_WORDS = 0.05
+# How much less likely "how much caffeine", "how many points" (an amount of a thing) is a price question.
+PRICING_FROM_AMOUNTS = 0.1
 _PRICE_WORDS = re.compile(
     r"\bhow much (?:is|are|does|do|would|will|for|to)\b"
     r"|\b(?:price[sd]?|pricing|cost|costs|fees?|charges?|tariffs?)\b"
+)
+_AMOUNT_OF_A_THING = re.compile(
+    r"\bhow (?:much|many) (?!(?:is|are|does|do|would|will|for|to|it|they|money)\b)\w"
 )
 _MALFUNCTION = re.compile(
     r"\b(?:invalid|errors?|not working|(?:does|doesnt|do|dont) not work|doesnt work|dont work|isnt working"
@@ -417,9 +422,13 @@ class IntentScorer:
             # (and a tie goes to the tenant).
             ahead = [scores[name] for name in tenant_names if scores.get(name, 0.0) > scores[SUPPORT]]
             scores[SUPPORT] = min(1.0, scores[SUPPORT] + SUPPORT_FROM_MALFUNCTION, *ahead)
-        if PRICING in scores and _PRICE_WORDS.search(" ".join(_words(_normalise(text)))):
+        plain = " ".join(_words(_normalise(text)))
+        if PRICING in scores and _PRICE_WORDS.search(plain):
             # A price named outright is what the customer asks about; the rest is what it is of.
             scores[PRICING] = min(1.0, scores[PRICING] + PRICING_FROM_PRICE_WORDS)
+        elif PRICING in scores and _AMOUNT_OF_A_THING.search(plain):
+            # "How much caffeine", "how many points": an amount of something, not a price.
+            scores[PRICING] = max(0.0, scores[PRICING] - PRICING_FROM_AMOUNTS)
         # On a tie the tenant's intent wins: the tenant wrote its phrases for exactly this shop.
         best = max(scores, key=lambda name: (scores[name], name in tenant_names))
         if scores[best] < INTENT_THRESHOLD:
