@@ -88,6 +88,7 @@ def as_answered(
 
 
 def _may_be_off_topic(intent: str, question: str) -> bool:
+    """Whether a fallback may show ``intent`` to be a question for another business."""
     if intent in INFORMATIONAL or intent == HUMAN_REQUEST:
         return True
     return intent in COURTESY and len(question.split()) > COURTESY_MAX_WORDS
