@@ -151,7 +151,12 @@ def describe(result: TrialResult) -> list[str]:
     lines = [
         f"route:      {route}",
         f"why:        {decision.explanation or '-'}",
-        f"intent:     {decision.intent or '-'} ({decision.intent_score or 0.0:.2f})",
+        f"intent:     {decision.intent or '-'} ({decision.intent_score or 0.0:.2f})"
+        + (
+            f", read again from the answer (the message alone reads {decision.intent_as_written})"
+            if decision.intent_as_written
+            else ""
+        ),
         f"sentiment:  {decision.sentiment or '-'} ({decision.sentiment_score or 0.0:+.2f})",
         f"bot:        {result.bot.name}, knowledge threshold {result.bot.knowledge_threshold:.2f}",
     ]

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 from bot.engine.intent_steering import COURTESY_MAX_WORDS, about_prices
 from bot.engine.intents.phrases import BUILTIN_INTENTS
@@ -63,28 +62,23 @@ def as_answered(
     question: str,
     hits: Sequence[KnowledgeHit],
     commands: Sequence[CommandInfo],
-    entry_intent: Callable[[str], IntentResult],
-) -> IntentResult:
-    """``scored``, or the reading ``decision`` (the answer to ``question``) shows to be better.
+    entry_intent: Callable[[str], str],
+) -> str:
+    """The intent of ``scored``, or the one ``decision`` (the answer to ``question``) shows to be better.
 
-    ``entry_intent`` scores an entry's question the way the message was scored (the router caches it).
+    ``entry_intent`` reads an entry's question the way the message was read (the router caches it).
     """
-    if decision.route == "fallback" and _may_be_off_topic(scored.intent, question):
-        if mostly_foreign(question, hits, commands):
-            return replace(scored, intent=OTHER)
-        return scored
+    intent = scored.intent
+    if decision.route == "fallback" and _may_be_off_topic(intent, question):
+        return OTHER if mostly_foreign(question, hits, commands) else intent
     if decision.route not in ("knowledge", "clarify") or not decision.knowledge_entry_ids:
-        return scored
-    allowed = _readings_an_entry_may_give(scored.intent, question)
-    if not allowed:
-        return scored
+        return intent
+    allowed = _readings_an_entry_may_give(intent, question)
     hit = next((hit for hit in hits if hit.entry_id == decision.knowledge_entry_ids[0]), None)
-    if hit is None:
-        return scored
+    if not allowed or hit is None:
+        return intent
     entry = entry_intent(hit.question)
-    if entry.intent not in allowed:
-        return scored
-    return replace(scored, intent=entry.intent, intent_score=entry.intent_score)
+    return entry if entry in allowed else intent
 
 
 def _may_be_off_topic(intent: str, question: str) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import prompts
 from bot.engine import handoff_rules, offline
-from bot.engine.answered_intent import as_answered
+from bot.engine.answered_intent import OTHER, as_answered
 from bot.engine.intent_steering import courtesy_template, question_after_greeting, template_fits
 from bot.engine.intents.scorer import IntentScorer
 from bot.engine.offline import KNOWLEDGE_LIMIT, MAX_KNOWLEDGE_QUERY_CHARS, REPEATED_FALLBACK
@@ -177,15 +177,26 @@ class Router:
         else:
             decision = await offline.answer(turn, ports, question, scored, hits)
         # The offline answer tells more about what was asked than the message alone.
-        reread = as_answered(scored, decision, question, hits, turn.commands, self._entry_scorer(turn))
-        return replace(decision, intent=reread.intent, intent_score=reread.intent_score)
+        intent = as_answered(scored, decision, question, hits, turn.commands, self._entry_reader(turn))
+        if intent == scored.intent:
+            return decision
+        # The score stays the message's own: how close its words are to the intent now recorded.
+        score = scored.intent_score
+        if intent != OTHER:
+            score = self._scorer.intent_scores(question, turn.intents).get(intent, 0.0)
+        return replace(
+            decision,
+            intent=intent,
+            intent_score=score,
+            intent_as_written=f"{scored.intent} ({scored.intent_score:.2f})",
+        )
 
-    def _entry_scorer(self, turn: Turn) -> Callable[[str], IntentResult]:
+    def _entry_reader(self, turn: Turn) -> Callable[[str], str]:
         return functools.partial(self._entry_intent, intents=turn.intents)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Router per process, entries are few
-    def _entry_intent(self, question: str, intents: tuple[IntentDefinition, ...]) -> IntentResult:
-        return self._scorer.score(question, intents)
+    def _entry_intent(self, question: str, intents: tuple[IntentDefinition, ...]) -> str:
+        return self._scorer.score(question, intents).intent
 
 
 async def _without_llm(

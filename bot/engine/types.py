@@ -299,6 +299,9 @@ class Decision:
     # Why the engine chose this route, in a sentence for people ("pricing intent: answered from command
     # !price"); shown by `chatbot kb test`, never sent to the customer.
     explanation: str | None = None
+    # How the message alone read, when the answer read its intent again (bot/engine/answered_intent.py):
+    # "support (0.43)"; shown by `chatbot kb test`.
+    intent_as_written: str | None = None
 
 
 class Engine(Protocol):

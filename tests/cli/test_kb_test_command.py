@@ -53,6 +53,14 @@ def test_an_off_topic_question_shows_the_fallback_and_how_close_it_came(cli: Wor
     assert field(result.out, "why").startswith("no entry reached the threshold 0.35")
 
 
+def test_an_intent_read_again_from_the_answer_shows_how_the_message_alone_read(cli: Workspace) -> None:
+    result = cli.run("kb", "test", "--tenant", "demo", "can i pay with apple pay")
+
+    intent = field(result.out, "intent")
+    assert intent.startswith("product_inquiry")
+    assert "read again from the answer (the message alone reads support" in intent
+
+
 def test_nothing_is_stored(cli: Workspace) -> None:
     before = cli.scalar("SELECT count(*) FROM messages")
     cli.run("kb", "test", "--tenant", "demo", "hi")
