@@ -25,10 +25,12 @@ from pathlib import Path
 from bot.engine.word_forms import stem
 
 __all__ = [
+    "DESCRIBING_SHARE",
     "GENERAL_SENSES",
     "MIN_GENERALITY",
     "SENSES_PER_PART",
     "base_forms",
+    "describes",
     "generality",
     "related_words",
     "relatives_index",
@@ -42,6 +44,8 @@ _PARTS = ("noun", "verb", "adj")
 # A word with at most this many senses is specific and counts in full (see ``generality``).
 GENERAL_SENSES = 3.0
 MIN_GENERALITY = 0.4
+# How much less a describing word no entry knows counts (see ``describes``).
+DESCRIBING_SHARE = 0.5
 # Morphy's detachment rules: how WordNet itself finds "invoices" under "invoice".
 _SUFFIXES = {
     "noun": (
@@ -214,9 +218,23 @@ def generality(word: str) -> float:
     "last": the question may well be about an entry, told in other words). WordNet's sense count
     measures it."""
     senses = sense_count(word)
-    if senses <= GENERAL_SENSES:
-        return 1.0
-    return max(MIN_GENERALITY, math.sqrt(GENERAL_SENSES / senses))
+    share = 1.0 if senses <= GENERAL_SENSES else max(MIN_GENERALITY, math.sqrt(GENERAL_SENSES / senses))
+    return share * DESCRIBING_SHARE if describes(word) else share
+
+
+@functools.lru_cache(maxsize=65536)
+def describes(word: str) -> bool:
+    """Whether ``word`` is mostly a describing word: more adjective senses than noun and verb senses.
+
+    What a question is about is named by nouns and verbs ("pizza", "passport", "renew"); "whatsoever",
+    "normal", "severe" or "early" say how, and a question told with them may well be about an entry.
+    """
+    word = word.lower()
+    senses = {
+        database.part: max((database.senses(lemma) for lemma in set(database.lemmas(word))), default=0)
+        for database in _databases()
+    }
+    return senses.get("adj", 0) > senses.get("noun", 0) + senses.get("verb", 0)
 
 
 def relatives_index(words: Iterable[str], known: Container[str]) -> dict[str, tuple[str, ...]]:

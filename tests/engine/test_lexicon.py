@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.lexicon import base_forms, related_words, sense_count
+from bot.engine.lexicon import base_forms, describes, generality, related_words, sense_count
 
 
 def test_a_word_and_its_synonyms_share_a_synset() -> None:
@@ -41,3 +41,16 @@ def test_general_words_have_more_senses_than_specific_ones(general: str, specifi
 def test_a_word_wordnet_does_not_know_has_no_senses_and_no_relatives(word: str) -> None:
     assert sense_count(word) == 0
     assert related_words(word) == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("word", "describing"),
+    [("whatsoever", True), ("severe", True), ("normal", True), ("pizza", False), ("renew", False)],
+)
+def test_a_describing_word_is_one_with_more_adjective_senses_than_others(word: str, describing: bool) -> None:
+    assert describes(word) is describing
+
+
+def test_a_describing_word_no_entry_knows_counts_less_than_a_thing() -> None:
+    # "whatsoever" says how; "passport" what the question is about.
+    assert generality("whatsoever") < generality("passport") == 1.0
