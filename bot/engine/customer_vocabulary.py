@@ -18,96 +18,170 @@ CUSTOMER_SYNONYMS = """
 price: price, prices, pricing, cost, costs, how much, fee, fees, charge, rate, rates, expensive, cheap,
     pay for, priced, tariff, quid, bucks
 ship: ship, shipping, shipped, deliver, delivery, send, sent, dispatch, dispatched, postage, courier,
-    shipment, mail it, post it, get it to me
-international: international, internationally, abroad, overseas, worldwide, another country, other
-    countries, foreign, outside the us
+    shipment, mail it, post it, get it to me, delivered, deliveries, arrival, get here, reach me,
+    delivery time, delivery times, shipping time, shipping times, delivery date, turnaround, next day,
+    same day, expedited, express, first class, tracked delivery, standard delivery, postal, royal mail,
+    fedex, dhl, usps, evri, dpd
+international: international, internationally, abroad, overseas, worldwide, another country,
+    other countries, foreign, outside the us, ship abroad, deliver abroad, send abroad, outside the uk,
+    outside the country, customs, import duty, import duties, duties
 international?: germany, france, spain, italy, portugal, netherlands, belgium, austria, ireland, sweden,
     norway, denmark, finland, poland, switzerland, europe, eu, uk, canada, australia, mexico, japan,
     berlin, paris, london, lisbon, madrid, rome, amsterdam, toronto
 refund: refund, refunds, money back, my money, reimburse, reimbursement, return, returns, send back,
-    give back, send it back, chargeback, exchange, swap, wrong coffee, wrong item
+    give back, send it back, chargeback, exchange, swap, wrong coffee, wrong item, refunded, refunding,
+    return policy, returns policy, take it back, take back, returning, send back my, not happy with,
+    unhappy, didn t like, don t like it, paid back, store credit
 hours: hours, opening hours, open, opening, close, closing, closed, what time, schedule, timetable,
-    business hours, hour, till when, until when
+    business hours, hour, till when, until when, opening times, open times, trading hours, shop hours,
+    store hours, office hours, when do you open, when are you open, are you open, closing time, shut,
+    open till, open until, open late
 track: track, tracking, where is my, where s my, wheres my, tracking number, tracking link, not arrived,
     hasn t arrived, hasnt arrived, still waiting, not received, never arrived, never came, isn t here,
-    isnt here, not here yet, still not here, status, late, lost, been a week
+    isnt here, not here yet, still not here, status, late, lost, been a week, where is it, where s it,
+    hasn t turned up, not turned up, not delivered, never delivered, not been delivered, missing,
+    missing parcel, order status, any update, update on my order, chase, chasing, has it shipped,
+    been dispatched, on its way, out for delivery
 order: order, orders, parcel, package, packet, purchase, shipment
 email: email, e mail, emails, mail, email address, e mail address, inbox
 contact: contact, reach you, get in touch, phone, phone number, call, ring, write to, customer service,
-    customer support, support, talk to, speak to, message you, someone to talk to
-location: address, location, located, where are you, where is the shop, where is the store, where is
-    your store, find you, directions, visit, based, where is your shop, premises, get to you, how do i
-    get to, get there, parking
+    customer support, support, talk to, speak to, message you, someone to talk to, email you, call you,
+    phone you, ring you, number to call, helpline, help line, hotline, contact number, contact details,
+    get hold of, speak with, talk with, chat with, live chat, whatsapp, text you, telephone,
+    customer care, customer services, support team, help desk, helpdesk
+location: address, location, located, where are you, where is the shop, where is the store,
+    where is your store, find you, directions, visit, based, where is your shop, premises, get to you,
+    how do i get to, get there, parking, where are you based, whereabouts, physical shop, physical store,
+    in person, pop in, pop by, drop by, drop in, stop by, come by, what street, which street, which town,
+    sat nav, google maps
 wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
-slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling
+slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling, slow speeds, poor speed,
+    poor speeds, bad speed, low speed, takes forever, ages to load, snail, snail s pace, freezing,
+    freezes, stutter, stuttering, pixelated, ping, high ping, latency
 speed: speed, speeds, fast, faster, mbps, bandwidth
 slow?: netflix, youtube, streaming, gaming
-outage: outage, outages, down, service down, network down, fault, problem on your end, your end, in my
-    area, in the area, whole street, neighbours, everyone, area
+outage: outage, outages, down, service down, network down, fault, problem on your end, your end,
+    in my area, in the area, whole street, neighbours, everyone, area, outage in my area,
+    service interruption, disruption, anyone else, is it just me, known issue, known problem,
+    network problem, network issue, planned work, maintenance, engineering works
 not working: not working, no internet, no connection, no broadband, nothing loads, nothing works,
     nothing is working, offline, dead, cannot connect, can t connect, cant connect, can t get online,
-    won t connect, red light
+    won t connect, red light, no signal, no service, no wifi, lost connection, stopped working,
+    not loading, won t load, wont load, can t browse, can t get on, no network, no internet access,
+    connected but no internet
 dropping: drop, drops, dropping, dropped, drop out, cuts out, cut out, cutting out, keeps dropping,
-    disconnect, disconnects, disconnected, disconnecting, unstable, intermittent, on and off
-cancel: cancel, cancellation, terminate, termination, leave, leaving, quit, stop, end my, close my
-    account, unsubscribe, get out of
+    disconnect, disconnects, disconnected, disconnecting, unstable, intermittent, on and off, drops out,
+    dropping out, keeps cutting out, keeps disconnecting, losing connection, lose connection,
+    loses connection, losing signal, goes off, keeps going off, comes and goes, flaky, patchy, spotty,
+    unreliable, drops off
+cancel: cancel, cancellation, terminate, termination, leave, leaving, quit, stop, end my,
+    close my account, unsubscribe, get out of, opt out, no longer want, no longer need, don t need it,
+    don t want it, give notice, notice period, stop sending, stop the deliveries, stop my deliveries,
+    close account, delete my account, delete account
 move: move, moving, moved, relocate, relocating, relocation, new address, new house, new home, new flat,
-    change address, change of address, change my address, move house
-router: router, modem, hub, gateway
+    change address, change of address, change my address, move house, moving out, move out, moving in,
+    new property, new place, new apartment, house move, home move, moving home, moving day,
+    transfer my service, move my service
+router: router, modem, hub, gateway, wifi box, internet box, broadband box, router box, the box, ont,
+    fibre box, hub box, modem router
 setup: set up, setup, install, installation, installing, configure, configuration, plug in, activate,
-    activation
+    activation, set it up, set this up, hook up, hooked up, hooking up, plug it in, connect it,
+    get it working, getting started
 cafe: cafe, caff, caf, coffee shop, coffeeshop, coffee bar
 bill rise: higher, more than usual, more than normal, more than before, gone up, went up, has gone up,
-    increase, increased, price rise, price increase, bigger than usual, charged more, dearer
+    increase, increased, price rise, price increase, bigger than usual, charged more, dearer,
+    more expensive, jumped, doubled, price hike, hike, hiked, paying more, more this month, extra charge,
+    extra charges
 connected: connected, get connected, get me online, get online, be online, go live, up and running,
     switched on, live
-bill: bill, bills, billing, invoice, invoices, statement, charged, overcharged, charged twice, double
-    charged, receipt
-pay: pay, payment, payments, paying, card, credit card, debit card, paypal, checkout, apple pay, google
-    pay, direct debit, declined, card declined, amex, american express, visa, mastercard, maestro,
-    contactless, klarna,
-    cash, bank transfer
+bill: bill, bills, billing, invoice, invoices, statement, charged, overcharged, charged twice,
+    double charged, receipt, charges, charged me, unknown charge, unexpected charge, strange charge,
+    don t recognise, don t recognize, payment taken, taken from my account, took money, took my money,
+    debited, balance, account balance, do i owe, amount owed, amount due, itemised, itemized
+pay: pay, payment, payments, paying, card, credit card, debit card, paypal, checkout, apple pay,
+    google pay, direct debit, declined, card declined, amex, american express, visa, mastercard, maestro,
+    contactless, klarna, cash, bank transfer, pay with, pay by, pay using, payment method,
+    payment methods, payment options, ways to pay, bank card, gpay, applepay, shop pay, venmo,
+    card rejected, card refused, card not accepted, card won t work, payment declined,
+    transaction declined
 due: due, due date, what date, which date, when do you take, take the payment, payment date, bill date,
     when is my bill, debit date, taken out
 password: password, passwort, login, log in, sign in, locked out, username, account access, pw, pwd,
-    passcode, wifi key, network key
-discount: discount, discounts, deal, deals, offer, offers, promo, promotion, coupon, sale, cheaper,
-    save, saving
+    passcode, wifi key, network key, forgot my password, forgotten password, forgotten my password,
+    reset password, reset my password, new password, can t log in, cant log in, can t sign in,
+    cannot log in, log into, logged out, log on, logon, signin, sign into, locked out of, login details,
+    two factor, 2fa, verification code, credentials
+discount: discount, discounts, deal, deals, offer, offers, promo, promotion, coupon, sale, cheaper, save,
+    saving, promo code, discount code, voucher code, coupon code, money off, percent off, special offer,
+    new customer offer, introductory offer, refer a friend, referral
 bulk: bulk, large order, large orders, big order, kg, kilo, kilos, kilogram, wholesale quantities, in
     quantity
 gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthday, christmas, giftcard,
-    giftcards, e gift, egift
+    giftcards, e gift, egift, gift cards, gift vouchers, vouchers, gift certificates, gift code,
+    e voucher, gifting, as a gift
 damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defective, faulty, torn,
-    ripped, spilled, split, split open, burst, dented, squashed, ruined, cracked
-decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine
+    ripped, spilled, split, split open, burst, dented, squashed, ruined, cracked, spilt, shattered,
+    battered, bashed, wrecked, busted, soaked, hole in, came open, burst open
+decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine, half caff,
+    half caf, evening coffee, before bed
 caffeine: caffeine, caffein, strength, strong, kick, buzz
-subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, recurring, regular
-    delivery, membership, sub, subs,
-    every month, every week, fortnightly, every fortnight, every two weeks,
-    every 2 weeks, automatically, auto delivery, repeat order, standing order, regular order
+subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, recurring,
+    regular delivery, membership, sub, subs, every month, every week, fortnightly, every fortnight,
+    every two weeks, every 2 weeks, automatically, auto delivery, repeat order, standing order,
+    regular order, my sub, coffee subscription, coffee club, every four weeks, every 4 weeks,
+    every other week, once a month, twice a month, auto ship, autoship, auto renew, auto renewal
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
-    cafetiere, ratio, bitter, sour, taste, tastes, water temperature
+    cafetiere, ratio, bitter, sour, taste, tastes, water temperature, how to make, how do i make,
+    brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger, steep,
+    steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make
 grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse
 wholesale: wholesale, trade, trade account, business, office, restaurant, bulk supply, supplier, supply,
-    stockist, reseller
+    stockist, reseller, trade price, trade prices, for my cafe, for our office, for the office, catering,
+    corporate
 allergy: allergy, allergies, allergen, allergens, allergic, nut, nuts, gluten, dairy, lactose,
-    intolerance
+    intolerance, ingredients, ingredient, traces, may contain, vegan, dairy free, gluten free, nut free,
+    peanut, peanuts, almond, almonds, hazelnut, hazelnuts, soy, soya, coeliac, celiac, intolerant,
+    anaphylaxis, anaphylactic, epipen, allergic reaction
 loyalty: loyalty, loyalty program, loyalty programme, loyalty scheme, rewards program, points, reward,
-    rewards, membership points, bonus points, loyalty card
-human: human, agent, person, representative, staff, someone real, real person
+    rewards, membership points, bonus points, loyalty card, loyalty points, reward points, points card,
+    stamp card, stamps, collect points, earn points, points balance, my points, redeem, redeeming,
+    redemption, cashback, perks, member benefits
+human: human, agent, person, representative, staff, someone real, real person, actual person, live person,
+    live agent, operator, advisor, adviser, team member, manager, supervisor
 upgrade: upgrade, downgrade, change plan, switch plan, faster plan, bigger plan, better plan, go up,
-    move up
+    move up, change package, change my package, change my plan, switch package, better package,
+    faster package, bigger package, smaller plan, slower plan, step down, move down
 contract: contract, commitment, minimum term, lock in, early termination
 coverage: coverage, every room, whole house, upstairs, downstairs, bedroom, garden, range, dead spot,
-    dead zone, weak signal, mesh, extender, booster, doesn t reach, signal
+    dead zone, weak signal, mesh, extender, booster, doesn t reach, signal, poor signal, bad signal,
+    low signal, signal strength, no bars, one bar, back of the house, top floor, loft, attic, basement,
+    cellar, living room, conservatory, thick walls, range extender, repeater, powerline
 data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled, throttling, fair use,
-    unlimited, usage,
-    heavy user, heavy users, heavy use, a lot of data, lots of data
-available: available, availability, do you cover, cover my, serve my, postcode, in my area yet
+    unlimited, usage, heavy user, heavy users, heavy use, a lot of data, lots of data, gb, gigabytes,
+    download limit, usage limit, how much data, allowance, data allowance, fair usage, traffic management
+available: available, availability, do you cover, cover my, serve my, postcode, in my area yet,
+    serve my area, service my area, available at my, available in my
 speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,
     didnt show, no show, nobody came, no one came, nobody turned up, no one turned up, nobody showed up,
     missed appointment, missed the appointment, stood up
 reset: reset, restart, reboot, factory reset, turn it off and on, power cycle
-expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by
+expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by,
+    expiry date, expiration date, go out of date, out of date
+missed payment: overdue, arrears, unpaid, bounced, behind on, forgot to pay, didn t pay, haven t paid,
+    late fee
+pause: pause, pausing, paused, skip, skipping, skipped, skip a delivery, skip a month, skip next,
+    put on hold, on hold, hold off, suspend, suspended, freeze, take a break, have a break, break from
+lights: light, lights, led, leds, flashing, flashes, flashing light, blinking, blinks, blinking light,
+    amber, amber light, orange light, orange lights, green light, white light, solid light, lit up
+appointment: appointment, appointments, reschedule, rescheduling, rebook, rearrange, re arrange, booking,
+    booked, book in, change the date, another date, different date, another day, different day, postpone
+hours?: weekend, weekends, saturday, saturdays, sunday, sundays, bank holiday, bank holidays,
+    public holiday, public holidays
+gift?: secret santa, stocking filler, anniversary, fathers day, father s day, mothers day, mother s day,
+    valentine, valentines
+compensation: compensation, compensate, compensated, goodwill, goodwill gesture, make up for, entitled to,
+    owed
+guarantee: guarantee, guaranteed, guarantees, promised, advertised, minimum speed, what i pay for,
+    speed i pay for
 """
