@@ -51,7 +51,7 @@ contact: contact, reach you, get in touch, phone, phone number, call, ring, writ
     customer care, customer services, support team, help desk, helpdesk
 location: address, location, located, where are you, where is the shop, where is the store,
     where is your store, find you, directions, visit, based, where is your shop, premises, get to you,
-    how do i get to, get there, parking, where are you based, whereabouts, physical shop, physical store,
+    get there, parking, where are you based, whereabouts, physical shop, physical store,
     in person, pop in, pop by, drop by, drop in, stop by, come by, what street, which street, which town,
     sat nav, google maps
 wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
@@ -165,7 +165,7 @@ speed test: speed test, speedtest, test my speed, check my speed, check the spee
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,
     didnt show, no show, nobody came, no one came, nobody turned up, no one turned up, nobody showed up,
     missed appointment, missed the appointment, stood up
-reset: reset, restart, reboot, factory reset, turn it off and on, power cycle
+reset: reset, restart, reboot, factory reset, turn off and on, off and on again, power cycle
 expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by,
     expiry date, expiration date, go out of date, out of date
 missed payment: overdue, arrears, unpaid, bounced, behind on, forgot to pay, didn t pay, haven t paid,

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.engine.customer_vocabulary import CUSTOMER_SYNONYMS
 from bot.engine.knowledge_search import (
     InMemoryKnowledgeBase,
     KnowledgeDoc,
@@ -16,8 +17,10 @@ from bot.engine.knowledge_search import (
     stem,
     tokenize,
 )
+from bot.engine.thesaurus import MAX_PHRASE_WORDS, _parse
 from bot.engine.types import KnowledgeHit
 from bot.engine.word_forms import named_kinds
+from bot.engine.word_forms import words as split_words
 from bot.tenancy.demo.content import DEMO_KNOWLEDGE
 from bot.tenancy.demo.isp_content import ISP_KNOWLEDGE
 
@@ -478,3 +481,14 @@ def test_an_entry_met_only_by_words_of_any_topic_is_no_confident_answer(customer
     hits = ISP_INDEX.search(customer)
     assert hits, "the entry still comes up, as a weak hit"
     assert hits[0].score < THRESHOLD
+
+
+def test_every_curated_synonym_is_a_phrase_the_search_can_read() -> None:
+    # A longer phrase would be skipped without a word; keep every member within the limit.
+    too_long = [
+        member
+        for _, members in _parse(CUSTOMER_SYNONYMS)
+        for member in members
+        if not 1 <= len(split_words(member)) <= MAX_PHRASE_WORDS
+    ]
+    assert too_long == []
