@@ -84,6 +84,8 @@ PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meet
 TYPO_WEIGHT = {1: 0.85, 2: 0.7}
 NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about: it never matches
 GENERIC_WEIGHT = 0.5  # for GENERIC_WORDS ("sell", "use", "best")
+# The curated synonym group of price words (bot/engine/customer_vocabulary.py): "how much", "cost".
+PRICE_CONCEPT = "~price"
 # A word no entry contains counts this much more than the rarest word the entries do contain: a
 # question about something the knowledge base never mentions is not answered by a word it shares.
 UNSEEN_WEIGHT = 1.3
@@ -291,10 +293,16 @@ class KnowledgeIndex:
             if negative < 0.0
         ]
         # An entry met only by words that fit any topic ("times" in "what's 99 times 7", "make", "use")
-        # shares nothing that says what the question is about.
+        # or by price words ("how much does a taxi cost") shares nothing that says what the question is
+        # about.
+        any_topic = {
+            group.said
+            for group in groups
+            if group.said in GENERIC_WORDS or any(term == PRICE_CONCEPT for term, _, _ in group.alternatives)
+        }
         hits = [
             replace(hit, score=hit.score * GENERIC_WEIGHT)
-            if all(match.said in GENERIC_WORDS for match in hit.matches)
+            if all(match.said in any_topic for match in hit.matches)
             else hit
             for hit in hits
         ]

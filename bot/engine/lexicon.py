@@ -32,6 +32,7 @@ __all__ = [
     "base_forms",
     "describes",
     "generality",
+    "names_a_person",
     "related_words",
     "relatives_index",
     "sense_count",
@@ -44,6 +45,8 @@ _PARTS = ("noun", "verb", "adj")
 # A word with at most this many senses is specific and counts in full (see ``generality``).
 GENERAL_SENSES = 3.0
 MIN_GENERALITY = 0.4
+# WordNet's lexicographer file of nouns that name people (its "lexnames" file: 18 noun.person).
+_NOUN_PERSON = 18
 # How much less a describing word no entry knows counts (see ``describes``).
 DESCRIBING_SHARE = 0.5
 # Morphy's detachment rules: how WordNet itself finds "invoices" under "invoice".
@@ -106,6 +109,10 @@ class _Database:
         for offset in self._offsets(lemma)[:senses]:
             found.update(self._synset_words(offset))
         return found
+
+    def lexicographer_files(self, lemma: str, senses: int) -> list[int]:
+        """The lexicographer file of each of ``lemma``'s commonest senses (18 is noun.person)."""
+        return [int(self._data[offset : offset + 32].split()[1]) for offset in self._offsets(lemma)[:senses]]
 
     def _offsets(self, lemma: str) -> list[int]:
         line = _find_line(self._index, lemma.encode("utf-8") + b" ")
@@ -235,6 +242,20 @@ def describes(word: str) -> bool:
         for database in _databases()
     }
     return senses.get("adj", 0) > senses.get("noun", 0) + senses.get("verb", 0)
+
+
+@functools.lru_cache(maxsize=65536)
+def names_a_person(word: str) -> bool:
+    """Whether ``word``'s commonest noun senses are all people ("engineer", "technician"; not "router",
+    whose second sense is the device)."""
+    word = word.lower()
+    for database in _databases():
+        if database.part == "noun":
+            for lemma in set(database.lemmas(word)):
+                files = database.lexicographer_files(lemma, SENSES_PER_PART)
+                if files and all(number == _NOUN_PERSON for number in files):
+                    return True
+    return False
 
 
 def relatives_index(words: Iterable[str], known: Container[str]) -> dict[str, tuple[str, ...]]:

@@ -33,9 +33,10 @@ from bot.engine.intent_steering import (
     price_source,
     still_awaited,
 )
+from bot.engine.lexicon import names_a_person
 from bot.engine.render import render, turn_values
 from bot.engine.types import Decision, IntentResult, KnowledgeHit, Ports, Reply, Turn
-from bot.engine.word_forms import GENERIC_WORDS
+from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, words
 
 __all__ = [
     "KNOWLEDGE_LIMIT",
@@ -95,12 +96,10 @@ async def answer(
     elif (
         intent == ORDER_STATUS
         and not asks_how_to(question)
-        and (
-            (about_an_order(question) and not await _answered_elsewhere(ports, hits))
-            # "it still hasn't come" names no order: it is one unless an entry answers it ("the
-            # engineer still hasn't come").
-            or (still_awaited(question) and not any(hit.score >= threshold for hit in hits))
-        )
+        # "It still hasn't come" names no order, but is one, unless a person is awaited ("the engineer
+        # still hasn't come" is a missed visit).
+        and (about_an_order(question) or (still_awaited(question) and not _awaits_a_person(question)))
+        and not await _answered_elsewhere(ports, hits)
     ):
         if not has_order_number(question):
             return Decision(
@@ -191,6 +190,10 @@ def fallback(turn: Turn, text: str, explanation: str) -> Decision:
     return Decision(
         route="fallback", replies=(Reply(text),), consecutive_fallbacks=count, explanation=explanation
     )
+
+
+def _awaits_a_person(question: str) -> bool:
+    return any(names_a_person(word) for word in words(question) if word not in STOPWORDS)
 
 
 async def _answered_elsewhere(ports: Ports, hits: Sequence[KnowledgeHit]) -> bool:

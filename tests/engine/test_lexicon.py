@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.lexicon import base_forms, describes, generality, related_words, sense_count
+from bot.engine.lexicon import base_forms, describes, generality, names_a_person, related_words, sense_count
 
 
 def test_a_word_and_its_synonyms_share_a_synset() -> None:
@@ -54,3 +54,12 @@ def test_a_describing_word_is_one_with_more_adjective_senses_than_others(word: s
 def test_a_describing_word_no_entry_knows_counts_less_than_a_thing() -> None:
     # "whatsoever" says how; "passport" what the question is about.
     assert generality("whatsoever") < generality("passport") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("word", "person"),
+    [("engineer", True), ("technician", True), ("router", False), ("coffee", False), ("parcel", False)],
+)
+def test_a_word_names_a_person_when_its_commonest_senses_all_do(word: str, person: bool) -> None:
+    # WordNet's first "router" is a woodworker; its second, the device, makes it no person.
+    assert names_a_person(word) is person
