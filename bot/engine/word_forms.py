@@ -27,7 +27,7 @@ _FUNCTION_WORDS = frozenset(  # a word list reads better as text than as 80 quot
 # question that no entry answers, and push a real paraphrase below the bot's threshold.
 FILLER_WORDS = frozenset(
     """
-    also only actually already anyone anything anybody ask asking basically currently dear else ever guys
+    also only over actually already anyone anything anybody ask asking basically currently dear else ever guys
     here kindly know like many maybe much need needed needs ok okay pls plz possible question quick
     quickly really should shall some someone something still sure tell u ur very want wanted wanting
     wants wonder wondered wondering ya yeah yes im ive dont doesnt didnt isnt cant don doesn didn

@@ -455,12 +455,13 @@ async def test_a_new_question_after_did_you_mean_is_answered_as_usual() -> None:
 async def test_a_near_miss_is_offered_as_a_did_you_mean_not_shrugged_off() -> None:
     chat = Chat()
     decision = await chat.say("can I pause my coffee subscription over the summer")
-    # Two parts of the question ("coffee", "subscription") meet entries, yet no entry reaches the
+    # Two parts of the question ("pause", "coffee subscription") meet entries, yet no entry reaches the
     # threshold: the two best are offered, and the customer's pick is answered.
     assert decision.route == "clarify"
-    assert decision.knowledge_entry_ids[1] == ENTRIES["What subscription plans do you offer?"]
+    plans = ENTRIES["What subscription plans do you offer?"]
+    assert plans in decision.knowledge_entry_ids
     assert "below the threshold" in (decision.explanation or "")
-    picked = await chat.say("the second one")
+    picked = await chat.say(("the first one", "the second one")[decision.knowledge_entry_ids.index(plans)])
     assert picked.route == "knowledge"
     assert picked.knowledge_entry_ids == (ENTRIES["What subscription plans do you offer?"],)
 
