@@ -212,11 +212,16 @@ def sense_count(word: str) -> int:
     A measure of how general a word is: "hit", "last" and "heavy" have a dozen or more, "pizza",
     "poem" and "passport" one.
     """
-    word = word.lower()
-    return sum(
-        max((database.senses(lemma) for lemma in set(database.lemmas(word))), default=0)
+    return sum(_senses_by_part(word.lower()).values())
+
+
+@functools.lru_cache(maxsize=65536)
+def _senses_by_part(word: str) -> dict[str, int]:
+    """Part of speech -> the number of senses of ``word``'s best-known base form in it."""
+    return {
+        database.part: max((database.senses(lemma) for lemma in set(database.lemmas(word))), default=0)
         for database in _databases()
-    )
+    }
 
 
 def generality(word: str) -> float:
@@ -229,18 +234,13 @@ def generality(word: str) -> float:
     return share * DESCRIBING_SHARE if describes(word) else share
 
 
-@functools.lru_cache(maxsize=65536)
 def describes(word: str) -> bool:
     """Whether ``word`` is mostly a describing word: more adjective senses than noun and verb senses.
 
     What a question is about is named by nouns and verbs ("pizza", "passport", "renew"); "whatsoever",
     "normal", "severe" or "early" say how, and a question told with them may well be about an entry.
     """
-    word = word.lower()
-    senses = {
-        database.part: max((database.senses(lemma) for lemma in set(database.lemmas(word))), default=0)
-        for database in _databases()
-    }
+    senses = _senses_by_part(word.lower())
     return senses.get("adj", 0) > senses.get("noun", 0) + senses.get("verb", 0)
 
 
