@@ -44,7 +44,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.engine.lexicon import generality, relatives_index, sense_count
 from bot.engine.spelling import SpellingIndex
@@ -268,52 +268,49 @@ class KnowledgeIndex:
         total_weight = sum(group.weight for group in groups)
         if total_weight <= 0.0:
             return []
-        matched, agreeing = self._accumulate(groups)
+        # An entry met only by words that fit any topic ("times" in "what's 99 times 7", "make", "use")
+        # or by price words ("how much does a taxi cost") shares nothing that says what the question is
+        # about: its score counts GENERIC_WEIGHT.
+        any_topic = [
+            group.said in GENERIC_WORDS or any(term == PRICE_CONCEPT for term, _, _ in group.alternatives)
+            for group in groups
+        ]
+        matched, agreeing, topical = self._accumulate(groups, any_topic)
         if not matched:
             return []
         query_terms = {term for group in groups for term, _, _ in group.alternatives}
         query_bigrams = _bigrams(units)
         # The entry's side and the word pairs only ever lower a score or add BIGRAM_BONUS, so entries are
         # finished best-bound first, and the rest are skipped once they cannot reach the best ``limit``.
-        bounds = sorted((-raw / total_weight, position) for position, raw in matched.items())
-        if agreeing:
-            bounds = sorted(
-                (-_confirmed(-negative, agreeing.get(position, 0)), position) for negative, position in bounds
-            )
+        bounds = []
+        for position, raw in matched.items():
+            coverage = _confirmed(raw / total_weight, agreeing.get(position, 0))
+            share = 1.0 if position in topical else GENERIC_WEIGHT
+            bounds.append((-share * min(coverage + BIGRAM_BONUS, 1.0), position, coverage, share))
+        bounds.sort()
         scored: list[tuple[float, int]] = []
-        for negative_bound, position in bounds:
-            if len(scored) >= limit and -negative_bound + BIGRAM_BONUS < -scored[limit - 1][0]:
+        for negative_bound, position, coverage, share in bounds:
+            if len(scored) >= limit and -negative_bound < -scored[limit - 1][0]:
                 break
-            score = self._score(self._entries[position], -negative_bound, query_terms, query_bigrams)
+            score = share * self._score(self._entries[position], coverage, query_terms, query_bigrams)
             bisect.insort(scored, (-score, position))
         unmatched = tuple(group.said for group in groups if not group.alternatives)
-        hits = [
+        return [
             self._hit(self._entries[position], -negative, groups, unmatched)
             for negative, position in scored[:limit]
             if negative < 0.0
         ]
-        # An entry met only by words that fit any topic ("times" in "what's 99 times 7", "make", "use")
-        # or by price words ("how much does a taxi cost") shares nothing that says what the question is
-        # about.
-        any_topic = {
-            group.said
-            for group in groups
-            if group.said in GENERIC_WORDS or any(term == PRICE_CONCEPT for term, _, _ in group.alternatives)
-        }
-        hits = [
-            replace(hit, score=hit.score * GENERIC_WEIGHT)
-            if all(match.said in any_topic for match in hit.matches)
-            else hit
-            for hit in hits
-        ]
-        return sorted(hits, key=lambda hit: -hit.score)
 
-    def _accumulate(self, groups: Sequence[_Group]) -> tuple[dict[int, float], dict[int, int]]:
-        """Per entry: the idf-weighted sum of its best match for each group, and (only where there are
-        two or more) how many groups it meets at CONFIRMING_STRENGTH."""
+    def _accumulate(
+        self, groups: Sequence[_Group], any_topic: Sequence[bool]
+    ) -> tuple[dict[int, float], dict[int, int], set[int]]:
+        """Per entry: the idf-weighted sum of its best match for each group; (only where there are two
+        or more) how many groups it meets at CONFIRMING_STRENGTH; and the entries met by a group that is
+        not ``any_topic``."""
         matched: dict[int, float] = {}
         confirming: dict[int, int] = {}
-        for group in groups:
+        topical: set[int] = set()
+        for group, fits_any_topic in zip(groups, any_topic, strict=True):
             if len(group.alternatives) == 1:
                 term, factor, _ = group.alternatives[0]
                 best: Mapping[int, float] = {p: factor * v for p, v in self._postings.get(term, ())}
@@ -330,7 +327,9 @@ class KnowledgeIndex:
                 matched[position] = matched.get(position, 0.0) + weight * value
                 if value >= CONFIRMING_STRENGTH:
                     confirming[position] = confirming.get(position, 0) + 1
-        return matched, {position: count for position, count in confirming.items() if count > 1}
+            if not fits_any_topic:
+                topical.update(best)
+        return matched, {position: count for position, count in confirming.items() if count > 1}, topical
 
     def _groups(self, units: Sequence[Unit]) -> list[_Group]:
         groups: list[_Group] = []

@@ -493,6 +493,22 @@ def test_an_entry_met_only_by_words_of_any_topic_is_no_confident_answer(
     assert hits[0].score < THRESHOLD
 
 
+def test_an_entry_met_only_by_price_words_gives_way_within_the_limit() -> None:
+    # Before halving, the price-only entry would be the best one; after it, the taxi entry is. The
+    # halving has to happen before the best ``limit`` are cut, or the taxi entry is never considered.
+    docs = (
+        KnowledgeDoc(1, "How much does it cost?", "Ten dollars a bag.", ()),
+        KnowledgeDoc(2, "Is there a taxi rank nearby?", "The rank outside takes cards.", ()),
+        KnowledgeDoc(3, "Where is the shop?", "Market Street.", ()),
+        KnowledgeDoc(4, "What does delivery cost?", "Free over $30.", ()),
+    )
+    index = KnowledgeIndex(docs)
+    for limit in (1, 2, 3):
+        hits = index.search("how much does a taxi cost", limit=limit)
+        assert [hit.entry_id for hit in hits][:1] == [2], limit
+        assert len(hits) <= limit
+
+
 def test_every_curated_synonym_is_a_phrase_the_search_can_read() -> None:
     # A longer phrase would be skipped without a word; keep every member within the limit.
     too_long = [
