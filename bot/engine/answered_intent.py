@@ -29,21 +29,27 @@ what was asked, and two readings follow from it:
     installation day": the scorer's price phrases share their topic words) gives way too.
   Any other informational reading stands: the customer's words say more about what they want of an
   entry ("how much is shipping to France") than the entry's question does.
+- **Answered by a command.** A turn a command answers is about what the command answers, and the
+  opening of its response says that ("Our plans (all unlimited, price per month on 24 months):" is
+  pricing, "Here's what I can do:" is ``other``): "what can you help me with" is not a request for
+  help with a problem. The router reads a typed command ("!plans") the same way.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 
 from bot.engine.intent_steering import COURTESY_MAX_WORDS, about_prices
 from bot.engine.intents.phrases import BUILTIN_INTENTS
+from bot.engine.intents.scorer import INTENT_THRESHOLD
 from bot.engine.knowledge_search import tokenize
 from bot.engine.lexicon import generality
 from bot.engine.types import CommandInfo, Decision, IntentResult, KnowledgeHit
 from bot.engine.word_forms import STOPWORDS, stem, words
 
-__all__ = ["INFORMATIONAL", "OTHER", "as_answered", "mostly_foreign"]
+__all__ = ["INFORMATIONAL", "OTHER", "as_answered", "command_reading", "mostly_foreign", "opening"]
 
 OTHER = "other"
 SUPPORT = "support"
@@ -54,6 +60,8 @@ COURTESY = frozenset({"greeting", "thanks", "goodbye"})
 # What a customer asks of the business itself; every other reading says how they ask or feel.
 INFORMATIONAL = frozenset({"product_inquiry", "support", "pricing", "purchase_intent", "order_status"})
 assert set(BUILTIN_INTENTS) >= INFORMATIONAL
+# A sentence ends at ".", "!" or "?" before a space ("9am to 6pm. The shop ...", not "$14.50").
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
 
 
 def as_answered(
@@ -62,13 +70,17 @@ def as_answered(
     question: str,
     hits: Sequence[KnowledgeHit],
     commands: Sequence[CommandInfo],
-    entry_intent: Callable[[str], str],
+    read: Callable[[str], tuple[str, float]],
 ) -> str:
     """The intent of ``scored``, or the one ``decision`` (the answer to ``question``) shows to be better.
 
-    ``entry_intent`` reads an entry's question the way the message was read (the router caches it).
+    ``read`` reads a text (an entry's question, a command's response) the way the message was read,
+    as its intent and score (the router caches it).
     """
     intent = scored.intent
+    if decision.route == "command":
+        command = next((c for c in commands if c.command_id == decision.command_id), None)
+        return intent if command is None else command_reading(command, read)[0]
     if decision.route == "fallback" and _may_be_off_topic(intent, question):
         return OTHER if mostly_foreign(question, hits, commands) else intent
     if decision.route not in ("knowledge", "clarify") or not decision.knowledge_entry_ids:
@@ -77,8 +89,29 @@ def as_answered(
     hit = next((hit for hit in hits if hit.entry_id == decision.knowledge_entry_ids[0]), None)
     if not allowed or hit is None:
         return intent
-    entry = entry_intent(hit.question)
+    entry = read(hit.question)[0]
     return entry if entry in allowed else intent
+
+
+def command_reading(command: CommandInfo, read: Callable[[str], tuple[str, float]]) -> tuple[str, float]:
+    """The intent and score of what ``command`` answers: the reading of its response's opening, or,
+    when that names no intent (a bare "Open 9am-6pm, Mon-Sat."), of the command's name ("hours")."""
+    intent, score = read(opening(command.response))
+    if intent == OTHER and score < INTENT_THRESHOLD:
+        name = command.command.strip().lstrip("!").replace("_", " ").replace("-", " ")
+        named, named_score = read(name)
+        if named != OTHER:
+            return named, named_score
+    return intent, score
+
+
+def opening(response: str) -> str:
+    """The opening of a command's response, which says what it answers: its first line, up to the end
+    of the first sentence ("Our prices (12 oz bag):", "Network status: all services are running
+    normally.", "Here's what I can do:")."""
+    line = next((line.strip() for line in response.splitlines() if line.strip()), "")
+    found = _SENTENCE_END.search(line)
+    return line[: found.start() + 1] if found else line
 
 
 def _may_be_off_topic(intent: str, question: str) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import prompts
 from bot.engine import handoff_rules, offline
-from bot.engine.answered_intent import OTHER, as_answered
+from bot.engine.answered_intent import OTHER, as_answered, command_reading
 from bot.engine.intent_steering import courtesy_template, question_after_greeting, template_fits
 from bot.engine.intents.scorer import IntentScorer
 from bot.engine.offline import KNOWLEDGE_LIMIT, MAX_KNOWLEDGE_QUERY_CHARS, REPEATED_FALLBACK
@@ -100,12 +100,19 @@ class Router:
 
         command = match_command(text, turn.commands)
         if command is not None:
-            return Decision(
+            # "!plans" says nothing but the command's name: the turn is about what the command answers,
+            # read from its response's opening (bot/engine/answered_intent.py). Only the local scorer
+            # reads a command turn: it is never worth a call to a model.
+            intent, score = command_reading(command, self._reader(turn))
+            decision = Decision(
                 route="command",
                 replies=(Reply(render(command.response, values)),),
                 command_id=command.command_id,
+                intent=intent,
+                intent_score=score,
                 explanation=f"the message starts with the command {command.command}",
             )
+            return _scored(decision, turn, self._scorer.score(text, turn.intents))
 
         scored = await self._score(text, turn, ports)
         rule = handoff_rules.rule_for(turn, text, scored)
@@ -177,7 +184,7 @@ class Router:
         else:
             decision = await offline.answer(turn, ports, question, scored, hits)
         # The offline answer tells more about what was asked than the message alone.
-        intent = as_answered(scored, decision, question, hits, turn.commands, self._entry_reader(turn))
+        intent = as_answered(scored, decision, question, hits, turn.commands, self._reader(turn))
         if intent == scored.intent:
             return decision
         # The score stays the message's own: how close its words are to the intent now recorded.
@@ -191,12 +198,15 @@ class Router:
             intent_as_written=f"{scored.intent} ({scored.intent_score:.2f})",
         )
 
-    def _entry_reader(self, turn: Turn) -> Callable[[str], str]:
-        return functools.partial(self._entry_intent, intents=turn.intents)
+    def _reader(self, turn: Turn) -> Callable[[str], tuple[str, float]]:
+        return functools.partial(self._reading, intents=turn.intents)
 
-    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Router per process, entries are few
-    def _entry_intent(self, question: str, intents: tuple[IntentDefinition, ...]) -> str:
-        return self._scorer.score(question, intents).intent
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one Router per process; entries, commands are few
+    def _reading(self, text: str, intents: tuple[IntentDefinition, ...]) -> tuple[str, float]:
+        """The local scorer's intent and score of a tenant's own text (an entry's question, a command's
+        response), cached: the same few are read again and again."""
+        scored = self._scorer.score(text, intents)
+        return scored.intent, scored.intent_score
 
 
 async def _without_llm(

@@ -19,6 +19,8 @@ from bot.engine.types import (
     Decision,
     Engine,
     InboundText,
+    IntentDefinition,
+    IntentResult,
     KnowledgeHit,
     Ports,
     TemplateInfo,
@@ -420,10 +422,15 @@ async def test_every_text_turn_carries_its_intent_and_sentiment() -> None:
     assert decision.sentiment_score < 0
 
 
-async def test_commands_are_not_scored() -> None:
-    decision = await say("!price")
+async def test_a_command_turn_is_scored_by_the_local_scorer_only() -> None:
+    class Refusing:
+        async def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult:
+            raise AssertionError("a command turn is never worth a call to the intent model")
+
+    decision = await say("!price", Ports(knowledge=PORTS.knowledge, intents=Refusing()))
     assert decision.route == "command"
-    assert decision.intent is None
+    assert decision.intent == "pricing"  # what the command's response opens with: "a loaf is $4"
+    assert decision.sentiment == "neutral"
 
 
 async def test_decisions_are_repeatable() -> None:

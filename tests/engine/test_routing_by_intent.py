@@ -618,3 +618,37 @@ async def test_a_did_you_mean_records_the_intent_of_its_first_choice() -> None:
     assert ENTRIES["Where is your store located?"] in decision.knowledge_entry_ids
     # Both entries offered are about the shop, not a problem to fix.
     assert decision.intent == "product_inquiry"
+
+
+async def test_asking_what_the_bot_can_do_is_recorded_as_a_question_about_the_bot() -> None:
+    # The words ask for help, but the help command's answer shows it: the question is about the bot.
+    assert read_alone("what can you help me with") == "support"
+    decision = await Chat().say("what can you help me with")
+    assert decision.route == "command"
+    assert decision.intent == "other"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"), [("!price", "pricing"), ("!hours", "product_inquiry"), ("!help", "other")]
+)
+async def test_a_typed_command_is_recorded_as_what_the_command_answers(text: str, intent: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "command"
+    assert decision.intent == intent
+    assert decision.intent_score is not None
+    assert decision.intent_score > 0.0
+    assert decision.sentiment == "neutral"
+
+
+async def test_a_command_is_read_from_its_own_response() -> None:
+    # The same name answering with something else is read as that.
+    prices = CommandInfo(300, "!info", "Our plans, per month:\nFibre 150 - $30\nFibre 500 - $40")
+    hours = CommandInfo(300, "!info", "We're open Monday to Saturday, 9am to 6pm, and closed on Sundays.")
+    assert (await Chat(commands=(prices,)).say("!info")).intent == "pricing"
+    assert (await Chat(commands=(hours,)).say("!info")).intent == "product_inquiry"
+
+
+async def test_a_command_whose_response_names_no_intent_is_read_by_its_name() -> None:
+    terse = CommandInfo(300, "!hours", "Open 9am-6pm, Mon-Sat.")
+    assert shared_scorer().score("Open 9am-6pm, Mon-Sat.").intent == "other"
+    assert (await Chat(commands=(terse,)).say("!hours")).intent == "product_inquiry"
