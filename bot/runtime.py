@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.base import Adapter
+from adapters.http_client import tls_context
 from bot.billing.admission import AdmissionCheck
 from bot.config import Settings
 from bot.engine.router import Router
@@ -262,7 +263,7 @@ def build_runtime(
     acknowledgements = Acknowledgements(adapters, credentials)
     notifier = escalations = holds = None
     if only_channels is None:
-        http = http or httpx.AsyncClient(timeout=NOTIFY_HTTP_TIMEOUT)
+        http = http or httpx.AsyncClient(timeout=NOTIFY_HTTP_TIMEOUT, verify=tls_context())
         notifier = Notifier(sessions, http, credentials, notifier_options(settings))
         escalations = EscalationSweeper(
             sessions,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aiohttp import web
 
@@ -13,9 +14,13 @@ OPENAPI_PATH = PREFIX + "/openapi.json"
 
 
 def add_routes(app: web.Application, tables: Sequence[RouteTable]) -> None:
-    document = build_document(tables)
+    # Built at the first request, not with the app: generating the JSON schemas of every request and
+    # response model takes about 0.1 s, which every start (and every test's app) would pay for nothing.
+    built: list[dict[str, Any]] = []
 
     async def openapi(_request: web.Request) -> web.StreamResponse:
-        return web.json_response(document)
+        if not built:
+            built.append(build_document(tables))
+        return web.json_response(built[0])
 
     app.router.add_get(OPENAPI_PATH, openapi)
