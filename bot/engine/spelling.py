@@ -12,6 +12,7 @@ __all__ = ["Correction", "SpellingIndex"]
 
 MIN_LENGTH = 4  # "bag" -> "bug" is a different word, not a typo
 _CACHE_SIZE = 4096
+GRAMS_PER_EDIT = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +97,9 @@ class SpellingIndex:
         shared: Counter[str] = Counter()
         for gram in grams:
             shared.update(self._postings.get(gram, ()))
-        # Each edit changes at most three 3-grams, so a word within ``limit`` edits shares at least this many.
-        needed = max(1, len(grams) - 3 * limit)
+        # An insertion, deletion or substitution changes at most three 3-grams, a swap of two neighbours
+        # four ("restrat": str, tra, rat, at#), so a word within ``limit`` edits shares at least this many.
+        needed = max(1, len(grams) - GRAMS_PER_EDIT * limit)
         best: tuple[int, int, str] | None = None  # (distance, -shared grams, word): the smallest wins
         for candidate, count in shared.items():
             if count < needed or (limit == 1 and candidate[0] != word[0]):

@@ -17,6 +17,7 @@ from bot.engine.knowledge_search import (
     stem,
     tokenize,
 )
+from bot.engine.spelling import Correction, SpellingIndex
 from bot.engine.thesaurus import MAX_PHRASE_WORDS, _parse
 from bot.engine.types import KnowledgeHit
 from bot.engine.word_forms import named_kinds
@@ -275,6 +276,20 @@ def test_a_typo_still_finds_its_entry(customer: str, entry: str) -> None:
     assert hit is not None, f"{customer!r} got the fallback"
     assert hit.question == entry
     assert any(match.kind == "typo" for match in hit.matches)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"), [("restrat", "restart"), ("reciept", "receipt"), ("tarck", "track")]
+)
+def test_two_swapped_letters_are_one_typo(typed: str, meant: str) -> None:
+    # A swap changes four of the word's letter triples, one more than any other single edit.
+    assert SpellingIndex([meant, "router", "order"]).correct(typed) == Correction(meant, 1)
+
+
+def test_a_question_with_swapped_letters_finds_its_entry() -> None:
+    hits = ISP_INDEX.search("hw do i restrat the routr")
+    assert hits[0].question == "How do I reset my router to factory settings?"
+    assert hits[0].score >= THRESHOLD
 
 
 def test_a_typo_in_a_password_question_is_read_as_password() -> None:
