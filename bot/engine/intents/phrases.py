@@ -177,6 +177,13 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "do my points expire",
         "is it ok to bring my laptop and work there",
         "do you have wifi for customers",
+        # "Can I get" a feature, and a number that is no price (a term, a cap), ask about the offer.
+        "can i get it with oat milk",
+        "can i get a static ip with the plan",
+        "do you do gift wrapping",
+        "how long is the minimum term",
+        "is there a data cap",
+        "do you do takeaway",
     ),
     "pricing": (
         "how pricey is it",
