@@ -172,6 +172,18 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "can i add extras to my package",
         "what time do i need to order by for same day dispatch",
         "is there a cut off time for next day delivery",
+        # How a policy works and what is allowed are questions about the offer, not requests for help.
+        "how does the loyalty scheme work",
+        "do my points expire",
+        "is it ok to bring my laptop and work there",
+        "do you have wifi for customers",
+        # "Can I get" a feature, and a number that is no price (a term, a cap), ask about the offer.
+        "can i get it with oat milk",
+        "can i get a static ip with the plan",
+        "do you do gift wrapping",
+        "how long is the minimum term",
+        "is there a data cap",
+        "do you do takeaway",
     ),
     "pricing": (
         "how pricey is it",
@@ -232,6 +244,12 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "how much is the basic option",
         "how much are the extras",
         "what's the price of the starter package",
+        # Charges on top and money off (referrals, discounts for a group) are price questions too.
+        "will i have to pay customs charges",
+        "are there import fees on top",
+        "what do i get for referring a friend",
+        "do you give a discount to nhs staff",
+        "any loyalty discount for existing customers",
     ),
     "purchase_intent": (
         "i'm ready to order",
@@ -370,7 +388,6 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "i need help",
         "can you help me with my order",
         "how do i update my card details",
-        "i was charged twice",
         "how do i change my order",
         "the checkout page is giving me an error",
         "can i exchange it for a different size",
@@ -514,6 +531,9 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "i'm fed up with this",
         "i expected much better",
         "this has ruined my day",
+        # A grievance stays a complaint when it also asks for the fix.
+        "i was charged twice",
+        "you charged me twice, sort it out",
     ),
     "human_request": (
         "can someone call me back",
