@@ -68,6 +68,16 @@ def unavailable(reason: str) -> NoReturn:
 
 
 @pytest.fixture
+def db_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only, unlike the rest of the suite: a page behaves the same on either database, and every
+    API call and turn the pages make is tested on PostgreSQL too (tests/web, tests/pipeline). Running
+    each browser test twice cost about a minute and a half of a CI run."""
+    path = tmp_path / "chatbot.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     try:
         from playwright.async_api import async_playwright
