@@ -138,7 +138,8 @@ def mostly_foreign(question: str, hits: Sequence[KnowledgeHit], commands: Sequen
     A word counts by how specific it is (bot/engine/lexicon.py, ``generality``): "invoice" in "who do I
     contact about a wrong invoice" says what the question is about, "wrong" hardly does.
     """
-    asked = {word for word in words(question) if word not in STOPWORDS}
+    # A number says how many or which, not what the question is about.
+    asked = {word for word in words(question) if word not in STOPWORDS and not word.isdigit()}
     if not asked:
         return False
     unknown = {stem(word) for hit in hits[:1] for part in hit.unmatched for word in words(part)}

@@ -18,7 +18,7 @@ _FUNCTION_WORDS = frozenset(  # a word list reads better as text than as 80 quot
     a about am an and any are as at be been being but by can could d did do does for from get had has
     have hello hey hi how i if in into is it its just let ll m me my of on or our please re s so t than
     thank thanks that the their them then there these they this those to too us was we were what
-    ve when where which who why will with would you your yours
+    ve when where which while whilst who why will with would you your yours because though although
     """.split()  # noqa: SIM905
 )
 

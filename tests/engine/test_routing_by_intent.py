@@ -9,6 +9,7 @@ import pytest
 
 import prompts
 from bot.engine import handoff_rules
+from bot.engine.answered_intent import mostly_foreign
 from bot.engine.intent_steering import carries_prices
 from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
 from bot.engine.render import render
@@ -652,3 +653,21 @@ async def test_a_command_whose_response_names_no_intent_is_read_by_its_name() ->
     terse = CommandInfo(300, "!hours", "Open 9am-6pm, Mon-Sat.")
     assert shared_scorer().score("Open 9am-6pm, Mon-Sat.").intent == "other"
     assert (await Chat(commands=(terse,)).say("!hours")).intent == "product_inquiry"
+
+
+async def test_the_shops_own_offer_asked_around_a_holiday_is_no_question_for_another_business() -> None:
+    # "while" joins two clauses and says nothing of the topic; "holiday" alone is not most of the question.
+    decision = await Chat().say("can i pause my subscription while i'm on holiday")
+    assert decision.route == "clarify"
+    assert ENTRIES["What subscription plans do you offer?"] in decision.knowledge_entry_ids
+    assert decision.intent != "other"
+
+
+def test_a_number_is_no_word_of_another_business() -> None:
+    # No entry knows "2" or "1", but they say how many, not what about: the question is about blends.
+    hit = KnowledgeHit(1, "What blends do you sell?", "House and Espresso.", 0.2, unmatched=("2", "1"))
+    assert not mostly_foreign("do you do 2 for 1 on blends", [hit], ())
+    foreign = KnowledgeHit(
+        1, "What blends do you sell?", "House and Espresso.", 0.1, unmatched=("tyres", "4")
+    )
+    assert mostly_foreign("do you fit 4 tyres", [foreign], ())
