@@ -420,3 +420,13 @@ def test_arbitrary_tenant_intents_never_raise(text: str, definitions: list[tuple
     result = said(text, tenant_intents)
     assert_in_range(result)
     assert result.intent in set(BUILTIN_INTENTS) | {intent.name for intent in tenant_intents}
+
+
+def test_a_text_read_again_gets_the_same_scores_whatever_the_first_reader_did_with_them() -> None:
+    scorer = IntentScorer()
+    first = scorer.intent_scores("do you sell wholesale to cafes", (WHOLESALE,))
+    first["wholesale"] = 0.0  # a caller may change what it got
+    again = scorer.intent_scores("do you sell wholesale to cafes", (WHOLESALE,))
+    assert again["wholesale"] > 0.5
+    # Another tenant's intents are another reading of the same text.
+    assert "wholesale" not in scorer.intent_scores("do you sell wholesale to cafes")

@@ -315,6 +315,7 @@ class IntentScorer:
     """
 
     TENANT_CACHE_SIZE = 256
+    RECENT_TEXTS = 64
 
     def __init__(self) -> None:
         builtin = _phrases(BUILTIN_INTENTS.items())
@@ -324,6 +325,9 @@ class IntentScorer:
         self._builtin = _PhraseIndex(builtin, self._word_idf, self._char_idf)
         self._greetings = frozenset(_plain(phrase) for phrase in BUILTIN_INTENTS[GREETING])
         self._tenant_index = functools.lru_cache(maxsize=self.TENANT_CACHE_SIZE)(self._index_tenant)
+        # A turn reads its text again once it is answered (bot/engine/answered_intent.py): the last few
+        # texts' scores are kept, so that second reading costs a lookup.
+        self._recent_scores = functools.lru_cache(maxsize=self.RECENT_TEXTS)(self._scores)
 
     def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult:
         """The intent and sentiment of ``text``; never raises on odd input (empty, emoji, any language)."""
@@ -335,13 +339,16 @@ class IntentScorer:
 
     def intent_scores(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> dict[str, float]:
         """Every intent that shares anything with ``text``, with its similarity in 0..1."""
+        key = tuple((intent.name, tuple(intent.examples)) for intent in tenant_intents)
+        return dict(self._recent_scores(text, key))
+
+    def _scores(self, text: str, key: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, float]:
         words = _words(_normalise(text))
         if not words:
             return {}
         query = _query(words, self._word_idf, self._char_idf)
         scores = self._builtin.best_by_label(query)
-        if tenant_intents:
-            key = tuple((intent.name, tuple(intent.examples)) for intent in tenant_intents)
+        if key:
             for name, similarity in self._tenant_index(key).best_by_label(query).items():
                 # A tenant may add phrases to a built-in intent: its best phrase from either source.
                 scores[name] = max(similarity, scores.get(name, 0.0))
