@@ -94,6 +94,7 @@ bill rise: higher, more than usual, more than normal, more than before, gone up,
     extra charges
 connected: connected, get connected, get me online, get online, be online, go live, up and running,
     switched on, live
+copy: copy, copies, download, downloads, pdf, printout, duplicate
 bill: bill, bills, billing, invoice, invoices, statement, charged, overcharged, charged twice,
     double charged, receipt, charges, charged me, unknown charge, unexpected charge, strange charge,
     don t recognise, don t recognize, payment taken, taken from my account, took money, took my money,

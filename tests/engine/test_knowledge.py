@@ -286,6 +286,13 @@ def test_two_swapped_letters_are_one_typo(typed: str, meant: str) -> None:
     assert SpellingIndex([meant, "router", "order"]).correct(typed) == Correction(meant, 1)
 
 
+@pytest.mark.parametrize("customer", ["i need a copy of my last bill", "can i download my bill"])
+def test_a_copy_of_a_bill_is_where_the_bills_can_be_downloaded(customer: str) -> None:
+    hits = ISP_INDEX.search(customer)
+    assert hits[0].question == "Where can I see my bills?"
+    assert hits[0].score >= THRESHOLD
+
+
 def test_a_question_with_swapped_letters_finds_its_entry() -> None:
     hits = ISP_INDEX.search("hw do i restrat the routr")
     assert hits[0].question == "How do I reset my router to factory settings?"
