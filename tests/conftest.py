@@ -44,7 +44,7 @@ POSTGRES_REQUIRED = (
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 KEPT_TABLES = {"plans", "alembic_version"}
 
-__all__ = ["world"]
+__all__ = ["sqlite_copy", "world"]
 
 requires_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="CHATBOT_TEST_POSTGRES_URL is not set")
 
@@ -107,12 +107,17 @@ async def _empty_postgres(url: str) -> None:
         await engine.dispose()
 
 
+def sqlite_copy(template: Path, folder: Path) -> str:
+    """The URL of a fresh copy of the migrated SQLite template in ``folder``."""
+    path = folder / "chatbot.db"
+    shutil.copy(template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
 @pytest.fixture(params=BACKENDS)
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        path = tmp_path / "chatbot.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return f"sqlite+aiosqlite:///{path}"
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
     url: str = request.getfixturevalue("postgres_migrated")
     await _empty_postgres(url)
     return url
