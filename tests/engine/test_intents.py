@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from bot.engine.intents.scorer import (
     OTHER,
     IntentResult,
     IntentScorer,
+    _Vectors,
     sentiment_of,
 )
 from bot.engine.types import IntentDefinition
@@ -430,3 +432,37 @@ def test_a_text_read_again_gets_the_same_scores_whatever_the_first_reader_did_wi
     assert again["wholesale"] > 0.5
     # Another tenant's intents are another reading of the same text.
     assert "wholesale" not in scorer.intent_scores("do you sell wholesale to cafes")
+
+
+# --- the phrase index's arithmetic ----------------------------------------------------------------
+
+_FEATURES = st.sampled_from([f"f{n}" for n in range(12)])
+_SPARSE = st.dictionaries(_FEATURES, st.floats(min_value=0.01, max_value=1.0), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    labelled=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), _SPARSE), min_size=1, max_size=12),
+    query=_SPARSE,
+)
+def test_each_labels_best_similarity_is_its_highest_plain_dot_product(
+    labelled: list[tuple[str, dict[str, float]]], query: dict[str, float]
+) -> None:
+    """The vectorised index gives, per label, the highest dot product of the query with any of the
+    label's vectors, labels in any order and interleaved, and leaves out labels that share nothing."""
+    columns = {
+        feature: column for column, feature in enumerate(dict.fromkeys(f for _, v in labelled for f in v))
+    }
+    known = [(columns[f], w) for f, w in query.items() if f in columns]
+    vectors = _Vectors(labelled, columns)
+    got = vectors.best_by_label(
+        np.array([c for c, _ in known], dtype=np.intp), np.array([w for _, w in known], dtype=np.float64)
+    )
+    expected: dict[str, float] = {}
+    for label, vector in labelled:
+        dot = sum(weight * vector.get(feature, 0.0) for feature, weight in query.items())
+        if dot > 0.0:
+            expected[label] = max(expected.get(label, 0.0), dot)
+    assert got.keys() == expected.keys()
+    for label, value in expected.items():
+        assert got[label] == pytest.approx(value, rel=1e-12)
