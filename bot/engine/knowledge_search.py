@@ -1,4 +1,4 @@
-"""Rank a tenant's knowledge entries against a customer's question, in pure Python.
+"""Rank a tenant's knowledge entries against a customer's question (no I/O; numpy sums the scores).
 
 How a question meets an entry:
 
@@ -45,6 +45,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from bot.engine.lexicon import generality, relatives_index, sense_count
 from bot.engine.spelling import SpellingIndex
@@ -194,11 +196,18 @@ class KnowledgeIndex:
             self._entry(doc, fields, lengths, averages, question_units, bigrams)
             for doc, fields, lengths, question_units, bigrams in raw
         )
-        postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, tuple[list[int], list[float]]] = {}
         for position, entry in enumerate(self._entries):
             for term, (strength, _) in entry.terms.items():
-                postings.setdefault(term, []).append((position, strength))
-        self._postings = postings
+                positions, strengths = postings.setdefault(term, ([], []))
+                positions.append(position)
+                strengths.append(strength)
+        # Each term's entries and strengths as arrays: a question's sums over all entries are a few
+        # numpy operations per word, where a loop per (word, entry) pair took a third of a search.
+        self._postings = {
+            term: (np.array(positions, dtype=np.intp), np.array(strengths, dtype=np.float64))
+            for term, (positions, strengths) in postings.items()
+        }
         self._spelling = SpellingIndex(w for w in vocabulary if w not in STOPWORDS)
         self._related = relatives_index(telling, document_frequency)
 
@@ -275,24 +284,31 @@ class KnowledgeIndex:
             group.said in GENERIC_WORDS or any(term == PRICE_CONCEPT for term, _, _ in group.alternatives)
             for group in groups
         ]
-        matched, agreeing, topical = self._accumulate(groups, any_topic)
-        if not matched:
+        met, matched, agreeing, topical = self._accumulate(groups, any_topic)
+        if not met.any():
             return []
         query_terms = {term for group in groups for term, _, _ in group.alternatives}
         query_bigrams = _bigrams(units)
         # The entry's side and the word pairs only ever lower a score or add BIGRAM_BONUS, so entries are
         # finished best-bound first, and the rest are skipped once they cannot reach the best ``limit``.
-        bounds = []
-        for position, raw in matched.items():
-            coverage = _confirmed(raw / total_weight, agreeing.get(position, 0))
-            share = 1.0 if position in topical else GENERIC_WEIGHT
-            bounds.append((-share * min(coverage + BIGRAM_BONUS, 1.0), position, coverage, share))
-        bounds.sort()
+        positions = np.flatnonzero(met)
+        coverage = _confirmed(matched[positions] / total_weight, agreeing[positions])
+        share = np.where(topical[positions], 1.0, GENERIC_WEIGHT)
+        bound = share * np.minimum(coverage + BIGRAM_BONUS, 1.0)
+        order = np.lexsort((positions, -bound))
         scored: list[tuple[float, int]] = []
-        for negative_bound, position, coverage, share in bounds:
-            if len(scored) >= limit and -negative_bound < -scored[limit - 1][0]:
+        for position, entry_bound, entry_coverage, entry_share in zip(
+            positions[order].tolist(),
+            bound[order].tolist(),
+            coverage[order].tolist(),
+            share[order].tolist(),
+            strict=True,
+        ):
+            if len(scored) >= limit and entry_bound < -scored[limit - 1][0]:
                 break
-            score = share * self._score(self._entries[position], coverage, query_terms, query_bigrams)
+            score = entry_share * self._score(
+                self._entries[position], entry_coverage, query_terms, query_bigrams
+            )
             bisect.insort(scored, (-score, position))
         unmatched = tuple(group.said for group in groups if not group.alternatives)
         return [
@@ -303,33 +319,32 @@ class KnowledgeIndex:
 
     def _accumulate(
         self, groups: Sequence[_Group], any_topic: Sequence[bool]
-    ) -> tuple[dict[int, float], dict[int, int], set[int]]:
-        """Per entry: the idf-weighted sum of its best match for each group; (only where there are two
-        or more) how many groups it meets at CONFIRMING_STRENGTH; and the entries met by a group that is
-        not ``any_topic``."""
-        matched: dict[int, float] = {}
-        confirming: dict[int, int] = {}
-        topical: set[int] = set()
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per entry (arrays over the entries): whether any group meets it; the idf-weighted sum of its
+        best match for each group; how many groups meet it at CONFIRMING_STRENGTH; and whether a group
+        that is not ``any_topic`` meets it."""
+        size = self._size
+        met = np.zeros(size, dtype=bool)
+        matched = np.zeros(size)
+        confirming = np.zeros(size, dtype=np.intp)
+        topical = np.zeros(size, dtype=bool)
         for group, fits_any_topic in zip(groups, any_topic, strict=True):
-            if len(group.alternatives) == 1:
-                term, factor, _ = group.alternatives[0]
-                best: Mapping[int, float] = {p: factor * v for p, v in self._postings.get(term, ())}
-            else:
-                found: dict[int, float] = {}
-                for term, factor, _ in group.alternatives:
-                    for position, strength in self._postings.get(term, ()):
-                        value = factor * strength
-                        if value > found.get(position, 0.0):
-                            found[position] = value
-                best = found
-            weight = group.weight
-            for position, value in best.items():
-                matched[position] = matched.get(position, 0.0) + weight * value
-                if value >= CONFIRMING_STRENGTH:
-                    confirming[position] = confirming.get(position, 0) + 1
+            if not group.alternatives:
+                continue
+            best = np.zeros(size)
+            for term, factor, _ in group.alternatives:
+                found = self._postings.get(term)
+                if found is not None:
+                    # A term meets each entry once, so its positions never repeat.
+                    positions, strengths = found
+                    best[positions] = np.maximum(best[positions], factor * strengths)
+            meets = best > 0.0
+            met |= meets
+            matched += group.weight * best
+            confirming += best >= CONFIRMING_STRENGTH
             if not fits_any_topic:
-                topical.update(best)
-        return matched, {position: count for position, count in confirming.items() if count > 1}, topical
+                topical |= meets
+        return met, matched, confirming, topical
 
     def _groups(self, units: Sequence[Unit]) -> list[_Group]:
         groups: list[_Group] = []
@@ -434,16 +449,19 @@ class KnowledgeIndex:
         )
 
 
-def _confirmed(coverage: float, agreeing: int) -> float:
+def _confirmed(coverage: np.ndarray, agreeing: np.ndarray) -> np.ndarray:
     """Coverage raised when several parts of the question agree on one entry.
 
     One shared word is what an off-topic question has too ("do you sell shoes"); two or three parts
     of a long message meeting the same entry's question or keywords are not chance, even when the
     message says much else. With one agreeing part the coverage stands as it is.
     """
-    if agreeing <= 1:
-        return coverage
-    return 1.0 - math.pow(1.0 - coverage, 1.0 + CONFIRMATION * (agreeing - 1))
+    confirmed = coverage.copy()
+    # Few entries are met by two parts or more: math.pow for them keeps every score to the last digit
+    # what it was before the sums moved to numpy (whose vectorised power may round differently).
+    for at in np.flatnonzero(agreeing > 1).tolist():
+        confirmed[at] = 1.0 - math.pow(1.0 - coverage[at], 1.0 + CONFIRMATION * (int(agreeing[at]) - 1))
+    return confirmed
 
 
 def is_ambiguous(
