@@ -60,6 +60,9 @@ COURTESY_MAX_WORDS = 3
 # How sure the intent must be before a greeting, thanks or goodbye template answers a message none of
 # its keywords matched ("hiya", "ty"): a weak guess at "blorp" is no greeting.
 COURTESY_SURE = 0.7
+# A longer message the keywords missed ("ok thank u so much!!", "good morning to you all") is small talk
+# only when the intent is surer still.
+SMALL_TALK_SURE = 0.75
 # Small talk is short: a courtesy template answers at most this many words, and only for its own intent.
 SMALL_TALK_MAX_WORDS = 8
 # What follows a leading "Hi," must have this many words to be a question of its own ("Hi, how are
@@ -323,7 +326,12 @@ def courtesy_template(
     intent: str, score: float, text: str, templates: Sequence[TemplateInfo]
 ) -> TemplateInfo | None:
     """The tenant's template for a greeting, thanks or goodbye its keywords missed ("hiya", "ty")."""
-    if intent not in _COURTESY_INTENTS or score < COURTESY_SURE or len(_words(text)) > COURTESY_MAX_WORDS:
+    if intent not in _COURTESY_INTENTS:
+        return None
+    words = len(_words(text))
+    if score < COURTESY_SURE or words > SMALL_TALK_MAX_WORDS or (
+        words > COURTESY_MAX_WORDS and score < SMALL_TALK_SURE
+    ):
         return None
     own = {_phrase(phrase) for phrase in BUILTIN_INTENTS[intent]}
     for template in templates:

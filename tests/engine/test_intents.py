@@ -466,3 +466,13 @@ def test_each_labels_best_similarity_is_its_highest_plain_dot_product(
     assert got.keys() == expected.keys()
     for label, value in expected.items():
         assert got[label] == pytest.approx(value, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("heyyy", "greeting"), ("thaaanks", "thanks"), ("byeee", "goodbye"), ("gooood morning", "greeting")],
+)
+def test_stretched_chat_spelling_reads_as_the_word_it_stretches(text: str, intent: str) -> None:
+    result = said(text)
+    assert result.intent == intent
+    assert result.intent_score >= 0.9

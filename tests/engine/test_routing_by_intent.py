@@ -344,10 +344,29 @@ async def test_a_courtesy_phrase_inside_another_request_is_no_small_talk() -> No
     assert decision.route != "template"
 
 
-@pytest.mark.parametrize(("text", "template"), [("hiya", "greeting"), ("ty", "thanks"), ("cya", "goodbye")])
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        ("hiya", "greeting"),
+        ("ty", "thanks"),
+        ("cya", "goodbye"),
+        # Stretched chat spelling is read as the word it stretches.
+        ("heyyy", "greeting"),
+        ("byeee", "goodbye"),
+        # Longer than three words, but surely nothing but thanks.
+        ("ok thank u so much!!", "thanks"),
+    ],
+)
 async def test_small_talk_its_template_has_no_keyword_for_still_gets_it(text: str, template: str) -> None:
     decision = await Chat().say(text)
     assert decision.template_id == next(t.template_id for t in TEMPLATES if t.name == template)
+
+
+@pytest.mark.parametrize(
+    "text", ["thank u, but where is my order??", "ok thank u so much, do u ship to canada"]
+)
+async def test_thanks_the_keywords_missed_before_a_question_is_no_small_talk(text: str) -> None:
+    assert (await Chat().say(text)).route != "template"
 
 
 async def test_a_long_message_that_ends_in_thanks_is_answered_not_thanked() -> None:
@@ -606,7 +625,7 @@ async def test_a_weak_reading_the_fallback_shows_wrong_is_recorded_as_other(text
 
 
 async def test_a_short_greeting_the_templates_miss_stays_a_greeting() -> None:
-    decision = await Chat().say("heyyy")
+    decision = await Chat().say("heya")
     assert decision.route == "fallback"
     assert decision.intent == "greeting"
 
