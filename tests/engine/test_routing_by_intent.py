@@ -495,7 +495,15 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
 
 
 @pytest.mark.parametrize(
-    "text", ["what can you do?", "Hi! what can you help me with", "help", "how can you help me"]
+    "text",
+    [
+        "what can you do?",
+        "Hi! what can you help me with",
+        "help",
+        "how can you help me",
+        "what can you actually do",
+        "what sort of things can you do for me?",
+    ],
 )
 async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:
     decision = await Chat().say(text)
@@ -508,6 +516,7 @@ async def test_without_a_help_command_asking_what_the_bot_can_do_is_an_ordinary_
     assert (await chat.say("what can you do?")).route != "command"
     # Asking for help with something is a question about that thing, not about the bot.
     assert (await Chat().say("can you help me with my order")).route != "command"
+    assert (await Chat().say("what can you do about my parcel, it never came")).route != "command"
 
 
 @pytest.mark.parametrize(
