@@ -330,8 +330,10 @@ def courtesy_template(
     if intent not in _COURTESY_INTENTS:
         return None
     words = len(_words(text))
-    if score < COURTESY_SURE or words > SMALL_TALK_MAX_WORDS or (
-        words > COURTESY_MAX_WORDS and score < SMALL_TALK_SURE
+    if (
+        score < COURTESY_SURE
+        or words > SMALL_TALK_MAX_WORDS
+        or (words > COURTESY_MAX_WORDS and score < SMALL_TALK_SURE)
     ):
         return None
     own = {_phrase(phrase) for phrase in BUILTIN_INTENTS[intent]}

@@ -149,6 +149,10 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "you took my money and the parcel never arrived",
         "the croissant was mouldy and overpriced",
         "delivery took forever, never again",
+        "your call centre hung up on me twice today, disgraceful",
+        "third time i'm contacting you about this. absolutely fed up",
+        "it was supposed to arrive yesterday",
+        "the engineer was meant to come this morning and no sign of anyone",
     ],
 )
 def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:
@@ -196,6 +200,8 @@ def test_a_feeling_around_a_question_still_counts(text: str, expected: str) -> N
         "the engineer didn't turn up",
         "my bill went up this month and nobody told me",
         "paying for 900 and getting about 50",
+        "we've been down since lunch",
+        "netflix won't stop buffering",
     ],
 )
 def test_a_failing_service_reported_calmly_is_negative(text: str) -> None:
@@ -211,6 +217,8 @@ def test_a_failing_service_reported_calmly_is_negative(text: str) -> None:
         ("hey! 👋", "neutral"),
         ("could you tell me when you open? thanks in advance!", "neutral"),
         ("zzzz", "neutral"),
+        # A time told is not a grievance unless it is a time of asking.
+        ("the third time i ordered it was great", "positive"),
     ],
 )
 def test_chat_spelling_reads_as_the_word_it_stretches_or_softens(text: str, expected: str) -> None:

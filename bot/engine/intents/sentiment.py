@@ -18,8 +18,9 @@ anything. Five adaptations, each a rule about the domain, never about one messag
    about, not how the customer feels: "a good book", "a late fee", "customer support", "the cut off
    for dispatch" are left out of the score; thanks and strong words ("love", "failed") still count;
 4. grievance phrases (GRIEVANCES) pull the score to at least GRIEVANCE_SCORE negative, whatever
-   VADER made of the rest: an order that never came, money taken, an engineer who did not turn up, a
-   bill that went up unannounced, and a service that is failing ("not working", "no internet",
+   VADER made of the rest: an order that never came or was supposed to come, money taken, an engineer
+   who did not turn up, a bill that went up unannounced, a customer worn out by the service ("fed up",
+   hung up on, contacting for the third time), and a service that is failing ("not working", "no internet",
    "keeps buffering", "broadband is down") even when the words around it are calm;
 5. VADER's own cut-offs then read the score (>= 0.05 positive, <= -0.05 negative).
 """
@@ -75,6 +76,12 @@ COMMERCE_WORDS = {
     "late": -0.8,
     "delayed": -1.0,
     "declined": -1.2,
+    # what a customer calls the service they got
+    "disgraceful": -2.5,
+    "shambles": -2.0,
+    "shambolic": -2.0,
+    "rubbish": -1.8,
+    "diabolical": -2.5,
 }
 _REWRITES = (
     # A greeting is not praise: "good morning" is "morning".
@@ -120,9 +127,15 @@ GRIEVANCES = tuple(
         r"\b(?:want|demand|need|give\s+me)\s+my\s+money\s+back|\bdemand\s+a\s+refund|\brefund\s+me\s+now",
         r"\b(?:no\s*one|nobody)\s+(?:replies|replied|answers|answered|responds|responded|gets back|got back)",
         r"\bwaste\s+of\s+(?:money|time)",
+        # worn out by the service: "fed up", hung up on, the third time of asking
+        r"\bfed\s+up\b|\bhung\s+up\s+on\s+(?:me|us)\b"
+        rf"|\b(?:third|fourth|fifth|3rd|4th|5th)\s+time\s+(?:(?:i|we)(?:{_APOSTROPHE}ve|{_APOSTROPHE}m|\s+have|\s+am|\s+are)?\s+)?"
+        r"(?:contact|call|ask|chas|messag|email|writ|rang|ring|phon|report|told)\w*",
         # a visit that did not happen, a change nobody announced, a price that rose, less than paid for
         rf"\b(?:didn{_APOSTROPHE}t|didnt|did\s+not)\s+(?:turn|show)\s+up"
-        r"|\b(?:nobody|no\s*one)\s+(?:came|turned\s+up|showed\s+up)",
+        r"|\b(?:nobody|no\s*one)\s+(?:came|turned\s+up|showed\s+up)"
+        r"|\bno\s+sign\s+of\s+(?:anyone|anybody|the\s+engineer|it|them|my)\b"
+        r"|\b(?:was|were)\s+(?:supposed|meant)\s+to\s+(?:come|arrive|be\s+here|turn\s+up|get\s+here)\b",
         r"\b(?:nobody|no\s*one)\s+told\s+(?:me|us)|\bwithout\s+(?:telling|asking|warning)\s+(?:me|us)",
         r"\b(?:bill|price|payment)s?\s+(?:has\s+|have\s+)?(?:went|gone)\s+up",
         r"\bpaying\s+for\b[^.?!]{0,40}?\b(?:and|but)\s+(?:only\s+)?getting\b|\bonly\s+getting\b",
@@ -132,7 +145,9 @@ GRIEVANCES = tuple(
         r"\bno\s+(?:internet|connection|broadband|signal|wifi|wi-fi|service)\b",
         r"\b(?:internet|broadband|wifi|wi-fi|connection|net|signal|network)s?\s+(?:is\s+|has\s+been\s+)?"
         r"(?:so\s+|really\s+|very\s+|completely\s+|totally\s+)?(?:down|dead|slow)\b",
-        r"\bkeeps?\s+(?:dropping|buffering|cutting|disconnecting|crashing|freezing)",
+        r"\bkeeps?\s+(?:dropping|buffering|cutting|disconnecting|crashing|freezing)"
+        rf"|\b(?:won{_APOSTROPHE}t|wont|will\s+not)\s+stop\s+(?:buffering|dropping|disconnecting|crashing|freezing)"
+        r"|\b(?:been|gone)\s+down\s+(?:since|for|all)\b",
         r"\bwrong\s+(?:order|item|items|size|product|bag|parcel)\b|\bmissing\s+(?:items?|from\s+my\s+order)",
     )
 )
