@@ -305,8 +305,16 @@ async def test_an_angry_message_on_a_bot_that_escalates_only_the_surest_is_apolo
     assert decision.route != "handoff"
 
 
-async def test_asking_for_a_person_hands_over() -> None:
-    decision = await Chat().say("can I talk to a real person please")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I talk to a real person please",
+        "can i get a callback from the support team please",
+        "is there someone i could message about a custom blend for our wedding?",
+    ],
+)
+async def test_asking_for_a_person_hands_over(text: str) -> None:
+    decision = await Chat().say(text)
     assert decision.route == "handoff"
     assert decision.handoff_trigger == "customer_request"
 

@@ -572,6 +572,9 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "is there someone i can call",
         "get a staff member to message me",
         "speak to a person please",
+        # a callback, or someone to write to about a request the bot cannot take
+        "can i get a callback",
+        "is there someone i could message",
     ),
     "thanks": (
         "much appreciated, thanks",
