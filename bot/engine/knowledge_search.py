@@ -108,6 +108,11 @@ _SENTENCE_END = re.compile(
     re.IGNORECASE,
 )
 MIN_SENTENCE_WORDS = 3
+# A question that follows a story after a comma, and how many words it needs to be searched on its own.
+_QUESTION_AFTER_COMMA = re.compile(
+    r",\s+(?=(?:are|is|do|does|can|could|how|what|whats|when|where|will|would|any)\s)", re.IGNORECASE
+)
+MIN_CLAUSE_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -253,15 +258,29 @@ class KnowledgeIndex:
 
         A message of several sentences is also searched sentence by sentence, each entry keeping its
         best score: "Hi! We're moving in May. Can I take my broadband with me? Also, what's the fee?"
-        asks two questions, and each is answered as well as if it had been asked alone.
+        asks two questions, and each is answered as well as if it had been asked alone. So is a question
+        of six words or more that follows a story after a comma ("she lives on coffee, could I send
+        her a voucher by email?").
         """
         if limit <= 0 or not self._entries:
             return []
         query = named_kinds(query)
-        best = {hit.entry_id: hit for hit in self._search(query, limit)}
-        sentences = [part for part in _SENTENCE_END.split(query) if len(words(part)) >= MIN_SENTENCE_WORDS]
+        whole = self._search(query, limit)
+        best = {hit.entry_id: hit for hit in whole}
+        sentences: list[str] = []
+        for sentence in _SENTENCE_END.split(query):
+            if len(words(sentence)) >= MIN_SENTENCE_WORDS:
+                sentences.append(sentence)
+            # "my sister lives on coffee, could i send her a voucher by email": the question after the
+            # story is searched on its own too, after its sentence (a short one, "..., can you send
+            # someone out", says too little alone).
+            sentences.extend(
+                clause
+                for clause in _QUESTION_AFTER_COMMA.split(sentence)[1:]
+                if len(words(clause)) >= MIN_CLAUSE_WORDS
+            )
         if len(sentences) > 1:
-            found = [self._search(sentence, limit) for sentence in sentences]
+            found = [whole if sentence == query else self._search(sentence, limit) for sentence in sentences]
             # The first question an entry answers with confidence is the one to answer; when none is,
             # every sentence may lift its entries.
             first = next((hits for hits in found if hits and hits[0].score >= DEFAULT_THRESHOLD), None)
