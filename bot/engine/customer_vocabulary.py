@@ -31,7 +31,8 @@ international?: germany, france, spain, italy, portugal, netherlands, belgium, a
 refund: refund, refunds, money back, my money, reimburse, reimbursement, return, returns, send back,
     give back, send it back, chargeback, exchange, swap, wrong coffee, wrong item, refunded, refunding,
     return policy, returns policy, take it back, take back, returning, send back my, not happy with,
-    unhappy, didn t like, don t like it, paid back, store credit
+    unhappy, didn t like, don t like it, paid back, store credit, change my mind, changed my mind,
+    not liking, don t like, didn t like it
 hours: hours, opening hours, open, opening, close, closing, closed, what time, schedule, timetable,
     business hours, hour, till when, until when, opening times, open times, trading hours, shop hours,
     store hours, office hours, when do you open, when are you open, are you open, closing time, shut,
@@ -41,7 +42,8 @@ track: track, tracking, where is my, where s my, wheres my, tracking number, tra
     isnt here, not here yet, still not here, status, late, lost, been a week, where is it, where s it,
     hasn t turned up, not turned up, not delivered, never delivered, not been delivered, missing,
     missing parcel, order status, any update, update on my order, chase, chasing, has it shipped,
-    been dispatched, on its way, out for delivery
+    been dispatched, on its way, out for delivery, follow the delivery, follow my order, follow my parcel,
+    follow the parcel, follow the order
 order: order, orders, parcel, package, packet, purchase, shipment
 email: email, e mail, emails, mail, email address, e mail address, inbox
 contact: contact, reach you, get in touch, phone, phone number, call, ring, write to, customer service,
@@ -53,7 +55,7 @@ location: address, location, located, where are you, where is the shop, where is
     where is your store, find you, directions, visit, based, where is your shop, premises, get to you,
     get there, parking, where are you based, whereabouts, physical shop, physical store,
     in person, pop in, pop by, drop by, drop in, stop by, come by, what street, which street, which town,
-    sat nav, google maps
+    sat nav, google maps, addy, near you, nearest station
 wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
 slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling, slow speeds, poor speed,
     poor speeds, bad speed, low speed, takes forever, ages to load, snail, snail s pace, freezing,
@@ -114,9 +116,9 @@ password: password, passwort, login, log in, sign in, locked out, username, acco
     two factor, 2fa, verification code, credentials
 discount: discount, discounts, deal, deals, offer, offers, promo, promotion, coupon, sale, cheaper, save,
     saving, promo code, discount code, voucher code, coupon code, money off, percent off, special offer,
-    new customer offer, introductory offer, refer a friend, referral
+    new customer offer, introductory offer, refer a friend, referral, price break
 bulk: bulk, large order, large orders, big order, kg, kilo, kilos, kilogram, wholesale quantities, in
-    quantity
+    quantity, buy loads, in one go, lots of bags, several bags
 gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthday, christmas, giftcard,
     giftcards, e gift, egift, gift cards, gift vouchers, vouchers, gift certificates, gift code,
     e voucher, gifting, as a gift
@@ -151,8 +153,8 @@ human: human, agent, person, representative, staff, someone real, real person, a
     live agent, operator, advisor, adviser, team member, manager, supervisor
 upgrade: upgrade, downgrade, change plan, switch plan, faster plan, bigger plan, better plan, go up,
     move up, change package, change my package, change my plan, switch package, better package,
-    faster package, bigger package, smaller plan, slower plan, step down, move down
-contract: contract, commitment, minimum term, lock in, early termination
+    faster package, bigger package, smaller plan, slower plan, step down, move down, bump up, bump me up
+contract: contract, commitment, minimum term, lock in, early termination, tied in, tie in, locked in
 coverage: coverage, every room, whole house, upstairs, downstairs, bedroom, garden, range, dead spot,
     dead zone, weak signal, mesh, extender, booster, doesn t reach, signal, poor signal, bad signal,
     low signal, signal strength, no bars, one bar, back of the house, top floor, loft, attic, basement,
@@ -166,7 +168,8 @@ speed test: speed test, speedtest, test my speed, check my speed, check the spee
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,
     didnt show, no show, nobody came, no one came, nobody turned up, no one turned up, nobody showed up,
     missed appointment, missed the appointment, stood up
-reset: reset, restart, reboot, factory reset, turn off and on, off and on again, power cycle
+reset: reset, restart, reboot, factory reset, turn off and on, off and on again, power cycle, wipe,
+    wipe it, out of the box, default settings, original settings, factory settings
 expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by,
     expiry date, expiration date, go out of date, out of date
 missed payment: overdue, arrears, unpaid, bounced, behind on, forgot to pay, didn t pay, haven t paid,
@@ -182,7 +185,9 @@ hours?: weekend, weekends, saturday, saturdays, sunday, sundays, bank holiday, b
 gift?: secret santa, stocking filler, anniversary, fathers day, father s day, mothers day, mother s day,
     valentine, valentines
 compensation: compensation, compensate, compensated, goodwill, goodwill gesture, make up for, entitled to,
-    owed
+    owed, knocked off, knock off, off the bill, off my bill
+switch: switch to you, come over to you, move over to you, move to you, join you, switch over,
+    switch provider, switch providers, change provider, change providers, from another provider
 guarantee: guarantee, guaranteed, guarantees, promised, advertised, minimum speed, what i pay for,
-    speed i pay for
+    speed i pay for, commit to, committed to, lowest speed, slowest speed
 """

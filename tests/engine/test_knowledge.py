@@ -236,6 +236,9 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("how do I stop my subscription", "How do I cancel my subscription?"),
         ("do you do vouchers for birthdays", "Do you sell gift cards?"),
         ("is it cash only in the caff", "Which payment methods do you accept?"),
+        ("can i change my mind about a bag", "What is your returns and refunds policy?"),
+        ("whats ur addy", "Where is your store located?"),
+        ("how do i follow my parcel", "How can I track my order?"),
         (
             "can I get beans sent to me automatically every fortnight?",
             "What subscription plans do you offer?",
@@ -497,6 +500,16 @@ ISP_INDEX = KnowledgeIndex(
         ("my bill went up by 20 quid", "Why is my bill higher than usual?"),
         ("if i sign up today how soon can you get me online", "How long until I'm connected after ordering?"),
         ("do you throttle heavy users", "Is there a data cap?"),
+        (
+            "how do i come over to you from another company",
+            "How do I switch to Nimbus from another provider?",
+        ),
+        ("whats the slowest speed you commit to", "What speed am I guaranteed?"),
+        (
+            "do i get money knocked off my bill after an outage",
+            "Will I get compensation when my service is down?",
+        ),
+        ("how do i wipe my router back to factory settings", "How do I reset my router to factory settings?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
