@@ -23,6 +23,8 @@ SECOND_ROUND = ANSWERS / "second_round.jsonl"
 THIRD_ROUND = ANSWERS / "third_round.jsonl"
 # An unseen evaluation set written after the third round by the same conventions, from tenant content only.
 FOURTH_ROUND = ANSWERS / "fourth_round.jsonl"
+# A development set written after the fourth round in its style, blind to the engine; its rows were opened.
+FIFTH_ROUND = ANSWERS / "fifth_round.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second, third and fourth rounds, then the tuning part).
+report (held-back part first, then the second to fifth rounds, then the tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
 """
@@ -25,7 +25,16 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.answer_set import FOURTH_ROUND, HELD_BACK, SECOND_ROUND, THIRD_ROUND, TUNING, Row, load
+from bench.answer_set import (
+    FIFTH_ROUND,
+    FOURTH_ROUND,
+    HELD_BACK,
+    SECOND_ROUND,
+    THIRD_ROUND,
+    TUNING,
+    Row,
+    load,
+)
 from bot.engine.router import Router, shared_scorer
 from bot.engine.types import ConversationState, CustomerInfo, Decision, InboundText, Ports, Turn
 from bot.pipeline.config_cache import ConfigCache, TenantConfig
@@ -295,6 +304,11 @@ def report(
             outcomes["fourth_round"],
         )
         lines += _without_repeats(outcomes, "fourth_round", ("tuning", "second_round", "third_round"))
+    if outcomes.get("fifth_round"):
+        lines += part_report(
+            "Fifth round (development: written after the fourth in its style; its rows were opened)",
+            outcomes["fifth_round"],
+        )
     lines += part_report("Tuning part", outcomes["tuning"])
     lines += [
         "## Speed",
@@ -336,6 +350,7 @@ def main() -> None:
         "second_round": load(SECOND_ROUND)[: args.limit],
         "third_round": load(THIRD_ROUND)[: args.limit],
         "fourth_round": load(FOURTH_ROUND)[: args.limit],
+        "fifth_round": load(FIFTH_ROUND)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
     outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import replace
 
 from bench.answer_set import (
+    FIFTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
     ROUTES,
@@ -96,6 +97,19 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
         assert {row.expect.route for row in own} == set(ROUTES), tenant
         assert {row.expect.entry for row in own if row.expect.entry} == known[tenant].entries, tenant
     assert sum(row.off_topic for row in rows) >= 40
+
+
+def test_the_fifth_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants() -> None:
+    rows = load(FIFTH_ROUND)
+    known = vocabulary()
+
+    assert problems(rows, known) == []
+    assert Counter(row.tenant for row in rows) == {"demo": 90, "isp": 110}
+    for tenant in TENANTS:
+        own = [row for row in rows if row.tenant == tenant]
+        assert {row.expect.route for row in own} == set(ROUTES), tenant
+        assert {row.expect.entry for row in own if row.expect.entry} == known[tenant].entries, tenant
+    assert sum(row.off_topic for row in rows) >= 25
 
 
 def test_a_misnamed_entry_is_reported() -> None:
