@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import BillingEvent, CreditNotice, Plan, Subscription
@@ -75,6 +75,45 @@ async def move_subscription(
         )
         .execution_options(synchronize_session=False)
     )
+
+
+async def replace_subscription(
+    session: AsyncSession, tenant_id: int, ended: PlanTerms, *, plan_id: int, now: datetime
+) -> int:
+    """End the subscription ``ended`` now (``canceled``) and start one on ``plan_id`` with its status,
+    period and trial end; returns the new one's id. The old row keeps its plan, so what was billed under
+    it still names the plan it was for."""
+    await session.execute(
+        update(Subscription)
+        .where(Subscription.tenant_id == tenant_id, Subscription.id == ended.subscription_id)
+        .values(status="canceled", current_period_end=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    started = Subscription(
+        tenant_id=tenant_id,
+        plan_id=plan_id,
+        status=ended.status,
+        current_period_start=ended.period_start,
+        current_period_end=ended.period_end,
+        trial_ends_at=ended.trial_ends_at,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(started)
+    await session.flush()
+    return started.id
+
+
+async def subscription_billed(session: AsyncSession, tenant_id: int, *, period_start: datetime) -> Decimal:
+    """What the period that began at ``period_start`` was billed for subscriptions (renewal, upgrades)."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(BillingEvent.amount), 0)).where(
+            BillingEvent.tenant_id == tenant_id,
+            BillingEvent.kind == "subscription",
+            BillingEvent.period_start == period_start,
+        )
+    )
+    return Decimal(total or 0)
 
 
 async def add_billing_event(

@@ -161,6 +161,25 @@ async def add_overage(
     return _balances(result.one_or_none())
 
 
+async def add_plan_credits(
+    session: AsyncSession, tenant_id: int, *, period_start: datetime, credits: int, now: datetime
+) -> Balances | None:
+    """Add plan credits to the period that began at ``period_start`` (they expire at its end like its
+    refill); None if the account is in another period by now. Compare-and-set on the period's start."""
+    a = _accounts.c
+    result = await session.execute(
+        update(_accounts)
+        .where(a.tenant_id == tenant_id, a.period_start == period_start)
+        .values(
+            balance=a.balance + credits,
+            period_plan_credits=a.period_plan_credits + credits,
+            updated_at=now,
+        )
+        .returning(*_RETURNED)
+    )
+    return _balances(result.one_or_none())
+
+
 async def lock_account(session: AsyncSession, tenant_id: int, now: datetime) -> CreditAccount | None:
     """The tenant's account, locked for this transaction (a write that changes nothing but the time).
 

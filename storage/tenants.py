@@ -49,6 +49,11 @@ async def get_plan(session: AsyncSession, code: str) -> Plan | None:
     return await session.scalar(select(Plan).where(Plan.code == code))
 
 
+async def list_plans(session: AsyncSession) -> list[Plan]:
+    """Every plan, smallest (fewest credits per period) first."""
+    return list((await session.scalars(select(Plan).order_by(Plan.credits_per_period, Plan.id))).all())
+
+
 async def create_tenant(
     session: AsyncSession,
     *,

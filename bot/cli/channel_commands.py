@@ -1,4 +1,4 @@
-"""`chatbot channel add`: connect a platform channel."""
+"""`chatbot channel add|list|rotate-key`: connect a platform channel, list them, replace a webhook key."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli.helpers import in_session, settings_or_exit
 from bot.errors import AdminError
 from bot.security import CredentialBox, resolve_secret_key
+from bot.tenancy.channel_admin import rotate_webhook_key
 from bot.tenancy.channel_setup import PLATFORM_FIELDS, ChannelRequest, add_channel, webhook_url
-from bot.tenancy.config_errors import ConfigRefused
+from bot.tenancy.config_errors import ConfigRefused, NotFound
 from bot.tenancy.tenant_accounts import require_tenant
+from storage import channels
+from storage.models import Channel
 
 
 @click.group("channel")
@@ -77,7 +80,7 @@ def channel_add(tenant_slug: str, platform: str, **options: str | None) -> None:
         },
     )
 
-    async def work(session: AsyncSession) -> str:
+    async def work(session: AsyncSession) -> tuple[int, str]:
         owner = await require_tenant(session, tenant_slug)
         try:
             created = await add_channel(session, box, tenant=owner, request=request)
@@ -85,11 +88,57 @@ def channel_add(tenant_slug: str, platform: str, **options: str | None) -> None:
             if exc.field is None:
                 raise
             raise AdminError(f"{exc.message} (give {_option(platform, exc.field)})") from None
-        return webhook_url(settings.effective_public_url, created)
+        return created.id, webhook_url(settings.effective_public_url, created)
 
-    url = in_session(settings, work)
-    click.echo(f"{platform} channel added for tenant {tenant_slug!r}")
+    channel_id, url = in_session(settings, work)
+    click.echo(f"{platform} channel added for tenant {tenant_slug!r} (id {channel_id})")
     click.echo(f"webhook URL: {url}")
+
+
+@channel.command("list")
+@click.option("--tenant", "tenant_slug", required=True)
+def channel_list(tenant_slug: str) -> None:
+    """The tenant's channels: id, platform, platform id, enabled, name (never a key or a secret)."""
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> list[Channel]:
+        owner = await require_tenant(session, tenant_slug)
+        return sorted(await channels.list_channels(session, owner.id), key=lambda row: row.id)
+
+    for row in in_session(settings, work, only_reads=True):
+        state = "enabled" if row.enabled else "disabled"
+        click.echo(f"{row.id}\t{row.platform}\t{row.external_id}\t{state}\t{row.name}")
+
+
+@channel.command("rotate-key")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--channel", "channel_id", type=click.IntRange(min=1), required=True, help="The channel's id.")
+def channel_rotate_key(tenant_slug: str, channel_id: int) -> None:
+    """Give a channel a new webhook key, for a URL that leaked; prints the new webhook URL once.
+
+    The old URL is refused (404, as an unknown key) from the moment this finishes, in every server
+    process: give the platform the new URL at once (Meta: the app's callback URL; GroupMe: the bot's
+    callback URL). The ids are in `chatbot channel list`.
+    """
+    settings = settings_or_exit()
+
+    async def work(session: AsyncSession) -> tuple[str, str]:
+        owner = await require_tenant(session, tenant_slug)
+        try:
+            rekeyed = await rotate_webhook_key(session, owner.id, channel_id, if_match=None)
+        except NotFound:
+            raise AdminError(
+                f"tenant {tenant_slug!r} has no channel {channel_id} "
+                f"(list them with: chatbot channel list --tenant {tenant_slug})"
+            ) from None
+        return rekeyed.platform, webhook_url(settings.effective_public_url, rekeyed)
+
+    platform, url = in_session(settings, work)
+    click.echo(
+        f"{platform} channel {channel_id} of tenant {tenant_slug!r}: new webhook key; the old URL is refused"
+    )
+    click.echo(f"webhook URL: {url}")
+    click.echo("  (give it to the platform now; no command shows it again)")
 
 
 def _option(platform: str, field: str) -> str:

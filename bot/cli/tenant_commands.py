@@ -1,4 +1,4 @@
-"""`chatbot tenant create|list|set`."""
+"""`chatbot tenant create|list|set`: tenants, their settings and their plan."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.billing.credit_periods import REFILLING
+from bot.billing.plan_changes import PlanChange, change_plan
 from bot.cli.helpers import fail, in_session, secret_once, settings_or_exit
 from bot.security import CredentialBox, resolve_secret_key
 from bot.tenancy.notification_settings import (
@@ -24,6 +26,8 @@ from bot.tenancy.tenant_accounts import (
     set_link_domains,
     set_link_token_param,
 )
+from storage.models import utcnow
+from storage.models.tenant_tables import PLAN_CODES
 
 
 @click.group("tenant")
@@ -34,9 +38,7 @@ def tenant() -> None:
 @tenant.command("create")
 @click.option("--name", required=True)
 @click.option("--slug", required=True, help="Short unique id: lowercase letters, digits, dashes.")
-@click.option(
-    "--plan", default="free", show_default=True, type=click.Choice(["free", "basic", "pro", "enterprise"])
-)
+@click.option("--plan", default="free", show_default=True, type=click.Choice(PLAN_CODES))
 def tenant_create(name: str, slug: str, plan: str) -> None:
     """Create a tenant; prints its API key once."""
     settings = settings_or_exit()
@@ -115,6 +117,16 @@ class _Changes:
     is_flag=True,
     help="Make a new API key (printed once); the old one is refused from now on.",
 )
+@click.option(
+    "--plan",
+    "plan_code",
+    type=click.Choice(PLAN_CODES),
+    help="Move the tenant to this plan now. Its rate limits and overage rule apply from the next turn. "
+    "An upgrade adds the difference in plan credits to the current period (they expire at its end) and, "
+    "on an active subscription, bills the difference in price; a trial gets the credits unbilled. A "
+    "downgrade keeps the period's credits (nothing taken back or refunded); the new plan's credits and "
+    "price come with the next period. Past-due or canceled subscriptions get no credits and no bill.",
+)
 def tenant_set(
     tenant_slug: str,
     link_domains: tuple[str, ...],
@@ -126,13 +138,14 @@ def tenant_set(
     attribution_days: int | None,
     token_param: str | None,
     rotate_api_key_flag: bool,
+    plan_code: str | None,
 ) -> None:
-    """Change a tenant's settings."""
+    """Change a tenant's settings, or its plan (see --plan; `chatbot credits show` shows the result)."""
     if link_domains and no_link_domains:
         fail("give either --link-domain or --no-link-domains, not both", 2)
     if notify_url is not None and not notify_url.strip() and rotate_notify_secret:
         fail("give either an empty --notify-url (removes it) or --rotate-notify-secret, not both", 2)
-    others = (timeout_minutes, timeout_text, notify_url, attribution_days, token_param)
+    others = (timeout_minutes, timeout_text, notify_url, attribution_days, token_param, plan_code)
     if (
         not link_domains
         and not no_link_domains
@@ -143,7 +156,7 @@ def tenant_set(
         fail(
             "nothing to change: give --link-domain (repeatable), --no-link-domains, --escalation-timeout, "
             "--escalation-timeout-text, --notify-url, --rotate-notify-secret, --attribution-window, "
-            "--link-token-param or --rotate-api-key",
+            "--link-token-param, --rotate-api-key or --plan",
             2,
         )
     settings = settings_or_exit()
@@ -195,6 +208,8 @@ def tenant_set(
         if rotate_api_key_flag:
             changes.api_key = await rotate_api_key(session, found)
             changes.lines.append("new API key; the old one is refused from now on")
+        if plan_code is not None:
+            changes.lines.extend(_plan_lines(await change_plan(session, found, plan_code, now=utcnow())))
         return changes
 
     done = in_session(settings, work)
@@ -206,3 +221,26 @@ def tenant_set(
         )
     if done.api_key is not None:
         secret_once("API key", done.api_key)
+
+
+def _plan_lines(change: PlanChange) -> list[str]:
+    if change.unchanged:
+        return [f"already on the {change.new_plan} plan; nothing changed"]
+    lines = [f"plan {change.old_plan} -> {change.new_plan} from now (its rate limits from the next turn)"]
+    period_end = f"{change.period_end:%Y-%m-%d %H:%M} UTC"
+    if change.status not in REFILLING:
+        lines.append(f"the subscription is {change.status}: no credits added, nothing billed")
+    elif change.credits_added:
+        billing = f"billed {change.billed:.2f} USD" if change.billed else "not billed"
+        if change.status == "trialing":
+            billing += " (trial)"
+        lines.append(
+            f"{change.credits_added} plan credits added for this period (they expire at its end, "
+            f"{period_end}); {billing}"
+        )
+    else:
+        lines.append(
+            f"this period keeps its credits; the {change.new_plan} plan's own credits and price "
+            f"from the next period, {period_end}"
+        )
+    return lines

@@ -3,7 +3,8 @@
 Credentials are write-only: a request may set or replace them, an answer only says which are set
 (``credentials_set``). The webhook URL carries the channel's unguessable key, so it is a capability: it is
 given once, in the answer that creates the channel (as `chatbot channel add` prints it once), and never
-by a read, which would put it into every console, log and cache that lists channels.
+by a read, which would put it into every console, log and cache that lists channels. A key that leaked is
+replaced (``rotate_webhook_key``), and the new URL is given once again, in that answer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pydantic import Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.security import CredentialBox, CredentialsUnreadable
+from bot.security import CredentialBox, CredentialsUnreadable, new_webhook_key
 from bot.tenancy.channel_setup import (
     PLATFORM_FIELDS,
     ChannelRequest,
@@ -90,6 +91,13 @@ class ChannelView(ResponseModel):
 
 class ChannelCreated(ChannelView):
     webhook_url: str = Field(description="where the platform must send events; shown in this answer only")
+
+
+class ChannelRekeyed(ChannelView):
+    webhook_url: str = Field(
+        description="the channel's new webhook URL, to give the platform; the old one is refused from now "
+        "on. Shown in this answer only"
+    )
 
 
 def view_of(channel: Channel, box: CredentialBox) -> ChannelView:
@@ -170,6 +178,22 @@ async def change_channel(
         require_secrets(channel.platform, secrets)
         channel.credentials_encrypted = box.seal(secrets) if secrets else None
         channel.needs_credentials = False
+    await session.flush()
+    return channel
+
+
+async def rotate_webhook_key(
+    session: AsyncSession, tenant_id: int, channel_id: int, *, if_match: str | None
+) -> Channel:
+    """Give the channel a new webhook key (for the caller to show once, in its URL).
+
+    The webhook route looks a key up in the database on every request (nothing caches channels by key),
+    so from the moment this commits the old URL is answered as an unknown key (404) in every process,
+    and the new one is accepted.
+    """
+    channel = await get_channel(session, tenant_id, channel_id, for_update=True)
+    check_version(channel, if_match)
+    channel.webhook_key = new_webhook_key()
     await session.flush()
     return channel
 

@@ -246,6 +246,43 @@ def test_messenger_channel_without_app_secret_is_refused(cli: Workspace) -> None
     assert cli.scalar("SELECT count(*) FROM channels WHERE platform = 'messenger'") == 0
 
 
+def test_a_channels_webhook_key_is_rotated_and_the_new_url_printed(cli: Workspace) -> None:
+    added = cli.run(
+        "channel", "add", "--tenant", "acme", "--platform", "groupme", "--bot-id", "b-9", "--group-id", "g-9"
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    (channel_id,) = re.findall(r"\(id (\d+)\)", added.out)
+    (old_url,) = re.findall(r"webhook URL: (\S+)", added.out)
+    listed = cli.run("channel", "list", "--tenant", "acme")
+    assert listed.code == 0, listed.err
+    assert f"{channel_id}\tgroupme\tb-9\tenabled\t" in listed.out
+    assert "/webhooks/" not in listed.out
+
+    rotated = cli.run("channel", "rotate-key", "--tenant", "acme", "--channel", channel_id)
+
+    assert rotated.code == 0, rotated.err
+    (new_url,) = re.findall(r"webhook URL: (\S+)", rotated.out)
+    assert new_url.rpartition("/")[0] == old_url.rpartition("/")[0]
+    assert new_url != old_url
+    assert "the old URL is refused" in rotated.out
+    stored = cli.scalar("SELECT webhook_key FROM channels WHERE id = ?", (int(channel_id),))
+    assert new_url.endswith(f"/groupme/{stored}")
+
+
+def test_rotating_the_key_of_a_channel_the_tenant_does_not_have_is_refused(cli: Workspace) -> None:
+    (demo_channel,) = cli.query("SELECT id FROM channels WHERE external_id = 'demo-terminal'")[0]
+    keys_before = cli.query("SELECT id, webhook_key FROM channels ORDER BY id")
+
+    for channel_id in (str(demo_channel), "999999"):
+        refused = cli.run("channel", "rotate-key", "--tenant", "acme", "--channel", channel_id)
+        assert refused.code == 1
+        assert refused.err_lines == [
+            f"error: tenant 'acme' has no channel {channel_id} "
+            "(list them with: chatbot channel list --tenant acme)"
+        ]
+    assert cli.query("SELECT id, webhook_key FROM channels ORDER BY id") == keys_before
+
+
 # --- knowledge import --------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ import json
 import re
 
 from tests.cli.test_cli import Workspace, cli, prepared
+from tests.cli.test_credits_commands import balance, ledger_sum
 
 __all__ = ["cli", "prepared"]
 
@@ -241,3 +242,47 @@ def test_the_link_token_parameter_is_set_checked_and_cleared(cli: Workspace) -> 
     cleared = cli.run("tenant", "set", "--tenant", "acme", "--link-token-param", "")
     assert cleared.code == 0, cleared.err
     assert "link_token_param" not in tenant_settings(cli, "acme")
+
+
+def test_an_upgrade_from_the_command_line_adds_the_credits_now_and_shows_in_credits_show(
+    cli: Workspace,
+) -> None:
+    result = cli.run("tenant", "set", "--tenant", "acme", "--plan", "basic")
+
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0] == "tenant 'acme': plan free -> basic from now (its rate limits from the next turn)"
+    assert re.fullmatch(
+        r"tenant 'acme': 90 plan credits added for this period \(they expire at its end, "
+        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\); billed 19\.00 USD",
+        lines[1],
+    )
+    shown = cli.run("credits", "show", "--tenant", "acme")
+    assert shown.code == 0, shown.err
+    assert "plan        Basic (basic)" in shown.out
+    assert "billed this period: 19.00 USD" in shown.out
+    assert balance(cli, "acme") == ledger_sum(cli, "acme") == 100
+
+
+def test_a_downgrade_keeps_the_period_and_the_same_plan_again_changes_nothing(cli: Workspace) -> None:
+    down = cli.run("tenant", "set", "--tenant", "demo", "--plan", "basic")
+    again = cli.run("tenant", "set", "--tenant", "demo", "--plan", "basic")
+
+    assert down.code == again.code == 0, down.err + again.err
+    assert "plan pro -> basic from now" in down.out
+    kept = "this period keeps its credits; the basic plan's own credits and price from the next period"
+    assert kept in down.out
+    assert balance(cli, "demo") == ledger_sum(cli, "demo")
+    assert again.out == "tenant 'demo': already on the basic plan; nothing changed\n"
+
+
+def test_an_unknown_plan_is_a_usage_error_naming_the_plans(cli: Workspace) -> None:
+    result = cli.run("tenant", "set", "--tenant", "acme", "--plan", "gold")
+
+    assert result.code == 2
+    assert "'gold' is not one of 'free', 'basic', 'pro', 'enterprise'" in result.err
+    plans = cli.query(
+        "SELECT p.code FROM subscriptions s JOIN plans p ON p.id = s.plan_id JOIN tenants t "
+        "ON t.id = s.tenant_id WHERE t.slug = 'acme'"
+    )
+    assert plans == [("free",)]

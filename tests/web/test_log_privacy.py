@@ -4,7 +4,8 @@ The project's own logging configuration writes into a captured stream; the serve
 redacting access log included) on a free local port, and requests arrive over HTTP. The conversation:
 a Meta handshake, a message answered through the fake Graph API, a message whose turn crashes with the
 customer's words in the exception (and in a failing tool's exception), and a message whose reply the
-Graph API refuses until the send gives up.
+Graph API refuses until the send gives up; then the channel's webhook key is rotated through the admin
+API, and neither key is logged.
 """
 
 from __future__ import annotations
@@ -236,6 +237,20 @@ async def test_a_whole_conversation_logs_no_words_keys_or_tokens(served: Served)
 
     await wait_until(gave_up)
 
+    # The webhook key replaced through the admin API: the old URL is refused, the new one answers.
+    auth = {"Authorization": f"Bearer {served.api_key}"}
+    listed = (await served.http.get("/api/v1/channels", headers=auth)).json()["items"]
+    (page,) = [c["id"] for c in listed if c["external_id"] == PAGE_ID]
+    rotated = await served.http.post(f"/api/v1/channels/{page}/rotate-webhook-key", headers=auth)
+    assert rotated.status_code == 200, rotated.text
+    new_key = rotated.json()["webhook_url"].rpartition("/")[2]
+    assert (await served.say("hello again", 4)).status_code == 404
+    new_handshake = await served.http.get(
+        f"/webhooks/messenger/{new_key}",
+        params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "5551212"},
+    )
+    assert new_handshake.text == "5551212"
+
     logged = served.log.getvalue()
     # The capture saw the whole story (requests, SQL, tracebacks, failures), so its silence means something.
     assert "aiohttp.access" in logged
@@ -248,6 +263,7 @@ async def test_a_whole_conversation_logs_no_words_keys_or_tokens(served: Served)
 
     secrets = {
         "webhook key": served.webhook_key,
+        "rotated webhook key": new_key,
         "page access token": PAGE_TOKEN,
         "app secret": APP_SECRET,
         "verify token": VERIFY_TOKEN,
@@ -263,6 +279,8 @@ async def test_a_whole_conversation_logs_no_words_keys_or_tokens(served: Served)
     assert "GET /webhooks/messenger/*** 200" in logged
     assert "POST /webhooks/messenger/*** 200" in logged
     assert "GET /r/*** 404" in logged
+    assert "POST /webhooks/messenger/*** 404" in logged
+    assert "POST /api/v1/channels/***/rotate-webhook-key 200" in logged
 
     status, error = await served.event_status(2)
     assert status == "failed"

@@ -1,7 +1,7 @@
 """`/api/v1/channels`: a tenant's platform channels (bot.tenancy.channel_admin does the work).
 
-Credentials are write-only; the webhook URL is in the creating answer only (bot/tenancy/channel_admin.py
-says why).
+Credentials are write-only; the webhook URL is in the creating answer only, and a new one in the answer
+that rotates its key (bot/tenancy/channel_admin.py says why).
 """
 
 from __future__ import annotations
@@ -10,7 +10,14 @@ from aiohttp import web
 
 from bot.security import CredentialBox
 from bot.tenancy import channel_admin as service
-from bot.tenancy.channel_admin import ChannelChanges, ChannelCreated, ChannelFields, ChannelView, view_of
+from bot.tenancy.channel_admin import (
+    ChannelChanges,
+    ChannelCreated,
+    ChannelFields,
+    ChannelRekeyed,
+    ChannelView,
+    view_of,
+)
 from bot.tenancy.channel_setup import webhook_url
 from bot.tenancy.row_versions import etag_of
 from bot.web.api.route_table import ApiCall, RouteTable, no_content, respond_model, respond_page
@@ -78,6 +85,29 @@ async def update_channel(call: ApiCall) -> web.StreamResponse:
             session, _box(call), call.tenant_id, call.id("channel_id"), changes, if_match=call.if_match()
         )
     return respond_model(view_of(channel, _box(call)), etag=etag_of(channel))
+
+
+@routes.post(
+    ONE + "/rotate-webhook-key",
+    "Give a channel a new webhook URL",
+    response=ChannelRekeyed,
+    etag=True,
+    if_match=True,
+    description="For a webhook URL that leaked. No body. The channel gets a new key: the answer carries "
+    "the new webhook URL (no later answer shows it again), and from this answer on the old URL is "
+    "refused as an unknown one (404), so give the platform the new URL at once.",
+)
+async def rotate_webhook_key(call: ApiCall) -> web.StreamResponse:
+    runtime = call.request.app[RUNTIME]
+    async with transaction(call.sessions) as session:
+        channel = await service.rotate_webhook_key(
+            session, call.tenant_id, call.id("channel_id"), if_match=call.if_match()
+        )
+    rekeyed = ChannelRekeyed(
+        **view_of(channel, runtime.credentials).model_dump(),
+        webhook_url=webhook_url(runtime.settings.effective_public_url, channel),
+    )
+    return respond_model(rekeyed, etag=etag_of(channel))
 
 
 @routes.delete(

@@ -63,7 +63,8 @@ class ApiRoute:
     status: int = 200
     query: type[BaseModel] | None = None
     paged: bool = False
-    # The response carries an ETag; a PATCH/PUT/DELETE honours If-Match.
+    # The response carries an ETag; a route that changes a row (PATCH, PUT, DELETE, or a POST action on
+    # it) honours If-Match.
     etag: bool = False
     if_match: bool = False
     # Takes an Idempotency-Key header (bot/web/api/idempotency); a repeat answers 200 with the first answer.

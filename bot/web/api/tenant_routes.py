@@ -26,7 +26,8 @@ async def get_tenant(call: ApiCall) -> web.StreamResponse:
     response=TenantView,
     etag=True,
     if_match=True,
-    description="The plan and subscription are read-only here. Fields left out keep their value.",
+    description="The plan and subscription are read-only here (the operator changes the plan: "
+    "`chatbot tenant set --plan`). Fields left out keep their value.",
 )
 async def update_tenant(call: ApiCall) -> web.StreamResponse:
     changes = call.parsed(TenantChanges)

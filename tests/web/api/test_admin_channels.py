@@ -1,5 +1,6 @@
 """`/api/v1/channels`: a tenant admin connects, reads, changes and deletes channels; credentials are
-write-only and the webhook URL is given once, when the channel is created."""
+write-only and the webhook URL is given once, when the channel is created (and a new one once, when its
+key is rotated)."""
 
 from __future__ import annotations
 
@@ -168,3 +169,47 @@ async def test_a_channel_with_conversations_is_disabled_not_deleted(
         "enabled",
     )
     assert (await admin.get(f"/channels/{chats.channel_id}")).status == 200
+
+
+async def test_a_rotated_key_gives_a_new_url_once_and_honours_if_match(admin: AdminApi) -> None:
+    created = await admin.post("/channels", MESSENGER)
+    rotate = f"/channels/{created.body['id']}/rotate-webhook-key"
+
+    stale = await admin.post(rotate, headers={"If-Match": '"not-the-current-version"'})
+    assert (stale.status, stale.error["field"]) == (412, "If-Match")
+    rotated = await admin.post(rotate, headers={"If-Match": created.etag})
+
+    assert rotated.status == 200, rotated.body
+    old_url, new_url = created.body["webhook_url"], rotated.body["webhook_url"]
+    assert new_url.rpartition("/")[0] == old_url.rpartition("/")[0]  # the same server and platform
+    assert new_url != old_url
+    assert {k: v for k, v in rotated.body.items() if k != "webhook_url"} == {
+        k: v for k, v in created.body.items() if k != "webhook_url"
+    }
+    assert_no_secret(rotated)
+    read = await admin.get(f"/channels/{created.body['id']}")
+    assert read.etag == rotated.etag != created.etag
+    assert new_url not in json.dumps(read.body)
+    assert new_url not in json.dumps((await admin.get("/channels")).body)
+    again = await admin.post(rotate, headers={"If-Match": created.etag})
+    assert again.status == 412
+    assert (await admin.post(rotate)).body["webhook_url"] not in (old_url, new_url)
+
+
+async def test_another_tenant_cannot_rotate_a_channels_key(
+    admin: AdminApi, other_admin: AdminApi, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    mine = await admin.post("/channels", MESSENGER)
+
+    refused = await other_admin.post(f"/channels/{mine.body['id']}/rotate-webhook-key")
+    missing = await other_admin.post("/channels/999999/rotate-webhook-key")
+
+    assert (
+        (refused.status, refused.error["code"])
+        == (missing.status, missing.error["code"])
+        == (404, "not_found")
+    )
+    async with read_only(sessions) as session:
+        channel = await session.get(Channel, mine.body["id"])
+        assert channel is not None
+        assert mine.body["webhook_url"].endswith("/" + channel.webhook_key)
