@@ -118,7 +118,10 @@ _ORDER_CUE = re.compile(
 # an engineer's visit too.
 _AWAITED = re.compile(
     r"\b(?:has\s*n.?t|hasnt|have\s*n.?t|havent|yet\s+to)\s+(?:come|got\s+here|reached\s+me)\b"
-    r"|\bstill\s+waiting\s+(?:for|on)\b",
+    r"|\bstill\s+waiting\s+(?:for|on)\b"
+    # "ordered a week ago and still nothing", "not here yet"
+    r"|\bstill\s+nothing\b|\bnothing\s+yet\b|\bstill\s+not\s+(?:here|arrived|come)\b"
+    r"|\b(?:not|n.?t)\s+(?:arrived|come|turned\s+up|got\s+here|been\s+delivered)\s+yet\b",
     re.IGNORECASE,
 )
 _HOW_TO = re.compile(

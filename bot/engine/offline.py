@@ -98,7 +98,7 @@ async def answer(
         and not asks_how_to(question)
         # "It still hasn't come" names no order, but is one, unless a person is awaited ("the engineer
         # still hasn't come" is a missed visit).
-        and (about_an_order(question) or (still_awaited(question) and not _awaits_a_person(question)))
+        and (about_an_order(question) or awaits_an_order(question))
         and not await _answered_elsewhere(ports, hits)
     ):
         if not has_order_number(question):
@@ -190,6 +190,12 @@ def fallback(turn: Turn, text: str, explanation: str) -> Decision:
     return Decision(
         route="fallback", replies=(Reply(text),), consecutive_fallbacks=count, explanation=explanation
     )
+
+
+def awaits_an_order(question: str) -> bool:
+    """Whether something the customer waits for has not come, and it is no person ("my coffee still
+    hasn't come", not "the engineer still hasn't come": a missed visit has its own entry)."""
+    return still_awaited(question) and not _awaits_a_person(question)
 
 
 def _awaits_a_person(question: str) -> bool:

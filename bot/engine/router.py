@@ -11,7 +11,13 @@ from dataclasses import replace
 import prompts
 from bot.engine import handoff_rules, offline
 from bot.engine.answered_intent import OTHER, as_answered, command_reading
-from bot.engine.intent_steering import courtesy_template, question_after_greeting, template_fits
+from bot.engine.intent_steering import (
+    COMPLAINT,
+    ORDER_STATUS,
+    courtesy_template,
+    question_after_greeting,
+    template_fits,
+)
 from bot.engine.intents.scorer import IntentScorer
 from bot.engine.offline import KNOWLEDGE_LIMIT, MAX_KNOWLEDGE_QUERY_CHARS, REPEATED_FALLBACK
 from bot.engine.ratings import parse_rating
@@ -116,6 +122,17 @@ class Router:
 
         scored = await self._score(text, turn, ports)
         rule = handoff_rules.rule_for(turn, text, scored)
+        if (
+            rule is not None
+            and scored.intent == COMPLAINT
+            and offline.awaits_an_order(text)
+            and not handoff_rules.sounds_angry(text)
+        ):
+            # "Ordered beans a week ago and still nothing" is unhappy, but what the customer wants is
+            # the order: it is asked for its number and answered from tracking, like any order status
+            # question. Shouting or condemning ("this is ridiculous") still goes to a person.
+            scored = replace(scored, intent=ORDER_STATUS)
+            rule = None
         if rule is not None and rule.trigger == "intent":
             # A complaint the knowledge base answers ("the parcel came crushed" -> what to do about a
             # damaged order) gets that answer first; the customer can still ask for a person. One that

@@ -184,6 +184,21 @@ async def test_something_that_has_not_come_yet_is_an_order_to_ask_the_number_of(
     assert "order number" in reply(decision)
 
 
+@pytest.mark.parametrize(
+    "text", ["ordered beans a week ago and still nothing", "my parcel is not here yet :("]
+)
+async def test_an_unhappy_customer_whose_order_has_not_come_is_asked_for_its_number(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "clarify", decision.explanation
+    assert "order number" in reply(decision)
+    assert decision.intent == "order_status"
+
+
+async def test_an_order_that_has_not_come_told_angrily_still_goes_to_a_person() -> None:
+    decision = await Chat().say("ordered beans a week ago and still nothing, this is ridiculous")
+    assert decision.route == "handoff"
+
+
 async def test_a_person_who_has_not_come_yet_is_a_visit_that_gets_the_entry_written_for_it() -> None:
     isp = Ports(
         knowledge=InMemoryKnowledgeBase(
