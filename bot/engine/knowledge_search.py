@@ -25,7 +25,9 @@ is): "who won the world cup" matches "cup" in one entry but two of its three tel
 so it scores about 0.3 (the default threshold is 0.35), while a paraphrase whose words or synonyms
 all meet one entry scores near 1. An unknown word counts less the more general it is (``lexicon.generality``,
 by its number of WordNet senses): "copy" or "last" may be a paraphrase's own words, "pizza" is a
-question about something else.
+question about something else. A word the tenant's other texts use (its commands' responses: the
+products and plans a price list names) counts as a word of this business (``TENANT_WORD_WEIGHT``):
+"can I upgrade to the gigabit one" is an upgrade question, not one about something else.
 Filler ("hey guys, I was wondering ...") and stopwords never count, and a bare number (an order
 number) counts little. When two or more parts of the question meet the same entry's question or
 keywords, the coverage is raised (``_confirmed``): a long message that says much else besides is still
@@ -91,6 +93,9 @@ PRICE_CONCEPT = "~price"
 # A word no entry contains counts this much more than the rarest word the entries do contain: a
 # question about something the knowledge base never mentions is not answered by a word it shares.
 UNSEEN_WEIGHT = 1.3
+# A word the tenant uses elsewhere (a product or plan its price list names) but no entry contains counts
+# this share of the rarest entry word: it is this business's word, not a sign of an off-topic question.
+TENANT_WORD_WEIGHT = 0.5
 QUESTION_COVERAGE_SHARE = 0.15
 # A part of the question that meets an entry at least this strongly (about a question or keyword word,
 # or a synonym of one) confirms it; each confirming part after the first lifts the score (_confirmed).
@@ -158,7 +163,14 @@ def _bigrams(units: Sequence[Unit]) -> set[tuple[str, str]]:
 class KnowledgeIndex:
     """Everything a search needs about one set of entries, built once and searched many times."""
 
-    def __init__(self, docs: Iterable[KnowledgeDoc], synonyms: Mapping[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        docs: Iterable[KnowledgeDoc],
+        synonyms: Mapping[str, object] | None = None,
+        tenant_texts: Iterable[str] = (),
+    ) -> None:
+        """``tenant_texts``: what else the tenant says (its commands' responses: a price list names the
+        products and plans), whose words are the tenant's own though no entry contains them."""
         thesaurus = curated_thesaurus()
         self._thesaurus = thesaurus.with_tenant(synonyms) if synonyms else thesaurus
         raw: list[tuple[KnowledgeDoc, list[Counter[str]], list[int], list[Unit], set[tuple[str, str]]]] = []
@@ -194,6 +206,12 @@ class KnowledgeIndex:
             document_frequency.update(set().union(*fields))
             raw.append((doc, fields, lengths, question_units, bigrams))
         self._df = document_frequency
+        self._tenant_words = frozenset(
+            stem(word)
+            for text in tenant_texts
+            for word in words(text)
+            if word not in STOPWORDS and word.isalpha() and stem(word) not in document_frequency
+        )
         self._size = len(raw)
         count = max(len(raw), 1)
         averages = [max(sum(item[2][i] for item in raw) / count, 1.0) for i in range(len(FIELDS))]
@@ -390,7 +408,14 @@ class KnowledgeIndex:
         if not alternatives and not unit.concepts and not unit.hints:
             related = self._related.get(word_stem, ())
             alternatives.extend((term, RELATED_WEIGHT, "related") for term in related)
-        if not alternatives and not unit.concepts and not unit.hints and not sense_count(unit.text):
+        own = not alternatives and word_stem in self._tenant_words
+        if (
+            not alternatives
+            and not unit.concepts
+            and not unit.hints
+            and not own
+            and not sense_count(unit.text)
+        ):
             # Only a word that is not an English word is a typo: "sing" is not "sign", nor
             # "president" "present".
             correction = self._spelling.correct(unit.text)
@@ -410,9 +435,17 @@ class KnowledgeIndex:
             weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
         if unit.text in GENERIC_WORDS:
             weight *= GENERIC_WEIGHT
+        elif own:
+            # "can I bump up to gigabit": a plan the price list names is no sign of another business.
+            weight = TENANT_WORD_WEIGHT * self.idf_of_rarest()
         elif not alternatives:
             weight *= generality(unit.text)
         return _Group(unit.text, weight, tuple(alternatives))
+
+    def idf_of_rarest(self) -> float:
+        """The idf of a term in one entry: the most a word the entries contain can weigh."""
+        n = self._size
+        return math.log(1.0 + (n - 0.5) / 1.5)
 
     def _unseen_weight(self) -> float:
         n = self._size

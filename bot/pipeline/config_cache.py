@@ -106,6 +106,10 @@ async def _load(session: AsyncSession, tenant_id: int, version: int) -> TenantCo
         for e in entries
     ]
     settings = dict(tenant.settings or {})
+    commands = tuple(
+        (c.group_id, CommandInfo(c.id, c.command, c.response))
+        for c in await knowledge.all_active_commands(session, tenant_id)
+    )
     return TenantConfig(
         version=version,
         tenant=TenantSnapshot(
@@ -131,11 +135,12 @@ async def _load(session: AsyncSession, tenant_id: int, version: int) -> TenantCo
             TemplateInfo(t.id, t.name, tuple(str(k) for k in t.trigger_keywords), t.body)
             for t in await knowledge.active_templates(session, tenant_id)
         ),
-        commands=tuple(
-            (c.group_id, CommandInfo(c.id, c.command, c.response))
-            for c in await knowledge.all_active_commands(session, tenant_id)
+        commands=commands,
+        knowledge=TenantKnowledge(
+            KnowledgeIndex(
+                docs, tenant_synonyms(settings), tenant_texts=[info.response for _, info in commands]
+            )
         ),
-        knowledge=TenantKnowledge(KnowledgeIndex(docs, tenant_synonyms(settings))),
     )
 
 

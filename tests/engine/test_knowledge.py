@@ -23,7 +23,7 @@ from bot.engine.types import KnowledgeHit
 from bot.engine.word_forms import named_kinds
 from bot.engine.word_forms import words as split_words
 from bot.tenancy.demo.content import DEMO_KNOWLEDGE
-from bot.tenancy.demo.isp_content import ISP_KNOWLEDGE
+from bot.tenancy.demo.isp_content import ISP_COMMANDS, ISP_KNOWLEDGE
 
 SHOP = (
     KnowledgeDoc(
@@ -576,3 +576,21 @@ def test_every_curated_synonym_is_a_phrase_the_search_can_read() -> None:
         if not 1 <= len(split_words(member)) <= MAX_PHRASE_WORDS
     ]
     assert too_long == []
+
+
+def test_a_product_the_tenants_price_list_names_is_no_sign_of_another_business() -> None:
+    docs = [
+        KnowledgeDoc(number, entry.question, entry.answer, entry.keywords, entry.category)
+        for number, entry in enumerate(ISP_KNOWLEDGE, start=1)
+    ]
+    price_list = next(command.response for command in ISP_COMMANDS if command.command == "!plans")
+    question = "can i upgrade to the gigabit one"
+    (alone, *_) = KnowledgeIndex(docs).search(question)
+    (told, *_) = KnowledgeIndex(docs, tenant_texts=[price_list]).search(question)
+    assert told.question == "Can I upgrade or downgrade my plan?"
+    assert told.score >= THRESHOLD > alone.score
+    # A word no text of the tenant's uses still counts in full.
+    (pizza, *_) = KnowledgeIndex(docs, tenant_texts=[price_list]).search(
+        "can i upgrade to the pepperoni one"
+    )
+    assert pizza.score < THRESHOLD
