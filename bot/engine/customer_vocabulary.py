@@ -75,7 +75,7 @@ dropping: drop, drops, dropping, dropped, drop out, cuts out, cut out, cutting o
     disconnect, disconnects, disconnected, disconnecting, unstable, intermittent, on and off, drops out,
     dropping out, keeps cutting out, keeps disconnecting, losing connection, lose connection,
     loses connection, losing signal, goes off, keeps going off, comes and goes, flaky, patchy, spotty,
-    unreliable, drops off
+    unreliable, drops off, reconnecting, disconnecting and reconnecting
 cancel: cancel, cancellation, terminate, termination, leave, leaving, quit, stop, end my,
     close my account, unsubscribe, get out of, opt out, no longer want, no longer need, don t need it,
     don t want it, give notice, notice period, stop sending, stop the deliveries, stop my deliveries,
@@ -88,7 +88,8 @@ router: router, modem, hub, gateway, wifi box, internet box, broadband box, rout
     fibre box, hub box, modem router
 setup: set up, setup, install, installation, installing, configure, configuration, plug in, activate,
     activation, set it up, set this up, hook up, hooked up, hooking up, plug it in, connect it,
-    get it working, getting started
+    get it working, getting started, which cable, which cables, what goes where, which port,
+    which socket
 cafe: cafe, caff, caf, coffee shop, coffeeshop, coffee bar
 bill rise: higher, more than usual, more than normal, more than before, gone up, went up, has gone up,
     increase, increased, price rise, price increase, bigger than usual, charged more, dearer,
@@ -136,7 +137,8 @@ subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, r
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
     cafetiere, ratio, bitter, sour, taste, tastes, water temperature, how to make, how do i make,
     brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger, steep,
-    steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make
+    steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make, how hot,
+    kettle, boiling water, off the boil
 grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse
 wholesale: wholesale, trade, trade account, business, office, restaurant, bulk supply, supplier, supply,
     stockist, reseller, trade price, trade prices, for my cafe, for our office, for the office, catering,
@@ -154,7 +156,8 @@ human: human, agent, person, representative, staff, someone real, real person, a
 upgrade: upgrade, downgrade, change plan, switch plan, faster plan, bigger plan, better plan, go up,
     move up, change package, change my package, change my plan, switch package, better package,
     faster package, bigger package, smaller plan, slower plan, step down, move down, bump up, bump me up
-contract: contract, commitment, minimum term, lock in, early termination, tied in, tie in, locked in
+contract: contract, commitment, minimum term, lock in, early termination, sign up for, something shorter,
+    shorter contract, tied in, tie in, locked in
 coverage: coverage, every room, whole house, upstairs, downstairs, bedroom, garden, range, dead spot,
     dead zone, weak signal, mesh, extender, booster, doesn t reach, signal, poor signal, bad signal,
     low signal, signal strength, no bars, one bar, back of the house, top floor, loft, attic, basement,
@@ -163,7 +166,8 @@ data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled,
     unlimited, usage, heavy user, heavy users, heavy use, a lot of data, lots of data, gb, gigabytes,
     download limit, usage limit, how much data, allowance, data allowance, fair usage, traffic management
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet,
-    serve my area, service my area, available at my, available in my
+    serve my area, service my area, available at my, available in my, reach my, rural, village,
+    villages, countryside, out in the sticks
 speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,
     didnt show, no show, nobody came, no one came, nobody turned up, no one turned up, nobody showed up,
@@ -179,13 +183,22 @@ pause: pause, pausing, paused, skip, skipping, skipped, skip a delivery, skip a 
 lights: light, lights, led, leds, flashing, flashes, flashing light, blinking, blinks, blinking light,
     amber, amber light, orange light, orange lights, green light, white light, solid light, lit up
 appointment: appointment, appointments, reschedule, rescheduling, rebook, rearrange, re arrange, booking,
-    booked, book in, change the date, another date, different date, another day, different day, postpone
+    booked, book in, change the date, another date, different date, another day, different day, postpone,
+    move it to, move the install, move my install, move the appointment, move my appointment
 hours?: weekend, weekends, saturday, saturdays, sunday, sundays, bank holiday, bank holidays,
     public holiday, public holidays
 gift?: secret santa, stocking filler, anniversary, fathers day, father s day, mothers day, mother s day,
     valentine, valentines
 compensation: compensation, compensate, compensated, goodwill, goodwill gesture, make up for, entitled to,
     owed, knocked off, knock off, off the bill, off my bill
+own router: own router, my own router, bring my own, third party router, instead of yours,
+    swap your router, swap your hub, replace your router, replace the router, use my router
+own router?: asus, netgear, tp link, tplink, linksys, eero, gaming router, mesh router
+ports: forward ports, open ports, open a port, nat, nat type, strict nat,
+    moderate nat, upnp, dmz
+ports?: xbox, playstation, ps5, ps4, nintendo, switch online, console
+parental?: tiktok, instagram, snapchat, social media, screen time, bedtime, kids, children, my son,
+    my daughter, teenager, teenagers
 switch: switch to you, come over to you, move over to you, move to you, join you, switch over,
     switch provider, switch providers, change provider, change providers, from another provider
 guarantee: guarantee, guaranteed, guarantees, promised, advertised, minimum speed, what i pay for,

@@ -125,7 +125,7 @@ _AWAITED = re.compile(
     re.IGNORECASE,
 )
 _HOW_TO = re.compile(
-    r"\bhow\s+(?:do|can|could|would|should|to)\b|\bwhere\s+(?:do|can|could)\s+i\s+(?:see|find|check|look)\b"
+    r"\bhow\s+(?:do|can|could|would|should|to|will\s+i\s+know)\b|\bwhere\s+(?:do|can|could)\s+i\s+(?:see|find|check|look)\b"
     # An order not placed yet has no number to ask for: "if I order tonight, when will it arrive?",
     # "do you send a tracking link once it ships?".
     r"|\b(?:if|once|when|before|after)\s+(?:i|we)\s+(?:order|buy|place|purchase|sign)\w*"

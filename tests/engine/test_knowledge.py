@@ -239,6 +239,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("can i change my mind about a bag", "What is your returns and refunds policy?"),
         ("whats ur addy", "Where is your store located?"),
         ("how do i follow my parcel", "How can I track my order?"),
+        ("how hot should the kettle be", "How should I brew your coffee?"),
         (
             "can I get beans sent to me automatically every fortnight?",
             "What subscription plans do you offer?",
@@ -510,6 +511,8 @@ ISP_INDEX = KnowledgeIndex(
             "Will I get compensation when my service is down?",
         ),
         ("how do i wipe my router back to factory settings", "How do I reset my router to factory settings?"),
+        ("can i use my netgear instead of yours", "Can I use my own router?"),
+        ("my playstation says strict nat", "How do I set up port forwarding?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
@@ -590,7 +593,5 @@ def test_a_product_the_tenants_price_list_names_is_no_sign_of_another_business()
     assert told.question == "Can I upgrade or downgrade my plan?"
     assert told.score >= THRESHOLD > alone.score
     # A word no text of the tenant's uses still counts in full.
-    (pizza, *_) = KnowledgeIndex(docs, tenant_texts=[price_list]).search(
-        "can i upgrade to the pepperoni one"
-    )
+    (pizza, *_) = KnowledgeIndex(docs, tenant_texts=[price_list]).search("can i upgrade to the pepperoni one")
     assert pizza.score < THRESHOLD

@@ -543,7 +543,12 @@ async def test_without_a_help_command_asking_what_the_bot_can_do_is_an_ordinary_
 
 
 @pytest.mark.parametrize(
-    "text", ["if I order tonight when will it get here?", "do you send a tracking link once my parcel ships?"]
+    "text",
+    [
+        "if I order tonight when will it get here?",
+        "do you send a tracking link once my parcel ships?",
+        "how will i know when my order has been sent out?",
+    ],
 )
 async def test_an_order_not_placed_yet_is_never_asked_for_its_number(text: str) -> None:
     decision = await Chat().say(text)
