@@ -75,7 +75,8 @@ dropping: drop, drops, dropping, dropped, drop out, cuts out, cut out, cutting o
     disconnect, disconnects, disconnected, disconnecting, unstable, intermittent, on and off, drops out,
     dropping out, keeps cutting out, keeps disconnecting, losing connection, lose connection,
     loses connection, losing signal, goes off, keeps going off, comes and goes, flaky, patchy, spotty,
-    unreliable, drops off, reconnecting, disconnecting and reconnecting
+    unreliable, drops off, reconnecting, disconnecting and reconnecting,
+    comes back on, then comes back, goes off and on
 cancel: cancel, cancellation, terminate, termination, leave, leaving, quit, stop, end my,
     close my account, unsubscribe, get out of, opt out, no longer want, no longer need, don t need it,
     don t want it, give notice, notice period, stop sending, stop the deliveries, stop my deliveries,

@@ -29,7 +29,9 @@ _WORD = re.compile(r"\w+")
 # Shouting is a run of capitals longer than an acronym ("WORST", not "ASUS" or "WIFI").
 _SHOUTING = re.compile(r"!{2,}|\b[A-Z]{5,}\b")
 _CONDEMNING = re.compile(
-    r"(?i:\b(?:right now|immediately|asap|ridiculous|disgrace\w*|disgusting"
+    # "a ridiculous amount of coffee" says how much, not what the customer thinks of the business.
+    r"(?i:\b(?:right now|immediately|asap|disgrace\w*|disgusting"
+    r"|ridiculous(?!\s+(?:amounts?|numbers?|quantit\w*)\b)"
     r"|unacceptable|worst|never again|a joke|useless|rubbish|pathetic|appalling|furious|livid"
     r"|sort it out|scam\w*|rip ?off|fed up|had enough|sick of"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.engine.handoff_rules import condemns
 from bot.engine.intents.scorer import (
     BUILTIN_INTENTS,
     MAX_SCORED_CHARS,
@@ -484,3 +485,10 @@ def test_stretched_chat_spelling_reads_as_the_word_it_stretches(text: str, inten
     result = said(text)
     assert result.intent == intent
     assert result.intent_score >= 0.9
+
+
+def test_a_ridiculous_amount_says_how_much_not_what_the_customer_thinks() -> None:
+    assert sentiment_of("we get through a ridiculous amount of coffee")[0] == "neutral"
+    assert not condemns("we get through a ridiculous amount of coffee, do you do trade accounts")
+    assert sentiment_of("this is ridiculous")[0] == "negative"
+    assert condemns("this is ridiculous")

@@ -87,6 +87,13 @@ _REWRITES = (
     # A greeting is not praise: "good morning" is "morning".
     (re.compile(r"\bgood\s+(morning|mornin|afternoon|evening|day)\b", re.IGNORECASE), r"\1"),
     (re.compile(r"\brip[\s-]?off\b", re.IGNORECASE), "ripoff"),
+    # "a ridiculous amount of coffee", "an insane number of orders": how much, not a feeling
+    (
+        re.compile(
+            r"\b(?:ridiculous|crazy|insane|silly|absurd)\s+(?=(?:amounts?|numbers?|quantit\w*)\b)", re.I
+        ),
+        "large ",
+    ),
     (re.compile(r"\bthank\s+you\b", re.IGNORECASE), "thanks"),
     (re.compile("[\U0001f44d\U0001f44c]"), " great "),  # thumbs up, OK hand
     # "thanks in advance" closes a request; it thanks for nothing yet
