@@ -198,6 +198,9 @@ own router?: asus, netgear, tp link, tplink, linksys, eero, gaming router, mesh 
 ports: forward ports, open ports, open a port, nat, nat type, strict nat,
     moderate nat, upnp, dmz
 ports?: xbox, playstation, ps5, ps4, nintendo, switch online, console
+parental: parental controls, parental control, block websites, block sites, block a website, block apps,
+    block certain sites, website blocking, content filter, web filter, safe search, family filter,
+    child safe, kid safe, age restrictions, adult content
 parental?: tiktok, instagram, snapchat, social media, screen time, bedtime, kids, children, my son,
     my daughter, teenager, teenagers
 switch: switch to you, come over to you, move over to you, move to you, join you, switch over,

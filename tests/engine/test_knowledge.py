@@ -513,6 +513,7 @@ ISP_INDEX = KnowledgeIndex(
         ("how do i wipe my router back to factory settings", "How do I reset my router to factory settings?"),
         ("can i use my netgear instead of yours", "Can I use my own router?"),
         ("my playstation says strict nat", "How do I set up port forwarding?"),
+        ("can you block websites on our network", "How do I set up parental controls?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
