@@ -39,6 +39,8 @@ from storage.credit_holds import TakenHold
 from storage.models import UsageLog
 
 OUT_OF_CREDITS = "out_of_credits"
+# The usage type of a rule's handoff whose agent's briefing the model was asked for.
+HANDOFF_SUMMARY = "handoff_summary"
 # A reservation may roll the period, then add an overage block, and try again after each.
 _RESERVE_TRIES = 3
 SWEEP_BATCH = 200
@@ -193,30 +195,40 @@ async def record_llm_usage(
     default_model: str | None,
     now: datetime,
 ) -> TurnCharge:
-    """The usage row of a turn that called the model or was refused it, and its credits settled."""
+    """The usage row of a turn that called the model or was refused it, and its credits settled.
+
+    The model call is the turn's answer (usage type ``llm``) or, on a rule's handoff, the agent's
+    briefing (``handoff_summary``): the same reserve and settle, the same price rule.
+    """
     denied = decision.llm_denied
-    called = decision.route == "llm" or decision.llm_failed
+    briefed = decision.handoff_briefing is not None
+    called = decision.route == "llm" or decision.llm_failed or briefed
     if not called and denied is None:
         if hold is not None:  # reserved, then answered without the model: nothing is due
             await settle(session, hold, charge=0, message_id=None, note="", now=now)
         return TurnCharge()
     model = decision.model or default_model
     cost = cost_usd(model, decision.prompt_tokens, decision.completion_tokens) if called else Decimal("0")
-    # A turn whose model failed sent the fallback reply: it costs the tenant nothing.
-    due = credits_for(cost) if called and not decision.llm_failed else 0
+    # A turn whose model failed sent the fallback reply (or its agent got the stored facts instead of
+    # the briefing): it costs the tenant nothing. What the API reported for it is still logged with its
+    # cost in USD, which the operator pays.
+    failed = decision.llm_failed or decision.handoff_briefing == "failed"
+    due = credits_for(cost) if called and not failed else 0
     charged = notified = 0
     if hold is not None:
         note = (
             f"{model}: {decision.prompt_tokens} prompt + {decision.completion_tokens} completion tokens, "
             f"{cost} USD"
         )
+        if briefed:
+            note = f"handoff briefing for the agent, {note}"
         charged, notified = await settle(session, hold, charge=due, message_id=message_id, note=note, now=now)
     session.add(
         UsageLog(
             tenant_id=tenant_id,
             conversation_id=conversation_id,
             message_id=message_id,
-            usage_type=denied or "llm",
+            usage_type=denied or (HANDOFF_SUMMARY if briefed else "llm"),
             credits=charged,
             model=model if called else None,
             prompt_tokens=decision.prompt_tokens,

@@ -38,7 +38,7 @@ from bot.engine.history import history_window
 from bot.engine.render import render, turn_values
 from bot.engine.tools.builtin import default_registry
 from bot.engine.tools.registry import ToolContext, ToolRegistry, TurnEffects
-from bot.engine.types import Decision, KnowledgeHit, Ports, Reply, Turn
+from bot.engine.types import Decision, HandoffBriefing, KnowledgeHit, Ports, Reply, Turn
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +144,9 @@ class GeminiProvider:
             finish_reason=finish,
         )
 
-    async def summarize_handoff(self, turn: Turn, facts: str) -> str | None:
-        """The model's briefing for the agent (one attempt, a short deadline); None on any failure."""
+    async def summarize_handoff(self, turn: Turn, facts: str) -> HandoffBriefing:
+        """The model's briefing for the agent (one attempt, a short deadline), with the tokens the API
+        reported for it; no text on any failure (no tokens either when no response came back)."""
         history = "\n".join(f"{item.role}: {item.text}" for item in history_window(turn.history, 1000))
         conversation = f"{history}\nuser: {turn.inbound.text or ''}".strip()
         config = types.GenerateContentConfig(
@@ -154,16 +155,21 @@ class GeminiProvider:
             max_output_tokens=SUMMARY_MAX_TOKENS,
         )
         contents = [types.Content(role="user", parts=[types.Part(text=f"Notes:\n{facts}\n\n{conversation}")])]
+        model = turn.bot.model or self._options.model
         try:
             async with asyncio.timeout(SUMMARY_DEADLINE_SECONDS):
                 response = await self._client.aio.models.generate_content(
-                    model=turn.bot.model or self._options.model, contents=contents, config=config
+                    model=model, contents=contents, config=config
                 )
         except Exception as exc:  # noqa: BLE001 - a briefing is a nicety: the stored facts stand in for it
             log.info("handoff summary from Gemini failed: %s", type(exc).__name__)
-            return None
+            return HandoffBriefing(text=None, model=model)
+        usage = _Usage()
+        usage.add(response)  # a blocked prompt still reports its prompt tokens
         text = (response.text or "").strip() if response.candidates else ""
-        return text or None
+        return HandoffBriefing(
+            text=text or None, model=model, prompt_tokens=usage.prompt, completion_tokens=usage.completion
+        )
 
     async def _converse(
         self, turn: Turn, context: ToolContext, knowledge: Sequence[KnowledgeHit], model: str, usage: _Usage

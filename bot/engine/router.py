@@ -31,6 +31,7 @@ from bot.engine.types import (
     IntentDefinition,
     IntentResult,
     KnowledgeHit,
+    LLMProvider,
     Ports,
     Reply,
     TemplateInfo,
@@ -151,9 +152,7 @@ class Router:
             decision = _handoff(turn, rule, scored)
             if ports.llm is not None and decision.handoff_summary is not None:
                 # With Gemini configured the agent gets the model's briefing; the facts stay the fallback.
-                briefing = await ports.llm.summarize_handoff(turn, decision.handoff_summary)
-                if briefing:
-                    decision = replace(decision, handoff_summary=briefing)
+                decision = await _briefed(turn, ports, ports.llm, decision, decision.handoff_summary)
         else:
             decision = await self._answer(turn, ports, text, scored)
             if decision.handoff_trigger is not None and decision.handoff_summary is None:
@@ -224,6 +223,32 @@ class Router:
         response), cached: the same few are read again and again."""
         scored = self._scorer.score(text, intents)
         return scored.intent, scored.intent_score
+
+
+async def _briefed(turn: Turn, ports: Ports, llm: LLMProvider, decision: Decision, facts: str) -> Decision:
+    """A rule's handoff with the model's briefing for the agent, metered like any model call.
+
+    The briefing costs tokens, so it passes the one gate every model call passes (DESIGN section 4,
+    step 6): the admission port, which the pipeline implements by running the plan's rate limits and
+    reserving the turn's credits (bot/pipeline/metering.py); the persist step settles them with the
+    turn. The question is asked here because only the engine knows that this turn will call the model,
+    and the engine, being pure, cannot look at credits itself: its port can. Refused (out of credits,
+    over the plan's rate), the model is not asked and the agent reads the stored facts, as when the
+    model fails; the customer is handed over either way. The call's tokens and model become the turn's,
+    as an answer's do, so they reach the reply's message, the usage row and the credits charged.
+    """
+    admission = ADMITTED if ports.admission is None else await ports.admission.admit(turn)
+    if not admission.admitted:
+        return replace(decision, llm_denied=admission.reason or "refused")
+    briefing = await llm.summarize_handoff(turn, facts)
+    return replace(
+        decision,
+        handoff_summary=briefing.text or facts,
+        handoff_briefing="written" if briefing.text else "failed",
+        prompt_tokens=briefing.prompt_tokens,
+        completion_tokens=briefing.completion_tokens,
+        model=briefing.model,
+    )
 
 
 async def _without_llm(

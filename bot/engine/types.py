@@ -13,6 +13,8 @@ Route = Literal[
 Role = Literal["user", "assistant", "agent", "system"]
 # What a bot does when the LLM may not answer a turn (out of credits): answer offline, or hand over.
 OutOfCreditsAction = Literal["answer", "handoff"]
+# What became of the agent's briefing a rule's handoff asked the model for (Decision.handoff_briefing).
+HandoffBriefingOutcome = Literal["written", "failed"]
 
 
 @dataclass(frozen=True)
@@ -189,13 +191,28 @@ class TrackedLinkRequest:
     product: str | None = None
 
 
+@dataclass(frozen=True)
+class HandoffBriefing:
+    """The model's briefing for the agent taking over, and what asking for it used.
+
+    ``text`` is None when the model gave no usable briefing (an error, a timeout, a block): the agent
+    gets the stored facts. The tokens are what the API reported (none when no response came back);
+    they reach the turn's usage like an answer's (``Decision.prompt_tokens``, ...).
+    """
+
+    text: str | None
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
 class LLMProvider(Protocol):
     """Port: an LLM that answers a turn, calling tools through the turn's tool context."""
 
     async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision: ...
 
-    async def summarize_handoff(self, turn: Turn, facts: str) -> str | None:
-        """A short briefing for the agent taking over, or None when the model cannot give one now."""
+    async def summarize_handoff(self, turn: Turn, facts: str) -> HandoffBriefing:
+        """A short briefing for the agent taking over (its text None when the model cannot give one now)."""
 
 
 @dataclass(frozen=True)
@@ -239,7 +256,8 @@ CUSTOMER_FLOOD = "customer_flood"
 
 
 class AdmissionPort(Protocol):
-    """Port: asked once, right before the LLM is called for a turn (credits, rate limits).
+    """Port: asked once, right before the LLM is called for a turn (credits, rate limits), whether for
+    its answer or for the agent's briefing on a rule's handoff.
 
     Admitting may hold credits for the turn; the runtime settles them when it stores the turn.
     """
@@ -291,8 +309,13 @@ class Decision:
     # The LLM failed (errors, safety, budget): the fallback reply went out and the turn costs no credits.
     llm_failed: bool = False
     # The LLM was not asked because the admission refused it: why (``out_of_credits``, ...). The turn was
-    # answered without it (an offline answer, or a handoff, by the bot's out_of_credits_action).
+    # answered without it (an offline answer, or a handoff, by the bot's out_of_credits_action), or a
+    # rule's handoff went to the agent with the stored facts instead of the model's briefing.
     llm_denied: str | None = None
+    # A rule's handoff asked the model for the agent's briefing (bot/engine/router.py): "written", or
+    # "failed" (the agent got the stored facts). The call's tokens and model are the turn's
+    # prompt_tokens, completion_tokens and model, metered like an answer's; a failed one costs no credits.
+    handoff_briefing: HandoffBriefingOutcome | None = None
     # The customer's answer to the rating question after a resolve (stored as feedback).
     rating: int | None = None
     rating_comment: str | None = None

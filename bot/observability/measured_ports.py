@@ -22,6 +22,7 @@ from adapters.base import (
 )
 from bot.engine.types import (
     Decision,
+    HandoffBriefing,
     IntentDefinition,
     IntentPort,
     IntentResult,
@@ -61,15 +62,16 @@ class MeasuredLLM:
         record_llm_tokens(decision.prompt_tokens, decision.completion_tokens)
         return decision
 
-    async def summarize_handoff(self, turn: Turn, facts: str) -> str | None:
+    async def summarize_handoff(self, turn: Turn, facts: str) -> HandoffBriefing:
         started = time.perf_counter()
         try:
-            summary = await self._inner.summarize_handoff(turn, facts)
+            briefing = await self._inner.summarize_handoff(turn, facts)
         except Exception:
             record_llm_call("summary", time.perf_counter() - started, failed=True)
             raise
-        record_llm_call("summary", time.perf_counter() - started, failed=summary is None)
-        return summary
+        record_llm_call("summary", time.perf_counter() - started, failed=briefing.text is None)
+        record_llm_tokens(briefing.prompt_tokens, briefing.completion_tokens)
+        return briefing
 
     async def aclose(self) -> None:
         await self._inner.aclose()

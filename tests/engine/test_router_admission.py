@@ -15,6 +15,7 @@ from bot.engine.types import (
     Admission,
     BotSettings,
     Decision,
+    HandoffBriefing,
     KnowledgeHit,
     Ports,
     Reply,
@@ -24,15 +25,19 @@ from tests.engine.test_router import PORTS, make_turn
 
 
 class CountingLLM:
-    def __init__(self) -> None:
+    def __init__(self, briefing: str | None = None) -> None:
         self.calls = 0
+        self.briefings = 0
+        self._briefing = briefing
 
     async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision:
         self.calls += 1
         return Decision(route="llm", replies=(Reply("from the model"),), model="gemini-2.5-flash")
 
-    async def summarize_handoff(self, turn: Turn, facts: str) -> str | None:
-        return None
+    async def summarize_handoff(self, turn: Turn, facts: str) -> HandoffBriefing:
+        self.briefings += 1
+        tokens = (310, 42) if self._briefing is not None else (0, 0)
+        return HandoffBriefing(self._briefing, "gemini-2.5-flash", *tokens)
 
 
 class Gate:
@@ -126,3 +131,44 @@ async def test_later_messages_of_a_flood_get_a_confident_answer_or_nothing() -> 
     bot = BotSettings(bot_id=3, name="Bea", out_of_credits_action="handoff")
     flooded = await decide("can you bake a cake shaped like a submarine", gate, llm, bot=bot)
     assert (flooded.route, flooded.handoff_trigger) == ("silent", None)  # a flood never hands over
+
+
+async def test_a_rule_handoff_asks_the_gate_before_the_agents_briefing_and_carries_its_tokens() -> None:
+    llm, gate = CountingLLM("Ana wants a person about her order."), Gate(Admission(True))
+    decision = await decide("can I talk to a real person please", gate, llm)
+    assert (decision.route, decision.handoff_trigger) == ("handoff", "customer_request")
+    assert (gate.asked, llm.briefings, llm.calls) == (1, 1, 0)
+    assert decision.handoff_summary == "Ana wants a person about her order."
+    assert (decision.handoff_briefing, decision.llm_denied) == ("written", None)
+    assert (decision.prompt_tokens, decision.completion_tokens, decision.model) == (
+        310,
+        42,
+        "gemini-2.5-flash",
+    )
+
+
+async def test_out_of_credits_a_rule_handoff_goes_to_the_agent_with_the_facts_and_no_model_call() -> None:
+    llm, gate = CountingLLM("never asked"), Gate(OUT)
+    decision = await decide("can I talk to a real person please", gate, llm)
+    assert (decision.route, decision.handoff_trigger) == ("handoff", "customer_request")
+    assert (gate.asked, llm.briefings) == (1, 0)
+    assert decision.handoff_summary is not None
+    assert decision.handoff_summary.startswith("Handed over because")
+    assert (decision.handoff_briefing, decision.llm_denied) == (None, "out_of_credits")
+    assert (decision.prompt_tokens, decision.completion_tokens) == (0, 0)
+
+
+async def test_over_the_rate_a_rule_handoff_still_hands_over_with_the_facts() -> None:
+    llm, gate = CountingLLM("never asked"), Gate(Admission(False, "tenant_minute"))
+    decision = await decide("can I talk to a real person please", gate, llm)
+    assert (decision.route, llm.briefings, decision.llm_denied) == ("handoff", 0, "tenant_minute")
+    assert decision.handoff_summary is not None
+    assert decision.handoff_summary.startswith("Handed over because")
+
+
+async def test_a_failed_briefing_leaves_the_facts_and_says_it_failed() -> None:
+    llm, gate = CountingLLM(None), Gate(Admission(True))
+    decision = await decide("can I talk to a real person please", gate, llm)
+    assert (llm.briefings, decision.handoff_briefing) == (1, "failed")
+    assert decision.handoff_summary is not None
+    assert decision.handoff_summary.startswith("Handed over because")

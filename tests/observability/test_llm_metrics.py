@@ -39,3 +39,18 @@ async def test_a_model_that_keeps_failing_counts_one_error_for_the_turn(chat: Ch
 
     assert reply  # the fallback answered
     assert sample("chatbot_llm_errors_total", call="answer") - errors == 1
+
+
+async def test_the_agents_briefing_counts_its_tokens_and_its_time(chat: Chat) -> None:
+    prompt, completion = (
+        sample("chatbot_llm_tokens_total", kind="prompt"),
+        sample("chatbot_llm_tokens_total", kind="completion"),
+    )
+    calls = sample("chatbot_llm_seconds_count", call="summary")
+    chat.gemini.reply_text("Lena wants a person about her order.", prompt_tokens=400, completion_tokens=30)
+
+    await chat.say("can I talk to a real person please")
+
+    assert sample("chatbot_llm_tokens_total", kind="prompt") - prompt == 400
+    assert sample("chatbot_llm_tokens_total", kind="completion") - completion == 30
+    assert sample("chatbot_llm_seconds_count", call="summary") - calls == 1

@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.billing.admission import CheckVerdict, LLMTurnRequest
+from bot.billing.prices import cost_usd, credits_for
 from bot.config import Settings
 from bot.engine import gemini as gemini_module
 from bot.engine.gemini import GeminiOptions, GeminiProvider
@@ -244,3 +248,153 @@ async def test_a_failed_model_call_releases_the_turns_hold(
     assert (after.balance, after.reserved) == (1000, 0)
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Handoff)) == 0
+
+
+# A customer asking for a person: a handoff rule fires, and with Gemini the agent's briefing is asked for.
+ASKS_FOR_A_PERSON = "can I talk to a real person please"
+BRIEFING = "Mia wants a person. Nothing answered yet. Greet her and ask what she needs."
+
+
+async def handed_over(sessions: async_sessionmaker[AsyncSession]) -> Handoff:
+    async with sessions() as session:
+        handoff = await session.scalar(select(Handoff))
+    assert handoff is not None
+    assert handoff.trigger == "customer_request"
+    return handoff
+
+
+async def first_reply(sessions: async_sessionmaker[AsyncSession]) -> Message:
+    async with sessions() as session:
+        reply = await session.scalar(
+            select(Message).where(Message.role == "assistant").order_by(Message.id).limit(1)
+        )
+    assert reply is not None
+    return reply
+
+
+async def test_the_agents_briefing_is_charged_to_the_tenant_like_any_model_call(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+) -> None:
+    tenant_id, channel_id = tenant
+    # A long conversation's briefing: 0.009 + 0.005 USD on Flash, 2 credits, more than the 1 held.
+    gemini.reply_text(BRIEFING, prompt_tokens=30_000, completion_tokens=2_000)
+    adapter = RecordingAdapter()
+    async with running(settings, gemini, adapter) as runtime:
+        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", ASKS_FOR_A_PERSON)])
+        await wait_until(lambda: settled(sessions, 1))
+
+    assert "passing you to a member" in adapter.sent[0].text
+    assert (await handed_over(sessions)).summary == BRIEFING
+    assert gemini.count == 1
+    reply = await first_reply(sessions)
+    assert (reply.route, reply.prompt_tokens, reply.completion_tokens) == ("handoff", 30_000, 2_000)
+    (row,) = await usage(sessions, "handoff_summary")
+    assert (row.model, row.prompt_tokens, row.completion_tokens) == ("gemini-2.5-flash", 30_000, 2_000)
+    assert Decimal(row.cost) == cost_usd("gemini-2.5-flash", 30_000, 2_000) == Decimal("0.014")
+    assert row.credits == credits_for(Decimal("0.014")) == 2
+    assert row.message_id == reply.id
+    rows = await ledger(sessions, tenant_id)
+    assert [(r.kind, r.delta) for r in rows[-2:]] == [("reserve", 0), ("commit", -2)]
+    assert "handoff briefing" in (rows[-1].description or "")
+    after = await account(sessions, tenant_id)
+    assert (after.balance, after.reserved) == (998, 0)
+    await assert_ledger_adds_up(sessions, tenant_id)
+
+
+async def test_out_of_credits_the_agent_gets_the_facts_and_the_model_is_not_asked(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+) -> None:
+    tenant_id, channel_id = tenant
+    await set_balance(sessions, tenant_id, 0)
+    gemini.reply_text(BRIEFING)  # there to be taken, if anything asked for it
+    adapter = RecordingAdapter()
+    async with running(settings, gemini, adapter) as runtime:
+        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", ASKS_FOR_A_PERSON)])
+        await wait_until(lambda: settled(sessions, 1))
+
+    assert (gemini.count, gemini.pending) == (0, 1)
+    assert "passing you to a member" in adapter.sent[0].text
+    summary = (await handed_over(sessions)).summary
+    assert summary is not None
+    assert summary.startswith("Handed over because: the customer asked for a person")
+    (denied,) = await usage(sessions, "out_of_credits")
+    assert (denied.credits, denied.model, denied.prompt_tokens) == (0, None, 0)
+    assert await usage(sessions, "handoff_summary") == []
+    after = await account(sessions, tenant_id)
+    assert (after.balance, after.reserved) == (0, 0)
+    await assert_ledger_adds_up(sessions, tenant_id)
+
+
+class OverTheMinuteRate:
+    """The plan's rate limit as the gate sees it when the tenant's minute is used up."""
+
+    async def check(self, session: AsyncSession, request: LLMTurnRequest, now: datetime) -> CheckVerdict:
+        return CheckVerdict(False, "tenant_minute")
+
+
+async def test_over_the_plans_rate_the_agent_gets_the_facts_and_nothing_is_held(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+) -> None:
+    tenant_id, channel_id = tenant
+    before = await ledger(sessions, tenant_id)
+    gemini.reply_text(BRIEFING)
+    adapter = RecordingAdapter()
+    async with running(settings, gemini, adapter, admission_checks=(OverTheMinuteRate(),)) as runtime:
+        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", ASKS_FOR_A_PERSON)])
+        await wait_until(lambda: settled(sessions, 1))
+
+    assert (gemini.count, gemini.pending) == (0, 1)
+    summary = (await handed_over(sessions)).summary
+    assert summary is not None
+    assert summary.startswith("Handed over because")
+    (denied,) = await usage(sessions, "tenant_minute")
+    assert denied.credits == 0
+    assert len(await ledger(sessions, tenant_id)) == len(before)  # no hold was taken
+
+
+@pytest.mark.parametrize("failure", ["503", "timeout", "blocked"])
+async def test_a_failed_briefing_charges_nothing_and_the_agent_gets_the_facts(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: tuple[int, int],
+    gemini: FakeGemini,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: str,
+) -> None:
+    tenant_id, channel_id = tenant
+    if failure == "503":
+        gemini.fail(status=503)
+    elif failure == "timeout":
+        monkeypatch.setattr(gemini_module, "SUMMARY_DEADLINE_SECONDS", 0.3)
+        gemini.hang()
+    else:
+        gemini.block_prompt(prompt_tokens=900)
+    adapter = RecordingAdapter()
+    async with running(settings, gemini, adapter) as runtime:
+        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", ASKS_FOR_A_PERSON)])
+        await wait_until(lambda: settled(sessions, 1))
+
+    assert gemini.count == 1
+    assert "passing you to a member" in adapter.sent[0].text
+    summary = (await handed_over(sessions)).summary
+    assert summary is not None
+    assert summary.startswith("Handed over because")
+    (row,) = await usage(sessions, "handoff_summary")
+    assert row.credits == 0
+    # What the API reported as used is logged (a blocked prompt still counts its prompt), never charged.
+    reported = 900 if failure == "blocked" else 0
+    assert (row.prompt_tokens, row.completion_tokens) == (reported, 0)
+    assert Decimal(row.cost) == cost_usd("gemini-2.5-flash", reported, 0)
+    assert [r.kind for r in (await ledger(sessions, tenant_id))[-2:]] == ["reserve", "release"]
+    after = await account(sessions, tenant_id)
+    assert (after.balance, after.reserved) == (1000, 0)
+    await assert_ledger_adds_up(sessions, tenant_id)
