@@ -5,11 +5,23 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Container
 
-__all__ = ["FILLER_WORDS", "GENERIC_WORDS", "STOPWORDS", "named_kinds", "stem", "tokenize", "words"]
+__all__ = [
+    "FILLER_WORDS",
+    "GENERIC_WORDS",
+    "STOPWORDS",
+    "named_kinds",
+    "stem",
+    "tokenize",
+    "unstretched",
+    "words",
+]
 
 _WORD = re.compile(r"\w+")
 _REPEATS = re.compile(r"(\w)\1{2,}")  # "slooow" -> "sloow", which the typo correction reads as "slow"
+# A letter three times or more: chat spelling stretching a word ("heyyy", "sooo", "gooood").
+_STRETCH = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
 
 # Small on purpose: words like "not", "open" or "free" decide what a question means and must stay.
 # Contraction leftovers ("d", "ll", "m", "re", "s", "t", "ve") are here because \w+ splits "I'm".
@@ -127,3 +139,13 @@ def _undouble(stem_part: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Lowercase unicode words, stopwords dropped, suffixes folded; non-English words pass through."""
     return [stem(word) for word in words(text) if word not in STOPWORDS]
+
+
+def unstretched(word: str, known: Container[str]) -> str:
+    """A word stretched in chat spelling as the word ``known`` holds: its stretched letters kept double
+    where that is known ("gooood" -> "good"), single otherwise ("sooo" -> "so", "heyyy" -> "hey"). A
+    run of one key ("zzzz") is no word, and stays as typed."""
+    if _STRETCH.search(word) is None or len(set(word.lower())) < 2:
+        return word
+    double = _STRETCH.sub(r"\1\1", word)
+    return double if double.lower() in known else _STRETCH.sub(r"\1", word)

@@ -29,6 +29,7 @@ from bot.engine.intents.phrases import BUILTIN_INTENTS, COURTESY_INTENTS, OTHER
 from bot.engine.intents.sentiment import Sentiment, sentiment_of
 from bot.engine.knowledge_search import stem
 from bot.engine.types import IntentDefinition, IntentResult
+from bot.engine.word_forms import unstretched
 
 __all__ = [
     "BUILTIN_INTENTS",
@@ -99,8 +100,6 @@ REQUEST_SURE = 0.4
 _APOSTROPHES = re.compile("['\u2019\u02bc`]")
 _NUMBER = "0"
 _REPEATS = re.compile(r"(.)\1+")
-# A letter three times or more is chat spelling stretching a word ("heyyy", "thaaanks", "pleeease").
-_STRETCH = re.compile(r"([a-z])\1{2,}")
 
 # Contractions once the apostrophe is gone, and chat shorthand, spelled out so that "wheres my order",
 # "where's my order" and "where is my order" read alike. Ambiguous forms ("ill", "id", "its") stay.
@@ -386,7 +385,8 @@ class IntentScorer:
         return dict(self._recent_scores(text, key))
 
     def _scores(self, text: str, key: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, float]:
-        words = [self._unstretched(word) for word in _words(_normalise(text))]
+        # "heyyy" and "thaaanks" as the words the phrases use ("hey", "thanks").
+        words = [unstretched(word, self._known_words) for word in _words(_normalise(text))]
         if not words:
             return {}
         query = _query(words, self._word_idf, self._char_idf)
@@ -396,14 +396,6 @@ class IntentScorer:
                 # A tenant may add phrases to a built-in intent: its best phrase from either source.
                 scores[name] = max(similarity, scores.get(name, 0.0))
         return {name: min(max(similarity, 0.0), 1.0) for name, similarity in scores.items()}
-
-    def _unstretched(self, word: str) -> str:
-        """A stretched word as the word the phrases use: "heyyy" is "hey", "sooo" "so", "pleeease"
-        "please" (its runs kept double where the phrases know that, as in "gooood" -> "good")."""
-        if _STRETCH.search(word) is None:
-            return word
-        double = _STRETCH.sub(r"\1\1", word)
-        return double if double in self._known_words else _STRETCH.sub(r"\1", word)
 
     def _classify(
         self, text: str, tenant_intents: Sequence[IntentDefinition], compound: float = 0.0

@@ -33,6 +33,8 @@ from typing import Literal
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from bot.engine.word_forms import unstretched
+
 __all__ = ["NEGATIVE_AT", "POSITIVE_AT", "Sentiment", "sentiment_of"]
 
 Sentiment = Literal["positive", "neutral", "negative"]
@@ -102,7 +104,6 @@ _REWRITES = (
     (re.compile(r"\bsuper\s+(?=[a-z])", re.IGNORECASE), "very "),
 )
 _STRETCHED = re.compile(r"\w*([a-z])\1\1\w*", re.IGNORECASE)
-_STRETCH = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
 # Words that start a question or a request: a clause opening with one asks about something.
 ASKING_OPENERS = frozenset((
     "what", "whats", "how", "hows", "when", "where", "wheres", "who", "whos", "which", "why", "y", "do",
@@ -193,8 +194,8 @@ def sentiment_of(text: str) -> tuple[Sentiment, float]:
         return "neutral", 0.0
     analyzer = _vader()
     rewritten = clipped
-    if _STRETCH.search(rewritten):
-        rewritten = _STRETCHED.sub(lambda match: _unstretch(match.group(), analyzer.lexicon), rewritten)
+    if _STRETCHED.search(rewritten):
+        rewritten = _STRETCHED.sub(lambda match: unstretched(match.group(), analyzer.lexicon), rewritten)
     for pattern, replacement in _REWRITES:
         rewritten = pattern.sub(replacement, rewritten)
     grievance = _ANY_GRIEVANCE.search(rewritten) is not None
@@ -209,14 +210,6 @@ def sentiment_of(text: str) -> tuple[Sentiment, float]:
     if compound <= NEGATIVE_AT:
         return "negative", compound
     return "neutral", compound
-
-
-def _unstretch(word: str, lexicon: dict[str, float]) -> str:
-    """Stretched chat spelling ("sooo", "gooood") as the word VADER knows ("so", "good")."""
-    if len(set(word.lower())) < 2:  # "zzzz", "gggg": a keyboard, not a word
-        return word
-    double = _STRETCH.sub(r"\1\1", word)
-    return double if double.lower() in lexicon else _STRETCH.sub(r"\1", word)
 
 
 def _asks(clause: str) -> bool:
