@@ -437,12 +437,12 @@ class KnowledgeIndex:
             weight *= GENERIC_WEIGHT
         elif own:
             # "can I bump up to gigabit": a plan the price list names is no sign of another business.
-            weight = TENANT_WORD_WEIGHT * self.idf_of_rarest()
+            weight = TENANT_WORD_WEIGHT * self._rarest_idf()
         elif not alternatives:
             weight *= generality(unit.text)
         return _Group(unit.text, weight, tuple(alternatives))
 
-    def idf_of_rarest(self) -> float:
+    def _rarest_idf(self) -> float:
         """The idf of a term in one entry: the most a word the entries contain can weigh."""
         n = self._size
         return math.log(1.0 + (n - 0.5) / 1.5)
