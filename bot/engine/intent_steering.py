@@ -276,7 +276,7 @@ def price_source(
         return PriceSource(hit=priced[0]) if priced else None
     ranked: list[tuple[int, int, int, PriceSource]] = []
     for hit in confident:
-        shared = len(subject & set(tokenize(f"{hit.question} {hit.answer}")))
+        shared = len(subject & _named_by(hit))
         if shared or hit.score >= FULL_MATCH:
             ranked.append((shared, int(_about_prices(hit)), 1, PriceSource(hit=hit)))
     if command is not None:
@@ -299,6 +299,13 @@ def _mostly_foreign(subject: set[str], hits: Sequence[KnowledgeHit], command: Co
     listed = set(tokenize(command.response)) if command is not None else set()
     foreign = {term for term in subject if term in unknown and term not in listed}
     return 2 * len(foreign) > len(subject)
+
+
+def _named_by(hit: KnowledgeHit) -> set[str]:
+    """The terms of the question that ``hit`` answers: its own words, and the customer's phrases it met
+    in other words ("buy loads" meets "bulk")."""
+    said = " ".join(match.said for match in hit.matches if match.kind == "phrase")
+    return set(tokenize(f"{hit.question} {hit.answer} {said}"))
 
 
 def _about_prices(hit: KnowledgeHit) -> bool:
