@@ -25,6 +25,8 @@ THIRD_ROUND = ANSWERS / "third_round.jsonl"
 FOURTH_ROUND = ANSWERS / "fourth_round.jsonl"
 # A development set written after the fourth round in its style, blind to the engine; its rows were opened.
 FIFTH_ROUND = ANSWERS / "fifth_round.jsonl"
+# A development set written the same way at the start of the sixth round; its totals taken on arrival.
+SIXTH_ROUND = ANSWERS / "sixth_round.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

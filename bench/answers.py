@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to fifth rounds, then the tuning part).
+report (held-back part first, then the second to sixth rounds, then the tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
 """
@@ -30,6 +30,7 @@ from bench.answer_set import (
     FOURTH_ROUND,
     HELD_BACK,
     SECOND_ROUND,
+    SIXTH_ROUND,
     THIRD_ROUND,
     TUNING,
     Row,
@@ -309,6 +310,11 @@ def report(
             "Fifth round (development: written after the fourth in its style; its rows were opened)",
             outcomes["fifth_round"],
         )
+    if outcomes.get("sixth_round"):
+        lines += part_report(
+            "Sixth round (development: written after the fifth in its style; its rows were opened)",
+            outcomes["sixth_round"],
+        )
     lines += part_report("Tuning part", outcomes["tuning"])
     lines += [
         "## Speed",
@@ -351,6 +357,7 @@ def main() -> None:
         "third_round": load(THIRD_ROUND)[: args.limit],
         "fourth_round": load(FOURTH_ROUND)[: args.limit],
         "fifth_round": load(FIFTH_ROUND)[: args.limit],
+        "sixth_round": load(SIXTH_ROUND)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
     outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from bench.answer_set import (
     FIFTH_ROUND,
@@ -11,6 +14,7 @@ from bench.answer_set import (
     HELD_BACK,
     ROUTES,
     SECOND_ROUND,
+    SIXTH_ROUND,
     TENANTS,
     THIRD_ROUND,
     TUNING,
@@ -99,8 +103,9 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
     assert sum(row.off_topic for row in rows) >= 40
 
 
-def test_the_fifth_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants() -> None:
-    rows = load(FIFTH_ROUND)
+@pytest.mark.parametrize("part", [FIFTH_ROUND, SIXTH_ROUND], ids=["fifth", "sixth"])
+def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
+    rows = load(part)
     known = vocabulary()
 
     assert problems(rows, known) == []
