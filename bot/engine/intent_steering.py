@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from bot.engine.intents.phrases import BUILTIN_INTENTS
 from bot.engine.knowledge_search import is_ambiguous, tokenize
 from bot.engine.types import CommandInfo, KnowledgeHit, TemplateInfo
+from bot.engine.word_forms import unstretched
 
 __all__ = [
     "COMPLAINT",
@@ -65,6 +66,8 @@ COURTESY_SURE = 0.7
 SMALL_TALK_SURE = 0.75
 # Small talk is short: a courtesy template answers at most this many words, and only for its own intent.
 SMALL_TALK_MAX_WORDS = 8
+# ... and a reading this sure of small talk, when nothing else answers the message (courtesy_template).
+UNANSWERED_SMALL_TALK_SURE = 0.5
 # What follows a leading "Hi," must have this many words to be a question of its own ("Hi, how are
 # you?" is still a greeting; "Hi, how much is a bag of the house blend?" is a pricing question).
 GREETING_TAIL_WORDS = 5
@@ -334,13 +337,25 @@ def help_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | No
 
 
 def courtesy_template(
-    intent: str, score: float, text: str, templates: Sequence[TemplateInfo]
+    intent: str, score: float, text: str, templates: Sequence[TemplateInfo], unanswered: bool = False
 ) -> TemplateInfo | None:
-    """The tenant's template for a greeting, thanks or goodbye its keywords missed ("hiya", "ty")."""
+    """The tenant's template for a greeting, thanks or goodbye its keywords missed ("hiya", "ty").
+
+    ``unanswered``: nothing else answers the message (it would get the fallback), so a short one read as
+    small talk with less certainty gets the small talk's answer: "appreciate the help" or "heyyy is
+    anyone there" are better met with thanks or a greeting than with "Sorry, I didn't quite catch that".
+    """
     if intent not in _COURTESY_INTENTS:
         return None
     words = len(_words(text))
-    if (
+    if unanswered:
+        if (
+            score < UNANSWERED_SMALL_TALK_SURE
+            or words > SMALL_TALK_MAX_WORDS
+            or not _opens_or_closes(text, intent)
+        ):
+            return None
+    elif (
         score < COURTESY_SURE
         or words > SMALL_TALK_MAX_WORDS
         or (words > COURTESY_MAX_WORDS and score < SMALL_TALK_SURE)
@@ -352,6 +367,19 @@ def courtesy_template(
         if keywords and any(keyword in own for keyword in keywords):
             return template
     return None
+
+
+def _opens_or_closes(text: str, intent: str) -> bool:
+    """Whether ``text`` begins or ends with one of the intent's phrases: small talk opens or closes a
+    message ("translate good morning into spanish" is no greeting, "some question" none either)."""
+    said = [unstretched(word, _SMALL_TALK_WORDS) for word in _words(text)]
+    phrases = [_words(phrase) for phrase in BUILTIN_INTENTS[intent]]
+    return any(
+        phrase and (said[: len(phrase)] == phrase or said[-len(phrase) :] == phrase) for phrase in phrases
+    )
+
+
+_SMALL_TALK_WORDS = frozenset(word for phrase in _COURTESY_PHRASES for word in phrase.split())
 
 
 def close_pair(hits: Sequence[KnowledgeHit], threshold: float) -> tuple[KnowledgeHit, KnowledgeHit] | None:

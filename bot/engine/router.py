@@ -199,6 +199,17 @@ class Router:
             decision = await _without_llm(turn, ports, question, scored, hits, admission.reason or "refused")
         else:
             decision = await offline.answer(turn, ports, question, scored, hits)
+            if decision.route == "fallback":
+                courtesy = courtesy_template(
+                    scored.intent, scored.intent_score, question, turn.templates, unanswered=True
+                )
+                if courtesy is not None:
+                    return Decision(
+                        route="template",
+                        replies=(Reply(render(courtesy.body, values)),),
+                        template_id=courtesy.template_id,
+                        explanation=f"template {courtesy.name!r}: small talk nothing else answers",
+                    )
         # The offline answer tells more about what was asked than the message alone.
         intent = as_answered(scored, decision, question, hits, turn.commands, self._reader(turn))
         if intent == scored.intent:

@@ -378,6 +378,10 @@ async def test_a_courtesy_phrase_inside_another_request_is_no_small_talk() -> No
         ("byeee", "goodbye"),
         # Longer than three words, but surely nothing but thanks.
         ("ok thank u so much!!", "thanks"),
+        # Less sure small talk, when nothing else would answer it: better thanked than shrugged at.
+        ("really appreciate the help", "thanks"),
+        ("that's everything, have a good one", "goodbye"),
+        ("hellooo anyone around", "greeting"),
     ],
 )
 async def test_small_talk_its_template_has_no_keyword_for_still_gets_it(text: str, template: str) -> None:

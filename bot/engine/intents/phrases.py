@@ -592,6 +592,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "great, thanks",
         "perfect thank you",
         "appreciate it",
+        "appreciate the help",
         "thanks a bunch",
         "thank u",
         "thanx",
