@@ -154,6 +154,12 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "third time i'm contacting you about this. absolutely fed up",
         "it was supposed to arrive yesterday",
         "the engineer was meant to come this morning and no sign of anyone",
+        # kept waiting, a broken promise, a verdict on the business, a mess left behind
+        "sent three emails and nobody has got back to me",
+        "been waiting 40 minutes on hold for your helpline",
+        "you promised a refund last week and it didn't come",
+        "honestly this company is an absolute joke",
+        "the fitter left a mess in the hallway",
     ],
 )
 def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:
@@ -171,6 +177,8 @@ def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: st
         "what's the penalty for leaving before the contract ends",
         "do you support wifi 6",
         "how do i block gambling sites on the router",
+        "tell me a joke about coffee",
+        "is the wait for an engineer usually long",
     ],
 )
 def test_words_in_a_question_describe_what_is_asked_about_not_a_feeling(text: str) -> None:

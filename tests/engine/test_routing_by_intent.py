@@ -220,6 +220,10 @@ async def test_a_person_who_has_not_come_yet_is_a_visit_that_gets_the_entry_writ
         "this is the worst coffee I've ever had, never again",
         "I'm extremely disappointed, the beans were stale and nobody answers my emails",
         "the staff were so rude to me today, absolutely disgusting",
+        # Let down rather than loud: kept waiting, a promise broken.
+        "wrote to you three times and nobody has replied. i want a manager",
+        "been on hold for an hour, your company is a joke",
+        "the barista promised me a free refill card and it never happened",
     ],
 )
 async def test_an_angry_complaint_goes_to_a_person(text: str) -> None:

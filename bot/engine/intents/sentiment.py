@@ -133,7 +133,14 @@ GRIEVANCES = tuple(
         r"|\bmoney\s+(?:left|taken\s+from|gone\s+from)\s+my\s+account",
         r"\b(?:sent|received|got)\s+nothing\b",
         r"\b(?:want|demand|need|give\s+me)\s+my\s+money\s+back|\bdemand\s+a\s+refund|\brefund\s+me\s+now",
-        r"\b(?:no\s*one|nobody)\s+(?:replies|replied|answers|answered|responds|responded|gets back|got back)",
+        r"\b(?:no\s*one|nobody)\s+(?:has\s+|have\s+|ever\s+)?"
+        r"(?:replies|replied|answers|answered|responds|responded|gets back|got back)",
+        # kept waiting, let down by a promise, a verdict on the business
+        r"\b(?:on\s+hold|been\s+waiting|waited)\s+(?:for\s+)?(?:over\s+|nearly\s+|almost\s+)?"
+        r"(?:an?\s+|\d+\s+|two\s+|three\s+)?(?:hours?|hrs?|minutes|mins|ages|forever)\b"
+        rf"|\bpromised\b[^.?!]{{0,60}}?\b(?:never|didn{_APOSTROPHE}t|didnt|did\s+not)\b|\bnever\s+happened\b"
+        r"|\b(?:absolute|complete|total|utter)\s+joke\b|\b(?:is|are|was|such)\s+a\s+joke\b"
+        r"|\bleft\s+(?:a\s+)?mess\b",
         r"\bwaste\s+of\s+(?:money|time)",
         # worn out by the service: "fed up", hung up on, the third time of asking
         r"\bfed\s+up\b|\bhung\s+up\s+on\s+(?:me|us)\b"
