@@ -12,6 +12,12 @@ before the model is called, so no transaction stays open across an LLM call. In 
 A refused turn is still answered: the engine takes the out-of-credits path (the bot's
 ``out_of_credits_action``: an offline answer or a handoff) and records the reason on its usage row. The
 message is never dropped and the customer never sees an error.
+
+The optional LLM intent reading comes earlier in the turn and asks the credits alone (``hold_credits``):
+a turn holds its credits once, so when the reading took the hold the answer's gate runs only the
+checks (``run_checks``). The checks are never run for the reading: they count the turns the model
+answers (one hit per message for flood control), and a refused reading must not stand for the turn,
+whose own gate may still owe the customer a flood notice.
 """
 
 from __future__ import annotations
@@ -66,13 +72,25 @@ async def admit_and_hold(
     session: AsyncSession, request: LLMTurnRequest, checks: Sequence[AdmissionCheck], now: datetime
 ) -> AdmissionOutcome:
     """Run the checks, then reserve the turn's credits; one unit of work, safe to run again."""
-    admitted: list[CheckVerdict] = []
-    for check in checks:
-        verdict = await check.check(session, request, now)
-        if not verdict.admitted:
-            await _give_back(session, admitted)
-            return AdmissionOutcome(False, verdict.reason or "refused")
-        admitted.append(verdict)
+    checked, admitted = await _checked(session, request, checks, now)
+    if not checked.admitted:
+        return checked
+    outcome = await hold_credits(session, request, now)
+    if not outcome.admitted:
+        await _give_back(session, admitted)
+    return outcome
+
+
+async def run_checks(
+    session: AsyncSession, request: LLMTurnRequest, checks: Sequence[AdmissionCheck], now: datetime
+) -> AdmissionOutcome:
+    """The checks alone, for a turn that holds its credits already (its intent reading took them)."""
+    checked, _ = await _checked(session, request, checks, now)
+    return checked
+
+
+async def hold_credits(session: AsyncSession, request: LLMTurnRequest, now: datetime) -> AdmissionOutcome:
+    """Reserve the turn's credits, no check run: refused only when the tenant is out of credits."""
     hold = await reserve(
         session,
         tenant_id=request.tenant_id,
@@ -82,9 +100,22 @@ async def admit_and_hold(
         now=now,
     )
     if hold is None:
-        await _give_back(session, admitted)
         return AdmissionOutcome(False, OUT_OF_CREDITS)
     return AdmissionOutcome(True, hold=hold)
+
+
+async def _checked(
+    session: AsyncSession, request: LLMTurnRequest, checks: Sequence[AdmissionCheck], now: datetime
+) -> tuple[AdmissionOutcome, list[CheckVerdict]]:
+    """The checks in order, first refusal wins (what the earlier ones took is given back then)."""
+    admitted: list[CheckVerdict] = []
+    for check in checks:
+        verdict = await check.check(session, request, now)
+        if not verdict.admitted:
+            await _give_back(session, admitted)
+            return AdmissionOutcome(False, verdict.reason or "refused"), []
+        admitted.append(verdict)
+    return AdmissionOutcome(True), admitted
 
 
 async def _give_back(session: AsyncSession, admitted: Sequence[CheckVerdict]) -> None:

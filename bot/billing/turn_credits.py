@@ -41,6 +41,8 @@ from storage.models import UsageLog
 OUT_OF_CREDITS = "out_of_credits"
 # The usage type of a rule's handoff whose agent's briefing the model was asked for.
 HANDOFF_SUMMARY = "handoff_summary"
+# The usage type of the model's reading of a message's intent (the optional LLM intent scorer).
+INTENT_READING = "intent_reading"
 # A reservation may roll the period, then add an overage block, and try again after each.
 _RESERVE_TRIES = 3
 SWEEP_BATCH = 200
@@ -190,53 +192,98 @@ async def record_llm_usage(
     tenant_id: int,
     conversation_id: int,
     message_id: int,
+    inbound_message_id: int,
     decision: Decision,
     hold: Hold | None,
     default_model: str | None,
     now: datetime,
 ) -> TurnCharge:
-    """The usage row of a turn that called the model or was refused it, and its credits settled.
+    """The usage rows of a turn that called the model or was refused it, and its credits settled once.
 
     The model call is the turn's answer (usage type ``llm``) or, on a rule's handoff, the agent's
-    briefing (``handoff_summary``): the same reserve and settle, the same price rule.
+    briefing (``handoff_summary``): the same reserve and settle, the same price rule. The model's reading
+    of the message's intent (the optional LLM intent scorer) has a row of its own (``intent_reading``,
+    on the inbound message) but no charge of its own: its cost joins the turn's before the credits are
+    worked out, so the turn pays ``max(1, ceil(cost of all its calls / 0.01))`` once, and a turn whose
+    only model call was the reading pays for the reading by that same rule.
     """
     denied = decision.llm_denied
     briefed = decision.handoff_briefing is not None
     called = decision.route == "llm" or decision.llm_failed or briefed
-    if not called and denied is None:
-        if hold is not None:  # reserved, then answered without the model: nothing is due
-            await settle(session, hold, charge=0, message_id=None, note="", now=now)
-        return TurnCharge()
     model = decision.model or default_model
     cost = cost_usd(model, decision.prompt_tokens, decision.completion_tokens) if called else Decimal("0")
     # A turn whose model failed sent the fallback reply (or its agent got the stored facts instead of
     # the briefing): it costs the tenant nothing. What the API reported for it is still logged with its
-    # cost in USD, which the operator pays.
-    failed = decision.llm_failed or decision.handoff_briefing == "failed"
-    due = credits_for(cost) if called and not failed else 0
+    # cost in USD, which the operator pays. A failed reading likewise: the local scorer read the message.
+    answered = called and not (decision.llm_failed or decision.handoff_briefing == "failed")
+    reading = decision.intent_reading
+    reading_cost = (
+        cost_usd(reading.model, reading.prompt_tokens, reading.completion_tokens)
+        if reading is not None
+        else Decimal("0")
+    )
+    read = reading is not None and not reading.failed
+    due = 0
+    if answered or read:
+        due = credits_for((cost if answered else Decimal("0")) + (reading_cost if read else Decimal("0")))
     charged = notified = 0
     if hold is not None:
-        note = (
+        note = _charge_note(decision, model, cost, reading_cost, answered=answered, read=read)
+        charged, notified = await settle(session, hold, charge=due, message_id=message_id, note=note, now=now)
+    # The turn's one charge, shared out between its rows for the reports: the answer's row what the
+    # answer alone would have cost, the reading's what it added (nothing, when both fit in one credit).
+    answer_credits = min(charged, credits_for(cost)) if answered else 0
+    if called or denied is not None:
+        session.add(
+            UsageLog(
+                tenant_id=tenant_id,
+                conversation_id=conversation_id,
+                message_id=message_id,
+                usage_type=denied or (HANDOFF_SUMMARY if briefed else "llm"),
+                credits=answer_credits,
+                model=model if called else None,
+                prompt_tokens=decision.prompt_tokens,
+                completion_tokens=decision.completion_tokens,
+                cost=cost,
+                response_time_ms=decision.latency_ms,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    if reading is not None:
+        session.add(
+            UsageLog(
+                tenant_id=tenant_id,
+                conversation_id=conversation_id,
+                message_id=inbound_message_id,
+                usage_type=INTENT_READING,
+                credits=charged - answer_credits,
+                model=reading.model,
+                prompt_tokens=reading.prompt_tokens,
+                completion_tokens=reading.completion_tokens,
+                cost=reading_cost,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return TurnCharge(charged, cost + reading_cost, notified)
+
+
+def _charge_note(
+    decision: Decision, model: str | None, cost: Decimal, reading_cost: Decimal, *, answered: bool, read: bool
+) -> str:
+    """The commit's ledger description: what the turn's one charge paid for."""
+    parts = []
+    if answered:
+        call = (
             f"{model}: {decision.prompt_tokens} prompt + {decision.completion_tokens} completion tokens, "
             f"{cost} USD"
         )
-        if briefed:
-            note = f"handoff briefing for the agent, {note}"
-        charged, notified = await settle(session, hold, charge=due, message_id=message_id, note=note, now=now)
-    session.add(
-        UsageLog(
-            tenant_id=tenant_id,
-            conversation_id=conversation_id,
-            message_id=message_id,
-            usage_type=denied or (HANDOFF_SUMMARY if briefed else "llm"),
-            credits=charged,
-            model=model if called else None,
-            prompt_tokens=decision.prompt_tokens,
-            completion_tokens=decision.completion_tokens,
-            cost=cost,
-            response_time_ms=decision.latency_ms,
-            created_at=now,
-            updated_at=now,
+        parts.append(f"handoff briefing for the agent, {call}" if decision.handoff_briefing else call)
+    reading = decision.intent_reading
+    if read and reading is not None:
+        parts.append(
+            f"intent reading, {reading.model}: {reading.prompt_tokens} prompt + "
+            f"{reading.completion_tokens} completion tokens, {reading_cost} USD"
         )
-    )
-    return TurnCharge(charged, cost, notified)
+    return "; ".join(parts)

@@ -266,16 +266,23 @@ class GeminiProvider:
         return config.model_copy(update={"http_options": timeout})
 
 
+def reported_tokens(response: types.GenerateContentResponse) -> tuple[int, int]:
+    """The prompt and completion tokens a response says its request used (0 where it says nothing)."""
+    meta = response.usage_metadata
+    if meta is None:
+        return 0, 0
+    return meta.prompt_token_count or 0, meta.candidates_token_count or 0
+
+
 class _Usage:
     def __init__(self) -> None:
         self.prompt = 0
         self.completion = 0
 
     def add(self, response: types.GenerateContentResponse) -> None:
-        meta = response.usage_metadata
-        if meta is not None:
-            self.prompt += meta.prompt_token_count or 0
-            self.completion += meta.candidates_token_count or 0
+        prompt, completion = reported_tokens(response)
+        self.prompt += prompt
+        self.completion += completion
 
 
 def system_instruction(turn: Turn, knowledge: Sequence[KnowledgeHit]) -> str:

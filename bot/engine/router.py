@@ -29,6 +29,7 @@ from bot.engine.types import (
     CommandInfo,
     Decision,
     IntentDefinition,
+    IntentReadingUsage,
     IntentResult,
     KnowledgeHit,
     LLMProvider,
@@ -168,9 +169,19 @@ class Router:
         return max((hit.score for hit in hits), default=0.0)
 
     async def _score(self, text: str, turn: Turn, ports: Ports) -> IntentResult:
-        if ports.intents is not None:
-            return await ports.intents.score(text, turn.intents)
-        return self._scorer.score(text, turn.intents)
+        """The message's reading: the LLM scorer's when one is configured and the tenant may pay for it.
+
+        A model's reading costs tokens, so it is asked for only once the admission port holds the turn's
+        credits (credits only: the rate limits and flood control are the answer's gate, asked later
+        whatever this answers). Out of credits, the local scorer reads the message, for free, and the
+        turn goes on as it would.
+        """
+        if ports.intents is None:
+            return self._scorer.score(text, turn.intents)
+        admission = ADMITTED if ports.admission is None else await ports.admission.admit_reading(turn)
+        if not admission.admitted:
+            return self._scorer.score(text, turn.intents)
+        return await ports.intents.score(text, turn.intents)
 
     async def _answer(self, turn: Turn, ports: Ports, text: str, scored: IntentResult) -> Decision:
         values = turn_values(turn)
@@ -378,4 +389,17 @@ def _scored(decision: Decision, turn: Turn, scored: IntentResult) -> Decision:
         sentiment=scored.sentiment,
         sentiment_score=scored.sentiment_score,
         consecutive_negative=handoff_rules.negative_run(turn, scored),
+        intent_reading=_reading_usage(scored),
+    )
+
+
+def _reading_usage(scored: IntentResult) -> IntentReadingUsage | None:
+    """What a model's reading of the message used, for the turn's meter; None when none was asked."""
+    if scored.model is None:
+        return None
+    return IntentReadingUsage(
+        model=scored.model,
+        prompt_tokens=scored.prompt_tokens,
+        completion_tokens=scored.completion_tokens,
+        failed=scored.model_failed,
     )

@@ -231,10 +231,37 @@ class IntentResult:
     intent_score: float
     sentiment: str
     sentiment_score: float
+    # What reading the text used, for the turn's meter. ``model`` is the model asked to read it (None: the
+    # local scorer read it, for free); ``model_failed`` says the model gave no usable reading, so this
+    # one is the local scorer's and costs no credits. The tokens are what the model's API reported (0 for
+    # the local scorer, and for a call that got no response).
+    model: str | None = None
+    model_failed: bool = False
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class IntentReadingUsage:
+    """What the model's intent reading of the customer's message used (``Decision.intent_reading``).
+
+    The pipeline meters it with the turn: its cost joins the turn's other model calls in the turn's one
+    charge (bot/billing/turn_credits.py), and it has a usage row of its own (``intent_reading``).
+    """
+
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    # The model gave no usable reading (an error, a timeout, an answer outside the schema): no credits.
+    failed: bool = False
 
 
 class IntentPort(Protocol):
-    """Port: an intent and sentiment scorer that may call out (the optional LLM scorer)."""
+    """Port: an intent and sentiment scorer that may call out (the optional LLM scorer).
+
+    A scorer that calls a model says so on its result (``IntentResult.model`` and tokens), so the turn
+    can meter the call; the engine asks the admission port (``admit_reading``) before it uses one.
+    """
 
     async def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult: ...
 
@@ -257,12 +284,22 @@ CUSTOMER_FLOOD = "customer_flood"
 
 class AdmissionPort(Protocol):
     """Port: asked once, right before the LLM is called for a turn (credits, rate limits), whether for
-    its answer or for the agent's briefing on a rule's handoff.
+    its answer or for the agent's briefing on a rule's handoff; and, apart from that, before the model
+    reads the message's intent (credits only).
 
-    Admitting may hold credits for the turn; the runtime settles them when it stores the turn.
+    Admitting may hold credits for the turn; the runtime settles them when it stores the turn. A turn
+    holds credits once: whichever call comes first takes the hold, and the later one uses it.
     """
 
     async def admit(self, turn: Turn) -> Admission: ...
+
+    async def admit_reading(self, turn: Turn) -> Admission:
+        """May the model read this message's intent? Asks the credits only, never the rate limits.
+
+        The plan's rate limits and flood control count the turns the model answers, and ``admit`` asks
+        them for this turn whatever this answers: a refusal here (out of credits) is the reading's alone,
+        and the engine then reads the message with the local scorer, for free.
+        """
 
 
 @dataclass(frozen=True)
@@ -316,6 +353,9 @@ class Decision:
     # "failed" (the agent got the stored facts). The call's tokens and model are the turn's
     # prompt_tokens, completion_tokens and model, metered like an answer's; a failed one costs no credits.
     handoff_briefing: HandoffBriefingOutcome | None = None
+    # The model read the message's intent (the optional LLM intent scorer): its model and tokens, which
+    # are metered with the turn's own (one charge per turn), and whether it failed.
+    intent_reading: IntentReadingUsage | None = None
     # The customer's answer to the rating question after a resolve (stored as feedback).
     rating: int | None = None
     rating_comment: str | None = None

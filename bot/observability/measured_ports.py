@@ -78,7 +78,8 @@ class MeasuredLLM:
 
 
 class MeasuredIntents:
-    """An intent scorer whose calls are timed (it answers from the local scorer when its LLM fails)."""
+    """An intent scorer whose model calls are timed and their tokens counted (it answers from the local
+    scorer when its model fails, which counts as the call's error)."""
 
     def __init__(self, inner: IntentPort) -> None:
         self._inner = inner
@@ -86,9 +87,14 @@ class MeasuredIntents:
     async def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult:
         started = time.perf_counter()
         try:
-            return await self._inner.score(text, tenant_intents)
-        finally:
-            record_llm_call("intent", time.perf_counter() - started, failed=False)
+            result = await self._inner.score(text, tenant_intents)
+        except Exception:
+            record_llm_call("intent", time.perf_counter() - started, failed=True)
+            raise
+        if result.model is not None:  # an empty message is read locally: no model call to count
+            record_llm_call("intent", time.perf_counter() - started, failed=result.model_failed)
+            record_llm_tokens(result.prompt_tokens, result.completion_tokens)
+        return result
 
 
 class MeasuredAdapter:

@@ -75,6 +75,7 @@ async def persist_effects(
         tenant_id=tenant_id,
         conversation_id=conversation.id,
         message_id=anchor,
+        inbound_message_id=inbound_message_id,
         decision=decision,
         hold=hold,
         default_model=default_model,

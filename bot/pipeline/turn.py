@@ -162,7 +162,8 @@ class TurnProcessor:
             if context.turn.conversation.status not in HUMAN_OWNED:
                 # No read receipt or typing dots while a person owns the conversation.
                 acknowledgement = self._on_turn_start(event, inbound, context.channel)
-            if self._llm is not None:
+            if self._llm is not None or self._intents is not None:
+                # Every model call of the turn (answer, briefing, intent reading) is metered.
                 meter = TurnMeter(
                     self._commits, event, checks=self._admission_checks, default_model=self._default_model
                 )
@@ -262,6 +263,7 @@ class TurnProcessor:
                 source_type=referral.source_type,
                 now=now,
             )
+        reading = decision.intent_reading
         inbound_message = Message(
             tenant_id=tenant_id,
             conversation_id=conversation.id,
@@ -286,6 +288,9 @@ class TurnProcessor:
             intent_score=decision.intent_score,
             sentiment=decision.sentiment,
             sentiment_score=decision.sentiment_score,
+            # The tokens the model's reading of its intent used, when a model read it.
+            prompt_tokens=reading.prompt_tokens if reading is not None else 0,
+            completion_tokens=reading.completion_tokens if reading is not None else 0,
             created_at=min(inbound.sent_at, now),
         )
         if referral is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from google import genai
@@ -39,8 +40,15 @@ async def test_the_model_answer_is_used_when_it_fits_the_schema(
 ) -> None:
     scorer, fake = scorer_and_fake
     answer = {"intent": "wholesale", "intent_score": 0.93, "sentiment": "positive", "sentiment_score": 0.4}
-    fake.reply_text(json.dumps(answer))
+    fake.reply_text(json.dumps(answer), prompt_tokens=412, completion_tokens=23)
     result = await scorer.score("we run three cafes and want beans every week", (WHOLESALE,))
+    # What the call used, for the turn's meter.
+    assert (result.model, result.model_failed, result.prompt_tokens, result.completion_tokens) == (
+        "gemini-2.5-flash-lite",
+        False,
+        412,
+        23,
+    )
     assert (result.intent, result.intent_score, result.sentiment, result.sentiment_score) == (
         "wholesale",
         0.93,
@@ -80,8 +88,14 @@ async def test_any_failure_falls_back_to_the_local_scorer(
         fake.hang()
     text = "this is the third time my order arrived broken, awful"
     result = await scorer.score(text)
-    assert result == IntentScorer().score(text)
+    assert replace(result, model=None, model_failed=False, prompt_tokens=0, completion_tokens=0) == (
+        IntentScorer().score(text)
+    )
     assert result.intent == "complaint"
+    # The model was asked and failed: the meter logs what its API reported, and charges nothing.
+    assert (result.model, result.model_failed) == ("gemini-2.5-flash-lite", True)
+    answered = step in ("garbage", "outside the schema")
+    assert (result.prompt_tokens, result.completion_tokens) == ((20, 8) if answered else (0, 0))
 
 
 async def test_empty_text_never_calls_the_model(
@@ -91,3 +105,14 @@ async def test_empty_text_never_calls_the_model(
     result = await scorer.score("   ")
     assert fake.count == 0
     assert result.intent == "other"
+    assert (result.model, result.prompt_tokens, result.completion_tokens) == (None, 0, 0)
+
+
+async def test_the_local_scorer_reads_for_free() -> None:
+    result = IntentScorer().score("do you sell to cafes")
+    assert (result.model, result.model_failed, result.prompt_tokens, result.completion_tokens) == (
+        None,
+        False,
+        0,
+        0,
+    )

@@ -10,12 +10,16 @@ import prompts
 from bot.engine.render import render, turn_values
 from bot.engine.router import Router
 from bot.engine.types import (
+    ADMITTED,
     CUSTOMER_FLOOD,
     FLOOD_NOTICE,
     Admission,
     BotSettings,
     Decision,
     HandoffBriefing,
+    IntentDefinition,
+    IntentReadingUsage,
+    IntentResult,
     KnowledgeHit,
     Ports,
     Reply,
@@ -41,13 +45,38 @@ class CountingLLM:
 
 
 class Gate:
-    def __init__(self, admission: Admission) -> None:
+    def __init__(self, admission: Admission, reading: Admission = ADMITTED) -> None:
         self.admission = admission
+        self.reading = reading
         self.asked = 0
+        self.readings = 0
 
     async def admit(self, turn: Turn) -> Admission:
         self.asked += 1
         return self.admission
+
+    async def admit_reading(self, turn: Turn) -> Admission:
+        self.readings += 1
+        return self.reading
+
+
+class ModelScorer:
+    """An intent scorer that calls a model: its reading says which, and what the call used."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult:
+        self.calls += 1
+        return IntentResult(
+            "product_inquiry",
+            0.91,
+            "neutral",
+            0.0,
+            model="gemini-2.5-flash-lite",
+            prompt_tokens=400,
+            completion_tokens=20,
+        )
 
 
 OUT = Admission(False, "out_of_credits")
@@ -172,3 +201,30 @@ async def test_a_failed_briefing_leaves_the_facts_and_says_it_failed() -> None:
     assert (llm.briefings, decision.handoff_briefing) == (1, "failed")
     assert decision.handoff_summary is not None
     assert decision.handoff_summary.startswith("Handed over because")
+
+
+async def test_the_model_reads_the_message_once_the_gate_holds_its_credits_and_says_what_it_used() -> None:
+    llm, gate, scorer = CountingLLM(), Gate(Admission(True)), ModelScorer()
+    ports = replace(PORTS, llm=llm, admission=gate, intents=scorer)
+    decision = await Router().decide(make_turn("tell me about your sourdough"), ports)
+    assert (gate.readings, scorer.calls, gate.asked, llm.calls) == (1, 1, 1, 1)
+    assert decision.intent_score == 0.91  # the model's reading stands
+    assert decision.intent_reading == IntentReadingUsage("gemini-2.5-flash-lite", 400, 20)
+
+
+async def test_refused_the_reading_the_local_scorer_reads_and_the_turn_still_asks_its_own_gate() -> None:
+    # Out of credits for the reading, and a customer flooding the bot: the refusal is the reading's
+    # alone, and the turn's own gate still says the flood notice is due.
+    llm, gate, scorer = CountingLLM(), Gate(Admission(False, FLOOD_NOTICE), reading=OUT), ModelScorer()
+    ports = replace(PORTS, llm=llm, admission=gate, intents=scorer)
+    decision = await Router().decide(make_turn("do you sell rocket ships??"), ports)
+    assert (gate.readings, scorer.calls, gate.asked, llm.calls) == (1, 0, 1, 0)
+    assert decision.intent_reading is None
+    notice = render(prompts.load("flood_notice"), turn_values(make_turn("x")))
+    assert (decision.llm_denied, [r.text for r in decision.replies]) == (FLOOD_NOTICE, [notice])
+
+
+async def test_without_an_llm_scorer_the_gate_is_never_asked_about_a_reading() -> None:
+    llm, gate = CountingLLM(), Gate(OUT)
+    decision = await decide("what's the price?", gate, llm)
+    assert (decision.route, gate.readings, gate.asked, decision.intent_reading) == ("template", 0, 0, None)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from prometheus_client import REGISTRY
 
+from bot.engine.types import IntentDefinition, IntentResult
+from bot.observability.measured_ports import MeasuredIntents
 from tests.pipeline.test_llm_turns import Chat, chat, quick_gemini_retries
 
 __all__ = ["chat", "quick_gemini_retries"]
@@ -54,3 +58,41 @@ async def test_the_agents_briefing_counts_its_tokens_and_its_time(chat: Chat) ->
     assert sample("chatbot_llm_tokens_total", kind="prompt") - prompt == 400
     assert sample("chatbot_llm_tokens_total", kind="completion") - completion == 30
     assert sample("chatbot_llm_seconds_count", call="summary") - calls == 1
+
+
+class ReadingScorer:
+    """An intent scorer whose model read the text (or failed to: the local reading then stands)."""
+
+    def __init__(self, *, failed: bool) -> None:
+        self._failed = failed
+
+    async def score(self, text: str, tenant_intents: Sequence[IntentDefinition] = ()) -> IntentResult:
+        return IntentResult(
+            "thanks",
+            0.9,
+            "positive",
+            0.5,
+            model="gemini-2.5-flash-lite",
+            model_failed=self._failed,
+            prompt_tokens=0 if self._failed else 410,
+            completion_tokens=0 if self._failed else 21,
+        )
+
+
+async def test_the_intent_readings_tokens_and_failures_are_counted() -> None:
+    prompt, completion = (
+        sample("chatbot_llm_tokens_total", kind="prompt"),
+        sample("chatbot_llm_tokens_total", kind="completion"),
+    )
+    calls, errors = (
+        sample("chatbot_llm_seconds_count", call="intent"),
+        sample("chatbot_llm_errors_total", call="intent"),
+    )
+
+    await MeasuredIntents(ReadingScorer(failed=False)).score("thanks a lot")
+    await MeasuredIntents(ReadingScorer(failed=True)).score("thanks a lot")
+
+    assert sample("chatbot_llm_tokens_total", kind="prompt") - prompt == 410
+    assert sample("chatbot_llm_tokens_total", kind="completion") - completion == 21
+    assert sample("chatbot_llm_seconds_count", call="intent") - calls == 2
+    assert sample("chatbot_llm_errors_total", call="intent") - errors == 1

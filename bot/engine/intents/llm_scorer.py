@@ -1,7 +1,9 @@
 """Optional intent and sentiment scoring by a cheap Gemini model with structured output.
 
 The local scorer stays the safety net: any error, timeout or answer outside the schema returns the
-local result, so scoring never fails a turn and never costs more than one short call.
+local result, so scoring never fails a turn and never costs more than one short call. Every result
+says what the call used (the model, the tokens its API reported, whether it failed), because the
+call is metered with the turn like any other model call (bot/billing/turn_credits.py).
 """
 
 from __future__ import annotations
@@ -9,11 +11,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from google import genai
 from google.genai import types
 
+from bot.engine.gemini import reported_tokens
 from bot.engine.intents.scorer import BUILTIN_INTENTS, MAX_SCORED_CHARS, IntentResult, IntentScorer
 from bot.engine.types import IntentDefinition
 
@@ -65,14 +69,22 @@ class GeminiIntentScorer:
             response_json_schema=response_schema(names),
             http_options=types.HttpOptions(timeout=self._timeout_ms),
         )
+        failed = replace(local, model=self._model, model_failed=True)
         try:
             response = await self._client.aio.models.generate_content(
                 model=self._model, contents=text[:MAX_SCORED_CHARS], config=config
             )
-            return _parse(response.text or "", names)
         except Exception as exc:  # noqa: BLE001 - any failure: the local scorer already answered
             log.info("LLM intent scoring failed (%s); using the local scorer", type(exc).__name__)
-            return local
+            return failed
+        prompt, completion = reported_tokens(response)
+        try:
+            reading = _parse(response.text or "", names)
+        except Exception as exc:  # noqa: BLE001 - an answer outside the schema: the local scorer's stands
+            log.info("LLM intent scoring failed (%s); using the local scorer", type(exc).__name__)
+            # What the API reported is still what the call used: it is logged, though never charged.
+            return replace(failed, prompt_tokens=prompt, completion_tokens=completion)
+        return replace(reading, model=self._model, prompt_tokens=prompt, completion_tokens=completion)
 
 
 def _examples(name: str, tenant_intents: Sequence[IntentDefinition]) -> list[str]:
