@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handoff.agent_errors import BadRequest, NotAllowed, NotFound
-from bot.leads.forgetting import UnknownCustomer, forget_customer
+from bot.handoff.agent_views import LeadView
+from bot.leads.forgetting import Forgotten, UnknownCustomer, forget_customer
 from bot.leads.lead_rules import LeadValueError
 from bot.leads.lead_updates import set_lead_by_agent
 from bot.tenancy.agent_accounts import AgentIdentity
@@ -26,7 +25,7 @@ async def set_lead(
     label: str | None,
     customer_type: str | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> LeadView:
     """A manual lead change (an activity row with the agent's id); returns the customer's lead now."""
     if stage is None and label is None and customer_type is None:
         raise BadRequest("give stage, label and/or customer_type")
@@ -46,28 +45,24 @@ async def set_lead(
     except LeadValueError as exc:
         raise BadRequest(str(exc)) from None
     await session.flush()
-    return {
-        "id": customer.id,
-        "lead_stage": customer.lead_stage,
-        "lead_score": customer.lead_score,
-        "lead_label": customer.lead_label,
-        "customer_type": customer.customer_type,
-    }
+    return LeadView(
+        id=customer.id,
+        lead_stage=customer.lead_stage,
+        lead_score=customer.lead_score,
+        lead_label=customer.lead_label,
+        customer_type=customer.customer_type,
+    )
 
 
 async def forget(
     session: AsyncSession, agent: AgentIdentity, customer_id: int, *, now: datetime
-) -> dict[str, Any]:
+) -> Forgotten:
     """Erase a customer's personal data (admins only); idempotent."""
     if not agent.is_admin:
         raise NotAllowed("only an admin may forget a customer")
     try:
-        done = await forget_customer(
+        return await forget_customer(
             session, agent.tenant_id, customer_id, requested_by=f"agent {agent.name} (id {agent.id})", now=now
         )
     except UnknownCustomer:
         raise NotFound(f"no customer {customer_id}") from None
-    return {
-        key: value.isoformat() if isinstance(value, datetime) else value
-        for key, value in asdict(done).items()
-    }

@@ -18,6 +18,7 @@ from bot.handoff.agent_errors import BadRequest, NotFound
 from bot.handoff.agent_presence import available_since
 from bot.handoff.agent_views import (
     AgentRef,
+    CannedReply,
     ChannelInfo,
     ConversationDetail,
     CustomerCard,
@@ -29,7 +30,6 @@ from bot.handoff.agent_views import (
     QueueItem,
     Source,
     TeamMember,
-    TemplatePreview,
     ToolCallView,
     TranscriptPage,
     WindowInfo,
@@ -183,7 +183,7 @@ async def describe(
             )
             for note, name in notes
         ),
-        templates=tuple(TemplatePreview(t.id, t.name, render(t.body, values)) for t in templates),
+        templates=tuple(CannedReply(t.id, t.name, render(t.body, values)) for t in templates),
         flagged=conversation.timeout_flagged_at is not None,
     )
 

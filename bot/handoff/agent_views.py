@@ -76,6 +76,17 @@ class CustomerCard:
 
 
 @dataclass(frozen=True)
+class LeadView:
+    """A customer's lead after an agent set it by hand."""
+
+    id: int
+    lead_stage: str
+    lead_score: int
+    lead_label: str
+    customer_type: str
+
+
+@dataclass(frozen=True)
 class Source:
     """Where the customer came from: an ad, a post or a referral (first touch)."""
 
@@ -116,7 +127,9 @@ class NoteView:
 
 
 @dataclass(frozen=True)
-class TemplatePreview:
+class CannedReply:
+    """One of the tenant's templates as an agent's canned reply for this customer."""
+
     id: int
     name: str
     # The template with this customer's placeholders filled: what a canned reply would send.
@@ -135,7 +148,7 @@ class ConversationDetail:
     handoff: HandoffInfo | None
     window: WindowInfo
     notes: tuple[NoteView, ...]
-    templates: tuple[TemplatePreview, ...]
+    templates: tuple[CannedReply, ...]
     flagged: bool
 
 

@@ -12,6 +12,9 @@ from bot.web.access_log import loggable_path
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The codes of pydantic's errors that have a name of their own in an error's ``code`` (admin and agent
+# APIs alike); any other is "invalid".
+VALIDATION_CODES = {"missing": "required", "extra_forbidden": "unknown_field"}
 
 
 def json_error(status: int, message: str, **extra: object) -> web.Response:

@@ -1,8 +1,10 @@
 """Agent authentication (``Authorization: Bearer <agent token>``) and the refusal-to-HTTP mapping.
 
 Every agent route is wrapped by ``agent_route``: no valid token (missing, unknown, or its agent disabled)
-is a 401 before anything else runs; the agent is marked seen (presence); an AgentRequestError becomes its
-status with the reason as the message; a database that does not answer is a 503.
+is a 401 before anything else runs; the agent is marked seen (presence); a body or query that its route's
+pydantic model refuses is a 400 naming the field (``code`` and ``field`` as in the admin API's errors); an
+AgentRequestError becomes its status with the reason as the message; a database that does not answer is a
+503.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from bot.handoff import agent_presence
@@ -21,7 +24,7 @@ from bot.handoff.agent_errors import AgentRequestError, BadRequest, Conflict, No
 from bot.tenancy.agent_accounts import AgentIdentity, authenticate
 from bot.web.access_log import loggable_path
 from bot.web.app_keys import RUNTIME
-from bot.web.http_errors import json_error
+from bot.web.http_errors import VALIDATION_CODES, json_error
 from storage.db import read_only, transaction
 from storage.models import utcnow
 
@@ -37,6 +40,15 @@ def unauthorized() -> web.Response:
     response = json_error(401, "a valid agent token is required (Authorization: Bearer <token>)")
     response.headers["WWW-Authenticate"] = 'Bearer realm="agent"'
     return response
+
+
+def invalid_request(exc: ValidationError) -> web.Response:
+    """The first problem pydantic found in a body or query, as a 400 naming the field."""
+    error = exc.errors(include_url=False)[0]
+    field = ".".join(str(part) for part in error["loc"]) or None
+    code = VALIDATION_CODES.get(error["type"], "invalid")
+    message = f"unknown field {field}" if code == "unknown_field" else f"{field}: {error['msg']}"
+    return json_error(400, message, code=code, field=field)
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -70,6 +82,8 @@ def agent_route(handler: AgentHandler) -> Callable[[web.Request], Awaitable[web.
             if agent is None:
                 return unauthorized()
             return await handler(request, agent)
+        except ValidationError as exc:
+            return invalid_request(exc)
         except AgentRequestError as exc:
             return json_error(STATUS.get(type(exc), 400), exc.message)
         except (DBAPIError, OSError):
@@ -90,21 +104,3 @@ async def json_body(request: web.Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
     return body
-
-
-def int_field(body: dict[str, Any], name: str, *, required: bool) -> int | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise BadRequest(f"{name} is required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**62:
-        raise BadRequest(f"{name} must be a non-negative integer")
-    return value
-
-
-def text_field(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise BadRequest(f"{name} must be a string")
-    return value

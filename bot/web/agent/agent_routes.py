@@ -9,204 +9,240 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.handoff import agent_actions, agent_customers, agent_queue
-from bot.handoff.agent_errors import BadRequest
-from bot.tenancy.agent_accounts import AgentIdentity
-from bot.web.agent.agent_auth import agent_route, int_field, json_body, text_field
-from bot.web.agent.agent_json import respond
+from bot.handoff.agent_views import ConversationDetail, TranscriptPage
+from bot.web.agent.agent_answers import (
+    ConversationList,
+    CustomerForgotten,
+    CustomerLead,
+    Me,
+    PostedNote,
+    PostedReply,
+    Team,
+    TenantRef,
+)
+from bot.web.agent.agent_requests import (
+    ClaimRequest,
+    ConversationsQuery,
+    LeadRequest,
+    NoteRequest,
+    ReplyRequest,
+    ResolveRequest,
+    TranscriptQuery,
+    TransferRequest,
+)
+from bot.web.agent.agent_route_table import AgentCall, AgentRouteTable
 from bot.web.app_keys import AUTO_ASSIGNER, RUNTIME
 from storage.db import read_only, transaction
 from storage.models import utcnow
 
-PREFIX = "/api/v1/agent"
-# Ids are route parts of at most 18 digits: anything else is no route (404), never a database error.
-CONVERSATION = PREFIX + r"/conversations/{id:\d{1,18}}"
+inbox = AgentRouteTable("agent: inbox")
+actions = AgentRouteTable("agent: conversation actions")
+customers = AgentRouteTable("agent: customers")
+CONVERSATION = "/conversations/{conversation_id}"
+CUSTOMER = "/customers/{customer_id}"
 
 
-def _conversation_id(request: web.Request) -> int:
-    return int(request.match_info["id"])
+@inbox.get("/me", "The agent this token belongs to, and its tenant", response=Me)
+async def me(call: AgentCall) -> web.StreamResponse:
+    agent = call.agent
+    tenant = TenantRef(agent.tenant_id, agent.tenant_name, agent.tenant_slug)
+    return call.answer(Me(agent.id, agent.name, agent.role, agent.capacity, tenant))
 
 
-@agent_route
-async def me(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    return respond(
-        {
-            "id": agent.id,
-            "name": agent.name,
-            "role": agent.role,
-            "capacity": agent.capacity,
-            "tenant": {"id": agent.tenant_id, "name": agent.tenant_name, "slug": agent.tenant_slug},
-        }
-    )
+@inbox.get("/queue", "Conversations waiting for an agent, oldest first", response=ConversationList)
+async def queue(call: AgentCall) -> web.StreamResponse:
+    async with read_only(call.request.app[RUNTIME].sessions) as session:
+        items = await agent_queue.queue(session, call.agent, now=utcnow())
+    return call.answer(ConversationList(tuple(items)))
 
 
-@agent_route
-async def queue(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    async with read_only(request.app[RUNTIME].sessions) as session:
-        items = await agent_queue.queue(session, agent, now=utcnow())
-    return respond({"conversations": items})
+@inbox.get("/agents", "The tenant's active agents: available now, and how full", response=Team)
+async def team(call: AgentCall) -> web.StreamResponse:
+    async with read_only(call.request.app[RUNTIME].sessions) as session:
+        members = await agent_queue.team(session, call.agent, now=utcnow())
+    return call.answer(Team(tuple(members)))
 
 
-@agent_route
-async def conversations(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    mine = request.query.get("mine", "0")
-    if mine not in ("0", "1", "true", "false"):
-        raise BadRequest("mine must be 1 or 0")
-    async with read_only(request.app[RUNTIME].sessions) as session:
-        if mine in ("1", "true"):
-            items = await agent_queue.mine(session, agent, now=utcnow())
+@inbox.get(
+    "/conversations",
+    "Conversations waiting for or owned by an agent (mine=1: the caller's own)",
+    query=ConversationsQuery,
+    response=ConversationList,
+)
+async def conversations(call: AgentCall) -> web.StreamResponse:
+    mine = call.query(ConversationsQuery).mine in ("1", "true")
+    async with read_only(call.request.app[RUNTIME].sessions) as session:
+        if mine:
+            items = await agent_queue.mine(session, call.agent, now=utcnow())
         else:
-            items = await agent_queue.everyone(session, agent, now=utcnow())
-    return respond({"conversations": items})
+            items = await agent_queue.everyone(session, call.agent, now=utcnow())
+    return call.answer(ConversationList(tuple(items)))
 
 
-@agent_route
-async def team(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    async with read_only(request.app[RUNTIME].sessions) as session:
-        members = await agent_queue.team(session, agent, now=utcnow())
-    return respond({"agents": members})
+@inbox.get(
+    CONVERSATION,
+    "A conversation's card: customer, handoff summary, window, notes, canned replies",
+    response=ConversationDetail,
+)
+async def detail(call: AgentCall) -> web.StreamResponse:
+    async with read_only(call.request.app[RUNTIME].sessions) as session:
+        found = await agent_queue.detail(session, call.agent, call.id("conversation_id"), now=utcnow())
+    return call.answer(found)
 
 
-@agent_route
-async def detail(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    async with read_only(request.app[RUNTIME].sessions) as session:
-        found = await agent_queue.detail(session, agent, _conversation_id(request), now=utcnow())
-    return respond(found)
-
-
-@agent_route
-async def messages(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    raw_limit = request.query.get("limit", str(agent_queue.DEFAULT_PAGE))
-    if not (raw_limit.isascii() and raw_limit.isdigit()) or len(raw_limit) > 4:
-        raise BadRequest(f"limit must be between 1 and {agent_queue.MAX_PAGE}")
-    async with read_only(request.app[RUNTIME].sessions) as session:
+@inbox.get(
+    CONVERSATION + "/messages",
+    "A page of the transcript, newest first",
+    query=TranscriptQuery,
+    response=TranscriptPage,
+    description="Pass the page's `next` as `before` for the next (older) page; `next` is null on the last.",
+)
+async def messages(call: AgentCall) -> web.StreamResponse:
+    asked = call.query(TranscriptQuery)
+    async with read_only(call.request.app[RUNTIME].sessions) as session:
         page = await agent_queue.transcript(
-            session,
-            agent,
-            _conversation_id(request),
-            before=request.query.get("before") or None,
-            limit=int(raw_limit),
+            session, call.agent, call.id("conversation_id"), before=asked.before or None, limit=asked.limit
         )
-    return respond(page)
+    return call.answer(page)
 
 
-@agent_route
-async def claim(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    body = await json_body(request)
-    version = int_field(body, "version", required=False)
-    async with transaction(request.app[RUNTIME].sessions) as session:
+@actions.post(
+    CONVERSATION + "/claim",
+    "Take a waiting conversation",
+    body=ClaimRequest,
+    response=ConversationDetail,
+    description="409 when another agent was faster, or the conversation changed since `version` was read.",
+)
+async def claim(call: AgentCall) -> web.StreamResponse:
+    asked = await call.parsed(ClaimRequest)
+    async with transaction(call.request.app[RUNTIME].sessions) as session:
         now = utcnow()
         conversation = await agent_actions.claim(
-            session, agent, _conversation_id(request), now=now, version=version
+            session, call.agent, call.id("conversation_id"), now=now, version=asked.version
         )
-        card = await agent_queue.describe(session, agent, conversation, now=now)
-    return respond(card)
+        card = await agent_queue.describe(session, call.agent, conversation, now=now)
+    return call.answer(card)
 
 
-@agent_route
-async def release(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    async with transaction(request.app[RUNTIME].sessions) as session:
+@actions.post(CONVERSATION + "/release", "Hand the conversation back to the bot", response=ConversationDetail)
+async def release(call: AgentCall) -> web.StreamResponse:
+    async with transaction(call.request.app[RUNTIME].sessions) as session:
         now = utcnow()
-        conversation = await agent_actions.release(session, agent, _conversation_id(request), now=now)
-        card = await agent_queue.describe(session, agent, conversation, now=now)
-    request.app[AUTO_ASSIGNER].wake()
-    return respond(card)
+        conversation = await agent_actions.release(session, call.agent, call.id("conversation_id"), now=now)
+        card = await agent_queue.describe(session, call.agent, conversation, now=now)
+    call.request.app[AUTO_ASSIGNER].wake()
+    return call.answer(card)
 
 
-@agent_route
-async def resolve(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    body = await json_body(request)
-    note = text_field(body, "note")
-    runtime = request.app[RUNTIME]
+@actions.post(
+    CONVERSATION + "/resolve",
+    "End the handoff (the customer is asked for a rating)",
+    body=ResolveRequest,
+    response=ConversationDetail,
+)
+async def resolve(call: AgentCall) -> web.StreamResponse:
+    asked = await call.parsed(ResolveRequest)
+    runtime = call.request.app[RUNTIME]
     async with transaction(runtime.sessions) as session:
         now = utcnow()
         conversation = await agent_actions.resolve(
-            session, agent, _conversation_id(request), note=note, now=now
+            session, call.agent, call.id("conversation_id"), note=asked.note, now=now
         )
-        card = await agent_queue.describe(session, agent, conversation, now=now)
+        card = await agent_queue.describe(session, call.agent, conversation, now=now)
     # A rating question may have been queued; and the agent has a free place again.
     runtime.sender.wake()
-    request.app[AUTO_ASSIGNER].wake()
-    return respond(card)
+    call.request.app[AUTO_ASSIGNER].wake()
+    return call.answer(card)
 
 
-@agent_route
-async def transfer(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    body = await json_body(request)
-    to_agent = int_field(body, "agent_id", required=True)
-    assert to_agent is not None
-    async with transaction(request.app[RUNTIME].sessions) as session:
+@actions.post(
+    CONVERSATION + "/transfer",
+    "Hand the conversation to a colleague",
+    body=TransferRequest,
+    response=ConversationDetail,
+)
+async def transfer(call: AgentCall) -> web.StreamResponse:
+    asked = await call.parsed(TransferRequest)
+    async with transaction(call.request.app[RUNTIME].sessions) as session:
         now = utcnow()
         conversation = await agent_actions.transfer(
-            session, agent, _conversation_id(request), to_agent_id=to_agent, now=now
+            session, call.agent, call.id("conversation_id"), to_agent_id=asked.agent_id, now=now
         )
-        card = await agent_queue.describe(session, agent, conversation, now=now)
-    request.app[AUTO_ASSIGNER].wake()
-    return respond(card)
+        card = await agent_queue.describe(session, call.agent, conversation, now=now)
+    call.request.app[AUTO_ASSIGNER].wake()
+    return call.answer(card)
 
 
-@agent_route
-async def reply(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    body = await json_body(request)
-    text = text_field(body, "text")
-    template_id = int_field(body, "template_id", required=False)
-    runtime = request.app[RUNTIME]
+@actions.post(
+    CONVERSATION + "/reply",
+    "Send the customer a reply (text, or a canned reply from a template)",
+    body=ReplyRequest,
+    response=PostedReply,
+    status=201,
+    description=(
+        "Give either `text` or `template_id`. The messaging window applies: a reply that cannot go out "
+        "now (window closed, conversation not the caller's) is a 409."
+    ),
+)
+async def reply(call: AgentCall) -> web.StreamResponse:
+    asked = await call.parsed(ReplyRequest)
+    runtime = call.request.app[RUNTIME]
     async with transaction(runtime.sessions) as session:
         message = await agent_actions.reply(
-            session, agent, _conversation_id(request), now=utcnow(), text=text, template_id=template_id
+            session,
+            call.agent,
+            call.id("conversation_id"),
+            now=utcnow(),
+            text=asked.text,
+            template_id=asked.template_id,
         )
     runtime.sender.wake()
-    return respond({"message": message}, status=201)
+    return call.answer(PostedReply(message))
 
 
-@agent_route
-async def add_note(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    body = await json_body(request)
-    text = text_field(body, "text")
-    async with transaction(request.app[RUNTIME].sessions) as session:
+@actions.post(
+    CONVERSATION + "/notes",
+    "Add an internal note (never sent to the customer)",
+    body=NoteRequest,
+    response=PostedNote,
+    status=201,
+)
+async def add_note(call: AgentCall) -> web.StreamResponse:
+    asked = await call.parsed(NoteRequest)
+    async with transaction(call.request.app[RUNTIME].sessions) as session:
         note = await agent_actions.add_note(
-            session, agent, _conversation_id(request), text=text, now=utcnow()
+            session, call.agent, call.id("conversation_id"), text=asked.text, now=utcnow()
         )
-    return respond({"note": note}, status=201)
+    return call.answer(PostedNote(note))
 
 
-CUSTOMER = PREFIX + r"/customers/{id:\d{1,18}}"
-
-
-@agent_route
-async def set_lead(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    body = await json_body(request)
-    async with transaction(request.app[RUNTIME].sessions) as session:
+@customers.post(
+    CUSTOMER + "/lead",
+    "Set the customer's lead stage, label and/or type by hand",
+    body=LeadRequest,
+    response=CustomerLead,
+)
+async def set_lead(call: AgentCall) -> web.StreamResponse:
+    asked = await call.parsed(LeadRequest)
+    async with transaction(call.request.app[RUNTIME].sessions) as session:
         lead = await agent_customers.set_lead(
             session,
-            agent,
-            int(request.match_info["id"]),
-            stage=text_field(body, "stage"),
-            label=text_field(body, "label"),
-            customer_type=text_field(body, "customer_type"),
+            call.agent,
+            call.id("customer_id"),
+            stage=asked.stage,
+            label=asked.label,
+            customer_type=asked.customer_type,
             now=utcnow(),
         )
-    return respond({"customer": lead})
+    return call.answer(CustomerLead(lead))
 
 
-@agent_route
-async def forget(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
-    async with transaction(request.app[RUNTIME].sessions) as session:
-        done = await agent_customers.forget(session, agent, int(request.match_info["id"]), now=utcnow())
-    return respond({"forgotten": done})
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_get(PREFIX + "/me", me)
-    app.router.add_get(PREFIX + "/queue", queue)
-    app.router.add_get(PREFIX + "/agents", team)
-    app.router.add_get(PREFIX + "/conversations", conversations)
-    app.router.add_get(CONVERSATION, detail)
-    app.router.add_get(CONVERSATION + "/messages", messages)
-    app.router.add_post(CONVERSATION + "/claim", claim)
-    app.router.add_post(CONVERSATION + "/reply", reply)
-    app.router.add_post(CONVERSATION + "/notes", add_note)
-    app.router.add_post(CONVERSATION + "/resolve", resolve)
-    app.router.add_post(CONVERSATION + "/release", release)
-    app.router.add_post(CONVERSATION + "/transfer", transfer)
-    app.router.add_post(CUSTOMER + "/lead", set_lead)
-    app.router.add_post(CUSTOMER + "/forget", forget)
+@customers.post(
+    CUSTOMER + "/forget",
+    "Erase the customer's personal data (admins only; idempotent)",
+    response=CustomerForgotten,
+)
+async def forget(call: AgentCall) -> web.StreamResponse:
+    async with transaction(call.request.app[RUNTIME].sessions) as session:
+        done = await agent_customers.forget(session, call.agent, call.id("customer_id"), now=utcnow())
+    return call.answer(CustomerForgotten(done))

@@ -18,15 +18,14 @@ import json
 from aiohttp import web
 
 from bot.handoff import agent_presence
-from bot.handoff.agent_errors import BadRequest
-from bot.tenancy.agent_accounts import AgentIdentity
-from bot.web.agent.agent_auth import agent_route
+from bot.web.agent.agent_requests import EventsQuery
+from bot.web.agent.agent_route_table import AgentCall, AgentRouteTable
 from bot.web.app_keys import RUNTIME, STREAMS_CLOSING
 from storage import live_events
 from storage.db import read_only, transaction
 from storage.models import LiveEvent, utcnow
 
-PATH = "/api/v1/agent/events"
+events_table = AgentRouteTable("agent: live events")
 HEARTBEAT_SECONDS = 15.0
 BATCH = 500
 # How long a browser's EventSource waits before reconnecting on its own.
@@ -38,23 +37,33 @@ def frame(event: LiveEvent) -> bytes:
     return f"id: {event.id}\nevent: {event.kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-def resume_point(request: web.Request) -> int | None:
-    """The id of the last event the client has (header first, then the query), or None for a fresh start."""
-    raw = request.headers.get("Last-Event-ID") or request.query.get("last_event_id") or ""
-    raw = raw.strip()
-    if not raw:
-        return None
-    # isascii too: str.isdigit() also takes digits such as "²" that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
-        raise BadRequest("Last-Event-ID must be an event id from this stream")
-    return int(raw)
+def resume_point(call: AgentCall) -> int | None:
+    """The id of the last event the client has (header first, then the query), or None for a fresh start.
+
+    Either is validated by the route's query model (a 400 naming ``last_event_id``); an empty one is none.
+    """
+    request = call.request
+    raw = request.headers.get("Last-Event-ID", "").strip() or request.query.get("last_event_id", "").strip()
+    asked = EventsQuery.model_validate({"last_event_id": raw or None})
+    return None if asked.last_event_id is None else int(asked.last_event_id)
 
 
-@agent_route
-async def events(request: web.Request, agent: AgentIdentity) -> web.StreamResponse:
+@events_table.get(
+    "/events",
+    "The tenant's live events (Server-Sent Events), resumable with Last-Event-ID",
+    query=EventsQuery,
+    event_stream=True,
+    description=(
+        "Each event is an `id`, an `event` (`message`, `queue`, `claim`, `status`, `note`, `failure`) and "
+        "a JSON `data` line; a heartbeat comment is sent every 15 s. Reconnect with `Last-Event-ID` (or "
+        "`?last_event_id=`) to receive everything missed since, across restarts and processes."
+    ),
+)
+async def events(call: AgentCall) -> web.StreamResponse:
+    request, agent = call.request, call.agent
     runtime = request.app[RUNTIME]
     closing = request.app[STREAMS_CLOSING]
-    last_id = resume_point(request)
+    last_id = resume_point(call)
     if last_id is None:
         async with read_only(runtime.sessions) as session:
             last_id = await live_events.latest_id(session, tenant_id=agent.tenant_id)
@@ -107,7 +116,7 @@ async def _close_streams(app: web.Application) -> None:
     app[STREAMS_CLOSING].set()
 
 
-def add_routes(app: web.Application) -> None:
+def add_stream_closing(app: web.Application) -> None:
+    """Streams end when the app shuts down (the console resumes them from another process or later)."""
     app[STREAMS_CLOSING] = asyncio.Event()
     app.on_shutdown.append(_close_streams)
-    app.router.add_get(PATH, events)

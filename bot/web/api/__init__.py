@@ -1,10 +1,11 @@
-"""The tenant admin API under /api/v1/: resource routes behind the tenant API key, their OpenAPI document,
-and its reference page (/api/v1/docs)."""
+"""The tenant admin API under /api/v1/: resource routes behind the tenant API key, the OpenAPI document
+(which describes the agent API's routes too, bot/web/agent/), and its reference page (/api/v1/docs)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from bot.web import agent
 from bot.web.api import (
     agent_account_routes,
     analytics_routes,
@@ -54,5 +55,5 @@ TABLES = (
 
 def add_routes(app: web.Application) -> None:
     route_table.register(app, TABLES)
-    openapi_routes.add_routes(app, TABLES)
+    openapi_routes.add_routes(app, TABLES, agent.TABLES)
     docs_page.add_routes(app)

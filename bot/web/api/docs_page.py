@@ -1,4 +1,5 @@
-"""`/api/v1/docs`: the admin API's reference, Swagger UI drawing /api/v1/openapi.json, from package files.
+"""`/api/v1/docs`: the admin and agent APIs' reference, Swagger UI drawing /api/v1/openapi.json, from
+package files.
 
 Swagger UI 5 is vendored in static/swagger-ui/ (see its README for the version and licence); our page
 (static/docs.html) and its script start it. Nothing is fetched from another site, and the

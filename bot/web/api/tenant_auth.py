@@ -29,7 +29,7 @@ from bot.tenancy.config_errors import ConfigRefused, Forbidden
 from bot.tenancy.tenant_accounts import SLUG_PATTERN
 from bot.web.access_log import loggable_path
 from bot.web.app_keys import RUNTIME
-from bot.web.http_errors import json_error
+from bot.web.http_errors import VALIDATION_CODES, json_error
 from storage.db import read_only, transaction
 from storage.models import utcnow
 
@@ -44,8 +44,6 @@ SIGNATURE_HEADER = "X-Chatbot-Signature"
 # What new_token makes, and what body_signature makes; anything else is refused without a lookup.
 KEY_FORM = re.compile(r"[A-Za-z0-9_-]{1,200}")
 SIGNATURE_FORM = re.compile(r"sha256=[0-9a-fA-F]{64}")
-# The codes of pydantic's errors that have a name of their own here; any other is "invalid".
-VALIDATION_CODES = {"missing": "required", "extra_forbidden": "unknown_field"}
 
 
 def api_error(status: int, code: str, message: str, field: str | None = None) -> web.Response:

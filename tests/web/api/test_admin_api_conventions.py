@@ -167,7 +167,7 @@ async def test_an_admin_agent_may_use_the_api_and_a_plain_agent_may_not(
     assert (refused.status, refused.error["code"]) == (403, "forbidden")
 
 
-async def test_the_openapi_document_lists_every_admin_route(admin: AdminApi) -> None:
+async def test_the_openapi_document_lists_every_admin_and_agent_route(admin: AdminApi) -> None:
     async with admin.client.get("/api/v1/openapi.json") as response:
         assert response.status == 200
         document = await response.json()
@@ -176,13 +176,14 @@ async def test_the_openapi_document_lists_every_admin_route(admin: AdminApi) -> 
     served = set()
     for resource in admin.client.app.router.resources():
         path = resource.canonical
-        if not path.startswith("/api/v1/") or path.startswith("/api/v1/agent") or path in UNDOCUMENTED:
+        if not path.startswith("/api/v1/") or path in UNDOCUMENTED:
             continue
         for route in resource:
             if route.method not in ("HEAD", "OPTIONS"):
                 served.add((route.method, _openapi_path(path)))
     assert served <= documented, served - documented
     assert ("POST", "/api/v1/knowledge") in served
+    assert ("POST", "/api/v1/agent/conversations/{conversation_id}/reply") in served
 
 
 UNDOCUMENTED = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/{name}"}

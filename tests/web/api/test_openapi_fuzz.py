@@ -16,60 +16,29 @@ document lists is called, so a new resource is covered the day its route table i
 A path parameter whose row cannot be found or made that way (no list route, no POST) needs an entry in
 ID_SOURCES saying where a real id of tenant A comes from.
 
-Bounded and reproducible: ``derandomize=True``, no example database, no shrinking, a few examples per
-operation (CHATBOT_FUZZ_EXAMPLES, 10 by default).
+The agent API's operations of the same document (the agent token's) are fuzzed by
+tests/web/agent/test_agent_openapi_fuzz.py. Bounded and reproducible as tests/support/openapi_fuzz.py says.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.strategies import SearchStrategy
 from schemathesis import APIOperation, Case
-from schemathesis.checks import (
-    content_type_conformance,
-    not_a_server_error,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from bot.config import Settings
+from tests.support import openapi_fuzz
 from tests.support.live_api import LiveApi, ServerThread
+from tests.support.openapi_fuzz import CHECKS, EXAMPLES, MISSING_ID, PATH_PARAM, examples, fill, fuzz, refusal
 
-EXAMPLES = int(os.environ.get("CHATBOT_FUZZ_EXAMPLES", "10"))
-# The largest id a path accepts (18 digits): no row has it.
-MISSING_ID = 10**18 - 1
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
-PATH_PARAM = re.compile(r"{(\w+)}")
 # Path parameter name -> how to get a real id of tenant A, for a parameter that the generic rule
 # (first item of the list route above it, else a row made with that route's POST) cannot serve.
 # A source is called with the walker, the API key and the collection's path (earlier ids filled in).
 ID_SOURCES: dict[str, Callable[[Walker, str, str], int | None]] = {}
-
-
-def fuzz_settings(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 @pytest.fixture
@@ -93,39 +62,7 @@ def schema(live: LiveApi) -> schemathesis.BaseSchema:
 
 
 def operations(schema: schemathesis.BaseSchema) -> list[APIOperation]:
-    found = [result.ok() for result in schema.get_all_operations()]
-    assert found, "the OpenAPI document lists no operation"
-    return found
-
-
-def examples(strategy: SearchStrategy[Case], count: int) -> list[Case]:
-    """The first ``count`` cases the (derandomized) strategy draws: the same on every run."""
-    drawn: list[Case] = []
-
-    @fuzz_settings(count)
-    @given(case=strategy)
-    def draw(case: Case) -> None:
-        drawn.append(case)
-
-    draw()
-    return drawn
-
-
-def fuzz(
-    label: str, strategy: SearchStrategy[Case], check: Callable[[Case], None], count: int = EXAMPLES
-) -> list[str]:
-    """Run ``check`` on ``count`` cases; the failure (schemathesis says what and how to repeat it)."""
-
-    @fuzz_settings(count)
-    @given(case=strategy)
-    def run(case: Case) -> None:
-        check(case)
-
-    try:
-        run()
-    except Exception as failure:
-        return [f"{label}: {failure}"]
-    return []
+    return openapi_fuzz.operations(schema, agent=False)
 
 
 class Walker:
@@ -182,16 +119,6 @@ def still_refused(walker: Walker, operation: APIOperation, key: str) -> bool:
     if operation.method.upper() != "GET" or PATH_PARAM.search(operation.path):
         return False
     return walker.call(key, "GET", operation.path).status_code in (401, 403)
-
-
-def refusal(answer: requests.Response | schemathesis.Response) -> tuple[int, Any, Any]:
-    """Status, error code and field: what tells one refusal from another (the message names the id)."""
-    error = answer.json().get("error", {}) if answer.status_code >= 400 else {}
-    return answer.status_code, error.get("code"), error.get("field")
-
-
-def fill(path: str, ids: dict[str, int]) -> str:
-    return PATH_PARAM.sub(lambda m: str(ids[m.group(1)]), path)
 
 
 def row_id(body: dict[str, Any]) -> int | None:
