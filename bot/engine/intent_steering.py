@@ -114,7 +114,9 @@ _PRICE_CUE = re.compile(
 _ENTRY_PRICE = re.compile(r"\b(?:pric\w*|cost\w*|charg\w*|fees?|discount\w*)\b", re.IGNORECASE)
 _ORDER_CUE = re.compile(
     r"\b(?:order\w*|parcel|package|pkg|delivery|deliver\w*|shipment|ship(?:ped|ping)|track\w*|dispatch\w*"
-    r"|arriv\w*|courier|sent|posted)\b|#\s?\d",
+    r"|arriv\w*|courier|sent|posted)\b|#\s?\d"
+    # "where's my router?": something of the customer's that is on its way
+    r"|\bwhere\s*['\u2019]?\s*s\s+my\b|\bwhere\s+(?:is|are)\s+my\b",
     re.IGNORECASE,
 )
 # Something that has not come yet, most often something ordered ("my coffee still hasn't come"), but

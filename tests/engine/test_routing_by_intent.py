@@ -176,6 +176,16 @@ async def test_an_entry_that_matches_word_for_word_wins_over_the_order_number_qu
     assert "10% off" in reply(decision)
 
 
+def isp_ports() -> Ports:
+    """The ISP demo tenant's knowledge base, searched in memory."""
+    return Ports(
+        knowledge=InMemoryKnowledgeBase(
+            KnowledgeDoc(number, entry.question, entry.answer, entry.keywords)
+            for number, entry in enumerate(ISP_KNOWLEDGE, start=1)
+        )
+    )
+
+
 @pytest.mark.parametrize("text", ["my coffee still hasnt come", "my coffee still hasn't come"])
 async def test_something_that_has_not_come_yet_is_an_order_to_ask_the_number_of(text: str) -> None:
     # Entries about coffee share a word with it, but a thing not yet come is an order.
@@ -200,15 +210,18 @@ async def test_an_order_that_has_not_come_told_angrily_still_goes_to_a_person() 
 
 
 async def test_a_person_who_has_not_come_yet_is_a_visit_that_gets_the_entry_written_for_it() -> None:
-    isp = Ports(
-        knowledge=InMemoryKnowledgeBase(
-            KnowledgeDoc(number, entry.question, entry.answer, entry.keywords)
-            for number, entry in enumerate(ISP_KNOWLEDGE, start=1)
-        )
-    )
+    isp = isp_ports()
     decision = await Chat(ports=isp, commands=()).say("the engineer still hasn't come and it's 5pm")
     assert decision.route == "knowledge", decision.explanation
     assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
+
+
+@pytest.mark.parametrize("text", ["where's my router?", "wheres my new router", "where is my router"])
+async def test_where_is_my_thing_names_no_order_but_is_one_and_is_asked_for_its_number(text: str) -> None:
+    isp = isp_ports()
+    decision = await Chat(ports=isp, commands=()).say(text)
+    assert decision.route == "clarify", decision.explanation
+    assert "order number" in reply(decision)
 
 
 # --- complaints and people -------------------------------------------------------------------------------
