@@ -31,6 +31,7 @@ __all__ = [
     "about_an_order",
     "about_prices",
     "asks_how_to",
+    "asks_where_a_known_thing_is",
     "best_two",
     "carries_prices",
     "close_pair",
@@ -114,11 +115,11 @@ _PRICE_CUE = re.compile(
 _ENTRY_PRICE = re.compile(r"\b(?:pric\w*|cost\w*|charg\w*|fees?|discount\w*)\b", re.IGNORECASE)
 _ORDER_CUE = re.compile(
     r"\b(?:order\w*|parcel|package|pkg|delivery|deliver\w*|shipment|ship(?:ped|ping)|track\w*|dispatch\w*"
-    r"|arriv\w*|courier|sent|posted)\b|#\s?\d"
-    # "where's my router?": something of the customer's that is on its way
-    r"|\bwhere\s*['\u2019]?\s*s\s+my\b|\bwhere\s+(?:is|are)\s+my\b",
+    r"|arriv\w*|courier|sent|posted)\b|#\s?\d",
     re.IGNORECASE,
 )
+# "where's my router?": something of the customer's that may be on its way.
+_WHERE_IS_MY = re.compile(r"\bwhere\s*(?:['\u2019]?\s*s|\s+is|\s+are)\s+my\s+(?:new\s+)?(\w+)", re.IGNORECASE)
 # Something that has not come yet, most often something ordered ("my coffee still hasn't come"), but
 # an engineer's visit too.
 _AWAITED = re.compile(
@@ -237,6 +238,17 @@ def about_prices(text: str) -> bool:
 def about_an_order(text: str) -> bool:
     """Whether the customer's words name an order, a parcel or its delivery."""
     return _ORDER_CUE.search(text) is not None
+
+
+def asks_where_a_known_thing_is(text: str, hits: Sequence[KnowledgeHit]) -> bool:
+    """Whether ``text`` asks where something of the customer's is that the knowledge base knows of
+    ("where's my router?" of an internet provider), so something on its way, not "where is my
+    girlfriend"."""
+    match = _WHERE_IS_MY.search(text)
+    if match is None or not hits:
+        return False
+    unknown = set(tokenize(" ".join(hits[0].unmatched)))
+    return not set(tokenize(match.group(1))) <= unknown
 
 
 def still_awaited(text: str) -> bool:

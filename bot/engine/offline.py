@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import prompts
 from bot.engine import handoff_rules
+from bot.engine.answered_intent import mostly_foreign
 from bot.engine.intent_steering import (
     COMPLAINT,
     FULL_MATCH,
@@ -22,6 +23,7 @@ from bot.engine.intent_steering import (
     about_an_order,
     about_prices,
     asks_how_to,
+    asks_where_a_known_thing_is,
     best_two,
     close_pair,
     has_order_number,
@@ -35,7 +37,7 @@ from bot.engine.intent_steering import (
 )
 from bot.engine.lexicon import names_a_person
 from bot.engine.render import render, turn_values
-from bot.engine.types import Decision, IntentResult, KnowledgeHit, Ports, Reply, Turn
+from bot.engine.types import Decision, IntentResult, KnowledgeHit, KnowledgeMatch, Ports, Reply, Turn
 from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, words
 
 __all__ = [
@@ -61,6 +63,10 @@ KNOWLEDGE_LIMIT = 3
 # meets the caffeine entry's "cup"), so it is not enough.
 SUGGEST_SHARE = 0.7
 SUGGEST_MIN_PARTS = 2
+# A message that says an entry's idea in a phrase of the customer's own ("my laptop's been
+# disconnecting and reconnecting all evening") is offered that entry from this share of the threshold:
+# the phrase is telling even when the rest of the story drowns it.
+PHRASE_SUGGEST_SHARE = 0.4
 _OPTIONS_MARK = "\x00options\x00"
 
 
@@ -98,7 +104,11 @@ async def answer(
         and not asks_how_to(question)
         # "It still hasn't come" names no order, but is one, unless a person is awaited ("the engineer
         # still hasn't come" is a missed visit).
-        and (about_an_order(question) or awaits_an_order(question))
+        and (
+            about_an_order(question)
+            or awaits_an_order(question)
+            or asks_where_a_known_thing_is(question, hits)
+        )
         and not await _answered_elsewhere(ports, hits)
     ):
         if not has_order_number(question):
@@ -127,7 +137,7 @@ async def answer(
             f"complaint below the escalation rule and no entry reached the threshold ({nearest}): "
             "an apology and the offer of a person",
         )
-    suggestion = _suggestion(hits, threshold)
+    suggestion = _suggestion(hits, threshold, foreign=mostly_foreign(question, hits, turn.commands))
     if suggestion is not None:
         first, second = suggestion
         return _did_you_mean(
@@ -227,9 +237,17 @@ async def _tracking_entry(turn: Turn, ports: Ports, question: str) -> Decision |
     )
 
 
-def _suggestion(hits: Sequence[KnowledgeHit], threshold: float) -> tuple[KnowledgeHit, KnowledgeHit] | None:
+def _suggestion(
+    hits: Sequence[KnowledgeHit], threshold: float, foreign: bool
+) -> tuple[KnowledgeHit, KnowledgeHit] | None:
+    """The two best entries to offer when the best is near the threshold; ``foreign``: most of the
+    message is words the tenant never uses ("write me a poem about a new house")."""
     pair = best_two(hits)
-    if pair is None or pair[0].score < SUGGEST_SHARE * threshold:
+    if pair is None or pair[0].score < PHRASE_SUGGEST_SHARE * threshold:
+        return None
+    if not foreign and any(_telling_phrase(match) for match in pair[0].matches):
+        return pair
+    if pair[0].score < SUGGEST_SHARE * threshold:
         return None
     # "How much" and "cost" say what kind of question it is, not what it is about (a taxi's price
     # meets the shipping entry's price words only), and "sell" or "use" could be about anything.
@@ -239,6 +257,12 @@ def _suggestion(hits: Sequence[KnowledgeHit], threshold: float) -> tuple[Knowled
         if not about_prices(match.said) and match.said not in GENERIC_WORDS
     }
     return pair if len(parts) >= SUGGEST_MIN_PARTS else None
+
+
+def _telling_phrase(match: KnowledgeMatch) -> bool:
+    """A phrase of several words that met an entry's idea in other words ("keeps disconnecting" meets
+    "dropping", "follow the delivery" meets tracking), not a price phrase ("how much")."""
+    return match.kind == "phrase" and len(match.said.split()) >= 2 and not about_prices(match.said)
 
 
 def _did_you_mean(

@@ -530,6 +530,33 @@ async def test_a_near_miss_is_offered_as_a_did_you_mean_not_shrugged_off() -> No
     assert picked.knowledge_entry_ids == (ENTRIES["What subscription plans do you offer?"],)
 
 
+async def test_a_telling_phrase_drowned_in_a_story_is_offered_as_a_did_you_mean() -> None:
+    isp = isp_ports()
+    decision = await Chat(ports=isp, commands=()).say(
+        "my old tablet has been disconnecting and reconnecting the whole afternoon while the kids do homework"
+    )
+    assert decision.route == "clarify", decision.explanation
+    dropping = next(
+        number
+        for number, entry in enumerate(ISP_KNOWLEDGE, start=1)
+        if entry.question.startswith("My connection keeps dropping")
+    )
+    assert decision.knowledge_entry_ids[0] == dropping
+
+
+@pytest.mark.parametrize(
+    "text", ["can you write me a poem about a new house", "my mate keeps dropping his phone in the toilet"]
+)
+async def test_a_phrase_in_a_message_mostly_about_something_else_is_no_near_miss(text: str) -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(text)
+    assert decision.route == "fallback", decision.explanation
+
+
+async def test_where_is_something_the_business_never_heard_of_is_no_order() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say("where is my girlfriend")
+    assert decision.route == "fallback", decision.explanation
+
+
 @pytest.mark.parametrize(
     "text", ["who won the world cup", "how much does a taxi to the airport cost", "do you sell rocket ships?"]
 )
