@@ -57,10 +57,12 @@ async def test_an_admin_reads_the_api_reference_and_tries_a_call_with_the_key(
         shutil.copy(shot, DOCS / "api-docs.png")
 
     await page.get_by_role("button", name="Authorize").first.click()
-    await page.get_by_label("auth-bearer-value").fill(demo.api_key)
-    await page.get_by_role("button", name="Apply credentials").click()
-    await expect(page.get_by_role("button", name="Remove authorization")).to_be_visible()
-    await page.locator(".auth-btn-wrapper").get_by_role("button", name="Close").click()
+    # The document names two schemes, the tenant's API key and an agent's token: the key is the admin's.
+    tenant_key = page.locator(".auth-container").filter(has_text="tenantKey")
+    await tenant_key.get_by_label("auth-bearer-value").fill(demo.api_key)
+    await tenant_key.get_by_role("button", name="Apply credentials").click()
+    await expect(tenant_key.get_by_role("button", name="Remove authorization")).to_be_visible()
+    await page.locator(".auth-btn-wrapper").get_by_role("button", name="Close").first.click()
 
     listing = page.locator("#operations-templates-list_templates")
     await listing.locator(".opblock-summary").click()
