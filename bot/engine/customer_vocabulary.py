@@ -172,7 +172,8 @@ available: available, availability, do you cover, cover my, serve my, postcode, 
 speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,
     didnt show, no show, nobody came, no one came, nobody turned up, no one turned up, nobody showed up,
-    missed appointment, missed the appointment, stood up
+    missed appointment, missed the appointment, stood up, never came, never come, didn t come,
+    didnt come, did not come
 reset: reset, restart, reboot, factory reset, turn off and on, off and on again, power cycle, wipe,
     wipe it, out of the box, default settings, original settings, factory settings
 expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by,

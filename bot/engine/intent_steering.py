@@ -149,7 +149,7 @@ _ASKS_FOR_HELP = re.compile(
         | how\s+does\s+this\s+(?:bot|chat|work)(?:\s+work)?
         | what\s+(?:kind\s+of\s+|sort\s+of\s+)?(?:things|questions|stuff)
           \s+can\s+(?:i|we)\s+ask(?:\s+(?:you|u))?
-    )\W*$""",
+    )(?:\s+for\s+(?:me|us))?(?:\s+(?:today|here))?\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 HELP_COMMANDS = ("!help", "/help", "help")

@@ -180,7 +180,7 @@ def isp_ports() -> Ports:
     """The ISP demo tenant's knowledge base, searched in memory."""
     return Ports(
         knowledge=InMemoryKnowledgeBase(
-            KnowledgeDoc(number, entry.question, entry.answer, entry.keywords)
+            KnowledgeDoc(number, entry.question, entry.answer, entry.keywords, entry.category)
             for number, entry in enumerate(ISP_KNOWLEDGE, start=1)
         )
     )
@@ -212,6 +212,14 @@ async def test_an_order_that_has_not_come_told_angrily_still_goes_to_a_person() 
 async def test_a_person_who_has_not_come_yet_is_a_visit_that_gets_the_entry_written_for_it() -> None:
     isp = isp_ports()
     decision = await Chat(ports=isp, commands=()).say("the engineer still hasn't come and it's 5pm")
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
+
+
+async def test_an_engineer_who_never_came_gets_the_entry_written_for_a_missed_visit() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "stayed home all morning for the install and the engineer never came"
+    )
     assert decision.route == "knowledge", decision.explanation
     assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
 
@@ -574,6 +582,8 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         "how can you help me",
         "what can you actually do",
         "what sort of things can you do for me?",
+        "what are you able to do for us",
+        "how can you help me today",
     ],
 )
 async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:
