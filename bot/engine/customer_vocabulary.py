@@ -16,12 +16,12 @@ __all__ = ["CUSTOMER_SYNONYMS"]
 
 CUSTOMER_SYNONYMS = """
 price: price, prices, pricing, cost, costs, how much, fee, fees, charge, rate, rates, expensive, cheap,
-    pay for, priced, tariff, quid, bucks
+    pay for, priced, tariff, quid, bucks, whats the damage, what s the damage, dearer, pricier, pricey
 ship: ship, shipping, shipped, deliver, delivery, send, sent, dispatch, dispatched, postage, courier,
     shipment, mail it, post it, get it to me, delivered, deliveries, arrival, get here, reach me,
     delivery time, delivery times, shipping time, shipping times, delivery date, turnaround, next day,
     same day, expedited, express, first class, tracked delivery, standard delivery, postal, royal mail,
-    fedex, dhl, usps, evri, dpd
+    fedex, dhl, usps, evri, dpd, post to, do you post, normal post, by post
 international: international, internationally, abroad, overseas, worldwide, another country,
     other countries, foreign, outside the us, ship abroad, deliver abroad, send abroad, outside the uk,
     outside the country, customs, import duty, import duties, duties
@@ -44,7 +44,7 @@ track: track, tracking, where is my, where s my, wheres my, tracking number, tra
     missing parcel, order status, any update, update on my order, chase, chasing, has it shipped,
     been dispatched, on its way, out for delivery, follow the delivery, follow my order, follow my parcel,
     follow the parcel, follow the order
-order: order, orders, parcel, package, packet, purchase, shipment
+order: order, orders, parcel, package, packet, purchase, shipment, box
 email: email, e mail, emails, mail, email address, e mail address, inbox
 contact: contact, reach you, get in touch, phone, phone number, call, ring, write to, customer service,
     customer support, support, talk to, speak to, message you, someone to talk to, email you, call you,
@@ -123,12 +123,13 @@ bulk: bulk, large order, large orders, big order, kg, kilo, kilos, kilogram, who
     quantity, buy loads, in one go, lots of bags, several bags
 gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthday, christmas, giftcard,
     giftcards, e gift, egift, gift cards, gift vouchers, vouchers, gift certificates, gift code,
-    e voucher, gifting, as a gift
+    e voucher, gifting, as a gift, credit to spend, money to spend, something to spend
 damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defective, faulty, torn,
     ripped, spilled, split, split open, burst, dented, squashed, ruined, cracked, spilt, shattered,
     battered, bashed, wrecked, busted, soaked, hole in, came open, burst open
 decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine, half caff,
-    half caf, evening coffee, before bed
+    half caf, evening coffee, before bed, after dinner, without the caffeine, off caffeine
+decaf?: pregnant, pregnancy, expecting, breastfeeding
 caffeine: caffeine, caffein, strength, strong, kick, buzz
 subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, recurring,
     regular delivery, membership, sub, subs, every month, every week, fortnightly, every fortnight,
@@ -139,8 +140,8 @@ brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, fr
     cafetiere, ratio, bitter, sour, taste, tastes, water temperature, how to make, how do i make,
     brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger, steep,
     steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make, how hot,
-    kettle, boiling water, off the boil
-grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse
+    kettle, boiling water, off the boil, temp, water temp, temperature
+grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse, stovetop, stove top
 wholesale: wholesale, trade, trade account, business, office, restaurant, bulk supply, supplier, supply,
     stockist, reseller, trade price, trade prices, for my cafe, for our office, for the office, catering,
     corporate

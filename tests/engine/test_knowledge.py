@@ -244,6 +244,15 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
             "can I get beans sent to me automatically every fortnight?",
             "What subscription plans do you offer?",
         ),
+        # British and chat wording: "post" for ship, "the damage" for the price, "temp", a stove-top pot
+        ("do you post to spain", "Do you ship internationally?"),
+        (
+            "whats the damage for postage on two bags",
+            "How long does shipping take and how much does it cost?",
+        ),
+        ("what temperature should my kettle be at", "How should I brew your coffee?"),
+        ("can you grind for a stove top pot", "Which grind options can I choose?"),
+        ("something to drink after dinner without the caffeine", "Do you have decaf coffee?"),
     ],
 )
 def test_a_paraphrase_gets_its_entry(customer: str, entry: str) -> None:
