@@ -17,9 +17,14 @@ choose what it is billed). The change, in one transaction, after rolling a perio
 4. **Money.** On an ``active`` subscription an upgrade bills the difference in price, as a
    ``subscription`` billing event with the same key: the new plan's price less what the period is
    already covered for, which is the price of the largest plan whose credits the period had (the plan
-   it renewed on, or an earlier upgrade), or what it was billed, if more. So a period is billed, in all,
-   the price of the largest plan it had. A ``trialing`` subscription gets the credits unbilled; a
-   ``past_due`` or ``canceled`` one gets neither (as at a renewal), only the new plan for later.
+   it began on, or an earlier upgrade), or what it was billed, if more. The covered plan is read from
+   the period's plan credits, not from the plan changed from, so going down before going up does not
+   make the upgrade dearer. A period entered by a renewal is billed, in all, the price of the largest
+   plan it had. The tenant's first period is not billed at creation but is covered for the plan the
+   tenant was created on all the same: an upgrade costs the same difference then as in any later period,
+   so that period is billed the largest plan's price less the first plan's. A ``trialing`` subscription
+   gets the credits unbilled; a ``past_due`` or ``canceled`` one gets neither (as at a renewal), only
+   the new plan for later.
 """
 
 from __future__ import annotations
@@ -92,13 +97,13 @@ async def change_plan(session: AsyncSession, tenant: Tenant, plan_code: str, *, 
         description=f"the {plan.name} plan's credits for the rest of the period (was {terms.plan_name})",
         now=now,
     )
-    billed = Decimal("0")
-    if terms.status == "active":
-        covered = max(
-            _price_of_credits(plans, account.period_plan_credits),
-            await billing_records.subscription_billed(session, tenant.id, period_start=account.period_start),
-        )
-        billed = max(Decimal("0"), Decimal(plan.price) - covered)
+    if terms.status != "active":
+        return PlanChange(terms.plan_code, plan.code, terms.status, account.period_end, added)
+    covered = max(
+        _price_of_credits(plans, account.period_plan_credits),
+        await billing_records.subscription_billed(session, tenant.id, period_start=account.period_start),
+    )
+    billed = max(Decimal("0"), Decimal(plan.price) - covered)
     if billed:
         await billing_records.add_billing_event(
             session,
@@ -109,7 +114,8 @@ async def change_plan(session: AsyncSession, tenant: Tenant, plan_code: str, *, 
             credits=added,
             key=key,
             description=f"{terms.plan_name} to {plan.name} plan, upgrade within the period from "
-            f"{account.period_start:%Y-%m-%d %H:%M} UTC",
+            f"{account.period_start:%Y-%m-%d %H:%M} UTC: {Decimal(plan.price):.2f} less the "
+            f"{covered:.2f} the period was covered for",
             period_start=account.period_start,
             period_end=account.period_end,
             now=now,
