@@ -110,7 +110,7 @@ pay: pay, payment, payments, paying, card, credit card, debit card, paypal, chec
     card rejected, card refused, card not accepted, card won t work, payment declined,
     transaction declined
 due: due, due date, what date, which date, when do you take, take the payment, payment date, bill date,
-    when is my bill, debit date, taken out
+    when is my bill, debit date, taken out, take the money, day of the month
 password: password, passwort, login, log in, sign in, locked out, username, account access, pw, pwd,
     passcode, wifi key, network key, forgot my password, forgotten password, forgotten my password,
     reset password, reset my password, new password, can t log in, cant log in, can t sign in,
@@ -157,7 +157,8 @@ human: human, agent, person, representative, staff, someone real, real person, a
     live agent, operator, advisor, adviser, team member, manager, supervisor
 upgrade: upgrade, downgrade, change plan, switch plan, faster plan, bigger plan, better plan, go up,
     move up, change package, change my package, change my plan, switch package, better package,
-    faster package, bigger package, smaller plan, slower plan, step down, move down, bump up, bump me up
+    faster package, bigger package, smaller plan, slower plan, step down, move down, bump up, bump me up,
+    drop down, go down to
 contract: contract, commitment, minimum term, lock in, early termination, sign up for, something shorter,
     shorter contract, tied in, tie in, locked in
 coverage: coverage, every room, whole house, upstairs, downstairs, bedroom, garden, range, dead spot,
@@ -187,7 +188,8 @@ lights: light, lights, led, leds, flashing, flashes, flashing light, blinking, b
     amber, amber light, orange light, orange lights, green light, white light, solid light, lit up
 appointment: appointment, appointments, reschedule, rescheduling, rebook, rearrange, re arrange, booking,
     booked, book in, change the date, another date, different date, another day, different day, postpone,
-    move it to, move the install, move my install, move the appointment, move my appointment
+    move it to, move the install, move my install, move the appointment, move my appointment,
+    engineer slot, can t make it, cant make it
 hours?: weekend, weekends, saturday, saturdays, sunday, sundays, bank holiday, bank holidays,
     public holiday, public holidays
 gift?: secret santa, stocking filler, anniversary, fathers day, father s day, mothers day, mother s day,
@@ -202,9 +204,12 @@ ports: forward ports, open ports, open a port, nat, nat type, strict nat,
 ports?: xbox, playstation, ps5, ps4, nintendo, switch online, console
 parental: parental controls, parental control, block websites, block sites, block a website, block apps,
     block certain sites, website blocking, content filter, web filter, safe search, family filter,
-    child safe, kid safe, age restrictions, adult content
+    child safe, kid safe, age restrictions, adult content, dodgy websites, dodgy sites, stop my kids,
+    stop the kids, stop my children, inappropriate sites, unsuitable sites
 parental?: tiktok, instagram, snapchat, social media, screen time, bedtime, kids, children, my son,
     my daughter, teenager, teenagers
+new customer: new customer, new customers, if i join, when i join, joining, new joiner, new joiners,
+    new sign ups, new signups, first time customer
 switch: switch to you, come over to you, move over to you, move to you, join you, switch over,
     switch provider, switch providers, change provider, change providers, from another provider
 guarantee: guarantee, guaranteed, guarantees, promised, advertised, minimum speed, what i pay for,

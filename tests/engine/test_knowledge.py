@@ -523,6 +523,14 @@ ISP_INDEX = KnowledgeIndex(
         ("can i use my netgear instead of yours", "Can I use my own router?"),
         ("my playstation says strict nat", "How do I set up port forwarding?"),
         ("can you block websites on our network", "How do I set up parental controls?"),
+        ("how can i stop the kids seeing dodgy sites", "How do I set up parental controls?"),
+        ("on what day of the month do you take the money", "When is my bill due?"),
+        ("can i drop down to the cheapest speed", "Can I upgrade or downgrade my plan?"),
+        (
+            "cant make it on friday, can i rearrange the engineer slot",
+            "How do I change my installation appointment?",
+        ),
+        ("anything special for new customers if i join now", "Do you have any offers for new customers?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
