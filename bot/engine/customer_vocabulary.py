@@ -32,11 +32,12 @@ refund: refund, refunds, money back, my money, reimburse, reimbursement, return,
     give back, send it back, chargeback, exchange, swap, wrong coffee, wrong item, refunded, refunding,
     return policy, returns policy, take it back, take back, returning, send back my, not happy with,
     unhappy, didn t like, don t like it, paid back, store credit, change my mind, changed my mind,
-    not liking, don t like, didn t like it
+    not liking, don t like, didn t like it, stuck with it, already opened, opened it,
+    opened the bag
 hours: hours, opening hours, open, opening, close, closing, closed, what time, schedule, timetable,
     business hours, hour, till when, until when, opening times, open times, trading hours, shop hours,
     store hours, office hours, when do you open, when are you open, are you open, closing time, shut,
-    open till, open until, open late, how early, open early
+    open till, open until, open late, how early, open early, will you be open, you be open
 track: track, tracking, where is my, where s my, wheres my, tracking number, tracking link, not arrived,
     hasn t arrived, hasnt arrived, still waiting, not received, never arrived, never came, isn t here,
     isnt here, not here yet, still not here, status, late, lost, been a week, where is it, where s it,
@@ -130,7 +131,7 @@ damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defe
 decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine, half caff,
     half caf, evening coffee, before bed, after dinner, without the caffeine, off caffeine
 decaf?: pregnant, pregnancy, expecting, breastfeeding
-caffeine: caffeine, caffein, strength, strong, kick, buzz
+caffeine: caffeine, caffein, strength, strong, kick, buzz, mg, milligrams
 subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, recurring,
     regular delivery, membership, sub, subs, every month, every week, fortnightly, every fortnight,
     every two weeks, every 2 weeks, automatically, auto delivery, repeat order, standing order,
@@ -145,6 +146,8 @@ grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse, stovet
 wholesale: wholesale, trade, trade account, business, office, restaurant, bulk supply, supplier, supply,
     stockist, reseller, trade price, trade prices, for my cafe, for our office, for the office, catering,
     corporate
+equipment: sell grinders, sell grinder, sell a grinder, grinders for sale, coffee machine, coffee machines,
+    espresso machine, espresso machines, coffee maker, coffee makers
 allergy: allergy, allergies, allergen, allergens, allergic, nut, nuts, gluten, dairy, lactose,
     intolerance, ingredients, ingredient, traces, may contain, vegan, dairy free, gluten free, nut free,
     peanut, peanuts, almond, almonds, hazelnut, hazelnuts, soy, soya, coeliac, celiac, intolerant,
@@ -152,7 +155,7 @@ allergy: allergy, allergies, allergen, allergens, allergic, nut, nuts, gluten, d
 loyalty: loyalty, loyalty program, loyalty programme, loyalty scheme, rewards program, points, reward,
     rewards, membership points, bonus points, loyalty card, loyalty points, reward points, points card,
     stamp card, stamps, collect points, earn points, points balance, my points, redeem, redeeming,
-    redemption, cashback, perks, member benefits
+    redemption, cashback, perks, member benefits, earn anything, earn something
 human: human, agent, person, representative, staff, someone real, real person, actual person, live person,
     live agent, operator, advisor, adviser, team member, manager, supervisor
 upgrade: upgrade, downgrade, change plan, switch plan, faster plan, bigger plan, better plan, go up,
