@@ -67,6 +67,9 @@ SUGGEST_MIN_PARTS = 2
 # disconnecting and reconnecting all evening") is offered that entry from this share of the threshold:
 # the phrase is telling even when the rest of the story drowns it.
 PHRASE_SUGGEST_SHARE = 0.4
+# A confident entry for a message mostly in words the tenant never uses is given outright only from this
+# multiple of the threshold; below it the bot asks (see _unsure).
+FOREIGN_SURE = 1.7
 _OPTIONS_MARK = "\x00options\x00"
 
 
@@ -125,6 +128,16 @@ async def answer(
     if pair is not None:
         return _did_you_mean(turn, *pair)
     best = max(hits, key=lambda hit: hit.score, default=None)
+    unsure = _unsure(question, hits, threshold, turn)
+    if unsure is not None:
+        return _did_you_mean(
+            turn,
+            *unsure,
+            explanation=(
+                f"the best entry scored {unsure[0].score:.2f}, but most of the message is words this "
+                "tenant never uses: the bot offers it and the runner-up rather than answer outright"
+            ),
+        )
     if best is not None and best.score >= threshold:
         return _knowledge(
             turn, best, f"best entry scored {best.score:.2f}, at least the threshold {threshold:.2f}"
@@ -235,6 +248,20 @@ async def _tracking_entry(turn: Turn, ports: Ports, question: str) -> Decision |
     return _knowledge(
         turn, best, f"order_status intent with an order number: the tracking entry ({best.score:.2f})"
     )
+
+
+def _unsure(
+    question: str, hits: Sequence[KnowledgeHit], threshold: float, turn: Turn
+) -> tuple[KnowledgeHit, KnowledgeHit] | None:
+    """The two best entries when the best reaches the threshold but not FOREIGN_SURE times it, and most
+    of the message is words the tenant never uses: "can I order a large pepperoni pizza for delivery"
+    meets an internet provider's router-delivery entry on "order" and "delivery" alone, "how do I
+    switch from Virgin to you" is its switching entry. A question back serves both; an answer
+    outright serves only the second."""
+    pair = best_two(hits)
+    if pair is None or not threshold <= pair[0].score < FOREIGN_SURE * threshold:
+        return None
+    return pair if mostly_foreign(question, hits, turn.commands) else None
 
 
 def _suggestion(

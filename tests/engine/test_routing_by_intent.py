@@ -560,6 +560,18 @@ async def test_a_phrase_in_a_message_mostly_about_something_else_is_no_near_miss
     assert decision.route == "fallback", decision.explanation
 
 
+async def test_a_question_for_another_business_that_meets_an_entry_on_two_words_is_asked_back() -> None:
+    # "order" and "delivery" meet the router-delivery entry, but the pizza is not this business's.
+    decision = await Chat(ports=isp_ports(), commands=()).say("can i order a large ham pizza for delivery")
+    assert decision.route == "clarify", decision.explanation
+    assert "words this tenant never uses" in (decision.explanation or "")
+
+
+async def test_an_unknown_word_beside_a_surely_matched_question_does_not_stop_the_answer() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say("how do i reset my router to factory settings")
+    assert decision.route == "knowledge"
+
+
 async def test_where_is_something_the_business_never_heard_of_is_no_order() -> None:
     decision = await Chat(ports=isp_ports(), commands=()).say("where is my girlfriend")
     assert decision.route == "fallback", decision.explanation
