@@ -76,7 +76,14 @@ def test_customer_asks_a_price() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["how much caffeine is in your espresso", "how many grams of coffee per cup"]
+    "text",
+    [
+        "how much caffeine is in your espresso",
+        "how many grams of coffee per cup",
+        "how much notice do you need before i go",
+        "how much data can i use a month",
+        "how much is in a single shot",
+    ],
 )
 def test_an_amount_of_a_thing_is_no_price(text: str) -> None:
     assert said(text).intent != "pricing"

@@ -143,8 +143,15 @@ _SPELLED_OUT = {
 _CURRENCY = re.compile("[$€£¥]+")
 
 
+# "How much" asks a price unless it asks the amount of something money is not: notice, data, caffeine.
+_QUANTITY = re.compile(
+    r"\bhow\s+much\s+(?=(?:notice|data|caffeine|coffee|water|time|space|storage|milk|sugar|is\s+in)\b)"
+)
+
+
 def _normalise(text: str) -> str:
-    return _CURRENCY.sub(" price ", _APOSTROPHES.sub("", text[:MAX_SCORED_CHARS].casefold()))
+    lowered = _APOSTROPHES.sub("", text[:MAX_SCORED_CHARS].casefold())
+    return _CURRENCY.sub(" price ", _QUANTITY.sub("how many ", lowered))
 
 
 def _words(normalised: str) -> list[str]:
