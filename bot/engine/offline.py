@@ -152,14 +152,14 @@ async def answer(
         )
     suggestion = _suggestion(hits, threshold, foreign=mostly_foreign(question, hits, turn.commands))
     if suggestion is not None:
-        first, second = suggestion
+        first, second, why = suggestion
         return _did_you_mean(
             turn,
             first,
             second,
             explanation=(
-                f"the best entry scored {first.score:.2f}, below the threshold {threshold:.2f} but within "
-                f"{SUGGEST_SHARE:.0%} of it: the bot offers it and the runner-up"
+                f"the best entry scored {first.score:.2f}, below the threshold {threshold:.2f} but {why}: "
+                "the bot offers it and the runner-up"
             ),
         )
     text = turn.bot.fallback_text
@@ -266,15 +266,11 @@ def _unsure(
 
 def _suggestion(
     hits: Sequence[KnowledgeHit], threshold: float, foreign: bool
-) -> tuple[KnowledgeHit, KnowledgeHit] | None:
-    """The two best entries to offer when the best is near the threshold; ``foreign``: most of the
-    message is words the tenant never uses ("write me a poem about a new house")."""
+) -> tuple[KnowledgeHit, KnowledgeHit, str] | None:
+    """The two best entries to offer when the best is near the threshold, and why; ``foreign``: most
+    of the message is words the tenant never uses ("write me a poem about a new house")."""
     pair = best_two(hits)
     if pair is None or pair[0].score < PHRASE_SUGGEST_SHARE * threshold:
-        return None
-    if not foreign and any(_telling_phrase(match) for match in pair[0].matches):
-        return pair
-    if pair[0].score < SUGGEST_SHARE * threshold:
         return None
     # "How much" and "cost" say what kind of question it is, not what it is about (a taxi's price
     # meets the shipping entry's price words only), and "sell" or "use" could be about anything.
@@ -283,7 +279,12 @@ def _suggestion(
         for match in pair[0].matches
         if not about_prices(match.said) and match.said not in GENERIC_WORDS
     }
-    return pair if len(parts) >= SUGGEST_MIN_PARTS else None
+    if pair[0].score >= SUGGEST_SHARE * threshold and len(parts) >= SUGGEST_MIN_PARTS:
+        return (*pair, f"within {SUGGEST_SHARE:.0%} of it")
+    phrase = next((match.said for match in pair[0].matches if _telling_phrase(match)), None)
+    if not foreign and phrase is not None:
+        return (*pair, f"the customer's phrase {phrase!r} says what it is about")
+    return None
 
 
 def _telling_phrase(match: KnowledgeMatch) -> bool:
