@@ -256,6 +256,8 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("will you be open on boxing day", "What are your opening hours?"),
         ("opened the bag and hate it, am i stuck with it", "What is your returns and refunds policy?"),
         ("do i earn anything for shopping with you", "How do loyalty points work?"),
+        ("the bag came soaking wet", "My order arrived damaged. What should I do?"),
+        ("one valve was snapped and the box soggy", "My order arrived damaged. What should I do?"),
     ],
 )
 def test_a_paraphrase_gets_its_entry(customer: str, entry: str) -> None:
