@@ -107,8 +107,8 @@ _PRICE = re.compile(
 # the shop?" as order status or "a cake shaped like a submarine" as pricing, and a wrong steer answers
 # with a price list or asks for an order number out of the blue.
 _PRICE_CUE = re.compile(
-    r"[$€£¥]|\b(?:pric\w*|cost\w*|much|cheap\w*|expensive|charg\w*|fees?|discount\w*|deals?|offers?|sale"
-    r"|promo\w*|money|quote|rates?|afford\w*|spend)\b",
+    r"[$€£¥]|\b(?:pric\w*|cost\w*|much|cheap\w*|expensive|dearer|charg\w*|fees?|discount\w*|deals?|offers?"
+    r"|sale|promo\w*|money|quote|rates?|afford\w*|spend|going\s+for|damage\s+(?:on|for))\b",
     re.IGNORECASE,
 )
 # An entry whose question names a price is about prices even when its answer holds no amount.

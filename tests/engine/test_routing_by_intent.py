@@ -430,6 +430,15 @@ async def test_a_long_message_that_ends_in_thanks_is_answered_not_thanked() -> N
     assert decision.knowledge_entry_ids == (SHIPPING,)
 
 
+@pytest.mark.parametrize(
+    "text", ["what's the espresso roast going for now", "is the house blend dearer than the decaf"]
+)
+async def test_a_price_asked_the_british_way_gets_the_price_list(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "command", decision.explanation
+    assert decision.command_id == PRICE_COMMAND.command_id
+
+
 async def test_a_bare_price_question_gets_the_whole_price_list() -> None:
     decision = await Chat().say("prices?")
     assert decision.route == "command"

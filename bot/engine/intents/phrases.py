@@ -229,6 +229,11 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "what would the total be",
         "is the price per bag or per kilo",
         "how much are your pastries",
+        # Comparing prices, and British ways of asking one.
+        "is the large one dearer than the small",
+        "which is pricier",
+        "what's the oat latte going for",
+        "what's the damage for two",
         # Fees and deals of a service business are price questions too.
         "is there a fee for leaving early",
         "what does it cost to end the contract early",
