@@ -25,6 +25,7 @@ from bot.engine.intent_steering import (
     asks_how_to,
     asks_where_a_known_thing_is,
     best_two,
+    carries_prices,
     close_pair,
     has_order_number,
     help_command,
@@ -112,6 +113,7 @@ async def answer(
             or awaits_an_order(question)
             or asks_where_a_known_thing_is(question, hits)
         )
+        and not _a_price_question(question)
         and not await _answered_elsewhere(ports, hits)
     ):
         if not has_order_number(question):
@@ -248,6 +250,12 @@ async def _tracking_entry(turn: Turn, ports: Ports, question: str) -> Decision |
     return _knowledge(
         turn, best, f"order_status intent with an order number: the tracking entry ({best.score:.2f})"
     )
+
+
+def _a_price_question(question: str) -> bool:
+    """Whether an order-status reading is really about what delivery costs: "do I still pay for delivery
+    if my basket only comes to $30" names an amount and no order of the customer's."""
+    return carries_prices(question) and not awaits_an_order(question) and not has_order_number(question)
 
 
 def _unsure(

@@ -439,6 +439,15 @@ async def test_a_price_asked_the_british_way_gets_the_price_list(text: str) -> N
     assert decision.command_id == PRICE_COMMAND.command_id
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["do i still pay for delivery if my basket only comes to about 30 dollars", "delivery on a $25 order?"],
+)
+async def test_what_delivery_costs_is_never_asked_for_an_order_number(text: str) -> None:
+    decision = await Chat().say(text)
+    assert SHIPPING in decision.knowledge_entry_ids, decision.explanation
+
+
 async def test_a_bare_price_question_gets_the_whole_price_list() -> None:
     decision = await Chat().say("prices?")
     assert decision.route == "command"
