@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import prompts
@@ -194,12 +194,7 @@ class Router:
         if template is None or not template_fits(template, question, scored.intent):
             template = courtesy_template(scored.intent, scored.intent_score, question, turn.templates)
         if template is not None:
-            return Decision(
-                route="template",
-                replies=(Reply(render(template.body, values)),),
-                template_id=template.template_id,
-                explanation=f"template {template.name!r} matched its trigger keywords",
-            )
+            return _template(template, values, f"template {template.name!r} matched its trigger keywords")
 
         hits = await ports.knowledge.search(question[:MAX_KNOWLEDGE_QUERY_CHARS], limit=KNOWLEDGE_LIMIT)
         if ports.llm is not None:
@@ -215,11 +210,8 @@ class Router:
                     scored.intent, scored.intent_score, question, turn.templates, unanswered=True
                 )
                 if courtesy is not None:
-                    return Decision(
-                        route="template",
-                        replies=(Reply(render(courtesy.body, values)),),
-                        template_id=courtesy.template_id,
-                        explanation=f"template {courtesy.name!r}: small talk nothing else answers",
+                    return _template(
+                        courtesy, values, f"template {courtesy.name!r}: small talk nothing else answers"
                     )
         # The offline answer tells more about what was asked than the message alone.
         intent = as_answered(scored, decision, question, hits, turn.commands, self._reader(turn))
@@ -245,6 +237,15 @@ class Router:
         response), cached: the same few are read again and again."""
         scored = self._scorer.score(text, intents)
         return scored.intent, scored.intent_score
+
+
+def _template(template: TemplateInfo, values: Mapping[str, str | None], explanation: str) -> Decision:
+    return Decision(
+        route="template",
+        replies=(Reply(render(template.body, values)),),
+        template_id=template.template_id,
+        explanation=explanation,
+    )
 
 
 async def _briefed(turn: Turn, ports: Ports, llm: LLMProvider, decision: Decision, facts: str) -> Decision:
