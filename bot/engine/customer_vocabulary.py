@@ -5,8 +5,10 @@ continues the group above it.
 A word or phrase here makes the knowledge search treat the customer's wording and an entry's wording as
 the same idea (at a little less than an exact word). Words are compared stemmed; phrases are written as
 customers type them, contractions split ("where's" is "where s"). A word may be in several groups. A group
-written "name?:" adds hints to the group "name": words that suggest it without meaning it (a country
-suggests shipping abroad; "the president of France" does not), matched at half strength. Keep groups
+written "name?:" adds hints to the group "name": words in a customer's message that suggest it without
+meaning it (a country suggests shipping abroad; "the president of France" does not), matched at half
+strength; an entry that uses such a word is not about the group ("gamers" in the port-forwarding entry
+says nothing of a slow connection). Keep groups
 narrow: "order" is not "tracking", and "address" alone is a place, not an e-mail.
 """
 
@@ -60,7 +62,8 @@ location: address, location, located, where are you, where is the shop, where is
 wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
 slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling, slow speeds, poor speed,
     poor speeds, bad speed, low speed, takes forever, ages to load, snail, snail s pace, freezing,
-    freezes, stutter, stuttering, pixelated, ping, high ping, latency
+    freezes, stutter, stuttering, pixelated, ping, high ping, latency, take ages, takes ages, taking ages,
+    ages to open
 speed: speed, speeds, fast, faster, mbps, bandwidth
 slow?: netflix, youtube, streaming, gaming
 outage: outage, outages, down, service down, network down, fault, problem on your end, your end,

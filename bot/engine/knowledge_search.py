@@ -151,7 +151,7 @@ class _Group:
 
 def _field_terms(units: Sequence[Unit], text: str) -> tuple[list[str], list[str]]:
     stems = [stem(word) for word in words(text) if word not in STOPWORDS]
-    concepts = [concept for unit in units for concept in unit.concepts | unit.hints]
+    concepts = [concept for unit in units for concept in unit.concepts]
     return stems, concepts
 
 
