@@ -289,9 +289,19 @@ def _suggestion(
     }
     if pair[0].score >= SUGGEST_SHARE * threshold and len(parts) >= SUGGEST_MIN_PARTS:
         return (*pair, f"within {SUGGEST_SHARE:.0%} of it")
-    phrase = next((match.said for match in pair[0].matches if _telling_phrase(match)), None)
-    if not foreign and phrase is not None:
-        return (*pair, f"the customer's phrase {phrase!r} says what it is about")
+    if foreign:
+        return None
+    # The entry a telling phrase meets comes first, even behind an entry met by loose words ("keeps
+    # disconnecting in the middle of my work calls" meets the contact entry on "work" and "calls").
+    for hit in sorted(hits, key=lambda hit: -hit.score):
+        phrase = next((match.said for match in hit.matches if _telling_phrase(match)), None)
+        if phrase is not None and hit.score >= PHRASE_SUGGEST_SHARE * threshold:
+            other = next(
+                (o for o in sorted(hits, key=lambda o: -o.score) if o.question != hit.question), None
+            )
+            if other is None:
+                return None
+            return (hit, other, f"the customer's phrase {phrase!r} says what it is about")
     return None
 
 

@@ -570,6 +570,19 @@ async def test_a_telling_phrase_drowned_in_a_story_is_offered_as_a_did_you_mean(
     assert decision.knowledge_entry_ids[0] == dropping
 
 
+async def test_the_entry_a_telling_phrase_meets_comes_first_even_behind_loose_word_matches() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "keeps disconnecting in the middle of my work calls, what can i do"
+    )
+    assert decision.route == "clarify", decision.explanation
+    dropping = next(
+        number
+        for number, entry in enumerate(ISP_KNOWLEDGE, start=1)
+        if entry.question.startswith("My connection keeps dropping")
+    )
+    assert decision.knowledge_entry_ids[0] == dropping
+
+
 @pytest.mark.parametrize(
     "text", ["can you write me a poem about a new house", "my mate keeps dropping his phone in the toilet"]
 )
