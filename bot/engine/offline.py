@@ -293,15 +293,15 @@ def _suggestion(
         return None
     # The entry a telling phrase meets comes first, even behind an entry met by loose words ("keeps
     # disconnecting in the middle of my work calls" meets the contact entry on "work" and "calls").
-    for hit in sorted(hits, key=lambda hit: -hit.score):
+    ranked = sorted(hits, key=lambda hit: -hit.score)
+    for hit in ranked:
         phrase = next((match.said for match in hit.matches if _telling_phrase(match)), None)
-        if phrase is not None and hit.score >= PHRASE_SUGGEST_SHARE * threshold:
-            other = next(
-                (o for o in sorted(hits, key=lambda o: -o.score) if o.question != hit.question), None
-            )
-            if other is None:
-                return None
-            return (hit, other, f"the customer's phrase {phrase!r} says what it is about")
+        if phrase is None or hit.score < PHRASE_SUGGEST_SHARE * threshold:
+            continue
+        other = next((other for other in ranked if other.question != hit.question), None)
+        return (
+            None if other is None else (hit, other, f"the customer's phrase {phrase!r} says what it is about")
+        )
     return None
 
 
