@@ -140,7 +140,8 @@ subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, r
     regular delivery, membership, sub, subs, every month, every week, fortnightly, every fortnight,
     every two weeks, every 2 weeks, automatically, auto delivery, repeat order, standing order,
     regular order, my sub, coffee subscription, coffee club, every four weeks, every 4 weeks,
-    every other week, once a month, twice a month, auto ship, autoship, auto renew, auto renewal
+    every other week, once a month, twice a month, auto ship, autoship, auto renew, auto renewal,
+    monthly delivery, monthly coffee, coffee delivery, monthly box
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
     cafetiere, ratio, bitter, sour, taste, tastes, water temperature, how to make, how do i make,
     brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger, steep,
@@ -149,7 +150,7 @@ brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, fr
 grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse, stovetop, stove top
 wholesale: wholesale, trade, trade account, business, office, restaurant, bulk supply, supplier, supply,
     stockist, reseller, trade price, trade prices, for my cafe, for our office, for the office, catering,
-    corporate
+    corporate, company, companies, company kitchen, workplace, staff room, staff kitchen
 equipment: sell grinders, sell grinder, sell a grinder, grinders for sale, coffee machine, coffee machines,
     espresso machine, espresso machines, coffee maker, coffee makers
 allergy: allergy, allergies, allergen, allergens, allergic, nut, nuts, gluten, dairy, lactose,

@@ -258,6 +258,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("do i earn anything for shopping with you", "How do loyalty points work?"),
         ("the bag came soaking wet", "My order arrived damaged. What should I do?"),
         ("one valve was snapped and the box soggy", "My order arrived damaged. What should I do?"),
+        ("can you supply the staff room at our company", "Do you supply cafés and offices wholesale?"),
     ],
 )
 def test_a_paraphrase_gets_its_entry(customer: str, entry: str) -> None:
