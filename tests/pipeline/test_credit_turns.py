@@ -4,8 +4,6 @@ never overdraw, are charged once when retried, and an empty account still gets e
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,70 +16,21 @@ from bot.billing.admission import CheckVerdict, LLMTurnRequest
 from bot.billing.prices import cost_usd, credits_for
 from bot.config import Settings
 from bot.engine import gemini as gemini_module
-from bot.engine.gemini import GeminiOptions, GeminiProvider
-from bot.runtime import Runtime, build_runtime
-from bot.tenancy.demo.seed import DEMO_TOOLS, DemoReport
+from bot.runtime import build_runtime
 from storage.config_versions import bump_config_versions
 from storage.inbox_queue import ClaimedEvent
-from storage.models import Bot, Handoff, InboundEvent, Message, UsageLog
+from storage.models import Bot, Handoff, InboundEvent, Message
 from tests.fakes.gemini import FakeGemini
-from tests.pipeline.test_pipeline import console_ids, count, settled
-from tests.support.credits import account, assert_ledger_adds_up, ledger, set_balance, set_subscription
+from tests.pipeline.test_pipeline import count, settled
+from tests.support.credit_turns import assert_balance, provider, running, take_turns, usage
+from tests.support.credits import account, assert_ledger_adds_up, ledger, set_balance
 from tests.support.doubles import RecordingAdapter, message, wait_until
 
-
-@pytest.fixture(autouse=True)
-def quick_gemini_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gemini_module, "FIRST_BACKOFF_SECONDS", 0.01)
-
-
-@pytest.fixture
-async def gemini() -> AsyncIterator[FakeGemini]:
-    fake = FakeGemini(api_key="fake-key")
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.close()
-
-
-@pytest.fixture
-async def tenant(sessions: async_sessionmaker[AsyncSession], demo: DemoReport) -> tuple[int, int]:
-    """The demo tenant on the basic plan (no overage), its bot with the LLM's tools."""
-    tenant_id, channel_id = await console_ids(sessions, demo)
-    await set_subscription(sessions, tenant_id, plan="basic")
-    async with sessions.begin() as session:
-        await session.execute(update(Bot).values(enabled_tools=list(DEMO_TOOLS), max_output_tokens=256))
-        await bump_config_versions(session, None)
-    return tenant_id, channel_id
-
-
-def provider(gemini: FakeGemini) -> GeminiProvider:
-    return GeminiProvider(
-        GeminiOptions(api_key="fake-key", base_url=gemini.base_url, total_budget_seconds=8.0)
-    )
-
-
-@asynccontextmanager
-async def running(
-    settings: Settings, gemini: FakeGemini, adapter: RecordingAdapter, **options: object
-) -> AsyncIterator[Runtime]:
-    runtime = build_runtime(settings, adapters={"console": adapter}, llm=provider(gemini), **options)  # type: ignore[arg-type]
-    runtime.start()
-    try:
-        yield runtime
-    finally:
-        await runtime.close()
+pytestmark = pytest.mark.usefixtures("quick_gemini_retries")
 
 
 def metric(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-async def usage(sessions: async_sessionmaker[AsyncSession], usage_type: str) -> list[UsageLog]:
-    async with sessions() as session:
-        rows = await session.scalars(select(UsageLog).where(UsageLog.usage_type == usage_type))
-        return list(rows.all())
 
 
 async def test_fifty_concurrent_llm_turns_against_twenty_credits_never_overdraw(
@@ -122,8 +71,7 @@ async def test_fifty_concurrent_llm_turns_against_twenty_credits_never_overdraw(
     assert (len(denied), sum(u.credits for u in denied)) == (30, 0)
     charged = await usage(sessions, "llm")
     assert [u.credits for u in charged] == [1] * 20
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (0, 0)
+    await assert_balance(sessions, tenant_id, 0)
     kinds = [row.kind for row in await ledger(sessions, tenant_id)]
     assert (kinds.count("reserve"), kinds.count("commit"), kinds.count("release")) == (20, 20, 0)
     await assert_ledger_adds_up(sessions, tenant_id)
@@ -167,8 +115,7 @@ async def test_a_turn_that_dies_before_its_commit_is_charged_once_and_its_first_
     assert [r.kind for r in rows[-4:]] == ["reserve", "release", "reserve", "commit"]
     (charge,) = await usage(sessions, "llm")
     assert charge.credits == 1
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (999, 0)
+    await assert_balance(sessions, tenant_id, 999)
     async with sessions() as session:
         event = await session.scalar(select(InboundEvent))
     assert event is not None
@@ -182,12 +129,11 @@ async def test_out_of_credits_the_customer_gets_the_knowledge_answer_and_nothing
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     await set_balance(sessions, tenant_id, 0)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("ines", "what are your opening hours?")])
-        await wait_until(lambda: settled(sessions, 1))
+    adapter = await take_turns(
+        settings, sessions, gemini, tenant, [message("ines", "what are your opening hours?")]
+    )
 
     assert gemini.count == 0
     (reply,) = adapter.sent
@@ -207,15 +153,14 @@ async def test_out_of_credits_a_bot_set_to_hand_off_hands_over(
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     await set_balance(sessions, tenant_id, 0)
     async with sessions.begin() as session:
         await session.execute(update(Bot).values(out_of_credits_action="handoff"))
         await bump_config_versions(session, None)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("jo", "which beans suit a moka pot?")])
-        await wait_until(lambda: settled(sessions, 1))
+    adapter = await take_turns(
+        settings, sessions, gemini, tenant, [message("jo", "which beans suit a moka pot?")]
+    )
 
     (reply,) = adapter.sent
     assert "passing you to a member" in reply.text
@@ -233,19 +178,15 @@ async def test_a_failed_model_call_releases_the_turns_hold(
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     for _ in range(6):
         gemini.fail(status=503)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("kai", "which beans suit a moka pot?")])
-        await wait_until(lambda: settled(sessions, 1))
+    await take_turns(settings, sessions, gemini, tenant, [message("kai", "which beans suit a moka pot?")])
 
     assert [r.kind for r in (await ledger(sessions, tenant_id))[-2:]] == ["reserve", "release"]
     (failed,) = await usage(sessions, "llm")
     assert failed.credits == 0
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (1000, 0)
+    await assert_balance(sessions, tenant_id, 1000)
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Handoff)) == 0
 
@@ -278,13 +219,10 @@ async def test_the_agents_briefing_is_charged_to_the_tenant_like_any_model_call(
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     # A long conversation's briefing: 0.009 + 0.005 USD on Flash, 2 credits, more than the 1 held.
     gemini.reply_text(BRIEFING, prompt_tokens=30_000, completion_tokens=2_000)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", ASKS_FOR_A_PERSON)])
-        await wait_until(lambda: settled(sessions, 1))
+    adapter = await take_turns(settings, sessions, gemini, tenant, [message("mia", ASKS_FOR_A_PERSON)])
 
     assert "passing you to a member" in adapter.sent[0].text
     assert (await handed_over(sessions)).summary == BRIEFING
@@ -299,8 +237,7 @@ async def test_the_agents_briefing_is_charged_to_the_tenant_like_any_model_call(
     rows = await ledger(sessions, tenant_id)
     assert [(r.kind, r.delta) for r in rows[-2:]] == [("reserve", 0), ("commit", -2)]
     assert "handoff briefing" in (rows[-1].description or "")
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (998, 0)
+    await assert_balance(sessions, tenant_id, 998)
     await assert_ledger_adds_up(sessions, tenant_id)
 
 
@@ -310,13 +247,10 @@ async def test_out_of_credits_the_agent_gets_the_facts_and_the_model_is_not_aske
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     await set_balance(sessions, tenant_id, 0)
     gemini.reply_text(BRIEFING)  # there to be taken, if anything asked for it
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", ASKS_FOR_A_PERSON)])
-        await wait_until(lambda: settled(sessions, 1))
+    adapter = await take_turns(settings, sessions, gemini, tenant, [message("mia", ASKS_FOR_A_PERSON)])
 
     assert (gemini.count, gemini.pending) == (0, 1)
     assert "passing you to a member" in adapter.sent[0].text
@@ -326,8 +260,7 @@ async def test_out_of_credits_the_agent_gets_the_facts_and_the_model_is_not_aske
     (denied,) = await usage(sessions, "out_of_credits")
     assert (denied.credits, denied.model, denied.prompt_tokens) == (0, None, 0)
     assert await usage(sessions, "handoff_summary") == []
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (0, 0)
+    await assert_balance(sessions, tenant_id, 0)
     await assert_ledger_adds_up(sessions, tenant_id)
 
 
@@ -344,13 +277,17 @@ async def test_over_the_plans_rate_the_agent_gets_the_facts_and_nothing_is_held(
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     before = await ledger(sessions, tenant_id)
     gemini.reply_text(BRIEFING)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter, admission_checks=(OverTheMinuteRate(),)) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", ASKS_FOR_A_PERSON)])
-        await wait_until(lambda: settled(sessions, 1))
+    await take_turns(
+        settings,
+        sessions,
+        gemini,
+        tenant,
+        [message("mia", ASKS_FOR_A_PERSON)],
+        admission_checks=(OverTheMinuteRate(),),
+    )
 
     assert (gemini.count, gemini.pending) == (0, 1)
     summary = (await handed_over(sessions)).summary
@@ -370,7 +307,7 @@ async def test_a_failed_briefing_charges_nothing_and_the_agent_gets_the_facts(
     monkeypatch: pytest.MonkeyPatch,
     failure: str,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     if failure == "503":
         gemini.fail(status=503)
     elif failure == "timeout":
@@ -378,10 +315,7 @@ async def test_a_failed_briefing_charges_nothing_and_the_agent_gets_the_facts(
         gemini.hang()
     else:
         gemini.block_prompt(prompt_tokens=900)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", ASKS_FOR_A_PERSON)])
-        await wait_until(lambda: settled(sessions, 1))
+    adapter = await take_turns(settings, sessions, gemini, tenant, [message("mia", ASKS_FOR_A_PERSON)])
 
     assert gemini.count == 1
     assert "passing you to a member" in adapter.sent[0].text
@@ -395,6 +329,5 @@ async def test_a_failed_briefing_charges_nothing_and_the_agent_gets_the_facts(
     assert (row.prompt_tokens, row.completion_tokens) == (reported, 0)
     assert Decimal(row.cost) == cost_usd("gemini-2.5-flash", reported, 0)
     assert [r.kind for r in (await ledger(sessions, tenant_id))[-2:]] == ["reserve", "release"]
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (1000, 0)
+    await assert_balance(sessions, tenant_id, 1000)
     await assert_ledger_adds_up(sessions, tenant_id)

@@ -6,10 +6,9 @@ customer still gets the flood notice; and without the LLM scorer nothing of this
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -20,17 +19,13 @@ from bot.billing.admission import CheckVerdict, LLMTurnRequest
 from bot.billing.prices import cost_usd, credits_for
 from bot.billing.rate_limits import RateLimitCheck
 from bot.config import Settings
-from bot.engine.intents.llm_scorer import GeminiIntentScorer
-from bot.engine.router import shared_scorer
-from bot.runtime import Runtime, build_runtime
-from storage.models import Message, UsageLog
+from storage.models import Message
 from tests.fakes.gemini import FakeGemini
-from tests.pipeline.test_credit_turns import gemini, provider, quick_gemini_retries, tenant
-from tests.pipeline.test_pipeline import settled
+from tests.support.credit_turns import assert_balance, take_turns, usage
 from tests.support.credits import account, assert_ledger_adds_up, ledger, set_balance
-from tests.support.doubles import RecordingAdapter, message, wait_until
+from tests.support.doubles import message
 
-__all__ = ["gemini", "quick_gemini_retries", "tenant"]
+pytestmark = pytest.mark.usefixtures("quick_gemini_retries")
 
 INTENT_MODEL = "gemini-2.5-flash-lite"
 ANSWER_MODEL = "gemini-2.5-flash"
@@ -47,34 +42,8 @@ def reading(intent: str, score: float = 0.91) -> str:
     )
 
 
-@asynccontextmanager
-async def running(
-    settings: Settings,
-    gemini: FakeGemini,
-    adapter: RecordingAdapter,
-    *,
-    intent_scorer: bool = True,
-    **options: object,
-) -> AsyncIterator[Runtime]:
-    llm = provider(gemini)
-    intents = GeminiIntentScorer(llm.client, INTENT_MODEL, shared_scorer()) if intent_scorer else None
-    runtime = build_runtime(
-        settings,
-        adapters={"console": adapter},
-        llm=llm,
-        intents=intents,
-        **options,  # type: ignore[arg-type]
-    )
-    runtime.start()
-    try:
-        yield runtime
-    finally:
-        await runtime.close()
-
-
-async def all_usage(sessions: async_sessionmaker[AsyncSession]) -> list[UsageLog]:
-    async with sessions() as session:
-        return list((await session.scalars(select(UsageLog).order_by(UsageLog.id))).all())
+# Each turn's message read by the intent model, unless a test says ``intent_model=None``.
+turns = partial(take_turns, intent_model=INTENT_MODEL)
 
 
 async def inbound(sessions: async_sessionmaker[AsyncSession], text: str) -> Message:
@@ -112,14 +81,11 @@ async def test_the_readings_tokens_join_the_answers_in_the_turns_one_charge(
     reading_tokens: tuple[int, int],
     credits: int,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     before = len(await ledger(sessions, tenant_id))
     gemini.reply_text(reading("purchase_intent"), *reading_tokens)
     gemini.reply_text("A medium-dark roast, ground fine: our Mocha Java.", *answer_tokens)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("mia", QUESTION)])
-        await wait_until(lambda: settled(sessions, 1))
+    adapter = await turns(settings, sessions, gemini, tenant, [message("mia", QUESTION)])
 
     assert [o.text for o in adapter.sent] == ["A medium-dark roast, ground fine: our Mocha Java."]
     assert [r.model for r in gemini.requests] == [INTENT_MODEL, ANSWER_MODEL]
@@ -131,7 +97,7 @@ async def test_the_readings_tokens_join_the_answers_in_the_turns_one_charge(
     rows = (await ledger(sessions, tenant_id))[before:]
     assert [(r.kind, r.delta) for r in rows] == [("reserve", 0), ("commit", -credits)]
     assert "intent reading" in (rows[-1].description or "")
-    answered, read = await all_usage(sessions)
+    answered, read = await usage(sessions)
     assert (answered.usage_type, answered.model, answered.credits) == ("llm", ANSWER_MODEL, 1)
     assert (answered.prompt_tokens, answered.completion_tokens) == answer_tokens
     assert (read.usage_type, read.model, read.credits) == ("intent_reading", INTENT_MODEL, credits - 1)
@@ -142,8 +108,7 @@ async def test_the_readings_tokens_join_the_answers_in_the_turns_one_charge(
     assert read.message_id == message_in.id
     assert (message_in.prompt_tokens, message_in.completion_tokens) == reading_tokens
     assert (message_in.intent, message_in.intent_score) == ("purchase_intent", 0.91)
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (1000 - credits, 0)
+    await assert_balance(sessions, tenant_id, 1000 - credits)
     await assert_ledger_adds_up(sessions, tenant_id)
 
 
@@ -153,18 +118,15 @@ async def test_a_turn_the_model_only_read_pays_for_the_reading_by_the_turns_rule
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     gemini.reply_text(reading("thanks"), prompt_tokens=400, completion_tokens=20)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("noa", THANKS)])
-        await wait_until(lambda: settled(sessions, 1))
+    await turns(settings, sessions, gemini, tenant, [message("noa", THANKS)])
 
     assert gemini.count == 1  # the reading; a template answered
     async with sessions() as session:
         route = await session.scalar(select(Message.route).where(Message.role == "assistant"))
     assert route == "template"
-    (read,) = await all_usage(sessions)
+    (read,) = await usage(sessions)
     # A turn that called the model costs at least a credit (bot/billing/prices.py), once.
     assert (read.usage_type, read.credits, read.prompt_tokens, read.completion_tokens) == (
         "intent_reading",
@@ -186,14 +148,13 @@ async def test_out_of_credits_the_local_scorer_reads_and_the_intent_model_is_not
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     await set_balance(sessions, tenant_id, 0)
     before = len(await ledger(sessions, tenant_id))
     gemini.reply_text(reading("complaint", 0.99))  # there to be taken, if anything asked for it
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("ola", THANKS), message("ola", QUESTION)])
-        await wait_until(lambda: settled(sessions, 2))
+    adapter = await turns(
+        settings, sessions, gemini, tenant, [message("ola", THANKS), message("ola", QUESTION)]
+    )
 
     assert (gemini.count, gemini.pending) == (0, 1)
     assert len(adapter.sent) == 2  # the thanks template, then the answer without the model
@@ -201,10 +162,9 @@ async def test_out_of_credits_the_local_scorer_reads_and_the_intent_model_is_not
     assert thanked.intent == "thanks"  # the local scorer's reading
     assert (thanked.prompt_tokens, thanked.completion_tokens) == (0, 0)
     # The turn went on as it would: its own gate refused the answer, and says so; no reading is logged.
-    assert [(u.usage_type, u.credits) for u in await all_usage(sessions)] == [("out_of_credits", 0)]
+    assert [(u.usage_type, u.credits) for u in await usage(sessions)] == [("out_of_credits", 0)]
     assert len(await ledger(sessions, tenant_id)) == before
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (0, 0)
+    await assert_balance(sessions, tenant_id, 0)
 
 
 async def test_a_flooding_customer_gets_the_notice_when_the_credits_are_exhausted(
@@ -213,23 +173,25 @@ async def test_a_flooding_customer_gets_the_notice_when_the_credits_are_exhauste
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     await set_balance(sessions, tenant_id, 0)
-    adapter = RecordingAdapter()
     # One turn a minute: the customer's first message is never counted (it has no customer row yet),
     # the second is the one allowed, the third the first over the limit.
     texts = [QUESTION, "do you ship to Ireland?", "when do you roast the beans?"]
-    async with running(
-        settings, gemini, adapter, admission_checks=(PinnedMinute(customer_limit=1),)
-    ) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("pia", text) for text in texts])
-        await wait_until(lambda: settled(sessions, 3))
+    adapter = await turns(
+        settings,
+        sessions,
+        gemini,
+        tenant,
+        [message("pia", text) for text in texts],
+        admission_checks=(PinnedMinute(customer_limit=1),),
+    )
 
     assert gemini.count == 0
     assert len(adapter.sent) == 3
     assert adapter.sent[-1].text.startswith(FLOOD_NOTICE_OPENING)
     assert not any(o.text.startswith(FLOOD_NOTICE_OPENING) for o in adapter.sent[:-1])
-    assert [u.usage_type for u in await all_usage(sessions)] == [
+    assert [u.usage_type for u in await usage(sessions)] == [
         "out_of_credits",
         "out_of_credits",
         "flood_notice",
@@ -242,24 +204,26 @@ async def test_the_reading_never_counts_as_a_turn_of_the_flood_and_is_charged_wi
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     texts = [QUESTION, "do you ship to Ireland?", "when do you roast the beans?"]
     for _ in texts[:2]:
         gemini.reply_text(reading("product_inquiry"), prompt_tokens=400, completion_tokens=20)
         gemini.reply_text("Yes.", prompt_tokens=3_000, completion_tokens=300)
     gemini.reply_text(reading("product_inquiry"), prompt_tokens=400, completion_tokens=20)
-    adapter = RecordingAdapter()
-    async with running(
-        settings, gemini, adapter, admission_checks=(PinnedMinute(customer_limit=1),)
-    ) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("pia", text) for text in texts])
-        await wait_until(lambda: settled(sessions, 3))
+    adapter = await turns(
+        settings,
+        sessions,
+        gemini,
+        tenant,
+        [message("pia", text) for text in texts],
+        admission_checks=(PinnedMinute(customer_limit=1),),
+    )
 
     # Had the readings counted, the second message would have been the flood.
     assert [o.text for o in adapter.sent[:2]] == ["Yes.", "Yes."]
     assert adapter.sent[2].text.startswith(FLOOD_NOTICE_OPENING)
     assert (gemini.count, gemini.pending) == (5, 0)
-    assert [(u.usage_type, u.credits) for u in await all_usage(sessions)] == [
+    assert [(u.usage_type, u.credits) for u in await usage(sessions)] == [
         ("llm", 1),
         ("intent_reading", 0),
         ("llm", 1),
@@ -281,19 +245,16 @@ async def test_a_failed_reading_costs_nothing_and_the_local_scorer_reads(
     gemini: FakeGemini,
     failure: str,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     if failure == "503":
         gemini.fail(status=503)
     else:
         gemini.reply_text(json.dumps({"intent": "teleport"}), prompt_tokens=400, completion_tokens=9)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("quin", THANKS)])
-        await wait_until(lambda: settled(sessions, 1))
+    await turns(settings, sessions, gemini, tenant, [message("quin", THANKS)])
 
     assert gemini.count == 1
     assert (await inbound(sessions, THANKS)).intent == "thanks"
-    (read,) = await all_usage(sessions)
+    (read,) = await usage(sessions)
     reported = (0, 0) if failure == "503" else (400, 9)
     assert (read.usage_type, read.credits, read.prompt_tokens, read.completion_tokens) == (
         "intent_reading",
@@ -302,8 +263,7 @@ async def test_a_failed_reading_costs_nothing_and_the_local_scorer_reads(
     )
     assert Decimal(read.cost) == cost_usd(INTENT_MODEL, *reported)
     assert [r.kind for r in (await ledger(sessions, tenant_id))[-2:]] == ["reserve", "release"]
-    after = await account(sessions, tenant_id)
-    assert (after.balance, after.reserved) == (1000, 0)
+    await assert_balance(sessions, tenant_id, 1000)
     await assert_ledger_adds_up(sessions, tenant_id)
 
 
@@ -313,16 +273,20 @@ async def test_without_the_llm_scorer_a_template_turn_is_not_charged_and_no_read
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     before = len(await ledger(sessions, tenant_id))
     gemini.reply_text("A medium-dark roast.", prompt_tokens=3_000, completion_tokens=300)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter, intent_scorer=False) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("rae", THANKS), message("rae", QUESTION)])
-        await wait_until(lambda: settled(sessions, 2))
+    await turns(
+        settings,
+        sessions,
+        gemini,
+        tenant,
+        [message("rae", THANKS), message("rae", QUESTION)],
+        intent_model=None,
+    )
 
     assert [r.model for r in gemini.requests] == [ANSWER_MODEL]  # the answer; nothing read the intent
-    assert [(u.usage_type, u.credits) for u in await all_usage(sessions)] == [("llm", 1)]
+    assert [(u.usage_type, u.credits) for u in await usage(sessions)] == [("llm", 1)]
     # The template turn took no hold; the answer's turn one reserve and one commit.
     assert [(r.kind, r.delta) for r in (await ledger(sessions, tenant_id))[before:]] == [
         ("reserve", 0),
@@ -337,17 +301,14 @@ async def test_an_answer_that_failed_costs_nothing_but_its_reading_is_paid_for(
     tenant: tuple[int, int],
     gemini: FakeGemini,
 ) -> None:
-    tenant_id, channel_id = tenant
+    tenant_id, _ = tenant
     gemini.reply_text(reading("product_inquiry"), prompt_tokens=400, completion_tokens=20)
     for _ in range(6):
         gemini.fail(status=503)
-    adapter = RecordingAdapter()
-    async with running(settings, gemini, adapter) as runtime:
-        await runtime.inbox.accept(tenant_id, channel_id, [message("sol", QUESTION)])
-        await wait_until(lambda: settled(sessions, 1))
+    adapter = await turns(settings, sessions, gemini, tenant, [message("sol", QUESTION)])
 
     assert len(adapter.sent) == 1  # the fallback reply
-    assert [(u.usage_type, u.credits) for u in await all_usage(sessions)] == [
+    assert [(u.usage_type, u.credits) for u in await usage(sessions)] == [
         ("llm", 0),
         ("intent_reading", 1),
     ]

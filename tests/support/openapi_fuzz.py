@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -26,6 +27,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from bot.config import Settings
+from tests.support.live_api import LiveApi, ServerThread
+
 EXAMPLES = int(os.environ.get("CHATBOT_FUZZ_EXAMPLES", "10"))
 # The largest id a path accepts (18 digits): no row has it.
 MISSING_ID = 10**18 - 1
@@ -38,6 +42,22 @@ CHECKS = [
 ]
 PATH_PARAM = re.compile(r"{(\w+)}")
 AGENT_TOKEN = [{"agentToken": []}]
+
+
+@pytest.fixture
+def live(settings: Settings) -> Iterator[LiveApi]:
+    """The real app on a free port (tests/support/live_api.py), stopped after the test."""
+    server = ServerThread(settings)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
 
 
 def fuzz_settings(examples: int) -> settings:

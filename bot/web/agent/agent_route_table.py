@@ -11,9 +11,8 @@ not show.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -22,25 +21,19 @@ from pydantic import BaseModel
 from bot.tenancy.agent_accounts import AgentIdentity
 from bot.web.agent.agent_auth import agent_route, json_body
 from bot.web.agent.agent_json import respond
+from bot.web.declared_routes import DeclaredRoute, DeclaredTable, register_tables
 
 PREFIX = "/api/v1/agent"
-# Ids are path parts of at most 18 digits: anything else matches no route (404), never a database error.
-ID_PATTERN = r"\d{1,18}"
-_PATH_PARAM = re.compile(r"{([a-z_]+)}")
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[["AgentCall"], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
-class AgentRoute:
-    method: str
-    # Relative to /api/v1/agent, OpenAPI style: "/conversations/{conversation_id}". Every path parameter
-    # is an id.
-    path: str
-    handler: Handler
-    summary: str
-    tag: str
+class AgentRoute(DeclaredRoute[Handler]):
+    # ``path`` is relative to /api/v1/agent: "/conversations/{conversation_id}".
+    prefix = PREFIX
+
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     # The plain data (a frozen dataclass) the handler answers with, as JSON (bot/web/agent/agent_json.py).
@@ -51,46 +44,13 @@ class AgentRoute:
     event_stream: bool = False
     description: str = ""
 
-    @property
-    def full_path(self) -> str:
-        return PREFIX + self.path
 
-    @property
-    def aiohttp_path(self) -> str:
-        return PREFIX + _PATH_PARAM.sub(lambda m: "{" + m.group(1) + ":" + ID_PATTERN + "}", self.path)
-
-    @property
-    def path_params(self) -> list[str]:
-        return _PATH_PARAM.findall(self.path)
-
-
-@dataclass
-class AgentRouteTable:
-    tag: str
-    routes: list[AgentRoute] = field(default_factory=list)
-
-    def __iter__(self) -> Iterator[AgentRoute]:
-        return iter(self.routes)
-
-    def route(self, method: str, path: str, summary: str, **options: Any) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            route = AgentRoute(method, path, handler, summary, self.tag, **options)
-            self.routes.append(route)
-            return handler
-
-        return register
-
-    def get(self, path: str, summary: str, **options: Any) -> Callable[[Handler], Handler]:
-        return self.route("GET", path, summary, **options)
-
-    def post(self, path: str, summary: str, **options: Any) -> Callable[[Handler], Handler]:
-        return self.route("POST", path, summary, **options)
+class AgentRouteTable(DeclaredTable[AgentRoute, Handler]):
+    route_type = AgentRoute
 
 
 def register(app: web.Application, tables: Sequence[AgentRouteTable]) -> None:
-    for table in tables:
-        for route in table:
-            app.router.add_route(route.method, route.aiohttp_path, _bind(route))
+    register_tables(app, tables, _bind)
 
 
 def _bind(route: AgentRoute) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

@@ -6,10 +6,17 @@ outbox sender is woken, so neither waits for its next poll.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from datetime import datetime
+from functools import partial
+from typing import Protocol
+
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handoff import agent_actions, agent_customers, agent_queue
 from bot.handoff.agent_views import ConversationDetail, TranscriptPage
+from bot.tenancy.agent_accounts import AgentIdentity
 from bot.web.agent.agent_answers import (
     ConversationList,
     CustomerForgotten,
@@ -33,7 +40,7 @@ from bot.web.agent.agent_requests import (
 from bot.web.agent.agent_route_table import AgentCall, AgentRouteTable
 from bot.web.app_keys import AUTO_ASSIGNER, RUNTIME
 from storage.db import read_only, transaction
-from storage.models import utcnow
+from storage.models import Conversation, utcnow
 
 inbox = AgentRouteTable("agent: inbox")
 actions = AgentRouteTable("agent: conversation actions")
@@ -106,6 +113,23 @@ async def messages(call: AgentCall) -> web.StreamResponse:
     return call.answer(page)
 
 
+class ConversationAction(Protocol):
+    """A handoff action on one conversation (bot/handoff/agent_actions.py), its own arguments bound."""
+
+    def __call__(
+        self, session: AsyncSession, agent: AgentIdentity, conversation_id: int, *, now: datetime
+    ) -> Awaitable[Conversation]: ...
+
+
+async def _act(call: AgentCall, action: ConversationAction) -> ConversationDetail:
+    """``action`` on the path's conversation and the card as it then stands, in one transaction (so the
+    card shows the change and nothing after it)."""
+    async with transaction(call.request.app[RUNTIME].sessions) as session:
+        now = utcnow()
+        conversation = await action(session, call.agent, call.id("conversation_id"), now=now)
+        return await agent_queue.describe(session, call.agent, conversation, now=now)
+
+
 @actions.post(
     CONVERSATION + "/claim",
     "Take a waiting conversation",
@@ -115,21 +139,12 @@ async def messages(call: AgentCall) -> web.StreamResponse:
 )
 async def claim(call: AgentCall) -> web.StreamResponse:
     asked = await call.parsed(ClaimRequest)
-    async with transaction(call.request.app[RUNTIME].sessions) as session:
-        now = utcnow()
-        conversation = await agent_actions.claim(
-            session, call.agent, call.id("conversation_id"), now=now, version=asked.version
-        )
-        card = await agent_queue.describe(session, call.agent, conversation, now=now)
-    return call.answer(card)
+    return call.answer(await _act(call, partial(agent_actions.claim, version=asked.version)))
 
 
 @actions.post(CONVERSATION + "/release", "Hand the conversation back to the bot", response=ConversationDetail)
 async def release(call: AgentCall) -> web.StreamResponse:
-    async with transaction(call.request.app[RUNTIME].sessions) as session:
-        now = utcnow()
-        conversation = await agent_actions.release(session, call.agent, call.id("conversation_id"), now=now)
-        card = await agent_queue.describe(session, call.agent, conversation, now=now)
+    card = await _act(call, agent_actions.release)
     call.request.app[AUTO_ASSIGNER].wake()
     return call.answer(card)
 
@@ -142,15 +157,9 @@ async def release(call: AgentCall) -> web.StreamResponse:
 )
 async def resolve(call: AgentCall) -> web.StreamResponse:
     asked = await call.parsed(ResolveRequest)
-    runtime = call.request.app[RUNTIME]
-    async with transaction(runtime.sessions) as session:
-        now = utcnow()
-        conversation = await agent_actions.resolve(
-            session, call.agent, call.id("conversation_id"), note=asked.note, now=now
-        )
-        card = await agent_queue.describe(session, call.agent, conversation, now=now)
+    card = await _act(call, partial(agent_actions.resolve, note=asked.note))
     # A rating question may have been queued; and the agent has a free place again.
-    runtime.sender.wake()
+    call.request.app[RUNTIME].sender.wake()
     call.request.app[AUTO_ASSIGNER].wake()
     return call.answer(card)
 
@@ -163,12 +172,7 @@ async def resolve(call: AgentCall) -> web.StreamResponse:
 )
 async def transfer(call: AgentCall) -> web.StreamResponse:
     asked = await call.parsed(TransferRequest)
-    async with transaction(call.request.app[RUNTIME].sessions) as session:
-        now = utcnow()
-        conversation = await agent_actions.transfer(
-            session, call.agent, call.id("conversation_id"), to_agent_id=asked.agent_id, now=now
-        )
-        card = await agent_queue.describe(session, call.agent, conversation, now=now)
+    card = await _act(call, partial(agent_actions.transfer, to_agent_id=asked.agent_id))
     call.request.app[AUTO_ASSIGNER].wake()
     return call.answer(card)
 

@@ -167,29 +167,27 @@ def _parameters(route: ApiRoute, refs: dict[SchemaKey, Any]) -> list[dict[str, A
         parameters += _query_parameters(route.query)
     if route.if_match:
         parameters.append(
-            {
-                "name": "If-Match",
-                "in": "header",
-                "required": False,
-                "description": "the ETag last read; a row changed since then answers 412",
-                "schema": {"type": "string"},
-            }
+            _optional_header("If-Match", "the ETag last read; a row changed since then answers 412")
         )
     if route.idempotent:
         parameters.append(
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "description": (
-                    "a repeat with the same key and body gets the first answer again (with "
-                    "Idempotent-Replayed: true); with another body, 422"
-                ),
+            _optional_header(
+                "Idempotency-Key",
+                "a repeat with the same key and body gets the first answer again (with "
+                "Idempotent-Replayed: true); with another body, 422",
                 # What the server takes (bot/web/api/idempotency.KEY_FORM), so a client can tell.
-                "schema": {"type": "string", "pattern": f"^{idempotency.KEY_FORM.pattern}$"},
-            }
+                pattern=f"^{idempotency.KEY_FORM.pattern}$",
+            )
         )
     return parameters
+
+
+def _optional_header(name: str, description: str, pattern: str | None = None) -> dict[str, Any]:
+    """A header parameter a client may leave out: a string, of ``pattern`` if given."""
+    schema: dict[str, Any] = {"type": "string"}
+    if pattern is not None:
+        schema["pattern"] = pattern
+    return {"name": name, "in": "header", "required": False, "description": description, "schema": schema}
 
 
 def _id_parameters(names: Sequence[str]) -> list[dict[str, Any]]:
@@ -259,13 +257,11 @@ def _agent_operation(route: AgentRoute, refs: dict[SchemaKey, Any]) -> dict[str,
         parameters += _query_parameters(route.query)
     if route.event_stream:
         parameters.append(
-            {
-                "name": "Last-Event-ID",
-                "in": "header",
-                "required": False,
-                "description": "the id of the last event received: the stream resumes after it",
-                "schema": {"type": "string", "pattern": EVENT_ID_PATTERN},
-            }
+            _optional_header(
+                "Last-Event-ID",
+                "the id of the last event received: the stream resumes after it",
+                pattern=EVENT_ID_PATTERN,
+            )
         )
     if route.event_stream:
         success: dict[str, Any] = {

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -29,6 +28,7 @@ from bot.tenancy.schema_base import ResponseModel
 from bot.web.api import idempotency
 from bot.web.api.tenant_auth import MAX_BODY_BYTES, tenant_route
 from bot.web.app_keys import RUNTIME
+from bot.web.declared_routes import DeclaredRoute, DeclaredTable, register_tables
 from storage import idempotent_requests
 from storage.db import read_only, transaction
 from storage.keyset import MAX_PAGE
@@ -36,9 +36,6 @@ from storage.models import IdempotentRequest
 
 PREFIX = "/api/v1"
 DEFAULT_PAGE = 50
-# Ids are path parts of at most 18 digits: anything else matches no route (404), never a database error.
-ID_PATTERN = r"\d{1,18}"
-_PATH_PARAM = re.compile(r"{([a-z_]+)}")
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[["ApiCall"], Awaitable[web.StreamResponse]]
@@ -51,13 +48,10 @@ class PageRequest:
 
 
 @dataclass(frozen=True)
-class ApiRoute:
-    method: str
-    # Relative to /api/v1, OpenAPI style: "/templates/{template_id}". Every path parameter is an id.
-    path: str
-    handler: Handler
-    summary: str
-    tag: str
+class ApiRoute(DeclaredRoute[Handler]):
+    # ``path`` is relative to /api/v1: "/templates/{template_id}".
+    prefix = PREFIX
+
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
@@ -75,18 +69,6 @@ class ApiRoute:
     raw_body_types: tuple[str, ...] = ()
     max_body: int = MAX_BODY_BYTES
     description: str = ""
-
-    @property
-    def full_path(self) -> str:
-        return PREFIX + self.path
-
-    @property
-    def aiohttp_path(self) -> str:
-        return PREFIX + _PATH_PARAM.sub(lambda m: "{" + m.group(1) + ":" + ID_PATTERN + "}", self.path)
-
-    @property
-    def path_params(self) -> list[str]:
-        return _PATH_PARAM.findall(self.path)
 
     @property
     def response_schema(self) -> type[BaseModel] | None:
@@ -111,28 +93,8 @@ def page_model(item: type[BaseModel]) -> type[BaseModel]:
     return made
 
 
-@dataclass
-class RouteTable:
-    tag: str
-    routes: list[ApiRoute] = field(default_factory=list)
-
-    def __iter__(self) -> Iterator[ApiRoute]:
-        return iter(self.routes)
-
-    def route(self, method: str, path: str, summary: str, **options: Any) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            self.routes.append(
-                ApiRoute(method=method, path=path, handler=handler, summary=summary, tag=self.tag, **options)
-            )
-            return handler
-
-        return register
-
-    def get(self, path: str, summary: str, **options: Any) -> Callable[[Handler], Handler]:
-        return self.route("GET", path, summary, **options)
-
-    def post(self, path: str, summary: str, **options: Any) -> Callable[[Handler], Handler]:
-        return self.route("POST", path, summary, **options)
+class RouteTable(DeclaredTable[ApiRoute, Handler]):
+    route_type = ApiRoute
 
     def patch(self, path: str, summary: str, **options: Any) -> Callable[[Handler], Handler]:
         return self.route("PATCH", path, summary, **options)
@@ -145,9 +107,7 @@ class RouteTable:
 
 
 def register(app: web.Application, tables: Sequence[RouteTable]) -> None:
-    for table in tables:
-        for route in table:
-            app.router.add_route(route.method, route.aiohttp_path, _bind(route))
+    register_tables(app, tables, _bind)
 
 
 def _bind(route: ApiRoute) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

@@ -20,36 +20,21 @@ ends; tests/web/agent/test_agent_openapi.py checks what the document says of it)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 import schemathesis
 from schemathesis import APIOperation, Case
 from schemathesis.core import NotSet
 
-from bot.config import Settings
 from tests.support import openapi_fuzz
-from tests.support.live_api import LiveApi, ServerThread
-from tests.support.openapi_fuzz import CHECKS, MISSING_ID, PATH_PARAM, fuzz, refusal
+from tests.support.live_api import LiveApi
+from tests.support.openapi_fuzz import CHECKS, MISSING_ID, PATH_PARAM, fuzz, http, live, refusal
 
 # Path parameter -> the admin API's list whose first item is a real row of tenant A.
 ID_LISTS = {"conversation_id": "/api/v1/conversations", "customer_id": "/api/v1/customers"}
 
-
-@pytest.fixture
-def live(settings: Settings) -> Iterator[LiveApi]:
-    server = ServerThread(settings)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
+# The live server and the HTTP session are the shared fixtures of tests/support/openapi_fuzz.py.
+__all__ = ["http", "live"]
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ tests/web/agent/test_agent_openapi_fuzz.py. Bounded and reproducible as tests/su
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,30 +30,28 @@ import requests
 import schemathesis
 from schemathesis import APIOperation, Case
 
-from bot.config import Settings
 from tests.support import openapi_fuzz
-from tests.support.live_api import LiveApi, ServerThread
-from tests.support.openapi_fuzz import CHECKS, EXAMPLES, MISSING_ID, PATH_PARAM, examples, fill, fuzz, refusal
+from tests.support.live_api import LiveApi
+from tests.support.openapi_fuzz import (
+    CHECKS,
+    EXAMPLES,
+    MISSING_ID,
+    PATH_PARAM,
+    examples,
+    fill,
+    fuzz,
+    http,
+    live,
+    refusal,
+)
 
 # Path parameter name -> how to get a real id of tenant A, for a parameter that the generic rule
 # (first item of the list route above it, else a row made with that route's POST) cannot serve.
 # A source is called with the walker, the API key and the collection's path (earlier ids filled in).
 ID_SOURCES: dict[str, Callable[[Walker, str, str], int | None]] = {}
 
-
-@pytest.fixture
-def live(settings: Settings) -> Iterator[LiveApi]:
-    server = ServerThread(settings)
-    try:
-        yield server.start()
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
+# The live server and the HTTP session are the shared fixtures of tests/support/openapi_fuzz.py.
+__all__ = ["http", "live"]
 
 
 @pytest.fixture
