@@ -41,11 +41,12 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 
-from bot.engine.intent_steering import COURTESY_MAX_WORDS, about_prices
+from bot.engine.intent_steering import COURTESY_MAX_WORDS
 from bot.engine.intents.phrases import BUILTIN_INTENTS
 from bot.engine.intents.scorer import INTENT_THRESHOLD
 from bot.engine.knowledge_search import tokenize
 from bot.engine.lexicon import generality
+from bot.engine.price_steering import about_prices
 from bot.engine.types import CommandInfo, Decision, IntentResult, KnowledgeHit
 from bot.engine.word_forms import STOPWORDS, stem, words
 

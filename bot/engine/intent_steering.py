@@ -1,8 +1,8 @@
 """How the scored intent steers an offline answer: prices, order numbers, courtesy templates, close calls.
 
 Plain functions over plain data; the router (bot/engine/router.py) decides when each one applies:
-- pricing: the confident knowledge entry that lists prices, else the command whose response does
-  (``!price``), else the usual answer;
+- pricing: the confident knowledge entry or the price-listing command (``!price``) that names what is
+  asked the price of (bot/engine/price_steering.py), else the usual answer;
 - order_status: without an order number the bot asks for it; with one it answers from the entry that
   tells how to track an order, found by the question plus the intent's own words;
 - greeting, thanks and goodbye templates answer only small talk, not a real question that opens
@@ -24,24 +24,19 @@ from bot.engine.word_forms import unstretched
 
 __all__ = [
     "COMPLAINT",
-    "FULL_MATCH",
     "GREETING",
     "ORDER_STATUS",
     "PRICING",
     "about_an_order",
-    "about_prices",
     "asks_how_to",
     "asks_where_a_known_thing_is",
     "best_two",
-    "carries_prices",
     "close_pair",
     "courtesy_template",
     "has_order_number",
     "help_command",
     "offered_options",
     "picked_option",
-    "price_command",
-    "price_source",
     "question_after_greeting",
     "still_awaited",
     "template_fits",
@@ -74,8 +69,6 @@ UNANSWERED_SMALL_TALK_SURE = 0.5
 GREETING_TAIL_WORDS = 5
 # A reply naming one of the offered entries by its words is this short; a longer one is a new question.
 PICK_MAX_WORDS = 6
-# A knowledge score this high means the entry covers every word of the question.
-FULL_MATCH = 0.9
 
 _WORD = re.compile(r"\w+")
 _LEADING_GREETING = re.compile(
@@ -94,25 +87,6 @@ _ORDER_NUMBER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _BARE_NUMBER = re.compile(r"^\W*[A-Za-z]{0,4}-?\d{3,}\W*$")
-# A currency amount ("$14", "14.50 EUR", "£3") or a percentage ("10% off", "save 15%"): what makes a
-# text a price list.
-_PRICE = re.compile(
-    r"[$€£¥]\s?\d|\d(?:[.,]\d+)?\s?(?:[$€£¥]|usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b"
-    # A percentage is a price only as a saving: "10% off", "save 15%", "a 5% discount", not "80% of the
-    # advertised speed".
-    r"|\d\s?%\s?(?:off|discount)\b|\b(?:save|saves|saving|discount of)\s+(?:up\s+to\s+)?\d+\s?%",
-    re.IGNORECASE,
-)
-# The words that make a pricing or an order-status reading safe to act on: the scorer may read "where is
-# the shop?" as order status or "a cake shaped like a submarine" as pricing, and a wrong steer answers
-# with a price list or asks for an order number out of the blue.
-_PRICE_CUE = re.compile(
-    r"[$€£¥]|\b(?:pric\w*|cost\w*|much|cheap\w*|expensive|dearer|charg\w*|fees?|discount\w*|deals?|offers?"
-    r"|sale|promo\w*|money|quote|rates?|afford\w*|spend|going\s+for|damage\s+(?:on|for))\b",
-    re.IGNORECASE,
-)
-# An entry whose question names a price is about prices even when its answer holds no amount.
-_ENTRY_PRICE = re.compile(r"\b(?:pric\w*|cost\w*|charg\w*|fees?|discount\w*)\b", re.IGNORECASE)
 _ORDER_CUE = re.compile(
     r"\b(?:order\w*|parcel|package|pkg|delivery|deliver\w*|shipment|ship(?:ped|ping)|track\w*|dispatch\w*"
     r"|arriv\w*|courier|sent|posted)\b|#\s?\d",
@@ -153,8 +127,6 @@ _ASKS_FOR_HELP = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 HELP_COMMANDS = ("!help", "/help", "help")
-# Words that ask for the whole price list rather than the price of something ("price list please").
-_WHOLE_LIST = frozenset({"list", "menu", "rundown", "overview", "sheet", "breakdown", "everything", "all"})
 _QUOTED = re.compile("\u201c([^\u201d]+)\u201d")
 _ORDINALS = {"1": 0, "1st": 0, "first": 0, "2": 1, "2nd": 1, "second": 1, "last": 1}
 _CHOICE_PAYLOAD = re.compile(r"^choice-([12])$")
@@ -230,11 +202,6 @@ def asks_how_to(text: str) -> bool:
     return _HOW_TO.search(text) is not None
 
 
-def about_prices(text: str) -> bool:
-    """Whether the customer's words name a price, a cost or a deal (the pricing intent's safety check)."""
-    return _PRICE_CUE.search(text) is not None
-
-
 def about_an_order(text: str) -> bool:
     """Whether the customer's words name an order, a parcel or its delivery."""
     return _ORDER_CUE.search(text) is not None
@@ -254,93 +221,6 @@ def asks_where_a_known_thing_is(text: str, hits: Sequence[KnowledgeHit]) -> bool
 def still_awaited(text: str) -> bool:
     """Whether the customer says something has not come yet ("my coffee still hasn't come")."""
     return _AWAITED.search(text) is not None
-
-
-def carries_prices(text: str) -> bool:
-    return _PRICE.search(text) is not None
-
-
-@dataclass(frozen=True)
-class PriceSource:
-    """Where a pricing question's answer comes from: a knowledge entry or a command."""
-
-    hit: KnowledgeHit | None = None
-    command: CommandInfo | None = None
-
-
-def price_source(
-    question: str, hits: Sequence[KnowledgeHit], threshold: float, commands: Sequence[CommandInfo]
-) -> PriceSource | None:
-    """The entry or command that answers a pricing question best, or None.
-
-    What the customer asks the price of (the question's words without the price words: "house blend"
-    in "how much is a bag of your house blend?") decides: the confident entry or the price-listing
-    command naming most of it wins, an entry that lists prices before one that does not, an entry
-    before the command on a tie. "price?" names nothing, so the command's whole price list answers it.
-    An entry that matches the question in full answers it ("how much caffeine is in a cup?").
-    """
-    subject = {
-        term for term in tokenize(question) if not _PRICE_CUE.fullmatch(term) and term not in _WHOLE_LIST
-    }
-    command = price_command(question, commands)
-    if _mostly_foreign(subject, hits, command):
-        return None
-    confident = sorted((hit for hit in hits if hit.score >= threshold), key=lambda hit: -hit.score)
-    if not subject:
-        if command is not None:
-            return PriceSource(command=command)
-        priced = [hit for hit in confident if _about_prices(hit)]
-        return PriceSource(hit=priced[0]) if priced else None
-    ranked: list[tuple[int, int, int, PriceSource]] = []
-    for hit in confident:
-        shared = len(subject & _named_by(hit))
-        if shared or hit.score >= FULL_MATCH:
-            ranked.append((shared, int(_about_prices(hit)), 1, PriceSource(hit=hit)))
-    if command is not None:
-        ranked.append((len(subject & set(tokenize(command.response))), 1, 0, PriceSource(command=command)))
-    if not ranked:
-        return None
-    # Most subject words named, then prices listed, then an entry before the command, then the best hit.
-    ranked.sort(key=lambda item: (item[0], item[1], item[2]), reverse=True)
-    return ranked[0][3]
-
-
-def _mostly_foreign(subject: set[str], hits: Sequence[KnowledgeHit], command: CommandInfo | None) -> bool:
-    """Whether most of what is asked the price of is something this tenant never mentions.
-
-    "How much is a bag of house blend coffee?" asked of an internet provider: no entry knows "bag",
-    "blend" or "coffee" (the search reports them unmatched) and its price list names none of them, so
-    the price list is no answer.
-    """
-    unknown = set(tokenize(" ".join(hits[0].unmatched))) if hits else subject
-    listed = set(tokenize(command.response)) if command is not None else set()
-    foreign = {term for term in subject if term in unknown and term not in listed}
-    return 2 * len(foreign) > len(subject)
-
-
-def _named_by(hit: KnowledgeHit) -> set[str]:
-    """The terms of the question that ``hit`` answers: its own words, and the customer's phrases it met
-    in other words ("buy loads" meets "bulk")."""
-    said = " ".join(match.said for match in hit.matches if match.kind == "phrase")
-    return set(tokenize(f"{hit.question} {hit.answer} {said}"))
-
-
-def _about_prices(hit: KnowledgeHit) -> bool:
-    return carries_prices(hit.answer) or _ENTRY_PRICE.search(hit.question) is not None
-
-
-def price_command(question: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:
-    """The command whose response lists prices, the one sharing most words with ``question`` first."""
-    wanted = set(tokenize(question))
-    best: CommandInfo | None = None
-    best_overlap = -1
-    for command in commands:
-        if not carries_prices(command.response):
-            continue
-        overlap = len(wanted & set(tokenize(command.response)))
-        if overlap > best_overlap:
-            best, best_overlap = command, overlap
-    return best
 
 
 def help_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:

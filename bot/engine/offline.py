@@ -16,16 +16,13 @@ from bot.engine import handoff_rules
 from bot.engine.answered_intent import mostly_foreign
 from bot.engine.intent_steering import (
     COMPLAINT,
-    FULL_MATCH,
     ORDER_STATUS,
     ORDER_STATUS_QUERY,
     PRICING,
     about_an_order,
-    about_prices,
     asks_how_to,
     asks_where_a_known_thing_is,
     best_two,
-    carries_prices,
     close_pair,
     has_order_number,
     help_command,
@@ -33,10 +30,10 @@ from bot.engine.intent_steering import (
     offered_options,
     options_text,
     picked_option,
-    price_source,
     still_awaited,
 )
 from bot.engine.lexicon import names_a_person
+from bot.engine.price_steering import FULL_MATCH, about_prices, carries_prices, price_source
 from bot.engine.render import render, turn_values
 from bot.engine.types import Decision, IntentResult, KnowledgeHit, KnowledgeMatch, Ports, Reply, Turn
 from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, words

@@ -10,8 +10,8 @@ import pytest
 import prompts
 from bot.engine import handoff_rules
 from bot.engine.answered_intent import mostly_foreign
-from bot.engine.intent_steering import carries_prices
 from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
+from bot.engine.price_steering import carries_prices
 from bot.engine.render import render
 from bot.engine.router import Router, shared_scorer
 from bot.engine.types import (
