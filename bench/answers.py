@@ -228,6 +228,29 @@ async def measure(
         await db.dispose()
 
 
+# The parts after the held-back one, in the order they were written: (part, heading, unseen). An unseen
+# part's figure is also given without the messages that repeat an earlier part's word for word.
+LATER_PARTS = (
+    ("second_round", "Second round (development: written after the split; see below how it was used)", False),
+    (
+        "third_round",
+        "Third round (unseen: written later by the same conventions, never looked at while tuning)",
+        True,
+    ),
+    ("fourth_round", "Fourth round (unseen: written after the third, never looked at while tuning)", True),
+    (
+        "fifth_round",
+        "Fifth round (development: written after the fourth in its style; its rows were opened)",
+        False,
+    ),
+    (
+        "sixth_round",
+        "Sixth round (development: written after the fifth in its style; its rows were opened)",
+        False,
+    ),
+)
+
+
 def percent(right: int, total: int) -> str:
     return f"{100 * right / total:.1f} % ({right}/{total})" if total else "-"
 
@@ -288,33 +311,13 @@ def report(
         "",
     ]
     lines += part_report("Held-back part (the reported figure)", outcomes["held_back"])
-    if outcomes.get("second_round"):
-        lines += part_report(
-            "Second round (development: written after the split; see below how it was used)",
-            outcomes["second_round"],
-        )
-    if outcomes.get("third_round"):
-        lines += part_report(
-            "Third round (unseen: written later by the same conventions, never looked at while tuning)",
-            outcomes["third_round"],
-        )
-        lines += _without_repeats(outcomes, "third_round", ("tuning", "second_round"))
-    if outcomes.get("fourth_round"):
-        lines += part_report(
-            "Fourth round (unseen: written after the third, never looked at while tuning)",
-            outcomes["fourth_round"],
-        )
-        lines += _without_repeats(outcomes, "fourth_round", ("tuning", "second_round", "third_round"))
-    if outcomes.get("fifth_round"):
-        lines += part_report(
-            "Fifth round (development: written after the fourth in its style; its rows were opened)",
-            outcomes["fifth_round"],
-        )
-    if outcomes.get("sixth_round"):
-        lines += part_report(
-            "Sixth round (development: written after the fifth in its style; its rows were opened)",
-            outcomes["sixth_round"],
-        )
+    earlier: list[str] = ["tuning"]
+    for part, title, unseen in LATER_PARTS:
+        if outcomes.get(part):
+            lines += part_report(title, outcomes[part])
+            if unseen:
+                lines += _without_repeats(outcomes, part, tuple(earlier))
+            earlier.append(part)
     lines += part_report("Tuning part", outcomes["tuning"])
     lines += [
         "## Speed",
