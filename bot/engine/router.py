@@ -204,15 +204,7 @@ class Router:
                 return await ports.llm.answer(turn, ports, hits)
             decision = await _without_llm(turn, ports, question, scored, hits, admission.reason or "refused")
         else:
-            decision = await offline.answer(turn, ports, question, scored, hits)
-            if decision.route == "fallback":
-                courtesy = courtesy_template(
-                    scored.intent, scored.intent_score, question, turn.templates, unanswered=True
-                )
-                if courtesy is not None:
-                    return _template(
-                        courtesy, values, f"template {courtesy.name!r}: small talk nothing else answers"
-                    )
+            decision = await _offline_answer(turn, ports, question, scored, hits)
         # The offline answer tells more about what was asked than the message alone.
         intent = as_answered(scored, decision, question, hits, turn.commands, self._reader(turn))
         if intent == scored.intent:
@@ -300,8 +292,25 @@ async def _without_llm(
             handoff_reason=reason,
         )
     else:
-        decision = await offline.answer(turn, ports, question, scored, hits)
+        decision = await _offline_answer(turn, ports, question, scored, hits)
     return replace(decision, llm_denied=reason)
+
+
+async def _offline_answer(
+    turn: Turn, ports: Ports, question: str, scored: IntentResult, hits: Sequence[KnowledgeHit]
+) -> Decision:
+    """The offline answer, or, for small talk nothing else answers, its template (courtesy_template)."""
+    decision = await offline.answer(turn, ports, question, scored, hits)
+    if decision.route != "fallback":
+        return decision
+    courtesy = courtesy_template(
+        scored.intent, scored.intent_score, question, turn.templates, unanswered=True
+    )
+    if courtesy is None:
+        return decision
+    return _template(
+        courtesy, turn_values(turn), f"template {courtesy.name!r}: small talk nothing else answers"
+    )
 
 
 async def _flood_answer(

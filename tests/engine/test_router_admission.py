@@ -109,6 +109,12 @@ async def test_out_of_credits_with_nothing_known_the_customer_gets_the_fallback_
     assert [r.text for r in decision.replies] == [fallback]
 
 
+async def test_out_of_credits_small_talk_nothing_else_answers_still_gets_its_template() -> None:
+    llm, gate = CountingLLM(), Gate(OUT)
+    decision = await decide("hellooo anyone around", gate, llm)
+    assert (decision.route, decision.llm_denied, llm.calls) == ("template", "out_of_credits", 0)
+
+
 async def test_out_of_credits_a_bot_set_to_hand_off_hands_the_conversation_to_a_person() -> None:
     llm, gate = CountingLLM(), Gate(OUT)
     bot = BotSettings(bot_id=3, name="Bea", out_of_credits_action="handoff")
