@@ -16,6 +16,8 @@ __all__ = ["FULL_MATCH", "PriceSource", "about_prices", "carries_prices", "price
 
 # A knowledge score this high means the entry covers every word of the question.
 FULL_MATCH = 0.9
+# How many of the words a price is asked of an entry without prices must meet to outrank a price list.
+UNPRICED_ENTRY_WORDS = 2
 # A currency amount ("$14", "14.50 EUR", "£3") or a percentage ("10% off", "save 15%"): what makes a
 # text a price list.
 _PRICE = re.compile(
@@ -83,7 +85,14 @@ def price_source(
     for hit in confident:
         shared = len(subject & _named_by(hit))
         if shared or hit.score >= FULL_MATCH:
-            ranked.append((shared, int(_about_prices(hit)), 1, PriceSource(hit=hit)))
+            priced = _about_prices(hit)
+            # An entry that holds no price and meets one word of the subject ("coffee" in "how much are
+            # your coffees" and the caffeine entry) shares the tenant's topic, not what the price is of:
+            # it answers only where no price list names as much. Meeting two ("a fee to cancel the sub"
+            # and the cancellation entry) is what the price is of.
+            met = max(shared, len(subject & _met_by(hit)))
+            named = shared if priced or met >= UNPRICED_ENTRY_WORDS else 0
+            ranked.append((named, int(priced), 1, PriceSource(hit=hit)))
     if command is not None:
         ranked.append((len(subject & set(tokenize(command.response))), 1, 0, PriceSource(command=command)))
     if not ranked:
@@ -111,6 +120,11 @@ def _named_by(hit: KnowledgeHit) -> set[str]:
     in other words ("buy loads" meets "bulk")."""
     said = " ".join(match.said for match in hit.matches if match.kind == "phrase")
     return set(tokenize(f"{hit.question} {hit.answer} {said}"))
+
+
+def _met_by(hit: KnowledgeHit) -> set[str]:
+    """The terms of the question the search met in ``hit``, in any way (a word, a synonym, a phrase)."""
+    return set(tokenize(" ".join(match.said for match in hit.matches)))
 
 
 def _about_prices(hit: KnowledgeHit) -> bool:
