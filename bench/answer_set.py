@@ -27,6 +27,8 @@ FOURTH_ROUND = ANSWERS / "fourth_round.jsonl"
 FIFTH_ROUND = ANSWERS / "fifth_round.jsonl"
 # A development set written the same way at the start of the sixth round; its totals taken on arrival.
 SIXTH_ROUND = ANSWERS / "sixth_round.jsonl"
+# A development set written the same way at the start of the seventh round; its totals taken on arrival.
+SEVENTH_ROUND = ANSWERS / "seventh_round.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

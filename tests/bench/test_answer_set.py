@@ -14,6 +14,7 @@ from bench.answer_set import (
     HELD_BACK,
     ROUTES,
     SECOND_ROUND,
+    SEVENTH_ROUND,
     SIXTH_ROUND,
     TENANTS,
     THIRD_ROUND,
@@ -103,7 +104,7 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
     assert sum(row.off_topic for row in rows) >= 40
 
 
-@pytest.mark.parametrize("part", [FIFTH_ROUND, SIXTH_ROUND], ids=["fifth", "sixth"])
+@pytest.mark.parametrize("part", [FIFTH_ROUND, SIXTH_ROUND, SEVENTH_ROUND], ids=["fifth", "sixth", "seventh"])
 def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
     rows = load(part)
     known = vocabulary()
