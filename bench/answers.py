@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to sixth rounds, then the tuning part).
+report (held-back part first, then the second to seventh rounds, then the tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
 """
@@ -30,6 +30,7 @@ from bench.answer_set import (
     FOURTH_ROUND,
     HELD_BACK,
     SECOND_ROUND,
+    SEVENTH_ROUND,
     SIXTH_ROUND,
     THIRD_ROUND,
     TUNING,
@@ -248,6 +249,11 @@ LATER_PARTS = (
         "Sixth round (development: written after the fifth in its style; its rows were opened)",
         False,
     ),
+    (
+        "seventh_round",
+        "Seventh round (development: written after the sixth in its style; its rows were opened)",
+        False,
+    ),
 )
 
 
@@ -361,6 +367,7 @@ def main() -> None:
         "fourth_round": load(FOURTH_ROUND)[: args.limit],
         "fifth_round": load(FIFTH_ROUND)[: args.limit],
         "sixth_round": load(SIXTH_ROUND)[: args.limit],
+        "seventh_round": load(SEVENTH_ROUND)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
     outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))
