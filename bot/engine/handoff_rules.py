@@ -28,15 +28,19 @@ _WORD = re.compile(r"\w+")
 # What anger sounds like beyond negative words: shouting, and demands and verdicts on the business.
 # Shouting is a run of capitals longer than an acronym ("WORST", not "ASUS" or "WIFI").
 _SHOUTING = re.compile(r"!{2,}|\b[A-Z]{5,}\b")
-_CONDEMNING = re.compile(
-    # "a ridiculous amount of coffee" says how much, not what the customer thinks of the business.
-    r"(?i:\b(?:right now|immediately|asap|disgrace\w*|disgusting"
-    r"|ridiculous(?!\s+(?:amounts?|numbers?|quantit\w*)\b)"
-    r"|unacceptable|worst|never again|a joke|useless|rubbish|pathetic|appalling|furious|livid"
-    r"|sort it out|scam\w*|rip ?off|fed up|had enough|sick of"
+# A verdict on the business or a demand of it: such a customer wants a person, whatever an entry says.
+_VERDICT = re.compile(
+    r"(?i:\b(?:disgrace\w*|disgusting|unacceptable|worst|never again|appalling|sort it out|scam\w*|rip ?off"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
     r"|no ?one (?:has )?(?:got back|replied|answered|called)"
     r"|nobody (?:has )?(?:got back|replied|answered))\b)"
+)
+# Exasperation and urgency: angry, but about the problem ("signal is rubbish upstairs", "fed up, want to
+# end my contract asap"), which the entry written for it may still solve.
+_EXASPERATION = re.compile(
+    # "a ridiculous amount of coffee" says how much, not what the customer thinks of the business.
+    r"(?i:\b(?:right now|immediately|asap|ridiculous(?!\s+(?:amounts?|numbers?|quantit\w*)\b)"
+    r"|a joke|useless|rubbish|pathetic|furious|livid|fed up|had enough|sick of)\b)"
 )
 
 
@@ -95,8 +99,15 @@ def sounds_angry(text: str) -> bool:
 
 
 def condemns(text: str) -> bool:
-    """Whether a message demands or passes a verdict ("sort it out", "unacceptable"), beyond shouting."""
-    return _CONDEMNING.search(text) is not None
+    """Whether a message demands, passes a verdict ("sort it out", "unacceptable") or is exasperated
+    ("this is a joke", "fed up"), beyond shouting."""
+    return passes_verdict(text) or _EXASPERATION.search(text) is not None
+
+
+def passes_verdict(text: str) -> bool:
+    """Whether a message passes a verdict on the business or demands of it ("unacceptable", "worst",
+    "sort it out", "nobody has replied"): a person should answer it, whatever the knowledge base holds."""
+    return _VERDICT.search(text) is not None
 
 
 def negative_run(turn: Turn, scored: IntentResult | None) -> int:

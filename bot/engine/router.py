@@ -138,14 +138,15 @@ class Router:
         if rule is not None and rule.trigger == "intent":
             # A complaint the knowledge base answers ("the parcel came crushed" -> what to do about a
             # damaged order) gets that answer first; the customer can still ask for a person. One that
-            # shouts gets it only when an entry was written for exactly that ("the engineer never showed
-            # up, I took the day off!!"); one that demands or condemns ("unacceptable", "sort it out")
-            # goes to a person.
+            # shouts or is exasperated gets it only when an entry was written for exactly that ("the
+            # engineer never showed up, I took the day off!!", "signal is rubbish upstairs"); one that
+            # passes a verdict on the business or demands ("unacceptable", "sort it out") goes to a
+            # person.
             answer_at = turn.bot.knowledge_threshold
             if handoff_rules.sounds_angry(text):
                 answer_at = max(answer_at, ANGRY_ANSWER_AT)
             if (
-                not handoff_rules.condemns(text)
+                not handoff_rules.passes_verdict(text)
                 and await self._best_score(turn, ports, text, scored) >= answer_at
             ):
                 rule = None

@@ -314,6 +314,29 @@ async def test_a_shouted_complaint_an_entry_was_written_for_gets_that_entry() ->
     assert decision.knowledge_entry_ids == (ENTRIES["My order arrived damaged. What should I do?"],)
 
 
+async def test_an_exasperated_customer_gets_the_entry_written_for_the_problem() -> None:
+    # "rubbish" is said of the problem, not of the business: the entry that solves it helps.
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "signal is rubbish upstairs in the kids bedrooms, anything you can do"
+    )
+    assert decision.route in ("knowledge", "clarify"), decision.explanation
+    better_wifi = next(n for n, e in enumerate(ISP_KNOWLEDGE, start=1) if "better wifi" in e.question)
+    assert decision.knowledge_entry_ids[0] == better_wifi
+
+
+async def test_an_exasperated_customer_with_a_damaged_parcel_gets_the_damaged_order_answer() -> None:
+    decision = await Chat().say("my order arrived damaged, this is a joke. what do i do")
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["My order arrived damaged. What should I do?"],)
+
+
+async def test_a_verdict_on_the_business_goes_to_a_person_though_an_entry_answers_it() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "signal is rubbish upstairs, absolutely unacceptable service"
+    )
+    assert decision.route == "handoff", decision.explanation
+
+
 async def test_a_shouted_complaint_no_entry_covers_well_goes_to_a_person() -> None:
     # The shipping entry shares "order" and "charged" with it, nothing like enough for an angry customer.
     decision = await Chat().say("you charged me twice for the same order!!! fix this")
