@@ -85,14 +85,14 @@ def price_source(
     for hit in confident:
         shared = len(subject & _named_by(hit))
         if shared or hit.score >= FULL_MATCH:
-            priced = _about_prices(hit)
+            lists_prices = _about_prices(hit)
             # An entry that holds no price and meets one word of the subject ("coffee" in "how much are
             # your coffees" and the caffeine entry) shares the tenant's topic, not what the price is of:
             # it answers only where no price list names as much. Meeting two ("a fee to cancel the sub"
             # and the cancellation entry) is what the price is of.
             met = max(shared, len(subject & _met_by(hit)))
-            named = shared if priced or met >= UNPRICED_ENTRY_WORDS else 0
-            ranked.append((named, int(priced), 1, PriceSource(hit=hit)))
+            named = shared if lists_prices or met >= UNPRICED_ENTRY_WORDS else 0
+            ranked.append((named, int(lists_prices), 1, PriceSource(hit=hit)))
     if command is not None:
         ranked.append((len(subject & set(tokenize(command.response))), 1, 0, PriceSource(command=command)))
     if not ranked:
