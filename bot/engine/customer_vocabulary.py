@@ -58,7 +58,7 @@ location: address, location, located, where are you, where is the shop, where is
     where is your store, find you, directions, visit, based, where is your shop, premises, get to you,
     get there, parking, where are you based, whereabouts, physical shop, physical store,
     in person, pop in, pop by, drop by, drop in, stop by, come by, what street, which street, which town,
-    sat nav, google maps, addy, near you, nearest station
+    sat nav, google maps, addy, near you, nearest station, postcode, post code, zip code
 wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
 slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling, slow speeds, poor speed,
     poor speeds, bad speed, low speed, takes forever, ages to load, snail, snail s pace, freezing,
@@ -119,7 +119,7 @@ password: password, passwort, login, log in, sign in, locked out, username, acco
     passcode, wifi key, network key, forgot my password, forgotten password, forgotten my password,
     reset password, reset my password, new password, can t log in, cant log in, can t sign in,
     cannot log in, log into, logged out, log on, logon, signin, sign into, locked out of, login details,
-    two factor, 2fa, verification code, credentials
+    two factor, 2fa, verification code, credentials, wifi code, wi fi code
 discount: discount, discounts, deal, deals, offer, offers, promo, promotion, coupon, sale, cheaper, save,
     saving, promo code, discount code, voucher code, coupon code, money off, percent off, special offer,
     new customer offer, introductory offer, refer a friend, referral, price break
@@ -197,7 +197,8 @@ lights: light, lights, led, leds, flashing, flashes, flashing light, blinking, b
 appointment: appointment, appointments, reschedule, rescheduling, rebook, rearrange, re arrange, booking,
     booked, book in, change the date, another date, different date, another day, different day, postpone,
     move it to, move the install, move my install, move the appointment, move my appointment,
-    engineer slot, can t make it, cant make it
+    engineer slot, can t make it, cant make it, install slot, installation slot, can it be moved,
+    be moved
 hours?: weekend, weekends, saturday, saturdays, sunday, sundays, bank holiday, bank holidays,
     public holiday, public holidays
 gift?: secret santa, stocking filler, anniversary, fathers day, father s day, mothers day, mother s day,

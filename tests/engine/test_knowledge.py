@@ -227,6 +227,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
     ("customer", "entry"),
     [
         ("what time do you close on saturday", "What are your opening hours?"),
+        ("whats the postcode for the cafe", "Where is your store located?"),
         ("what does postage cost?", "How long does shipping take and how much does it cost?"),
         ("can you ship to Germany", "Do you ship internationally?"),
         ("what's your email address", "How can I contact you by email?"),
@@ -546,6 +547,7 @@ ISP_INDEX = KnowledgeIndex(
             "How do I change my installation appointment?",
         ),
         ("anything special for new customers if i join now", "Do you have any offers for new customers?"),
+        ("my install slot is on friday, can it be moved", "How do I change my installation appointment?"),
         # "gaming" only hints at slowness in a customer's words; the port-forwarding entry that names
         # gamers is not about slowness.
         ("the net is crawling and websites take ages to open", "Why is my internet slow?"),
