@@ -147,7 +147,8 @@ brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, fr
     brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger, steep,
     steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make, how hot,
     kettle, boiling water, off the boil, temp, water temp, temperature
-grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse, stovetop, stove top
+grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse, stovetop, stove top,
+    fine enough, how fine, grind size
 wholesale: wholesale, trade, trade account, business, office, restaurant, bulk supply, supplier, supply,
     stockist, reseller, trade price, trade prices, for my cafe, for our office, for the office, catering,
     corporate, company, companies, company kitchen, workplace, staff room, staff kitchen
