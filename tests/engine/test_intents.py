@@ -284,6 +284,22 @@ def test_small_talk_after_a_greeting_or_before_thanks_stays_courtesy(text: str, 
     assert said(text).intent == intent
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["been sat here all morning without a connection", "waited in all evening for the parcel and nothing"],
+)
+def test_a_greeting_word_inside_a_longer_message_is_no_greeting(text: str) -> None:
+    # "morning" and "evening" say when; no greeting opens the message.
+    assert said(text).intent not in ("greeting", "other")
+
+
+@pytest.mark.parametrize(
+    "text", ["good morning", "hi there how are you today", "morning all, hope you are well"]
+)
+def test_a_message_a_greeting_opens_still_reads_as_one(text: str) -> None:
+    assert said(text).intent == "greeting"
+
+
 # --- a service business ------------------------------------------------------------------------------
 
 

@@ -420,6 +420,10 @@ class IntentScorer:
                 long_request or (request_intent != OTHER and request_score >= REQUEST_SURE)
             ):
                 return request_intent, request_score
+        elif intent == GREETING and len(_words(_normalise(text))) > COURTESY_CLAUSE_WORDS:
+            # No greeting opens it, so the greeting words are inside a longer message ("been sat here
+            # all morning without a connection"): they say when, not hello.
+            return self._best(text, tenant_intents, compound, ignoring=GREETING)
         return intent, score
 
     def _without_courtesy(self, text: str, tenant_intents: Sequence[IntentDefinition]) -> str | None:
@@ -462,9 +466,14 @@ class IntentScorer:
         return intent in kinds and score >= COURTESY_CLAUSE_SURE
 
     def _best(
-        self, text: str, tenant_intents: Sequence[IntentDefinition], compound: float = 0.0
+        self,
+        text: str,
+        tenant_intents: Sequence[IntentDefinition],
+        compound: float = 0.0,
+        ignoring: str | None = None,
     ) -> tuple[str, float]:
         scores = self.intent_scores(text, tenant_intents)
+        scores.pop(ignoring or "", None)
         if not scores:
             return OTHER, 0.0
         if compound < 0.0 and COMPLAINT in scores:
