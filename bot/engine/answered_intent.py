@@ -10,7 +10,7 @@ what was asked, and two readings follow from it:
   reports and lead scores do not count it as a product question. The informational readings change
   (product_inquiry, support, pricing, purchase_intent, order_status), and so do the weak ones the
   fallback shows to be wrong: a request for a person that did not hand over ("i need a plumber") and
-  small talk longer than small talk is ("translate good morning into spanish"; "heyyy" stays a
+  small talk longer than small talk is ("translate thank you into spanish"; "heyyy" stays a
   greeting). Complaints and the tenant's own intents keep theirs.
 - **Answered by an entry.** A message a knowledge entry answers with confidence is about what that
   entry is about (and one the bot answers with a "did you mean", about what its first choice is
