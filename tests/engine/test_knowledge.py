@@ -580,6 +580,7 @@ def test_a_postcode_is_searched_as_an_area(text: str, read_as: str) -> None:
     [
         (ISP_INDEX, "whats 99 times 7"),
         (ISP_INDEX, "what's the best way"),
+        (ISP_INDEX, "what's the meaning of life"),
         (COFFEE_INDEX, "how much does a taxi cost"),
     ],
 )
