@@ -461,6 +461,16 @@ class KnowledgeIndex:
             for word in words(unit.text)
             if word not in STOPWORDS and stem(word) in self._df
         )
+        if not alternatives:
+            # A phrase of another trade's vocabulary ("the box" is the router to an internet provider)
+            # may still say what this tenant knows by its words' own groups ("box" is a parcel).
+            alternatives.extend(
+                (concept, PHRASE_WORD_WEIGHT * SYNONYM_WEIGHT, "synonym")
+                for word in words(unit.text)
+                if word not in STOPWORDS
+                for concept in sorted(self._thesaurus.concepts_of(stem(word)))
+                if concept in self._df
+            )
         weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
         return _Group(unit.text, weight, tuple(alternatives))
 

@@ -575,6 +575,13 @@ def test_a_postcode_is_searched_as_an_area(text: str, read_as: str) -> None:
     assert named_kinds(text) == read_as
 
 
+def test_a_phrase_of_another_trades_vocabulary_still_meets_entries_by_its_words() -> None:
+    # "the box" is the router to an internet provider; a coffee shop knows a box as a parcel (an order).
+    hit = COFFEE_INDEX.search("beans all over the box")[0]
+    assert "the box" not in hit.unmatched
+    assert ("the box", "order") in {(match.said, match.matched) for match in hit.matches}
+
+
 @pytest.mark.parametrize(
     ("index", "customer"),
     [
