@@ -324,6 +324,15 @@ async def test_an_exasperated_customer_gets_the_entry_written_for_the_problem() 
     assert decision.knowledge_entry_ids[0] == better_wifi
 
 
+async def test_words_of_feeling_do_not_hide_the_problem_an_entry_was_written_for() -> None:
+    # "absolutely furious" says how the customer feels; the missed visit is what the entry answers.
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "took the day off work for the engineer and nobody came. absolutely furious"
+    )
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
+
+
 async def test_an_exasperated_customer_with_a_damaged_parcel_gets_the_damaged_order_answer() -> None:
     decision = await Chat().say("my order arrived damaged, this is a joke. what do i do")
     assert decision.route == "knowledge", decision.explanation
