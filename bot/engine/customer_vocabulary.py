@@ -180,7 +180,8 @@ data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled,
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet,
     serve my area, service my area, available at my, available in my, reach my, rural, village,
     villages, countryside, out in the sticks
-speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure
+speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure,
+    check what speed, what speed im getting, speed im actually getting
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,
     didnt show, no show, nobody came, no one came, nobody turned up, no one turned up, nobody showed up,
     missed appointment, missed the appointment, stood up, never came, never come, didn t come,

@@ -31,6 +31,7 @@ _FUNCTION_WORDS = frozenset(  # a word list reads better as text than as 80 quot
     have hello hey hi how i if in into is it its just let ll m me my of on or our please re s so t than
     thank thanks that the their them then there these they this those to too us was we were what
     ve when where which while whilst who why will with would you your yours because though although
+    till til until
     """.split()  # noqa: SIM905
 )
 
@@ -47,7 +48,7 @@ FILLER_WORDS = frozenset(
     whats hows whens whos thats theres heres youre wat wot hw y r thx ty lol omg btw tbh idk
     good morning afternoon evening hope hoping well great nice lovely cheers advance regards
     keep keeps kept super totally completely today now recently lately again always constantly since ago
-    suddenly literally properly exactly absolutely honestly seriously asap
+    suddenly literally properly exactly absolutely honestly seriously asap everything
     terrible awful horrible bad rubbish useless annoying frustrating ridiculous poor crap furious livid fuming
     angry upset gutted fed
     dad mum mom son daughter wife husband sister brother friend kids mother father partner
