@@ -134,7 +134,7 @@ damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defe
     wet, soggy
 decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine, half caff,
     half caf, evening coffee, before bed, after dinner, without the caffeine, off caffeine
-decaf?: pregnant, pregnancy, expecting, breastfeeding
+decaf?: pregnant, pregnancy, expecting, breastfeeding, evening, evenings, bedtime, at night, late at night
 caffeine: caffeine, caffein, strength, strong, kick, buzz, mg, milligrams
 subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, recurring,
     regular delivery, membership, sub, subs, every month, every week, fortnightly, every fortnight,

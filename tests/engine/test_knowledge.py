@@ -229,6 +229,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("what time do you close on saturday", "What are your opening hours?"),
         ("whats the postcode for the cafe", "Where is your store located?"),
         ("can you make it fine enough for a moka pot", "Which grind options can I choose?"),
+        ("anything caffeine free for the evenings", "Do you have decaf coffee?"),
         ("what does postage cost?", "How long does shipping take and how much does it cost?"),
         ("can you ship to Germany", "Do you ship internationally?"),
         ("what's your email address", "How can I contact you by email?"),
