@@ -298,7 +298,14 @@ class KnowledgeIndex:
                 if len(words(clause)) >= MIN_CLAUSE_WORDS
             )
         if len(sentences) > 1:
-            found = [whole if sentence == query else self._search(sentence, limit) for sentence in sentences]
+            # A part met only by words of any topic ("..., how does that work with you") names nothing
+            # of its own: the rest of the message says what "that" is.
+            found = [
+                whole
+                if sentence == query
+                else [hit for hit in self._search(sentence, limit) if not _met_only_by_any_topic(hit)]
+                for sentence in sentences
+            ]
             # The first question an entry answers with confidence is the one to answer; when none is,
             # every sentence may lift its entries.
             first = next((hits for hits in found if hits and hits[0].score >= DEFAULT_THRESHOLD), None)
@@ -509,6 +516,11 @@ class KnowledgeIndex:
             matches=tuple(matches),
             unmatched=unmatched,
         )
+
+
+def _met_only_by_any_topic(hit: KnowledgeHit) -> bool:
+    price = PRICE_CONCEPT.lstrip("~")
+    return all(match.said in GENERIC_WORDS or match.matched == price for match in hit.matches)
 
 
 def _confirmed(coverage: np.ndarray, agreeing: np.ndarray) -> np.ndarray:

@@ -577,6 +577,14 @@ def test_a_postcode_is_searched_as_an_area(text: str, read_as: str) -> None:
     assert named_kinds(text) == read_as
 
 
+def test_a_part_of_a_message_met_only_by_words_of_any_topic_lifts_no_entry() -> None:
+    # Alone, "how does that work with you" meets "How do loyalty points work?" by "work"; after a
+    # story about something else it refers to that story, and says nothing of loyalty points.
+    message = "my neighbour keeps parking across my drive every morning, how does that work with you"
+    loyalty = [hit for hit in COFFEE_INDEX.search(message) if hit.question == "How do loyalty points work?"]
+    assert all(hit.score < THRESHOLD for hit in loyalty)
+
+
 def test_a_phrase_of_another_trades_vocabulary_still_meets_entries_by_its_words() -> None:
     # "the box" is the router to an internet provider; a coffee shop knows a box as a parcel (an order).
     hit = COFFEE_INDEX.search("beans all over the box")[0]
