@@ -48,7 +48,7 @@ FILLER_WORDS = frozenset(
     whats hows whens whos thats theres heres youre wat wot hw y r thx ty lol omg btw tbh idk
     good morning afternoon evening hope hoping well great nice lovely cheers advance regards
     keep keeps kept super totally completely today now recently lately again always constantly since ago
-    suddenly literally properly exactly absolutely honestly seriously asap everything
+    suddenly literally properly exactly absolutely honestly seriously asap everything mins min secs hrs
     terrible awful horrible bad rubbish useless annoying frustrating ridiculous poor crap furious livid fuming
     angry upset gutted fed
     dad mum mom son daughter wife husband sister brother friend kids mother father partner
