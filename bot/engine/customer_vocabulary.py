@@ -176,7 +176,8 @@ coverage: coverage, every room, whole house, upstairs, downstairs, bedroom, gard
     cellar, living room, conservatory, thick walls, range extender, repeater, powerline
 data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled, throttling, fair use,
     unlimited, usage, heavy user, heavy users, heavy use, a lot of data, lots of data, gb, gigabytes,
-    download limit, usage limit, how much data, allowance, data allowance, fair usage, traffic management
+    download limit, usage limit, how much data, allowance, data allowance, fair usage, traffic management,
+    loads of data, download loads, download a lot, downloading loads
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet,
     serve my area, service my area, available at my, available in my, reach my, rural, village,
     villages, countryside, out in the sticks

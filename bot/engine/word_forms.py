@@ -60,7 +60,8 @@ FILLER_WORDS = frozenset(
 GENERIC_WORDS = frozenset(
     """
     sell buy use using take give find make work come go see look happen happens put way thing things
-    best right lot lots bit okay fine done offer provide came got gotten time times mean means meaning meant
+    best right lot lots loads bit okay fine done offer provide came got gotten time times mean means meaning
+    meant
     """.split()  # noqa: SIM905
 )
 
