@@ -551,7 +551,7 @@ ISP_INDEX = KnowledgeIndex(
         ("anything special for new customers if i join now", "Do you have any offers for new customers?"),
         ("my install slot is on friday, can it be moved", "How do I change my installation appointment?"),
         ("where do i check what speed im getting", "How do I run a speed test?"),
-        ("will i get throttled if i download loads", "Is there a data cap?"),
+        ("what happens if i download loads every night", "Is there a data cap?"),
         # "gaming" only hints at slowness in a customer's words; the port-forwarding entry that names
         # gamers is not about slowness.
         ("the net is crawling and websites take ages to open", "Why is my internet slow?"),
