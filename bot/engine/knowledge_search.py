@@ -84,6 +84,9 @@ HINT_WEIGHT = 0.5  # a word that only suggests a group ("germany" for shipping a
 # A word that shares a WordNet synset with an entry's word ("invoice" for "bill"): weaker than a
 # curated synonym, since WordNet knows every sense of a word and not which one a shop means.
 RELATED_WEIGHT = 0.6
+# Words that make a phrase deny what its other words name ("without the caffeine", "no connection"; and
+# "free" after them: "caffeine free", not "free delivery").
+_NEGATING = frozenset({"no", "not", "without", "non", "never"})
 PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase
 TYPO_WEIGHT = {1: 0.85, 2: 0.7}
 NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about: it never matches
@@ -463,11 +466,15 @@ class KnowledgeIndex:
             (c, 1.0, "phrase") for c in sorted(unit.concepts) if c in self._df
         ]
         alternatives.extend((c, HINT_WEIGHT, "phrase") for c in sorted(unit.hints) if c in self._df)
-        alternatives.extend(
-            (stem(word), PHRASE_WORD_WEIGHT, "word")
-            for word in words(unit.text)
-            if word not in STOPWORDS and stem(word) in self._df
-        )
+        said = words(unit.text)
+        if _NEGATING.isdisjoint(said) and said[-1:] != ["free"]:
+            # Half a phrase is half its meaning ("address" of "email address"), unless the phrase denies
+            # its own words: "without the caffeine" is no question about caffeine.
+            alternatives.extend(
+                (stem(word), PHRASE_WORD_WEIGHT, "word")
+                for word in said
+                if word not in STOPWORDS and stem(word) in self._df
+            )
         if not alternatives:
             # A phrase of another trade's vocabulary ("the box" is the router to an internet provider)
             # may still say what this tenant knows by its words' own groups ("box" is a parcel).

@@ -552,6 +552,8 @@ ISP_INDEX = KnowledgeIndex(
         ("my install slot is on friday, can it be moved", "How do I change my installation appointment?"),
         ("where do i check what speed im getting", "How do I run a speed test?"),
         ("what happens if i download loads every night", "Is there a data cap?"),
+        # "no connection" denies a connection: no question about a connection that keeps dropping.
+        ("how do i fix it when theres no connection", "My internet is not working at all. What should I do?"),
         # "gaming" only hints at slowness in a customer's words; the port-forwarding entry that names
         # gamers is not about slowness.
         ("the net is crawling and websites take ages to open", "Why is my internet slow?"),
