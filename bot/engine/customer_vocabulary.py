@@ -146,7 +146,8 @@ brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, fr
     cafetiere, ratio, bitter, sour, taste, tastes, water temperature, how to make, how do i make,
     brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger, steep,
     steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make, how hot,
-    kettle, boiling water, off the boil, temp, water temp, temperature
+    kettle, boiling water, off the boil, temp, water temp, temperature, per cup, coffee per cup,
+    grams per cup
 grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse, stovetop, stove top,
     fine enough, how fine, grind size
 wholesale: wholesale, trade, trade account, business, office, restaurant, bulk supply, supplier, supply,

@@ -230,6 +230,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("whats the postcode for the cafe", "Where is your store located?"),
         ("can you make it fine enough for a moka pot", "Which grind options can I choose?"),
         ("anything caffeine free for the evenings", "Do you have decaf coffee?"),
+        ("how many scoops of coffee per cup", "How should I brew your coffee?"),
         ("what does postage cost?", "How long does shipping take and how much does it cost?"),
         ("can you ship to Germany", "Do you ship internationally?"),
         ("what's your email address", "How can I contact you by email?"),
