@@ -182,6 +182,10 @@ data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled,
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet,
     serve my area, service my area, available at my, available in my, reach my, rural, village,
     villages, countryside, out in the sticks
+benefits: benefits, on benefits, universal credit, income support, low income, social tariff, pension credit,
+    jobseekers, housing benefit, disability benefit
+refund timing: show up on, shows up on, appear on my card, appears on my card, back on my card,
+    back in my account, hit my account, reach your card, reach my card
 speed test: speed test, speedtest, test my speed, check my speed, check the speed, test speed, measure,
     check what speed, what speed im getting, speed im actually getting
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,

@@ -231,6 +231,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("can you make it fine enough for a moka pot", "Which grind options can I choose?"),
         ("anything caffeine free for the evenings", "Do you have decaf coffee?"),
         ("how many scoops of coffee per cup", "How should I brew your coffee?"),
+        ("when will my refund show up on my card", "What is your returns and refunds policy?"),
         ("what does postage cost?", "How long does shipping take and how much does it cost?"),
         ("can you ship to Germany", "Do you ship internationally?"),
         ("what's your email address", "How can I contact you by email?"),
@@ -553,6 +554,7 @@ ISP_INDEX = KnowledgeIndex(
         ("my install slot is on friday, can it be moved", "How do I change my installation appointment?"),
         ("where do i check what speed im getting", "How do I run a speed test?"),
         ("what happens if i download loads every night", "Is there a data cap?"),
+        ("on universal credit, any cheaper deals", "Do you have a cheaper plan for people on benefits?"),
         # "no connection" denies a connection: no question about a connection that keeps dropping.
         ("how do i fix it when theres no connection", "My internet is not working at all. What should I do?"),
         # "gaming" only hints at slowness in a customer's words; the port-forwarding entry that names
