@@ -167,6 +167,10 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "you promised a refund last week and it didn't come",
         "honestly this company is an absolute joke",
         "the fitter left a mess in the hallway",
+        # what arrived damaged, a bill that rose
+        "the bag came split open in the post",
+        "box turned up soaking wet",
+        "why has my bill jumped by 15 quid",
     ],
 )
 def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:
@@ -282,6 +286,11 @@ def test_a_greeting_followed_by_a_question_is_read_as_the_question(text: str, in
 )
 def test_small_talk_after_a_greeting_or_before_thanks_stays_courtesy(text: str, intent: str) -> None:
     assert said(text).intent == intent
+
+
+@pytest.mark.parametrize("text", ["who won the world cup", "who do you reckon wins the league this year"])
+def test_a_question_about_someone_elses_win_is_neutral(text: str) -> None:
+    assert said(text).sentiment == "neutral"
 
 
 @pytest.mark.parametrize(

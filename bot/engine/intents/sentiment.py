@@ -20,8 +20,9 @@ anything. Five adaptations, each a rule about the domain, never about one messag
 4. grievance phrases (GRIEVANCES) pull the score to at least GRIEVANCE_SCORE negative, whatever
    VADER made of the rest: an order that never came or was supposed to come, money taken, an engineer
    who did not turn up, a bill that went up unannounced, a customer worn out by the service ("fed up",
-   hung up on, contacting for the third time), and a service that is failing ("not working", "no internet",
-   "keeps buffering", "broadband is down") even when the words around it are calm;
+   hung up on, contacting for the third time), a parcel that arrived split open or soaking wet, and a
+   service that is failing ("not working", "no internet", "keeps buffering", "broadband is down") even
+   when the words around it are calm;
 5. VADER's own cut-offs then read the score (>= 0.05 positive, <= -0.05 negative).
 """
 
@@ -97,6 +98,13 @@ _REWRITES = (
         "large ",
     ),
     (re.compile(r"\bthank\s+you\b", re.IGNORECASE), "thanks"),
+    # "who won the world cup" asks about someone else's win
+    (
+        re.compile(
+            r"\b(who\b(?:\s+\w+){0,3}?)\s+(?:won|wins|will\s+win|is\s+winning|is\s+going\s+to\s+win)\b", re.I
+        ),
+        r"\1",
+    ),
     (re.compile("[\U0001f44d\U0001f44c]"), " great "),  # thumbs up, OK hand
     # "thanks in advance" closes a request; it thanks for nothing yet
     (re.compile(r"\b(?:thanks|thx)\s+in\s+advance\b", re.IGNORECASE), ""),
@@ -164,6 +172,10 @@ GRIEVANCES = tuple(
         rf"|\b(?:won{_APOSTROPHE}t|wont|will\s+not)\s+stop\s+(?:buffering|dropping|disconnecting|crashing|freezing)"
         r"|\b(?:been|gone)\s+down\s+(?:since|for|all)\b",
         r"\bwrong\s+(?:order|item|items|size|product|bag|parcel)\b|\bmissing\s+(?:items?|from\s+my\s+order)",
+        # what arrived damaged, and a bill that rose
+        r"\b(?:split|burst|ripped|torn)\s+open\b|\bhole\s+in\s+(?:the|my)\s+(?:packet|bag|box|parcel)\b"
+        r"|\bsoaking\s+wet\b|\bsnapped\b",
+        r"\b(?:bill|price|payment)s?\s+(?:has\s+|have\s+)?(?:jumped|doubled|shot\s+up)",
     )
 )
 
