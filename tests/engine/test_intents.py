@@ -143,6 +143,8 @@ def test_a_calm_complaint_keeps_its_neutral_reading() -> None:
         "please could you help me, I would like to save my card for next time",
         "good morning, do you have oat milk?",
         "is delivery free if I spend over $40?",
+        "whats the damage on delivery for one bag",
+        "can you stop giving me the same reply",
     ],
 )
 def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
@@ -171,6 +173,7 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "the bag came split open in the post",
         "box turned up soaking wet",
         "why has my bill jumped by 15 quid",
+        "stop giving me bot answers and get me a person",
     ],
 )
 def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:
@@ -245,7 +248,7 @@ def test_chat_spelling_reads_as_the_word_it_stretches_or_softens(text: str, expe
     assert sentiment_of(text)[0] == expected
 
 
-@pytest.mark.parametrize("text", ["thx", "thankyou", "brill, cheers", "👍"])
+@pytest.mark.parametrize("text", ["thx", "thankyou", "brill, cheers", "👍", "ta very much"])
 def test_thanks_in_chat_spelling_is_positive(text: str) -> None:
     assert sentiment_of(text)[0] == "positive"
 

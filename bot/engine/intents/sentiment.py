@@ -49,7 +49,7 @@ GRIEVANCE_SCORE = -0.5
 ASKING_WORDS = (
     "please", "help", "like", "want", "free", "safe", "save", "yes", "ok", "okay", "cool", "alright",
     "sure", "care", "interested", "recommend", "ready", "no", "stop",
-    "cancel", "accidentally", "pay", "pls", "plz", "accept", "best",
+    "cancel", "accidentally", "pay", "pls", "plz", "accept", "best", "giving",
     # the names of what a shop or a provider sells: a "gift card", "loyalty points", "rewards", a
     # "credit" on a bill or a "speed guarantee" are things asked about, not feelings
     "gift", "loyalty", "reward", "rewards", "credit", "guarantee", "number", "strong", "lover", "holiday",
@@ -63,6 +63,7 @@ COMMERCE_WORDS = {
     "thanx": 1.9,
     "thankyou": 1.9,
     "ty": 1.5,
+    "ta": 1.5,
     "tysm": 2.0,
     "obliged": 1.5,
     "brill": 2.0,
@@ -90,6 +91,8 @@ _REWRITES = (
     # A greeting is not praise: "good morning" is "morning".
     (re.compile(r"\bgood\s+(morning|mornin|afternoon|evening|day)\b", re.IGNORECASE), r"\1"),
     (re.compile(r"\brip[\s-]?off\b", re.IGNORECASE), "ripoff"),
+    # "what's the damage on delivery" asks a price
+    (re.compile(r"\bthe\s+damage\s+(?=on|for)\b", re.IGNORECASE), "the price "),
     # "a ridiculous amount of coffee", "an insane number of orders": how much, not a feeling
     (
         re.compile(
@@ -127,7 +130,7 @@ _LEAD_INS = frozenset((
 ))  # fmt: skip
 # In a question a mild word describes what is asked about ("a good book", "a late fee"), not a feeling.
 MILD = 2.0
-GRATITUDE = frozenset(("thanks", "thank", "thx", "thnx", "thanx", "thankyou", "ty", "tysm", "cheers"))
+GRATITUDE = frozenset(("thanks", "thank", "thx", "thnx", "thanx", "thankyou", "ty", "ta", "tysm", "cheers"))
 _APOSTROPHE = "['\u2019]?"
 GRIEVANCES = tuple(
     re.compile(pattern, re.IGNORECASE)
@@ -176,6 +179,8 @@ GRIEVANCES = tuple(
         r"\b(?:split|burst|ripped|torn)\s+open\b|\bhole\s+in\s+(?:the|my)\s+(?:packet|bag|box|parcel)\b"
         r"|\bsoaking\s+wet\b|\bsnapped\b",
         r"\b(?:bill|price|payment)s?\s+(?:has\s+|have\s+)?(?:jumped|doubled|shot\s+up)",
+        # tired of the bot itself
+        r"\b(?:bot|robot|automated|canned)\s+(?:answers|replies|responses)\b",
     )
 )
 
