@@ -174,6 +174,8 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "box turned up soaking wet",
         "why has my bill jumped by 15 quid",
         "stop giving me bot answers and get me a person",
+        "been sat here all morning without a connection",
+        "we get about half of what you advertised",
     ],
 )
 def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:

@@ -168,7 +168,8 @@ GRIEVANCES = tuple(
         # the service failing right now
         rf"\b(?:not|isn{_APOSTROPHE}t|isnt|aren{_APOSTROPHE}t|arent|nothing(?:{_APOSTROPHE}s|\s+is)?)\s+working\b"
         r"|\bnothing\s+works\b|\bnothing\s+(?:will\s+)?loads?\b",
-        r"\bno\s+(?:internet|connection|broadband|signal|wifi|wi-fi|service)\b",
+        r"\b(?:no|without(?:\s+any)?(?:\s+a)?)\s+(?:internet|connection|broadband|signal|wifi|wi-fi|service)\b",
+        r"\bhalf\s+(?:of\s+)?(?:what|the\s+speed)\b",
         r"\b(?:internet|broadband|wifi|wi-fi|connection|net|signal|network)s?\s+(?:is\s+|has\s+been\s+)?"
         r"(?:so\s+|really\s+|very\s+|completely\s+|totally\s+)?(?:down|dead|slow)\b",
         r"\bkeeps?\s+(?:dropping|buffering|cutting|disconnecting|crashing|freezing)"
