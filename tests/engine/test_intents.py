@@ -496,30 +496,27 @@ _SPARSE = st.dictionaries(_FEATURES, st.floats(min_value=0.01, max_value=1.0), m
 
 @settings(max_examples=200, deadline=None)
 @given(
-    labelled=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), _SPARSE), min_size=1, max_size=12),
+    groups=st.lists(st.lists(_SPARSE, min_size=1, max_size=4), min_size=1, max_size=5),
     query=_SPARSE,
 )
-def test_each_labels_best_similarity_is_its_highest_plain_dot_product(
-    labelled: list[tuple[str, dict[str, float]]], query: dict[str, float]
+def test_each_groups_best_similarity_is_its_highest_plain_dot_product(
+    groups: list[list[dict[str, float]]], query: dict[str, float]
 ) -> None:
-    """The vectorised index gives, per label, the highest dot product of the query with any of the
-    label's vectors, labels in any order and interleaved, and leaves out labels that share nothing."""
+    """The vectorised index gives, per group of vectors, the highest dot product of the query with any
+    of them, and 0.0 for a group that shares nothing with it."""
     columns = {
-        feature: column for column, feature in enumerate(dict.fromkeys(f for _, v in labelled for f in v))
+        feature: column
+        for column, feature in enumerate(dict.fromkeys(f for group in groups for v in group for f in v))
     }
     known = [(columns[f], w) for f, w in query.items() if f in columns]
-    vectors = _Vectors(labelled, columns)
-    got = vectors.best_by_label(
+    got = _Vectors(groups, columns).best(
         np.array([c for c, _ in known], dtype=np.intp), np.array([w for _, w in known], dtype=np.float64)
     )
-    expected: dict[str, float] = {}
-    for label, vector in labelled:
-        dot = sum(weight * vector.get(feature, 0.0) for feature, weight in query.items())
-        if dot > 0.0:
-            expected[label] = max(expected.get(label, 0.0), dot)
-    assert got.keys() == expected.keys()
-    for label, value in expected.items():
-        assert got[label] == pytest.approx(value, rel=1e-12)
+    expected = [
+        max(sum(weight * vector.get(feature, 0.0) for feature, weight in query.items()) for vector in group)
+        for group in groups
+    ]
+    assert got.tolist() == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize(
