@@ -361,17 +361,20 @@ def match_template(text: str, templates: Sequence[TemplateInfo]) -> TemplateInfo
     best: TemplateInfo | None = None
     best_rank = (0, 0, 0)
     for template in templates:
-        matched = [
-            keyword
-            for keyword in {_phrase(raw) for raw in template.trigger_keywords}
-            if keyword.strip() and keyword in haystack
-        ]
+        matched = [keyword for keyword in _keyword_phrases(template.trigger_keywords) if keyword in haystack]
         if not matched:
             continue
         rank = (len(matched), sum(len(k.split()) for k in matched), sum(len(k) for k in matched))
         if rank > best_rank:
             best, best_rank = template, rank
     return best
+
+
+@functools.lru_cache(maxsize=1024)
+def _keyword_phrases(keywords: tuple[str, ...]) -> frozenset[str]:
+    """A template's trigger keywords as phrases, blanks left out: every turn tries the same few
+    templates, so their keywords are put in shape once."""
+    return frozenset(phrase for phrase in map(_phrase, keywords) if phrase.strip())
 
 
 def _phrase(text: str) -> str:

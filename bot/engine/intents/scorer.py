@@ -181,9 +181,9 @@ def _char_features(words: Sequence[str]) -> Counter[str]:
     return Counter(itertools.chain.from_iterable(map(_char_ngrams, words)))
 
 
-# Enough for the words of many messages: most messages reuse the same few hundred words, and cutting a
-# word into n-grams was a fifth of scoring a message.
-@functools.lru_cache(maxsize=8192)
+# Messages reuse the same few thousand words, and cutting each word into n-grams again was a fifth of
+# scoring a message.
+@functools.lru_cache(maxsize=4096)
 def _char_ngrams(word: str) -> tuple[str, ...]:
     """The marked character n-grams of one word, shortest first."""
     # Doubled letters are the commonest slip ("adress", "tommorow") and the commonest emphasis
