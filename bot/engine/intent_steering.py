@@ -108,7 +108,7 @@ _HOW_TO = re.compile(
     r"\bhow\s+(?:do|can|could|would|should|to|will\s+i\s+know)\b|\bwhere\s+(?:do|can|could)\s+i\s+(?:see|find|check|look)\b"
     # An order not placed yet has no number to ask for: "if I order tonight, when will it arrive?",
     # "do you send a tracking link once it ships?".
-    r"|\b(?:if|once|when|before|after)\s+(?:i|we)\s+(?:order|buy|place|purchase|sign)\w*"
+    r"|\b(?:if|once|when|before|after)\s+(?:i|we)\s+(?:order|buy|place|purchase|sign|(?:put|get)\s+(?:an?\s+)?order)\w*"
     r"|\b(?:do|will)\s+(?:you|u)\s+(?:send|email|text|give)\b",
     re.IGNORECASE,
 )

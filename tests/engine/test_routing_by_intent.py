@@ -672,6 +672,7 @@ async def test_without_a_help_command_asking_what_the_bot_can_do_is_an_ordinary_
     "text",
     [
         "if I order tonight when will it get here?",
+        "if i put an order in this morning when would it get here",
         "do you send a tracking link once my parcel ships?",
         "how will i know when my order has been sent out?",
     ],
