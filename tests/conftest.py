@@ -62,6 +62,18 @@ __all__ = ["sqlite_copy", "world"]
 
 requires_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="CHATBOT_TEST_POSTGRES_URL is not set")
 
+# The modules whose tests take tens of seconds each (live servers, child processes, fuzzing). They run
+# first: pytest-xdist's worksteal hands each worker a half of the list and lets an idle one take the
+# other's remaining tests, which balances well when what is left at the end is many short tests, and
+# leaves one worker idle while the other finishes when it is one long test.
+LONG_RUNNING_MODULES = (
+    "tests/web/api/test_openapi_fuzz.py",
+    "tests/cli/test_serve_restart.py",
+    "tests/bench/test_load.py",
+    "tests/web/agent/test_agent_openapi_fuzz.py",
+    "tests/cli/test_serve_workers.py",
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if POSTGRES_REQUIRED and not POSTGRES_URL:
@@ -70,6 +82,11 @@ def pytest_configure(config: pytest.Config) -> None:
             "CHATBOT_TEST_POSTGRES_URL is not set; the PostgreSQL tests would be skipped. "
             "Set it to an empty database, e.g. postgresql://postgres@127.0.0.1:5432/chatbot_test"
         )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """LONG_RUNNING_MODULES' tests first, everything else in the order it was collected."""
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in LONG_RUNNING_MODULES)
 
 
 @pytest.fixture(scope="session")
