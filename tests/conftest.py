@@ -52,8 +52,9 @@ POSTGRES_REQUIRED = (
 )
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 KEPT_TABLES = {"plans", "alembic_version"}
-# Where the PostgreSQL database keeps the demo tenant's rows, to fill its emptied tables again.
-DEMO_SNAPSHOT_SCHEMA = "test_demo_snapshot"
+# Where the PostgreSQL database keeps the migrated plans, to put back what a test changed, and the demo
+# tenant's rows, to fill the emptied tables again.
+SNAPSHOT_SCHEMA = "test_snapshot"
 # Set by ``db_url`` when the test's database already holds the demo tenant: its report.
 DEMO_SEEDED = pytest.StashKey[DemoReport]()
 T = TypeVar("T")
@@ -102,11 +103,21 @@ def postgres_migrated() -> Iterator[str]:
     if own_database:
         create_database(GIVEN_POSTGRES_URL, POSTGRES_URL)
     upgrade(POSTGRES_URL)
+    _run_aside(
+        _execute_postgres(
+            POSTGRES_URL,
+            f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE",
+            f"CREATE SCHEMA {SNAPSHOT_SCHEMA}",
+            f"CREATE TABLE {SNAPSHOT_SCHEMA}.plans AS SELECT * FROM plans",  # noqa: S608
+        )
+    )
     try:
         yield POSTGRES_URL
     finally:
         if own_database:
             drop_database(GIVEN_POSTGRES_URL, POSTGRES_URL)
+        else:
+            _run_aside(_execute_postgres(POSTGRES_URL, f"DROP SCHEMA IF EXISTS {SNAPSHOT_SCHEMA} CASCADE"))
 
 
 def _run_aside(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -152,7 +163,7 @@ class DemoSnapshot:
 
 
 @pytest.fixture(scope="session")
-def postgres_demo_snapshot(postgres_migrated: str, secret_key: str) -> Iterator[DemoSnapshot]:
+def postgres_demo_snapshot(postgres_migrated: str, secret_key: str) -> DemoSnapshot:
     url = postgres_migrated
 
     async def take() -> DemoSnapshot:
@@ -161,15 +172,13 @@ def postgres_demo_snapshot(postgres_migrated: str, secret_key: str) -> Iterator[
         engine = create_engine(url)
         try:
             async with engine.begin() as conn:
-                await conn.execute(text(f"DROP SCHEMA IF EXISTS {DEMO_SNAPSHOT_SCHEMA} CASCADE"))
-                await conn.execute(text(f"CREATE SCHEMA {DEMO_SNAPSHOT_SCHEMA}"))
                 seeded = []
                 for table in _emptied_tables():
                     if await conn.scalar(text(f"SELECT EXISTS (SELECT 1 FROM {table.name})")):  # noqa: S608
                         seeded.append(table)
                         await conn.execute(
                             text(
-                                f"CREATE TABLE {DEMO_SNAPSHOT_SCHEMA}.{table.name} "  # noqa: S608
+                                f"CREATE TABLE {SNAPSHOT_SCHEMA}.{table.name} "  # noqa: S608
                                 f"AS SELECT * FROM {table.name}"
                             )
                         )
@@ -177,7 +186,7 @@ def postgres_demo_snapshot(postgres_migrated: str, secret_key: str) -> Iterator[
             await engine.dispose()
         # Parents before children; each sequence where the seed left it.
         inserts = "".join(
-            f"INSERT INTO {t.name} SELECT * FROM {DEMO_SNAPSHOT_SCHEMA}.{t.name}; "  # noqa: S608
+            f"INSERT INTO {t.name} SELECT * FROM {SNAPSHOT_SCHEMA}.{t.name}; "  # noqa: S608
             for t in seeded
         )
         restarts = "".join(
@@ -188,11 +197,7 @@ def postgres_demo_snapshot(postgres_migrated: str, secret_key: str) -> Iterator[
         )
         return DemoSnapshot(_emptying_block(f"{inserts}{restarts}"), report)
 
-    snapshot = _run_aside(take())
-    try:
-        yield snapshot
-    finally:
-        _run_aside(_execute_postgres(url, f"DROP SCHEMA IF EXISTS {DEMO_SNAPSHOT_SCHEMA} CASCADE"))
+    return _run_aside(take())
 
 
 def _emptied_tables() -> list[Any]:
@@ -201,7 +206,8 @@ def _emptied_tables() -> list[Any]:
 
 
 def _emptying_block(then: str = "") -> str:
-    """One statement that empties every table but KEPT_TABLES and restarts their id sequences.
+    """One statement that empties every table but KEPT_TABLES, restarts their id sequences and puts the
+    plans back as migrated (a test may change a plan's rates; SQLite tests get a fresh copy anyway).
 
     DELETE, children before parents, rather than TRUNCATE: TRUNCATE gives each of its tables new
     files, which costs about a second per test on a busy machine, while DELETE of a few rows is cheap.
@@ -217,14 +223,17 @@ def _emptying_block(then: str = "") -> str:
         for t in emptied
         if "id" in t.c
     )
-    return f"DO $$ BEGIN {deletes}{restarts}{then}END $$"
+    # Nothing refers to a plan once the tables above are empty.
+    plans = f"DELETE FROM plans; INSERT INTO plans SELECT * FROM {SNAPSHOT_SCHEMA}.plans; "  # noqa: S608
+    return f"DO $$ BEGIN {deletes}{restarts}{plans}{then}END $$"
 
 
-async def _execute_postgres(url: str, statement: str) -> None:
+async def _execute_postgres(url: str, *statements: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(text(statement))
+            for statement in statements:
+                await conn.execute(text(statement))
     finally:
         await engine.dispose()
 
