@@ -33,7 +33,7 @@ from bot.tenancy.channel_setup import ChannelRequest, add_channel
 from bot.tenancy.demo.seed import DemoReport
 from storage.db import transaction
 from storage.models import Agent, Conversation, Customer, LeadActivity, Tenant
-from tests.conftest import sqlite_copy
+from tests.conftest import sqlite_database
 from tests.fakes.graph import FakeGraphAPI
 from tests.support.platforms import (
     APP_SECRET,
@@ -69,11 +69,11 @@ def unavailable(reason: str) -> NoReturn:
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, sqlite_template: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """SQLite only, unlike the rest of the suite: a page behaves the same on either database, and every
     API call and turn the pages make is tested on PostgreSQL too (tests/web, tests/pipeline). Running
     each browser test twice cost about a minute and a half of a CI run."""
-    return sqlite_copy(sqlite_template, tmp_path)
+    return sqlite_database(request, tmp_path)
 
 
 @pytest.fixture

@@ -28,7 +28,16 @@ from schemathesis.core import NotSet
 
 from tests.support import openapi_fuzz
 from tests.support.live_api import LiveApi
-from tests.support.openapi_fuzz import CHECKS, MISSING_ID, PATH_PARAM, fuzz, http, live, refusal
+from tests.support.openapi_fuzz import (
+    CHECKS,
+    MISSING_ID,
+    PATH_PARAM,
+    fuzz,
+    http,
+    live,
+    random_id_examples,
+    refusal,
+)
 
 # Path parameter -> the admin API's list whose first item is a real row of tenant A.
 ID_LISTS = {"conversation_id": "/api/v1/conversations", "customer_id": "/api/v1/customers"}
@@ -114,7 +123,7 @@ def test_with_an_agent_token_every_agent_operation_answers_as_documented(
     # Forgetting a customer last: the customer it erases is the one the others act on.
     for operation in sorted(operations, key=lambda op: op.path.endswith("/forget")):
         ids = real_ids(live, http, operation.path)
-        failures += fuzz(operation.label, operation.as_strategy(), documented)
+        failures += fuzz(operation.label, operation.as_strategy(), documented, random_id_examples(operation))
         if ids:
             strategy = operation.as_strategy(path_parameters=ids)
             failures += fuzz(f"{operation.label} on A's row {ids}", strategy, documented)

@@ -42,6 +42,7 @@ from tests.support.openapi_fuzz import (
     fuzz,
     http,
     live,
+    random_id_examples,
     refusal,
 )
 
@@ -149,7 +150,7 @@ def test_with_a_valid_key_every_operation_answers_as_documented(
             if revokes_keys and walker.call(key["a"], "GET", "/api/v1/tenant").status_code == 401:
                 key["a"] = live.new_key_a()
 
-        failures += fuzz(operation.label, operation.as_strategy(), keep_key)
+        failures += fuzz(operation.label, operation.as_strategy(), keep_key, random_id_examples(operation))
         failures += fuzz(
             f"{operation.label} (invalid data)",
             operation.as_strategy(generation_mode=schemathesis.GenerationMode.NEGATIVE),
