@@ -143,7 +143,8 @@ subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, r
     every other week, once a month, twice a month, auto ship, autoship, auto renew, auto renewal,
     monthly delivery, monthly coffee, coffee delivery, monthly box
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
-    cafetiere, ratio, bitter, sour, taste, tastes, water temperature, how to make, how do i make,
+    cafetiere, ratio, bitter, sour, weak, watery, taste, tastes, water temperature, how to make,
+    how do i make,
     brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger, steep,
     steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make, how hot,
     kettle, boiling water, off the boil, temp, water temp, temperature, per cup, coffee per cup,

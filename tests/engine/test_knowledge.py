@@ -591,6 +591,13 @@ def test_a_part_of_a_message_met_only_by_words_of_any_topic_lifts_no_entry() -> 
     assert all(hit.score < THRESHOLD for hit in loyalty)
 
 
+def test_chat_filler_and_a_weak_brew_point_to_brewing() -> None:
+    # "kinda" is chat filler, not a word of another business; a weak cup is a brewing question.
+    hit = COFFEE_INDEX.search("my coffee comes out kinda weak, what am i doing wrong")[0]
+    assert hit.question == "How should I brew your coffee?"
+    assert "kinda" not in hit.unmatched
+
+
 def test_a_unit_of_time_is_no_topic_the_entries_must_know() -> None:
     # "every 5 mins" says how often; "mins" counted as an unknown word would pull the answer down.
     hit = ISP_INDEX.search("wifi drops every 5 mins or so")[0]
