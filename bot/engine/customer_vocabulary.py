@@ -144,10 +144,9 @@ subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, r
     monthly delivery, monthly coffee, coffee delivery, monthly box
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
     cafetiere, ratio, bitter, sour, weak, watery, taste, tastes, water temperature, how to make,
-    how do i make,
-    brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger, steep,
-    steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make, how hot,
-    kettle, boiling water, off the boil, temp, water temp, temperature, per cup, coffee per cup,
+    how do i make, brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger,
+    steep, steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make,
+    how hot, kettle, boiling water, off the boil, temp, water temp, temperature, per cup, coffee per cup,
     grams per cup
 grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse, stovetop, stove top,
     fine enough, how fine, grind size
