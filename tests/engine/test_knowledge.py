@@ -598,6 +598,16 @@ def test_chat_filler_and_a_weak_brew_point_to_brewing() -> None:
     assert "kinda" not in hit.unmatched
 
 
+def test_the_forms_of_a_verb_of_any_topic_count_as_little_as_the_verb() -> None:
+    # "going" is "go" (WordNet relates it to leaving, which the switching entry is about); the internet
+    # is what the customer asks about.
+    hit = ISP_INDEX.search("whats going on with my internet")[0]
+    assert hit.question in (
+        "My internet is not working at all. What should I do?",
+        "Why is my internet slow?",
+    )
+
+
 def test_a_unit_of_time_is_no_topic_the_entries_must_know() -> None:
     # "every 5 mins" says how often; "mins" counted as an unknown word would pull the answer down.
     hit = ISP_INDEX.search("wifi drops every 5 mins or so")[0]
