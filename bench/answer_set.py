@@ -29,6 +29,8 @@ FIFTH_ROUND = ANSWERS / "fifth_round.jsonl"
 SIXTH_ROUND = ANSWERS / "sixth_round.jsonl"
 # A development set written the same way at the start of the seventh round; its totals taken on arrival.
 SEVENTH_ROUND = ANSWERS / "seventh_round.jsonl"
+# An unseen set written the same way at the end of the seventh round; scored, never opened.
+EIGHTH_ROUND = ANSWERS / "eighth_round.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.answer_set import (
+    EIGHTH_ROUND,
     FIFTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
@@ -104,7 +105,11 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
     assert sum(row.off_topic for row in rows) >= 40
 
 
-@pytest.mark.parametrize("part", [FIFTH_ROUND, SIXTH_ROUND, SEVENTH_ROUND], ids=["fifth", "sixth", "seventh"])
+@pytest.mark.parametrize(
+    "part",
+    [FIFTH_ROUND, SIXTH_ROUND, SEVENTH_ROUND, EIGHTH_ROUND],
+    ids=["fifth", "sixth", "seventh", "eighth"],
+)
 def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
     rows = load(part)
     known = vocabulary()
