@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to seventh rounds, then the tuning part).
+report (held-back part first, then the second to eighth rounds, then the tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
 """
@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.answer_set import (
+    EIGHTH_ROUND,
     FIFTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
@@ -254,6 +255,11 @@ LATER_PARTS = (
         "Seventh round (development: written after the sixth in its style; its rows were opened)",
         False,
     ),
+    (
+        "eighth_round",
+        "Eighth round (unseen: written blind at the end of the seventh round of engine work, never opened)",
+        True,
+    ),
 )
 
 
@@ -368,6 +374,7 @@ def main() -> None:
         "fifth_round": load(FIFTH_ROUND)[: args.limit],
         "sixth_round": load(SIXTH_ROUND)[: args.limit],
         "seventh_round": load(SEVENTH_ROUND)[: args.limit],
+        "eighth_round": load(EIGHTH_ROUND)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
     outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))
