@@ -53,7 +53,8 @@ contact: contact, reach you, get in touch, phone, phone number, call, ring, writ
     customer support, support, talk to, speak to, message you, someone to talk to, email you, call you,
     phone you, ring you, number to call, helpline, help line, hotline, contact number, contact details,
     get hold of, speak with, talk with, chat with, live chat, whatsapp, text you, telephone,
-    customer care, customer services, support team, help desk, helpdesk
+    customer care, customer services, support team, help desk, helpdesk, message, send a message,
+    send you a message, longer message
 location: address, location, located, where are you, where is the shop, where is the store,
     where is your store, find you, directions, visit, based, where is your shop, premises, get to you,
     get there, parking, where are you based, whereabouts, physical shop, physical store,

@@ -231,6 +231,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("can you make it fine enough for a moka pot", "Which grind options can I choose?"),
         ("anything caffeine free for the evenings", "Do you have decaf coffee?"),
         ("how many scoops of coffee per cup", "How should I brew your coffee?"),
+        ("id prefer to message the team, where do i write", "How can I contact you by email?"),
         ("when will my refund show up on my card", "What is your returns and refunds policy?"),
         ("what does postage cost?", "How long does shipping take and how much does it cost?"),
         ("can you ship to Germany", "Do you ship internationally?"),
