@@ -31,7 +31,7 @@ _FUNCTION_WORDS = frozenset(  # a word list reads better as text than as 80 quot
     have hello hey hi how i if in into is it its just let ll m me my of on or our please re s so t than
     thank thanks that the their them then there these they this those to too us was we were what
     ve when where which while whilst who why will with would you your yours because though although
-    till til until
+    till til until he him his himself she her hers herself itself myself yourself ourselves themselves even
     """.split()  # noqa: SIM905
 )
 

@@ -609,7 +609,7 @@ async def test_the_entry_a_telling_phrase_meets_is_offered_first_as_a_did_you_me
 
 
 @pytest.mark.parametrize(
-    "text", ["can you write me a poem about a new house", "my mate keeps dropping his phone in the toilet"]
+    "text", ["can you write me a poem about a new house", "my toddler keeps dropping toast on the carpet"]
 )
 async def test_a_phrase_in_a_message_mostly_about_something_else_is_no_near_miss(text: str) -> None:
     decision = await Chat(ports=isp_ports(), commands=()).say(text)
