@@ -23,7 +23,8 @@ ship: ship, shipping, shipped, deliver, delivery, send, sent, dispatch, dispatch
     shipment, mail it, post it, get it to me, delivered, deliveries, arrival, get here, reach me,
     delivery time, delivery times, shipping time, shipping times, delivery date, turnaround, next day,
     same day, expedited, express, first class, tracked delivery, standard delivery, postal, royal mail,
-    fedex, dhl, usps, evri, dpd, post to, do you post, normal post, by post
+    fedex, dhl, usps, evri, dpd, post to, do you post, normal post, by post, quicker option, quicker delivery,
+    faster delivery, faster shipping, get here quicker, arrive quicker
 international: international, internationally, abroad, overseas, worldwide, another country,
     other countries, foreign, outside the us, ship abroad, deliver abroad, send abroad, outside the uk,
     outside the country, customs, import duty, import duties, duties

@@ -611,6 +611,14 @@ def test_the_forms_of_a_verb_of_any_topic_count_as_little_as_the_verb() -> None:
     )
 
 
+def test_a_quicker_option_than_normal_post_is_a_shipping_question() -> None:
+    # Without the phrase, "option" met the grind options entry; the two shipping entries are what is asked.
+    hits = COFFEE_INDEX.search("is there a quicker option than the normal post")
+    questions = [hit.question for hit in hits]
+    assert questions[0] != "Which grind options can I choose?"
+    assert "How long does shipping take and how much does it cost?" in questions[:2]
+
+
 def test_a_unit_of_time_is_no_topic_the_entries_must_know() -> None:
     # "every 5 mins" says how often; "mins" counted as an unknown word would pull the answer down.
     hit = ISP_INDEX.search("wifi drops every 5 mins or so")[0]
