@@ -35,7 +35,10 @@ about that entry, while an off-topic question rarely shares more than one word w
 The entry's side scales it a little (``QUESTION_COVERAGE_SHARE``): an entry whose own question is
 largely covered beats one that matched the same words among many others.
 
-``is_ambiguous`` says when the two best entries are too close to choose between (see its rule).
+How the question's words are weighed and which index terms can answer each is the query side,
+bot/engine/knowledge_query.py (its weights: ``SYNONYM_WEIGHT``, ``TYPO_WEIGHT``, ``RELATED_WEIGHT``,
+``TENANT_WORD_WEIGHT``, ...). ``is_ambiguous`` says when the two best entries are too close to choose
+between (see its rule).
 """
 
 from __future__ import annotations
@@ -50,7 +53,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.engine.lexicon import generality, relatives_index, sense_count
+from bot.engine.knowledge_query import GENERIC_WEIGHT, Group, QueryReader, idf
+from bot.engine.lexicon import relatives_index
 from bot.engine.spelling import SpellingIndex
 from bot.engine.thesaurus import Unit, curated_thesaurus
 from bot.engine.types import KnowledgeHit, KnowledgeMatch, MatchKind
@@ -79,26 +83,8 @@ _WEIGHTS = (QUESTION_WEIGHT, ANSWER_WEIGHT, KEYWORD_WEIGHT, CATEGORY_WEIGHT)
 # What one mention in an average-length question contributes after saturation: full strength.
 _IDEAL = QUESTION_WEIGHT * (K1 + 1.0) / (QUESTION_WEIGHT + K1)
 
-SYNONYM_WEIGHT = 0.85
-HINT_WEIGHT = 0.5  # a word that only suggests a group ("germany" for shipping abroad)
-# A word that shares a WordNet synset with an entry's word ("invoice" for "bill"): weaker than a
-# curated synonym, since WordNet knows every sense of a word and not which one a shop means.
-RELATED_WEIGHT = 0.6
-# Words that make a phrase deny what its other words name ("without the caffeine", "no connection"; and
-# "free" after them: "caffeine free", not "free delivery").
-_NEGATING = frozenset({"no", "not", "without", "non", "never"})
-PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase
-TYPO_WEIGHT = {1: 0.85, 2: 0.7}
-NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about: it never matches
-GENERIC_WEIGHT = 0.5  # for GENERIC_WORDS ("sell", "use", "best")
 # The curated synonym group of price words (bot/engine/customer_vocabulary.py): "how much", "cost".
 PRICE_CONCEPT = "~price"
-# A word no entry contains counts this much more than the rarest word the entries do contain: a
-# question about something the knowledge base never mentions is not answered by a word it shares.
-UNSEEN_WEIGHT = 1.3
-# A word the tenant uses elsewhere (a product or plan its price list names) but no entry contains counts
-# this share of the rarest entry word: it is this business's word, not a sign of an off-topic question.
-TENANT_WORD_WEIGHT = 0.5
 QUESTION_COVERAGE_SHARE = 0.15
 # A part of the question that meets an entry at least this strongly (about a question or keyword word,
 # or a synonym of one) confirms it; each confirming part after the first lifts the score (_confirmed).
@@ -141,15 +127,6 @@ class _Entry:
     question_words: tuple[tuple[float, frozenset[str]], ...]
     question_weight: float
     bigrams: frozenset[tuple[str, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """One unit of the customer's question and the index terms that can answer it."""
-
-    said: str
-    weight: float
-    alternatives: tuple[tuple[str, float, MatchKind], ...]  # (term, strength factor, how it matched)
 
 
 def _field_terms(units: Sequence[Unit], text: str) -> tuple[list[str], list[str]]:
@@ -241,16 +218,22 @@ class KnowledgeIndex:
         word_idfs: list[float] = []
         covers: dict[str, list[int]] = {}
         for position, entry in enumerate(self._entries):
-            for idf, terms in entry.question_words:
+            for word_idf, terms in entry.question_words:
                 for term in terms:
                     covers.setdefault(term, []).append(len(word_entries))
                 word_entries.append(position)
-                word_idfs.append(idf)
+                word_idfs.append(word_idf)
         self._question_word_entries = np.array(word_entries, dtype=np.intp)
         self._question_word_idfs = np.array(word_idfs, dtype=np.float64)
         self._covers = {term: np.array(words, dtype=np.intp) for term, words in covers.items()}
-        self._spelling = SpellingIndex(w for w in vocabulary if w not in STOPWORDS)
-        self._related = relatives_index(telling, document_frequency)
+        self._reader = QueryReader(
+            self._thesaurus,
+            document_frequency,
+            self._size,
+            relatives_index(telling, document_frequency),
+            SpellingIndex(w for w in vocabulary if w not in STOPWORDS),
+            self._tenant_words,
+        )
 
     def _entry(
         self,
@@ -283,11 +266,7 @@ class KnowledgeIndex:
         return len(self._entries)
 
     def idf(self, term: str) -> float:
-        # The "+1 inside the log" form stays positive even for a term in every entry, so a common word
-        # can only add a little, never subtract. A term in no entry gets the highest value there is.
-        n = self._size
-        df = self._df.get(term, 0)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return idf(self._df.get(term, 0), self._size)
 
     def search(self, query: str, limit: int = 3) -> list[KnowledgeHit]:
         """Best ``limit`` entries for ``query``, best first, each scored in 0..1; [] when nothing matches.
@@ -335,7 +314,7 @@ class KnowledgeIndex:
 
     def _search(self, query: str, limit: int) -> list[KnowledgeHit]:
         units = self._thesaurus.units(query)
-        groups = self._groups(units)
+        groups = self._reader.groups(units)
         total_weight = sum(group.weight for group in groups)
         if total_weight <= 0.0:
             return []
@@ -380,7 +359,7 @@ class KnowledgeIndex:
         ]
 
     def _accumulate(
-        self, groups: Sequence[_Group], any_topic: Sequence[bool]
+        self, groups: Sequence[Group], any_topic: Sequence[bool]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per entry (arrays over the entries): whether any group meets it; the idf-weighted sum of its
         best match for each group; how many groups meet it at CONFIRMING_STRENGTH; and whether a group
@@ -408,101 +387,6 @@ class KnowledgeIndex:
                 topical |= meets
         return met, matched, confirming, topical
 
-    def _groups(self, units: Sequence[Unit]) -> list[_Group]:
-        groups: list[_Group] = []
-        seen: set[str] = set()
-        for unit in units:
-            key = unit.stem if unit.stem is not None else unit.text
-            if key in seen:
-                continue
-            seen.add(key)
-            if unit.stem is None:
-                groups.append(self._phrase_group(unit))
-            else:
-                groups.append(self._word_group(unit, unit.stem))
-        return groups
-
-    def _word_group(self, unit: Unit, word_stem: str) -> _Group:
-        if unit.text.isdigit():
-            return _Group(unit.text, NUMBER_WEIGHT, ())
-        alternatives: list[tuple[str, float, MatchKind]] = []
-        if word_stem in self._df:
-            alternatives.append((word_stem, 1.0, "word"))
-        alternatives.extend((c, SYNONYM_WEIGHT, "synonym") for c in sorted(unit.concepts) if c in self._df)
-        alternatives.extend((c, HINT_WEIGHT, "synonym") for c in sorted(unit.hints) if c in self._df)
-        if not alternatives and not unit.concepts and not unit.hints:
-            related = self._related.get(word_stem, ())
-            alternatives.extend((term, RELATED_WEIGHT, "related") for term in related)
-        own = not alternatives and word_stem in self._tenant_words
-        if (
-            not alternatives
-            and not unit.concepts
-            and not unit.hints
-            and not own
-            and not sense_count(unit.text)
-        ):
-            # Only a word that is not an English word is a typo: "sing" is not "sign", nor
-            # "president" "present".
-            correction = self._spelling.correct(unit.text)
-            if correction is not None:
-                factor = TYPO_WEIGHT[correction.distance]
-                corrected = stem(correction.word)
-                if corrected in self._df:
-                    alternatives.append((corrected, factor, "typo"))
-                alternatives.extend(
-                    (c, factor * SYNONYM_WEIGHT, "typo")
-                    for c in sorted(self._thesaurus.concepts_of(corrected))
-                    if c in self._df
-                )
-        if word_stem in self._df:
-            weight = self.idf(word_stem)
-        else:
-            weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
-        if unit.text in GENERIC_WORDS:
-            weight *= GENERIC_WEIGHT
-        elif own:
-            # "can I bump up to gigabit": a plan the price list names is no sign of another business.
-            weight = TENANT_WORD_WEIGHT * self._rarest_idf()
-        elif not alternatives:
-            weight *= generality(unit.text)
-        return _Group(unit.text, weight, tuple(alternatives))
-
-    def _rarest_idf(self) -> float:
-        """The idf of a term in one entry: the most a word the entries contain can weigh."""
-        n = self._size
-        return math.log(1.0 + (n - 0.5) / 1.5)
-
-    def _unseen_weight(self) -> float:
-        n = self._size
-        return UNSEEN_WEIGHT * math.log(1.0 + (n + 0.5) / 0.5)
-
-    def _phrase_group(self, unit: Unit) -> _Group:
-        alternatives: list[tuple[str, float, MatchKind]] = [
-            (c, 1.0, "phrase") for c in sorted(unit.concepts) if c in self._df
-        ]
-        alternatives.extend((c, HINT_WEIGHT, "phrase") for c in sorted(unit.hints) if c in self._df)
-        said = words(unit.text)
-        if _NEGATING.isdisjoint(said) and said[-1:] != ["free"]:
-            # Half a phrase is half its meaning ("address" of "email address"), unless the phrase denies
-            # its own words: "without the caffeine" is no question about caffeine.
-            alternatives.extend(
-                (stem(word), PHRASE_WORD_WEIGHT, "word")
-                for word in said
-                if word not in STOPWORDS and stem(word) in self._df
-            )
-        if not alternatives:
-            # A phrase of another trade's vocabulary ("the box" is the router to an internet provider)
-            # may still say what this tenant knows by its words' own groups ("box" is a parcel).
-            alternatives.extend(
-                (concept, PHRASE_WORD_WEIGHT * SYNONYM_WEIGHT, "synonym")
-                for word in words(unit.text)
-                if word not in STOPWORDS
-                for concept in sorted(self._thesaurus.concepts_of(stem(word)))
-                if concept in self._df
-            )
-        weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
-        return _Group(unit.text, weight, tuple(alternatives))
-
     def _covered(self, query_terms: set[str]) -> np.ndarray:
         """Per entry: the idf of its own question words that a term of the question covers (each
         entry's words added in their order, as a loop over them would, so every sum is as it was)."""
@@ -525,7 +409,7 @@ class KnowledgeIndex:
         return min(score, 1.0)
 
     def _hit(
-        self, entry: _Entry, score: float, groups: Sequence[_Group], unmatched: tuple[str, ...]
+        self, entry: _Entry, score: float, groups: Sequence[Group], unmatched: tuple[str, ...]
     ) -> KnowledgeHit:
         matches: list[KnowledgeMatch] = []
         for group in groups:

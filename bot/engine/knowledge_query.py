@@ -1,0 +1,178 @@
+"""How a customer's question becomes weighted groups of index terms (the query side of
+bot/engine/knowledge_search.py).
+
+Each unit of the question (a content word or a known phrase, bot/engine/thesaurus.py) is one group: the
+index terms that can answer it, each with a strength factor (the same stem in full, a synonym group
+less, a WordNet relative or a corrected typo less still), and the group's weight, its idf among the
+entries. A word no entry knows weighs by how specific it is (``lexicon.generality``); a word that fits
+any topic weighs half; a number (an order number) little; a word the tenant's other texts use (a plan
+its price list names) as this business's word.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.engine.lexicon import generality, sense_count
+from bot.engine.spelling import SpellingIndex
+from bot.engine.thesaurus import Thesaurus, Unit
+from bot.engine.types import MatchKind
+from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, stem, words
+
+__all__ = ["GENERIC_WEIGHT", "SYNONYM_WEIGHT", "Group", "QueryReader", "idf"]
+
+SYNONYM_WEIGHT = 0.85
+HINT_WEIGHT = 0.5  # a word that only suggests a group ("germany" for shipping abroad)
+# A word that shares a WordNet synset with an entry's word ("invoice" for "bill"): weaker than a
+# curated synonym, since WordNet knows every sense of a word and not which one a shop means.
+RELATED_WEIGHT = 0.6
+# Words that make a phrase deny what its other words name ("without the caffeine", "no connection"; and
+# "free" after them: "caffeine free", not "free delivery").
+_NEGATING = frozenset({"no", "not", "without", "non", "never"})
+PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase
+TYPO_WEIGHT = {1: 0.85, 2: 0.7}
+NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about: it never matches
+GENERIC_WEIGHT = 0.5  # for GENERIC_WORDS ("sell", "use", "best")
+# A word no entry contains counts this much more than the rarest word the entries do contain: a
+# question about something the knowledge base never mentions is not answered by a word it shares.
+UNSEEN_WEIGHT = 1.3
+# A word the tenant uses elsewhere (a product or plan its price list names) but no entry contains counts
+# this share of the rarest entry word: it is this business's word, not a sign of an off-topic question.
+TENANT_WORD_WEIGHT = 0.5
+
+
+def idf(document_frequency: int, size: int) -> float:
+    """A term's idf among ``size`` entries. The "+1 inside the log" form stays positive even for a term
+    in every entry, so a common word can only add a little, never subtract; a term in no entry gets the
+    highest value there is."""
+    return math.log(1.0 + (size - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One unit of the customer's question and the index terms that can answer it."""
+
+    said: str
+    weight: float
+    alternatives: tuple[tuple[str, float, MatchKind], ...]  # (term, strength factor, how it matched)
+
+
+class QueryReader:
+    """Reads questions against one index: its terms' document frequencies, size and helpers."""
+
+    def __init__(
+        self,
+        thesaurus: Thesaurus,
+        document_frequency: Mapping[str, int],
+        size: int,
+        related: Mapping[str, Sequence[str]],
+        spelling: SpellingIndex,
+        tenant_words: frozenset[str],
+    ) -> None:
+        self._thesaurus = thesaurus
+        self._df = document_frequency
+        self._size = size
+        self._related = related
+        self._spelling = spelling
+        self._tenant_words = tenant_words
+
+    def idf(self, term: str) -> float:
+        return idf(self._df.get(term, 0), self._size)
+
+    def groups(self, units: Sequence[Unit]) -> list[Group]:
+        """The question's units as groups, each unit once (a word by its stem, a phrase by its text)."""
+        groups: list[Group] = []
+        seen: set[str] = set()
+        for unit in units:
+            key = unit.stem if unit.stem is not None else unit.text
+            if key in seen:
+                continue
+            seen.add(key)
+            if unit.stem is None:
+                groups.append(self._phrase_group(unit))
+            else:
+                groups.append(self._word_group(unit, unit.stem))
+        return groups
+
+    def _word_group(self, unit: Unit, word_stem: str) -> Group:
+        if unit.text.isdigit():
+            return Group(unit.text, NUMBER_WEIGHT, ())
+        alternatives: list[tuple[str, float, MatchKind]] = []
+        if word_stem in self._df:
+            alternatives.append((word_stem, 1.0, "word"))
+        alternatives.extend((c, SYNONYM_WEIGHT, "synonym") for c in sorted(unit.concepts) if c in self._df)
+        alternatives.extend((c, HINT_WEIGHT, "synonym") for c in sorted(unit.hints) if c in self._df)
+        if not alternatives and not unit.concepts and not unit.hints:
+            related = self._related.get(word_stem, ())
+            alternatives.extend((term, RELATED_WEIGHT, "related") for term in related)
+        own = not alternatives and word_stem in self._tenant_words
+        if (
+            not alternatives
+            and not unit.concepts
+            and not unit.hints
+            and not own
+            and not sense_count(unit.text)
+        ):
+            # Only a word that is not an English word is a typo: "sing" is not "sign", nor
+            # "president" "present".
+            correction = self._spelling.correct(unit.text)
+            if correction is not None:
+                factor = TYPO_WEIGHT[correction.distance]
+                corrected = stem(correction.word)
+                if corrected in self._df:
+                    alternatives.append((corrected, factor, "typo"))
+                alternatives.extend(
+                    (c, factor * SYNONYM_WEIGHT, "typo")
+                    for c in sorted(self._thesaurus.concepts_of(corrected))
+                    if c in self._df
+                )
+        if word_stem in self._df:
+            weight = self.idf(word_stem)
+        else:
+            weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
+        if unit.text in GENERIC_WORDS:
+            weight *= GENERIC_WEIGHT
+        elif own:
+            # "can I bump up to gigabit": a plan the price list names is no sign of another business.
+            weight = TENANT_WORD_WEIGHT * self._rarest_idf()
+        elif not alternatives:
+            weight *= generality(unit.text)
+        return Group(unit.text, weight, tuple(alternatives))
+
+    def _rarest_idf(self) -> float:
+        """The idf of a term in one entry: the most a word the entries contain can weigh."""
+        n = self._size
+        return math.log(1.0 + (n - 0.5) / 1.5)
+
+    def _unseen_weight(self) -> float:
+        n = self._size
+        return UNSEEN_WEIGHT * math.log(1.0 + (n + 0.5) / 0.5)
+
+    def _phrase_group(self, unit: Unit) -> Group:
+        alternatives: list[tuple[str, float, MatchKind]] = [
+            (c, 1.0, "phrase") for c in sorted(unit.concepts) if c in self._df
+        ]
+        alternatives.extend((c, HINT_WEIGHT, "phrase") for c in sorted(unit.hints) if c in self._df)
+        said = words(unit.text)
+        if _NEGATING.isdisjoint(said) and said[-1:] != ["free"]:
+            # Half a phrase is half its meaning ("address" of "email address"), unless the phrase denies
+            # its own words: "without the caffeine" is no question about caffeine.
+            alternatives.extend(
+                (stem(word), PHRASE_WORD_WEIGHT, "word")
+                for word in said
+                if word not in STOPWORDS and stem(word) in self._df
+            )
+        if not alternatives:
+            # A phrase of another trade's vocabulary ("the box" is the router to an internet provider)
+            # may still say what this tenant knows by its words' own groups ("box" is a parcel).
+            alternatives.extend(
+                (concept, PHRASE_WORD_WEIGHT * SYNONYM_WEIGHT, "synonym")
+                for word in words(unit.text)
+                if word not in STOPWORDS
+                for concept in sorted(self._thesaurus.concepts_of(stem(word)))
+                if concept in self._df
+            )
+        weight = max((self.idf(term) for term, _, _ in alternatives), default=self._unseen_weight())
+        return Group(unit.text, weight, tuple(alternatives))
