@@ -13,13 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.engine.handoff_rules import condemns
+from bot.engine.intents.phrase_index import Vectors
 from bot.engine.intents.scorer import (
     BUILTIN_INTENTS,
     MAX_SCORED_CHARS,
     OTHER,
     IntentResult,
     IntentScorer,
-    _Vectors,
     sentiment_of,
 )
 from bot.engine.types import IntentDefinition
@@ -509,7 +509,7 @@ def test_each_groups_best_similarity_is_its_highest_plain_dot_product(
         for column, feature in enumerate(dict.fromkeys(f for group in groups for v in group for f in v))
     }
     known = [(columns[f], w) for f, w in query.items() if f in columns]
-    got = _Vectors(groups, columns).best(
+    got = Vectors(groups, columns).best(
         np.array([c for c, _ in known], dtype=np.intp), np.array([w for _, w in known], dtype=np.float64)
     )
     expected = [
