@@ -619,6 +619,14 @@ def test_a_quicker_option_than_normal_post_is_a_shipping_question() -> None:
     assert "How long does shipping take and how much does it cost?" in questions[:2]
 
 
+@pytest.mark.parametrize(
+    "customer", ["how many days till my order ships", "everything about shipping please"]
+)
+def test_till_and_everything_are_no_topic_the_entries_must_know(customer: str) -> None:
+    hit = COFFEE_INDEX.search(customer)[0]
+    assert not {"till", "everything"} & set(hit.unmatched)
+
+
 def test_a_unit_of_time_is_no_topic_the_entries_must_know() -> None:
     # "every 5 mins" says how often; "mins" counted as an unknown word would pull the answer down.
     hit = ISP_INDEX.search("wifi drops every 5 mins or so")[0]

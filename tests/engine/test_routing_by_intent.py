@@ -117,6 +117,20 @@ async def test_a_price_question_about_a_product_without_a_priced_entry_gets_the_
     assert "Night Owl Decaf - $16" in reply(decision)
 
 
+async def test_the_price_of_the_shops_own_topic_comes_from_the_price_list() -> None:
+    # The caffeine entry names "coffee" and holds no price: one word of the shop's topic in common is not
+    # what the price is asked of.
+    decision = await Chat().say("how much r ur coffees")
+    assert decision.route == "command", decision.explanation
+    assert decision.command_id == PRICE_COMMAND.command_id
+
+
+async def test_an_entry_that_meets_two_words_of_what_a_fee_is_asked_of_still_answers() -> None:
+    decision = await Chat().say("is there a fee to cancel the sub")
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["How do I cancel my subscription?"],)
+
+
 async def test_pricing_without_a_price_list_anywhere_falls_back() -> None:
     chat = Chat(commands=tuple(c for c in COMMANDS if c.command != "!price"))
     decision = await chat.say("How much is a bag of your house blend?")
