@@ -31,6 +31,9 @@ SIXTH_ROUND = ANSWERS / "sixth_round.jsonl"
 SEVENTH_ROUND = ANSWERS / "seventh_round.jsonl"
 # An unseen set written the same way at the end of the seventh round; scored, never opened.
 EIGHTH_ROUND = ANSWERS / "eighth_round.jsonl"
+# An unseen set in the original style (the tuning part's), written blind at the start of the eighth round
+# of engine work; only its totals were taken.
+NINTH_ROUND = ANSWERS / "ninth_round.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to eighth rounds, then the tuning part).
+report (held-back part first, then the second to ninth rounds, then the tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
 """
@@ -13,23 +13,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import platform
 import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.answer_set import (
     EIGHTH_ROUND,
     FIFTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
+    NINTH_ROUND,
     SECOND_ROUND,
     SEVENTH_ROUND,
     SIXTH_ROUND,
@@ -189,19 +191,7 @@ async def measure(
     rows_by_part: dict[str, list[Row]], rounds: int, big_knowledge_base: int = BIG_KNOWLEDGE_BASE
 ) -> tuple[dict[str, list[Outcome]], float, float, int]:
     """(outcomes per part, ms per turn, ms per turn with the big knowledge base, its size)."""
-    url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'answers.db'}"
-    await upgrade_async(url)
-    db = create_engine(url)
-    try:
-        sessions = session_factory(db)
-        box = CredentialBox(Fernet.generate_key())
-        async with transaction(sessions) as session:
-            await seed_demo(session, box)
-            await seed_isp(session, box)
-        async with transaction(sessions) as session:
-            setups = {
-                c.tenant.slug: await load_setup(session, c.tenant.slug, c.console) for c in DEMO_TENANTS
-            }
+    async with demo_tenants() as (sessions, setups):
         router = Router()
         every = [row for rows in rows_by_part.values() for row in rows]
         outcomes = {part: await decide_all(router, rows, setups) for part, rows in rows_by_part.items()}
@@ -226,6 +216,25 @@ async def measure(
             big = await load_setup(session, "isp", ISP_CONSOLE)
         big_ms = await ms_per_turn(router, every, {"demo": big, "isp": big}, rounds)
         return outcomes, normal_ms, big_ms, len(big.entry_questions)
+
+
+@contextlib.asynccontextmanager
+async def demo_tenants() -> AsyncIterator[tuple[async_sessionmaker[AsyncSession], dict[str, TenantSetup]]]:
+    """A temporary SQLite database seeded as `chatbot demo` seeds it, and each demo tenant's setup."""
+    url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'answers.db'}"
+    await upgrade_async(url)
+    db = create_engine(url)
+    try:
+        sessions = session_factory(db)
+        box = CredentialBox(Fernet.generate_key())
+        async with transaction(sessions) as session:
+            await seed_demo(session, box)
+            await seed_isp(session, box)
+        async with transaction(sessions) as session:
+            setups = {
+                c.tenant.slug: await load_setup(session, c.tenant.slug, c.console) for c in DEMO_TENANTS
+            }
+        yield sessions, setups
     finally:
         await db.dispose()
 
@@ -258,6 +267,12 @@ LATER_PARTS = (
     (
         "eighth_round",
         "Eighth round (unseen: written blind at the end of the seventh round of engine work, never opened)",
+        True,
+    ),
+    (
+        "ninth_round",
+        "Ninth round (unseen: written blind in the original style at the start of the eighth round, never "
+        "opened)",
         True,
     ),
 )
@@ -375,6 +390,7 @@ def main() -> None:
         "sixth_round": load(SIXTH_ROUND)[: args.limit],
         "seventh_round": load(SEVENTH_ROUND)[: args.limit],
         "eighth_round": load(EIGHTH_ROUND)[: args.limit],
+        "ninth_round": load(NINTH_ROUND)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
     outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))

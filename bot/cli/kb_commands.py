@@ -156,6 +156,11 @@ def describe(result: TrialResult) -> list[str]:
             f", read again from the answer (the message alone reads {decision.intent_as_written})"
             if decision.intent_as_written
             else ""
+        )
+        + (
+            f", read again by the learned correction (the rules read {decision.intent_learned_from})"
+            if decision.intent_learned_from
+            else ""
         ),
         f"sentiment:  {decision.sentiment or '-'} ({decision.sentiment_score or 0.0:+.2f})",
         f"bot:        {result.bot.name}, knowledge threshold {result.bot.knowledge_threshold:.2f}",

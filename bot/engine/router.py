@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import Literal
 
 import prompts
 from bot.engine import handoff_rules, offline
@@ -18,6 +19,8 @@ from bot.engine.intent_steering import (
     question_after_greeting,
     template_fits,
 )
+from bot.engine.intents import correction
+from bot.engine.intents.correction import IntentCorrection
 from bot.engine.intents.scorer import IntentScorer
 from bot.engine.offline import KNOWLEDGE_LIMIT, MAX_KNOWLEDGE_QUERY_CHARS, REPEATED_FALLBACK
 from bot.engine.ratings import parse_rating
@@ -70,16 +73,41 @@ class Router:
     """The Engine: first match wins, in the order of DESIGN section 4; the LLM answers when configured."""
 
     def __init__(
-        self, scorer: IntentScorer | None = None, *, clock: Callable[[], float] = time.monotonic
+        self,
+        scorer: IntentScorer | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        intent_correction: IntentCorrection | Literal["shipped"] | None = "shipped",
     ) -> None:
         self._scorer = scorer or shared_scorer()
         self._clock = clock
+        self._correction = correction.shipped() if intent_correction == "shipped" else intent_correction
 
     async def decide(self, turn: Turn, ports: Ports) -> Decision:
         started = self._clock()
-        decision = await self._route(turn, ports)
+        decision = self._read_again(turn, await self._route(turn, ports))
         elapsed_ms = max(0, round((self._clock() - started) * 1000))
         return replace(decision, latency_ms=elapsed_ms)
+
+    def _read_again(self, turn: Turn, decision: Decision) -> Decision:
+        """The turn's intent as the learned correction reads it (bot/engine/intents/correction.py), when
+        the local scorer read the message; the route and replies stay as they are."""
+        text = (turn.inbound.text or "").strip()
+        model = self._correction
+        if model is None or decision.intent is None or decision.intent_reading is not None or not text:
+            return decision
+        intent = model.reading(text, decision.intent, decision.route)
+        if intent == decision.intent:
+            return decision
+        score = decision.intent_score
+        if intent != OTHER:
+            score = self._scorer.intent_scores(text, turn.intents).get(intent, 0.0)
+        return replace(
+            decision,
+            intent=intent,
+            intent_score=score,
+            intent_learned_from=f"{decision.intent} ({decision.intent_score or 0.0:.2f})",
+        )
 
     async def _route(self, turn: Turn, ports: Ports) -> Decision:
         values = turn_values(turn)

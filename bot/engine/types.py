@@ -365,6 +365,9 @@ class Decision:
     # How the message alone read, when the answer read its intent again (bot/engine/answered_intent.py):
     # "support (0.43)"; shown by `chatbot kb test`.
     intent_as_written: str | None = None
+    # The rules' reading, when the learned correction read the turn's intent again
+    # (bot/engine/intents/correction.py): "product_inquiry (0.52)"; shown by `chatbot kb test`.
+    intent_learned_from: str | None = None
 
 
 class Engine(Protocol):

@@ -13,6 +13,7 @@ from bench.answer_set import (
     FIFTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
+    NINTH_ROUND,
     ROUTES,
     SECOND_ROUND,
     SEVENTH_ROUND,
@@ -107,8 +108,8 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
 
 @pytest.mark.parametrize(
     "part",
-    [FIFTH_ROUND, SIXTH_ROUND, SEVENTH_ROUND, EIGHTH_ROUND],
-    ids=["fifth", "sixth", "seventh", "eighth"],
+    [FIFTH_ROUND, SIXTH_ROUND, SEVENTH_ROUND, EIGHTH_ROUND, NINTH_ROUND],
+    ids=["fifth", "sixth", "seventh", "eighth", "ninth"],
 )
 def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
     rows = load(part)

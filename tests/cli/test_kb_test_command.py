@@ -61,6 +61,15 @@ def test_an_intent_read_again_from_the_answer_shows_how_the_message_alone_read(c
     assert "read again from the answer (the message alone reads support" in intent
 
 
+def test_an_intent_the_learned_correction_read_again_shows_the_rules_reading(cli: Workspace) -> None:
+    result = cli.run("kb", "test", "--tenant", "demo", "how many points do i need for a discount")
+
+    assert field(result.out, "route").startswith("knowledge")
+    intent = field(result.out, "intent")
+    assert intent.startswith("product_inquiry")
+    assert "read again by the learned correction (the rules read pricing" in intent
+
+
 def test_nothing_is_stored(cli: Workspace) -> None:
     before = cli.scalar("SELECT count(*) FROM messages")
     cli.run("kb", "test", "--tenant", "demo", "hi")

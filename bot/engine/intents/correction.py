@@ -1,0 +1,216 @@
+"""A learned second reading of an offline turn's intent, from labelled customer messages.
+
+The scorer (bot/engine/intents/scorer.py) and the answer's reading of it (bot/engine/answered_intent.py)
+are rules. Where two built-in intents overlap, the rules can't tell them apart: "can I pay by paypal"
+is a question about the offer (``product_inquiry``) or a request for help (``support``), and "do you
+do gift cards" is an inquiry or a purchase. The labelled answer set (tests/data/answers/, see
+bench/ANSWERS.md) says how customers' messages like these are labelled. A softmax (multinomial
+logistic) regression learns it from:
+
+- the engine's own reading of the turn (its intent, or ``tenant`` for one of the tenant's own intents)
+  and the route it answered by;
+- the message's word stems and adjacent-stem pairs (bot/engine/word_forms.py).
+
+It is trained offline by ``python -m bench.intent_correction --write`` on the development parts of the
+answer set only, and its weights ship with the package (intent_correction.json, which names the files
+it learned from and their SHA-256). It reads again only a turn the local scorer read (a model's reading
+is left alone), on a route it was trained on, and only a built-in reading of what the customer asks about:
+a tenant's own intent, small talk (greeting, thanks, goodbye), a complaint and a request for a person
+stand, and it never answers with any of these. It
+changes a reading only when it is surer of another by ``MARGIN``. It changes no route and no reply: the
+turn's answer is decided first.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.engine.intents.phrases import BUILTIN_INTENTS, COURTESY_INTENTS
+from bot.engine.word_forms import stem, words
+
+__all__ = ["SHIPPED", "STANDING", "Example", "IntentCorrection", "features", "fit", "shipped"]
+
+SHIPPED = Path(__file__).resolve().parent / "intent_correction.json"
+TENANT_INTENT = "tenant"
+# Training: L2 strength (per example), full-batch gradient steps and their size. Chosen by the
+# leave-one-part-out figures that `python -m bench.intent_correction` prints.
+L2 = 1.0
+ITERATIONS = 300
+STEP = 0.5
+# Readings the model never changes nor gives: small talk, and the two that decide how the bot treats the
+# customer (an apology, a person). Their rules are the bot's behaviour; the model only tells apart what a
+# customer asks about (the informational intents and ``other``).
+STANDING = frozenset({*COURTESY_INTENTS, "complaint", "human_request"})
+# The model changes a reading only when it is surer of another by this much (in probability): where
+# the rules and the model nearly agree, the rules' reading stands.
+MARGIN = 0.2
+# A feature is learned only when this many training examples have it: one seen once says little about
+# the next message, and the file stays small.
+MIN_COUNT = 2
+# Weights are stored to this many decimals: the file stays small and its text stable.
+DECIMALS = 3
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled turn: the message, how the engine read and answered it, and the intent it has."""
+
+    text: str
+    intent: str  # the engine's reading
+    route: str
+    label: str  # the labelled intent
+
+
+def features(text: str, intent: str, route: str) -> list[str]:
+    """The names of a turn's features (each worth 1): its reading, its route, its stems and pairs."""
+    reading = intent if intent in BUILTIN_INTENTS else TENANT_INTENT
+    stems = [stem(word) for word in words(text)]
+    return [
+        f"intent={reading}",
+        f"route={route}",
+        *(f"word={s}" for s in dict.fromkeys(stems)),
+        *(f"pair={a}_{b}" for a, b in dict.fromkeys(itertools.pairwise(stems))),
+    ]
+
+
+@dataclass(frozen=True)
+class IntentCorrection:
+    """The learned model: one weight per (feature, label), a bias per label, and what it knows."""
+
+    labels: tuple[str, ...]
+    routes: frozenset[str]
+    bias: np.ndarray
+    weights: Mapping[str, np.ndarray]
+    trained_on: Mapping[str, str]  # file name -> SHA-256 of the data it learned from
+
+    def applies(self, intent: str, route: str) -> bool:
+        """Whether a turn read as ``intent`` and answered by ``route`` is one this model may read again."""
+        return intent in BUILTIN_INTENTS and intent not in STANDING and route in self.routes
+
+    def probabilities(self, text: str, intent: str, route: str) -> dict[str, float]:
+        logits = self.bias.copy()
+        for name in features(text, intent, route):
+            weight = self.weights.get(name)
+            if weight is not None:
+                logits += weight
+        exp = np.exp(logits - logits.max())
+        return dict(zip(self.labels, (exp / exp.sum()).tolist(), strict=True))
+
+    def reading(self, text: str, intent: str, route: str) -> str:
+        """The intent the model gives the turn; ``intent`` itself where the model does not apply or is
+        not surer of another reading by ``MARGIN``."""
+        if not self.applies(intent, route):
+            return intent
+        scores = self.probabilities(text, intent, route)
+        best = max((label for label in scores if label not in STANDING), key=lambda label: scores[label])
+        return best if scores[best] - scores.get(intent, 0.0) > MARGIN else intent
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "about": "bot/engine/intents/correction.py; retrain: python -m bench.intent_correction --write",
+            "trained_on": dict(sorted(self.trained_on.items())),
+            "labels": list(self.labels),
+            "routes": sorted(self.routes),
+            "bias": _rounded(self.bias),
+            "weights": {name: _rounded(weight) for name, weight in sorted(self.weights.items())},
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> IntentCorrection:
+        labels = tuple(raw["labels"])
+        unknown = set(labels) - set(BUILTIN_INTENTS)
+        if unknown:
+            raise ValueError(f"the intent correction knows labels that are not built-in: {sorted(unknown)}")
+        return cls(
+            labels=labels,
+            routes=frozenset(raw["routes"]),
+            bias=np.asarray(raw["bias"], dtype=float),
+            weights={name: np.asarray(weight, dtype=float) for name, weight in raw["weights"].items()},
+            trained_on=dict(raw["trained_on"]),
+        )
+
+
+def fit(
+    examples: Sequence[Example],
+    trained_on: Mapping[str, str],
+    *,
+    l2: float = L2,
+    iterations: int = ITERATIONS,
+    step: float = STEP,
+    min_count: int = MIN_COUNT,
+) -> IntentCorrection:
+    """Softmax regression by full-batch gradient descent on the examples whose label is built-in.
+
+    Deterministic: the same examples give the same weights. Features seen in fewer than ``min_count``
+    examples are left out.
+    """
+    usable = [example for example in examples if example.label in BUILTIN_INTENTS]
+    if not usable:
+        raise ValueError("no example has a built-in intent label")
+    labels = tuple(sorted({example.label for example in usable}))
+    rows = [features(example.text, example.intent, example.route) for example in usable]
+    seen = Counter(name for row in rows for name in row)
+    names = sorted(name for name, count in seen.items() if count >= min_count)
+    column = {name: n for n, name in enumerate(names)}
+    x = np.zeros((len(rows), len(names)))
+    for r, row in enumerate(rows):
+        x[r, [column[name] for name in row if name in column]] = 1.0
+    targets = np.eye(len(labels))[[labels.index(example.label) for example in usable]]
+    weights = np.zeros((len(names), len(labels)))
+    bias = np.zeros(len(labels))
+    count = len(usable)
+    for _ in range(iterations):
+        logits = x @ weights + bias
+        logits -= logits.max(axis=1, keepdims=True)
+        probabilities = np.exp(logits)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        error = (probabilities - targets) / count
+        weights -= step * (x.T @ error + l2 * weights / count)
+        bias -= step * error.sum(axis=0)
+    return IntentCorrection(
+        labels=labels,
+        routes=frozenset(example.route for example in usable),
+        bias=bias,
+        weights={name: weights[column[name]] for name in names},
+        trained_on=dict(trained_on),
+    )
+
+
+def accuracy(model: IntentCorrection, examples: Iterable[Example]) -> tuple[int, int, int]:
+    """(right before, right after, total): the engine's readings and the model's against the labels."""
+    before = after = total = 0
+    for example in examples:
+        total += 1
+        before += example.intent == example.label
+        after += model.reading(example.text, example.intent, example.route) == example.label
+    return before, after, total
+
+
+def changes(model: IntentCorrection, examples: Iterable[Example]) -> Counter[tuple[str, str]]:
+    """How often the model reads a turn (engine's reading, model's reading) differently."""
+    return Counter(
+        (example.intent, new)
+        for example in examples
+        if (new := model.reading(example.text, example.intent, example.route)) != example.intent
+    )
+
+
+@functools.cache
+def shipped() -> IntentCorrection | None:
+    """The model that ships with the package, or None when its file is missing."""
+    if not SHIPPED.exists():
+        return None
+    return IntentCorrection.from_json(json.loads(SHIPPED.read_text(encoding="utf-8")))
+
+
+def _rounded(values: np.ndarray) -> list[float]:
+    return [round(float(value), DECIMALS) for value in values]

@@ -1,0 +1,121 @@
+"""The learned intent correction (bot/engine/intents/correction.py): what it learns, what it leaves alone,
+and that a Router uses it only to record the turn's intent."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.engine.intents.correction import STANDING, Example, IntentCorrection, fit, shipped
+from bot.engine.router import Router
+from bot.engine.types import Decision
+from tests.engine.test_router import PORTS, make_turn
+
+# The rules read both kinds of message as a product inquiry; the labels say a refund is support.
+REFUNDS = ["how do i get a refund", "refund for my order please", "i want a refund", "can i get a refund"]
+OFFER = ["do you sell decaf", "do you sell gift cards", "do you sell mugs", "do you sell filters"]
+EXAMPLES = [
+    *(Example(text, "product_inquiry", "knowledge", "support") for text in REFUNDS),
+    *(Example(text, "product_inquiry", "knowledge", "product_inquiry") for text in OFFER),
+    Example("hello", "greeting", "template", "greeting"),
+    Example("this is awful", "complaint", "handoff", "complaint"),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> IntentCorrection:
+    return fit(EXAMPLES, {"made-up.jsonl": "0" * 64}, min_count=1)
+
+
+def test_it_learns_the_reading_the_labels_give_where_the_rules_give_another(model: IntentCorrection) -> None:
+    assert model.reading("a refund for the grinder", "product_inquiry", "knowledge") == "support"
+    assert model.reading("do you sell grinders", "product_inquiry", "knowledge") == "product_inquiry"
+
+
+def test_a_standing_reading_a_tenant_intent_or_an_unknown_route_is_left_alone(
+    model: IntentCorrection,
+) -> None:
+    for standing in STANDING:
+        assert model.reading("how do i get a refund", standing, "knowledge") == standing
+    assert model.reading("how do i get a refund", "outage", "knowledge") == "outage"
+    # A conversation a person owns is answered by nobody: the model never saw such a turn.
+    assert model.reading("how do i get a refund", "product_inquiry", "silent") == "product_inquiry"
+
+
+def test_it_never_answers_with_a_standing_reading() -> None:
+    trained = fit(
+        [Example(f"hi there {n}", "other", "fallback", "greeting") for n in range(6)]
+        + [Example("what is this", "other", "fallback", "other")],
+        {},
+        min_count=1,
+    )
+    assert trained.probabilities("hi there", "other", "fallback")["greeting"] > 0.5
+    assert trained.reading("hi there", "other", "fallback") == "other"
+
+
+def test_a_near_tie_keeps_the_rules_reading() -> None:
+    # Half the examples say one thing, half the other: the model is no surer than the rules.
+    trained = fit(
+        [
+            Example("where is it", "order_status", "clarify", "order_status"),
+            Example("where is it", "order_status", "clarify", "product_inquiry"),
+        ],
+        {},
+        min_count=1,
+    )
+    assert trained.reading("where is it", "order_status", "clarify") == "order_status"
+
+
+def test_it_round_trips_through_its_json_and_refuses_labels_that_are_not_built_in(
+    model: IntentCorrection,
+) -> None:
+    again = IntentCorrection.from_json(json.loads(json.dumps(model.to_json())))
+    assert again.reading("a refund for the grinder", "product_inquiry", "knowledge") == "support"
+    assert again.trained_on == {"made-up.jsonl": "0" * 64}
+
+    raw = model.to_json()
+    raw["labels"] = [*raw["labels"][:-1], "outage"]
+    with pytest.raises(ValueError, match="not built-in: \\['outage'\\]"):
+        IntentCorrection.from_json(raw)
+
+
+def test_fitting_needs_a_built_in_label() -> None:
+    with pytest.raises(ValueError, match="no example has a built-in intent label"):
+        fit([Example("the internet is down", "outage", "knowledge", "outage")], {})
+
+
+def test_the_package_ships_a_model() -> None:
+    found = shipped()
+    assert found is not None
+    assert set(found.labels) >= {"product_inquiry", "support", "purchase_intent", "pricing", "other"}
+
+
+async def test_the_router_records_the_corrected_intent_and_answers_as_before() -> None:
+    # The bakery of test_router.py knows nothing about refunds: the rules fall back and read "other".
+    text = "is a refund possible"
+    model = fit(
+        [Example(f"{text} {n}", "other", "fallback", "support") for n in range(4)]
+        + [Example(f"who won the match {n}", "other", "fallback", "other") for n in range(4)],
+        {},
+        min_count=1,
+    )
+    plain = await Router(intent_correction=None).decide(make_turn(text), PORTS)
+    corrected = await Router(intent_correction=model).decide(make_turn(text), PORTS)
+
+    assert (plain.route, plain.intent) == ("fallback", "other")
+    assert corrected.intent == "support"
+    assert corrected.intent_learned_from is not None
+    assert corrected.intent_learned_from.startswith("other (")
+    assert (corrected.route, corrected.replies, corrected.explanation) == (
+        plain.route,
+        plain.replies,
+        plain.explanation,
+    )
+
+
+async def test_the_router_leaves_a_reading_the_model_does_not_change(model: IntentCorrection) -> None:
+    decision: Decision = await Router(intent_correction=model).decide(make_turn("good morning"), PORTS)
+    assert decision.route == "template"
+    assert decision.intent == "greeting"
+    assert decision.intent_learned_from is None
