@@ -90,6 +90,7 @@ QUESTION_COVERAGE_SHARE = 0.15
 # or a synonym of one) confirms it; each confirming part after the first lifts the score (_confirmed).
 CONFIRMING_STRENGTH = 0.5
 CONFIRMATION = 0.5
+UNCONFIRMED = 0.7
 BIGRAM_BONUS = 0.05
 # Two entries whose scores differ by less than this are a toss-up (see is_ambiguous).
 AMBIGUITY_MARGIN = 0.08
@@ -439,13 +440,16 @@ def _met_only_by_any_topic(hit: KnowledgeHit) -> bool:
 
 
 def _confirmed(coverage: np.ndarray, agreeing: np.ndarray) -> np.ndarray:
-    """Coverage raised when several parts of the question agree on one entry.
+    """Coverage raised when several parts of the question agree on one entry, lowered when none does.
 
     One shared word is what an off-topic question has too ("do you sell shoes"); two or three parts
     of a long message meeting the same entry's question or keywords are not chance, even when the
-    message says much else. With one agreeing part the coverage stands as it is.
+    message says much else. With one agreeing part the coverage stands as it is. With none, the entry
+    met the question only in passing, a word of its answer ("how old are you" and "next to the old
+    lighthouse") or a distant relative of one: its coverage counts ``UNCONFIRMED`` of itself.
     """
-    confirmed = coverage.copy()
+    # Met by no part at confirming strength: only words of its answer, or distant relatives.
+    confirmed = np.where(agreeing == 0, UNCONFIRMED * coverage, coverage)
     # Few entries are met by two parts or more: math.pow for them keeps every score to the last digit
     # what it was before the sums moved to numpy (whose vectorised power may round differently).
     for at in np.flatnonzero(agreeing > 1).tolist():

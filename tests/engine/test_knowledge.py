@@ -701,3 +701,28 @@ def test_a_product_the_tenants_price_list_names_is_no_sign_of_another_business()
     # A word no text of the tenant's uses still counts in full.
     (pizza, *_) = KnowledgeIndex(docs, tenant_texts=[price_list]).search("can i upgrade to the pepperoni one")
     assert pizza.score < THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("index", "customer"),
+    [
+        # The store's answer says "next to the old lighthouse".
+        (COFFEE_INDEX, "how old are you"),
+        # The parental-controls entry is about a family's internet; the bill entry's answer says "paid".
+        (ISP_INDEX, "do you have a family"),
+        (ISP_INDEX, "do you get paid for this"),
+    ],
+)
+def test_an_entry_met_only_in_passing_by_a_word_of_its_answer_is_no_confident_answer(
+    index: KnowledgeIndex, customer: str
+) -> None:
+    hits = index.search(customer)
+    assert hits, "the entry still comes up, as a weak hit"
+    assert all(match.field == "answer" for match in hits[0].matches)
+    assert hits[0].score < THRESHOLD
+
+
+def test_a_word_of_an_entrys_question_still_answers_alone() -> None:
+    hit = answer_to("decaf?")
+    assert hit is not None
+    assert hit.question == "Do you have decaf coffee?"

@@ -809,7 +809,7 @@ async def test_a_short_greeting_the_templates_miss_stays_a_greeting() -> None:
 
 
 async def test_a_did_you_mean_records_the_intent_of_its_first_choice() -> None:
-    text = "how do i get to the roastery"
+    text = "how do i get to the cafe"
     assert read_alone(text) == "support"
     decision = await Chat().say(text)
     assert decision.route == "clarify"
