@@ -46,6 +46,7 @@ GREETING = "greeting"
 PRICING = "pricing"
 ORDER_STATUS = "order_status"
 COMPLAINT = "complaint"
+OTHER = "other"
 _COURTESY_INTENTS = ("greeting", "thanks", "goodbye")
 # Words added to an order-status question when looking for the entry that tells how to track an order:
 # "where is #4521?" shares no word with "How can I track my order?".
@@ -161,9 +162,10 @@ def question_after_greeting(text: str, intent: str) -> str:
 def template_fits(template: TemplateInfo, text: str, intent: str) -> bool:
     """Whether a matched template suits the message: courtesy triggers ("hi", "thanks") only for small talk.
 
-    A template matched by any other keyword fits as before. One matched only by greeting, thanks or
-    goodbye words fits a message of a few words, or a short one whose intent is that kind of small talk;
-    "thanks, but where is my order?" is an order question and goes on to be answered.
+    A template matched by any other keyword fits unless the scorer reads the message as about nothing
+    this business does (``other``) and it is longer than a bare keyword. One matched only by greeting,
+    thanks or goodbye words fits a message of a few words, or a short one whose intent is that kind of
+    small talk; "thanks, but where is my order?" is an order question and goes on to be answered.
     """
     haystack = f" {_phrase(text)} "
     matched = [
@@ -171,9 +173,11 @@ def template_fits(template: TemplateInfo, text: str, intent: str) -> bool:
         for keyword in {_phrase(raw) for raw in template.trigger_keywords}
         if keyword and f" {keyword} " in haystack
     ]
-    if not matched or not all(keyword in _COURTESY_PHRASES for keyword in matched):
-        return True
     words = len(_words(text))
+    if not matched or not all(keyword in _COURTESY_PHRASES for keyword in matched):
+        # A message the scorer reads as about nothing this business does ("how many bones are in the
+        # human body") met a keyword by chance; a bare keyword ("human?") is still the template's.
+        return intent != OTHER or words <= COURTESY_MAX_WORDS
     if words <= COURTESY_MAX_WORDS:
         return True
     # "Hi, hope you're well!" is small talk; "... what does shipping cost? Thanks in advance!" is not.

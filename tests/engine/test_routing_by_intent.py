@@ -868,3 +868,11 @@ def test_a_number_is_no_word_of_another_business() -> None:
         1, "What blends do you sell?", "House and Espresso.", 0.1, unmatched=("tyres", "4")
     )
     assert mostly_foreign("do you fit 4 tyres", [foreign], ())
+
+
+async def test_a_templates_keyword_inside_a_question_about_something_else_is_no_trigger() -> None:
+    # The demo's "human request" template is triggered by "human"; this customer asks a quiz question.
+    decision = await Chat().say("how many bones are in the human body")
+    assert decision.route == "fallback"
+    assert decision.template_id is None
+    assert decision.intent == "other"
