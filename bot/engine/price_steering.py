@@ -31,7 +31,10 @@ _PRICE = re.compile(
 # the shop?" as order status or "a cake shaped like a submarine" as pricing, and a wrong steer answers
 # with a price list or asks for an order number out of the blue.
 _PRICE_CUE = re.compile(
-    r"[$€£¥]|\b(?:pric\w*|cost\w*|much|cheap\w*|expensive|dearer|charg\w*|fees?|discount\w*|deals?|offers?"
+    r"[$€£¥]|\b(?:pric\w*|cost\w*|much|cheap\w*|expensive|dearer|fees?"
+    # A charge, but not a battery's: "my phone won't charge", "the charger", "stopped charging".
+    r"|(?<!won't )(?<!wont )(?<!not )(?<!stopped )charg(?!er\b|ing\s+(?:cable|port|lead))\w*"
+    r"|discount\w*|deals?|offers?"
     r"|sale|promo\w*|money|quote|rates?|afford\w*|spend|going\s+for|damage\s+(?:on|for))\b",
     re.IGNORECASE,
 )

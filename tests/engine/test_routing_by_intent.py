@@ -11,7 +11,7 @@ import prompts
 from bot.engine import handoff_rules
 from bot.engine.answered_intent import mostly_foreign
 from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
-from bot.engine.price_steering import carries_prices
+from bot.engine.price_steering import about_prices, carries_prices
 from bot.engine.render import render
 from bot.engine.router import Router, shared_scorer
 from bot.engine.types import (
@@ -876,3 +876,24 @@ async def test_a_templates_keyword_inside_a_question_about_something_else_is_no_
     assert decision.route == "fallback"
     assert decision.template_id is None
     assert decision.intent == "other"
+
+
+@pytest.mark.parametrize(
+    ("text", "asks_a_price"),
+    [
+        ("my iphone wont charge, is it the port or the battery", False),
+        ("the phone is not charging", False),
+        ("where can i buy a charger", False),
+        ("are you charging me for delivery", True),
+        ("is there a charge to cancel", True),
+        ("why did you charge me twice", True),
+    ],
+)
+def test_a_battery_that_wont_charge_names_no_price(text: str, asks_a_price: bool) -> None:
+    assert about_prices(text) is asks_a_price
+
+
+async def test_a_phone_that_wont_charge_is_no_question_for_the_coffee_shop() -> None:
+    # Neither the price list ("charge") nor the damaged-order entry ("battery" is no "battered" parcel).
+    decision = await Chat().say("my iphone wont charge, is it the port or the battery")
+    assert decision.route == "fallback"
