@@ -34,6 +34,9 @@ EIGHTH_ROUND = ANSWERS / "eighth_round.jsonl"
 # An unseen set in the original style (the tuning part's), written blind at the start of the eighth round
 # of engine work; only its totals were taken.
 NINTH_ROUND = ANSWERS / "ninth_round.jsonl"
+# A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
+# pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.
+OFF_TOPIC_PROBE = ANSWERS / "off_topic_probe.jsonl"
 
 TENANTS = ("demo", "isp")
 ROUTES = ("knowledge", "command", "template", "handoff", "clarify", "fallback")

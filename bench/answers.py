@@ -4,7 +4,8 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to ninth rounds, then the tuning part).
+report (held-back part first, then the second to ninth rounds and the off-topic probe, then the
+tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
 """
@@ -32,6 +33,7 @@ from bench.answer_set import (
     FOURTH_ROUND,
     HELD_BACK,
     NINTH_ROUND,
+    OFF_TOPIC_PROBE,
     SECOND_ROUND,
     SEVENTH_ROUND,
     SIXTH_ROUND,
@@ -275,6 +277,12 @@ LATER_PARTS = (
         "opened)",
         True,
     ),
+    (
+        "off_topic_probe",
+        "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
+        "word with its subject; its rows were opened)",
+        False,
+    ),
 )
 
 
@@ -391,6 +399,7 @@ def main() -> None:
         "seventh_round": load(SEVENTH_ROUND)[: args.limit],
         "eighth_round": load(EIGHTH_ROUND)[: args.limit],
         "ninth_round": load(NINTH_ROUND)[: args.limit],
+        "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
     outcomes, normal_ms, big_ms, big_size = asyncio.run(measure(parts, max(args.rounds, 1)))

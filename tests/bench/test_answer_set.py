@@ -14,6 +14,7 @@ from bench.answer_set import (
     FOURTH_ROUND,
     HELD_BACK,
     NINTH_ROUND,
+    OFF_TOPIC_PROBE,
     ROUTES,
     SECOND_ROUND,
     SEVENTH_ROUND,
@@ -122,6 +123,15 @@ def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_t
         assert {row.expect.route for row in own} == set(ROUTES), tenant
         assert {row.expect.entry for row in own if row.expect.entry} == known[tenant].entries, tenant
     assert sum(row.off_topic for row in rows) >= 25
+
+
+def test_the_off_topic_probe_is_well_formed_and_only_off_topic() -> None:
+    rows = load(OFF_TOPIC_PROBE)
+
+    assert problems(rows, vocabulary()) == []
+    assert Counter(row.tenant for row in rows) == {"demo": 150, "isp": 150}
+    assert all(row.off_topic and row.expect.route == "fallback" and row.intent == "other" for row in rows)
+    assert len({row.text.casefold() for row in rows}) == len(rows)
 
 
 def test_a_misnamed_entry_is_reported() -> None:
