@@ -41,7 +41,13 @@ async def examples(parts: Sequence[Path] = DEVELOPMENT) -> dict[str, list[Exampl
         for part in parts:
             outcomes = await decide_all(router, load(part), setups)
             found[part.name] = [
-                Example(text=o.row.text, intent=o.intent, route=o.decision.route, label=o.row.intent)
+                Example(
+                    text=o.row.text,
+                    intent=o.intent,
+                    route=o.decision.route,
+                    label=o.row.intent,
+                    entry_intent=o.decision.offered_entry_intent,
+                )
                 for o in outcomes
             ]
     return found

@@ -96,7 +96,7 @@ class Router:
         model = self._correction
         if model is None or decision.intent is None or decision.intent_reading is not None or not text:
             return decision
-        intent = model.reading(text, decision.intent, decision.route)
+        intent = model.reading(text, decision.intent, decision.route, decision.offered_entry_intent)
         if intent == decision.intent:
             return decision
         score = decision.intent_score
@@ -234,6 +234,11 @@ class Router:
             decision = await _without_llm(turn, ports, question, scored, hits, admission.reason or "refused")
         else:
             decision = await _offline_answer(turn, ports, question, scored, hits)
+        offered = next((hit for hit in hits if hit.entry_id in decision.knowledge_entry_ids[:1]), None)
+        if offered is not None:
+            decision = replace(
+                decision, offered_entry_intent=self._reading(offered.question, turn.intents)[0]
+            )
         # The offline answer tells more about what was asked than the message alone.
         intent = as_answered(scored, decision, question, hits, turn.commands, self._reader(turn))
         if intent == scored.intent:

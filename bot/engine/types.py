@@ -368,6 +368,9 @@ class Decision:
     # The rules' reading, when the learned correction read the turn's intent again
     # (bot/engine/intents/correction.py): "product_inquiry (0.52)"; shown by `chatbot kb test`.
     intent_learned_from: str | None = None
+    # How the local scorer reads the question of the first entry the offline answer offers ("support"
+    # for "How do I cancel my subscription?"): one of what the learned correction reads.
+    offered_entry_intent: str | None = None
 
 
 class Engine(Protocol):

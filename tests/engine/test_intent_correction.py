@@ -33,6 +33,29 @@ def test_it_learns_the_reading_the_labels_give_where_the_rules_give_another(mode
     assert model.reading("do you sell grinders", "product_inquiry", "knowledge") == "product_inquiry"
 
 
+def test_the_reading_of_the_entry_offered_tells_apart_messages_worded_alike() -> None:
+    # "can i pay with X" answered by an entry about the offer is a product question; answered by an entry
+    # that reads as support, a request for help.
+    trained = fit(
+        [
+            *(
+                Example(f"can i pay with {n}", "support", "knowledge", "product_inquiry", "product_inquiry")
+                for n in ("paypal", "klarna", "cash")
+            ),
+            *(
+                Example(f"can i pay with {n}", "support", "knowledge", "support", "support")
+                for n in ("my old card", "a new card", "direct debit")
+            ),
+        ],
+        {},
+        min_count=1,
+    )
+    assert trained.reading("can i pay with apple pay", "support", "knowledge", "product_inquiry") == (
+        "product_inquiry"
+    )
+    assert trained.reading("can i pay with apple pay", "support", "knowledge", "support") == "support"
+
+
 def test_a_standing_reading_a_tenant_intent_or_an_unknown_route_is_left_alone(
     model: IntentCorrection,
 ) -> None:

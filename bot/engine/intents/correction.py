@@ -7,8 +7,8 @@ do gift cards" is an inquiry or a purchase. The labelled answer set (tests/data/
 bench/ANSWERS.md) says how customers' messages like these are labelled. A softmax (multinomial
 logistic) regression learns it from:
 
-- the engine's own reading of the turn (its intent, or ``tenant`` for one of the tenant's own intents)
-  and the route it answered by;
+- the engine's own reading of the turn (its intent, or ``tenant`` for one of the tenant's own intents),
+  the route it answered by, and the scorer's reading of the question of the entry it offered;
 - the message's word stems and adjacent-stem pairs (bot/engine/word_forms.py).
 
 It is trained offline by ``python -m bench.intent_correction --write`` on the development parts of the
@@ -68,15 +68,17 @@ class Example:
     intent: str  # the engine's reading
     route: str
     label: str  # the labelled intent
+    entry_intent: str | None = None  # the reading of the question of the entry the answer offered
 
 
-def features(text: str, intent: str, route: str) -> list[str]:
-    """The names of a turn's features (each worth 1): its reading, its route, its stems and pairs."""
-    reading = intent if intent in BUILTIN_INTENTS else TENANT_INTENT
+def features(text: str, intent: str, route: str, entry_intent: str | None = None) -> list[str]:
+    """The names of a turn's features (each worth 1): its reading, its route, the reading of the entry
+    its answer offered, its stems and pairs."""
     stems = [stem(word) for word in words(text)]
     return [
-        f"intent={reading}",
+        f"intent={_kind(intent)}",
         f"route={route}",
+        f"entry={'none' if entry_intent is None else _kind(entry_intent)}",
         *(f"word={s}" for s in dict.fromkeys(stems)),
         *(f"pair={a}_{b}" for a, b in dict.fromkeys(itertools.pairwise(stems))),
     ]
@@ -96,21 +98,23 @@ class IntentCorrection:
         """Whether a turn read as ``intent`` and answered by ``route`` is one this model may read again."""
         return intent in BUILTIN_INTENTS and intent not in STANDING and route in self.routes
 
-    def probabilities(self, text: str, intent: str, route: str) -> dict[str, float]:
+    def probabilities(
+        self, text: str, intent: str, route: str, entry_intent: str | None = None
+    ) -> dict[str, float]:
         logits = self.bias.copy()
-        for name in features(text, intent, route):
+        for name in features(text, intent, route, entry_intent):
             weight = self.weights.get(name)
             if weight is not None:
                 logits += weight
         exp = np.exp(logits - logits.max())
         return dict(zip(self.labels, (exp / exp.sum()).tolist(), strict=True))
 
-    def reading(self, text: str, intent: str, route: str) -> str:
+    def reading(self, text: str, intent: str, route: str, entry_intent: str | None = None) -> str:
         """The intent the model gives the turn; ``intent`` itself where the model does not apply or is
         not surer of another reading by ``MARGIN``."""
         if not self.applies(intent, route):
             return intent
-        scores = self.probabilities(text, intent, route)
+        scores = self.probabilities(text, intent, route, entry_intent)
         best = max((label for label in scores if label not in STANDING), key=lambda label: scores[label])
         return best if scores[best] - scores.get(intent, 0.0) > MARGIN else intent
 
@@ -157,7 +161,7 @@ def fit(
     if not usable:
         raise ValueError("no example has a built-in intent label")
     labels = tuple(sorted({example.label for example in usable}))
-    rows = [features(example.text, example.intent, example.route) for example in usable]
+    rows = [features(e.text, e.intent, e.route, e.entry_intent) for e in usable]
     seen = Counter(name for row in rows for name in row)
     names = sorted(name for name, count in seen.items() if count >= min_count)
     column = {name: n for n, name in enumerate(names)}
@@ -191,7 +195,9 @@ def accuracy(model: IntentCorrection, examples: Iterable[Example]) -> tuple[int,
     for example in examples:
         total += 1
         before += example.intent == example.label
-        after += model.reading(example.text, example.intent, example.route) == example.label
+        after += (
+            model.reading(example.text, example.intent, example.route, example.entry_intent) == example.label
+        )
     return before, after, total
 
 
@@ -200,7 +206,8 @@ def changes(model: IntentCorrection, examples: Iterable[Example]) -> Counter[tup
     return Counter(
         (example.intent, new)
         for example in examples
-        if (new := model.reading(example.text, example.intent, example.route)) != example.intent
+        if (new := model.reading(example.text, example.intent, example.route, example.entry_intent))
+        != example.intent
     )
 
 
@@ -210,6 +217,10 @@ def shipped() -> IntentCorrection | None:
     if not SHIPPED.exists():
         return None
     return IntentCorrection.from_json(json.loads(SHIPPED.read_text(encoding="utf-8")))
+
+
+def _kind(intent: str) -> str:
+    return intent if intent in BUILTIN_INTENTS else TENANT_INTENT
 
 
 def _rounded(values: np.ndarray) -> list[float]:
