@@ -91,10 +91,17 @@ class Router:
 
     def _read_again(self, turn: Turn, decision: Decision) -> Decision:
         """The turn's intent as the learned correction reads it (bot/engine/intents/correction.py), when
-        the local scorer read the message; the route and replies stay as they are."""
+        no model took part (the local scorer read the message, the offline engine answered); the route
+        and replies stay as they are."""
         text = (turn.inbound.text or "").strip()
         model = self._correction
-        if model is None or decision.intent is None or decision.intent_reading is not None or not text:
+        if (
+            model is None
+            or decision.intent is None
+            or decision.intent_reading is not None
+            or decision.model is not None
+            or not text
+        ):
             return decision
         intent = model.reading(text, decision.intent, decision.route, decision.offered_entry_intent)
         if intent == decision.intent:

@@ -4,12 +4,14 @@ and that a Router uses it only to record the turn's intent."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
 from bot.engine.intents.correction import STANDING, Example, IntentCorrection, fit, shipped
 from bot.engine.router import Router
-from bot.engine.types import Decision
+from bot.engine.types import Decision, HandoffBriefing, KnowledgeHit, Ports, Reply, Turn
 from tests.engine.test_router import PORTS, make_turn
 
 # The rules read both kinds of message as a product inquiry; the labels say a refund is support.
@@ -141,4 +143,32 @@ async def test_the_router_leaves_a_reading_the_model_does_not_change(model: Inte
     decision: Decision = await Router(intent_correction=model).decide(make_turn("good morning"), PORTS)
     assert decision.route == "template"
     assert decision.intent == "greeting"
+    assert decision.intent_learned_from is None
+
+
+class FailingModel:
+    """An LLM port whose answer fails: the turn falls back, as the offline engine's fallback would."""
+
+    async def answer(self, turn: Turn, ports: Ports, knowledge: Sequence[KnowledgeHit]) -> Decision:
+        return Decision(
+            route="fallback", replies=(Reply("sorry"),), model="gemini-2.5-flash", llm_failed=True
+        )
+
+    async def summarize_handoff(self, turn: Turn, facts: str) -> HandoffBriefing:
+        return HandoffBriefing(None, "gemini-2.5-flash", 0, 0)
+
+
+async def test_a_turn_a_model_answered_is_left_alone() -> None:
+    text = "is a refund possible"
+    model = fit(
+        [Example(f"{text} {n}", "support", "fallback", "product_inquiry") for n in range(4)]
+        + [Example(f"who won the match {n}", "support", "fallback", "support") for n in range(4)],
+        {},
+        min_count=1,
+    )
+    ports = replace(PORTS, llm=FailingModel())
+    decision = await Router(intent_correction=model).decide(make_turn(text), ports)
+    assert (decision.route, decision.model, decision.intent) == ("fallback", "gemini-2.5-flash", "support")
+    # The model would have read the turn otherwise, had the offline engine answered it.
+    assert model.reading(text, "support", "fallback") == "product_inquiry"
     assert decision.intent_learned_from is None
