@@ -106,14 +106,36 @@ class Router:
         intent = model.reading(text, decision.intent, decision.route, decision.offered_entry_intent)
         if intent == decision.intent:
             return decision
-        score = decision.intent_score
+        return self._recording(
+            decision,
+            turn,
+            text,
+            intent,
+            decision.intent_score or 0.0,
+            learned_from=f"{decision.intent} ({decision.intent_score or 0.0:.2f})",
+        )
+
+    def _recording(
+        self,
+        decision: Decision,
+        turn: Turn,
+        text: str,
+        intent: str,
+        score: float,
+        *,
+        as_written: str | None = None,
+        learned_from: str | None = None,
+    ) -> Decision:
+        """``decision`` recording ``intent`` read again; its score stays the message's own: how close
+        ``text``'s words are to ``intent`` (``score``, the earlier reading's, for ``other``)."""
         if intent != OTHER:
             score = self._scorer.intent_scores(text, turn.intents).get(intent, 0.0)
         return replace(
             decision,
             intent=intent,
             intent_score=score,
-            intent_learned_from=f"{decision.intent} ({decision.intent_score or 0.0:.2f})",
+            intent_as_written=as_written or decision.intent_as_written,
+            intent_learned_from=learned_from or decision.intent_learned_from,
         )
 
     async def _route(self, turn: Turn, ports: Ports) -> Decision:
@@ -250,15 +272,13 @@ class Router:
         intent = as_answered(scored, decision, question, hits, turn.commands, self._reader(turn))
         if intent == scored.intent:
             return decision
-        # The score stays the message's own: how close its words are to the intent now recorded.
-        score = scored.intent_score
-        if intent != OTHER:
-            score = self._scorer.intent_scores(question, turn.intents).get(intent, 0.0)
-        return replace(
+        return self._recording(
             decision,
-            intent=intent,
-            intent_score=score,
-            intent_as_written=f"{scored.intent} ({scored.intent_score:.2f})",
+            turn,
+            question,
+            intent,
+            scored.intent_score,
+            as_written=f"{scored.intent} ({scored.intent_score:.2f})",
         )
 
     def _reader(self, turn: Turn) -> Callable[[str], tuple[str, float]]:

@@ -116,15 +116,24 @@ def test_the_package_ships_a_model() -> None:
     assert set(found.labels) >= {"product_inquiry", "support", "purchase_intent", "pricing", "other"}
 
 
-async def test_the_router_records_the_corrected_intent_and_answers_as_before() -> None:
-    # The bakery of test_router.py knows nothing about refunds: the rules fall back and read "other".
-    text = "is a refund possible"
-    model = fit(
-        [Example(f"{text} {n}", "other", "fallback", "support") for n in range(4)]
-        + [Example(f"who won the match {n}", "other", "fallback", "other") for n in range(4)],
+REFUND_QUESTION = "is a refund possible"
+
+
+def refund_model(reading: str, label: str) -> IntentCorrection:
+    """A model that reads the refund question, read by the rules as ``reading`` on a fallback, as
+    ``label``, and other fallbacks as the rules do."""
+    return fit(
+        [Example(f"{REFUND_QUESTION} {n}", reading, "fallback", label) for n in range(4)]
+        + [Example(f"who won the match {n}", reading, "fallback", reading) for n in range(4)],
         {},
         min_count=1,
     )
+
+
+async def test_the_router_records_the_corrected_intent_and_answers_as_before() -> None:
+    # The bakery of test_router.py knows nothing about refunds: the rules fall back and read "other".
+    text = REFUND_QUESTION
+    model = refund_model(reading="other", label="support")
     plain = await Router(intent_correction=None).decide(make_turn(text), PORTS)
     corrected = await Router(intent_correction=model).decide(make_turn(text), PORTS)
 
@@ -159,13 +168,8 @@ class FailingModel:
 
 
 async def test_a_turn_a_model_answered_is_left_alone() -> None:
-    text = "is a refund possible"
-    model = fit(
-        [Example(f"{text} {n}", "support", "fallback", "product_inquiry") for n in range(4)]
-        + [Example(f"who won the match {n}", "support", "fallback", "support") for n in range(4)],
-        {},
-        min_count=1,
-    )
+    text = REFUND_QUESTION
+    model = refund_model(reading="support", label="product_inquiry")
     ports = replace(PORTS, llm=FailingModel())
     decision = await Router(intent_correction=model).decide(make_turn(text), ports)
     assert (decision.route, decision.model, decision.intent) == ("fallback", "gemini-2.5-flash", "support")
