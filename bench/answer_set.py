@@ -34,6 +34,10 @@ EIGHTH_ROUND = ANSWERS / "eighth_round.jsonl"
 # An unseen set in the original style (the tuning part's), written blind at the start of the eighth round
 # of engine work; only its totals were taken.
 NINTH_ROUND = ANSWERS / "ninth_round.jsonl"
+# Development sets written blind at the end of the eighth round of engine work, one in the original style,
+# one in fresh wording; their totals were taken on arrival, then the intent correction learned from them.
+TENTH_ROUND = ANSWERS / "tenth_round.jsonl"
+ELEVENTH_ROUND = ANSWERS / "eleventh_round.jsonl"
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.
 OFF_TOPIC_PROBE = ANSWERS / "off_topic_probe.jsonl"

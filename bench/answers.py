@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to ninth rounds and the off-topic probe, then the
+report (held-back part first, then the second to eleventh rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.answer_set import (
     EIGHTH_ROUND,
+    ELEVENTH_ROUND,
     FIFTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
@@ -37,6 +38,7 @@ from bench.answer_set import (
     SECOND_ROUND,
     SEVENTH_ROUND,
     SIXTH_ROUND,
+    TENTH_ROUND,
     THIRD_ROUND,
     TUNING,
     Row,
@@ -278,6 +280,18 @@ LATER_PARTS = (
         True,
     ),
     (
+        "tenth_round",
+        "Tenth round (development: written blind at the end of the eighth round; the intent correction "
+        "learned from it)",
+        False,
+    ),
+    (
+        "eleventh_round",
+        "Eleventh round (development: written blind in fresh wording at the end of the eighth round; the "
+        "intent correction learned from it)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -399,6 +413,8 @@ def main() -> None:
         "seventh_round": load(SEVENTH_ROUND)[: args.limit],
         "eighth_round": load(EIGHTH_ROUND)[: args.limit],
         "ninth_round": load(NINTH_ROUND)[: args.limit],
+        "tenth_round": load(TENTH_ROUND)[: args.limit],
+        "eleventh_round": load(ELEVENTH_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }

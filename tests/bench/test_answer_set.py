@@ -10,6 +10,7 @@ import pytest
 
 from bench.answer_set import (
     EIGHTH_ROUND,
+    ELEVENTH_ROUND,
     FIFTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
@@ -20,6 +21,7 @@ from bench.answer_set import (
     SEVENTH_ROUND,
     SIXTH_ROUND,
     TENANTS,
+    TENTH_ROUND,
     THIRD_ROUND,
     TUNING,
     Expected,
@@ -109,8 +111,8 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
 
 @pytest.mark.parametrize(
     "part",
-    [FIFTH_ROUND, SIXTH_ROUND, SEVENTH_ROUND, EIGHTH_ROUND, NINTH_ROUND],
-    ids=["fifth", "sixth", "seventh", "eighth", "ninth"],
+    [FIFTH_ROUND, SIXTH_ROUND, SEVENTH_ROUND, EIGHTH_ROUND, NINTH_ROUND, TENTH_ROUND, ELEVENTH_ROUND],
+    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh"],
 )
 def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
     rows = load(part)
