@@ -63,8 +63,11 @@ COURTESY_SURE = 0.7
 SMALL_TALK_SURE = 0.75
 # Small talk is short: a courtesy template answers at most this many words, and only for its own intent.
 SMALL_TALK_MAX_WORDS = 8
-# ... and a reading this sure of small talk, when nothing else answers the message (courtesy_template).
+# ... and a reading this sure of small talk, of at most this many words, when nothing else answers the
+# message (courtesy_template): "thank you so much you've been really helpful!!" is thanks, not a question
+# the bot failed to catch.
 UNANSWERED_SMALL_TALK_SURE = 0.5
+UNANSWERED_SMALL_TALK_MAX_WORDS = 12
 # What follows a leading "Hi," must have this many words to be a question of its own ("Hi, how are
 # you?" is still a greeting; "Hi, how much is a bag of the house blend?" is a pricing question).
 GREETING_TAIL_WORDS = 5
@@ -249,7 +252,7 @@ def courtesy_template(
     if unanswered:
         if (
             score < UNANSWERED_SMALL_TALK_SURE
-            or words > SMALL_TALK_MAX_WORDS
+            or words > UNANSWERED_SMALL_TALK_MAX_WORDS
             or not _opens_or_closes(text, intent)
         ):
             return None

@@ -897,3 +897,20 @@ async def test_a_phone_that_wont_charge_is_no_question_for_the_coffee_shop() -> 
     # Neither the price list ("charge") nor the damaged-order entry ("battery" is no "battered" parcel).
     decision = await Chat().say("my iphone wont charge, is it the port or the battery")
     assert decision.route == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "template"),
+    [
+        ("thank you so much you've been really helpful!!", "thanks"),
+        ("that's all i needed, have a good one, bye", "goodbye"),
+        ("thats it for now, see ya", "goodbye"),
+    ],
+)
+async def test_longer_thanks_or_goodbye_nothing_else_answers_gets_its_template(
+    text: str, template: str
+) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "template"
+    assert decision.template_id == next(t.template_id for t in TEMPLATES if t.name == template)
+    assert decision.intent == template

@@ -632,6 +632,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "bye bye",
         "see you",
         "see ya later",
+        "see ya",
         "talk later",
         "that's all for now",
         "have a good day",
