@@ -97,7 +97,7 @@ def price_source(
             named = shared if lists_prices or met >= UNPRICED_ENTRY_WORDS else 0
             ranked.append((named, int(lists_prices), 1, PriceSource(hit=hit)))
     if command is not None:
-        ranked.append((len(subject & set(tokenize(command.response))), 1, 0, PriceSource(command=command)))
+        ranked.append((len(_listed(subject, command)), 1, 0, PriceSource(command=command)))
     if not ranked:
         return None
     # Most subject words named, then prices listed, then an entry before the command, then the best hit.
@@ -113,9 +113,17 @@ def _mostly_foreign(subject: set[str], hits: Sequence[KnowledgeHit], command: Co
     the price list is no answer.
     """
     unknown = set(tokenize(" ".join(hits[0].unmatched))) if hits else subject
-    listed = set(tokenize(command.response)) if command is not None else set()
+    listed = _listed(subject, command) if command is not None else set()
     foreign = {term for term in subject if term in unknown and term not in listed}
     return 2 * len(foreign) > len(subject)
+
+
+def _listed(subject: set[str], command: CommandInfo) -> set[str]:
+    """The terms of ``subject`` that ``command``'s price list names, as written or as the word of a
+    place it names ("ethiopian" for "Ethiopia Yirgacheffe", "kenyan" for "Kenya AA"): a listed word of
+    five letters or more with one letter added at its end."""
+    listed = set(tokenize(command.response))
+    return {term for term in subject if term in listed or (len(term) > 5 and term[:-1] in listed)}
 
 
 def _named_by(hit: KnowledgeHit) -> set[str]:

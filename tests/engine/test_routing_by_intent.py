@@ -914,3 +914,10 @@ async def test_longer_thanks_or_goodbye_nothing_else_answers_gets_its_template(
     assert decision.route == "template"
     assert decision.template_id == next(t.template_id for t in TEMPLATES if t.name == template)
     assert decision.intent == template
+
+
+async def test_a_price_asked_of_a_coffee_by_its_countrys_adjective_gets_the_price_list() -> None:
+    # The price list names "Ethiopia Yirgacheffe"; no knowledge entry knows the word.
+    decision = await Chat().say("how much is the ethiopian")
+    assert decision.route == "command"
+    assert decision.command_id == PRICE_COMMAND.command_id
