@@ -21,7 +21,7 @@ price: price, prices, pricing, cost, costs, how much, fee, fees, charge, rate, r
     pay for, priced, tariff, quid, bucks, whats the damage, what s the damage, dearer, pricier, pricey
 ship: ship, shipping, shipped, deliver, delivery, send, sent, dispatch, dispatched, postage, courier,
     shipment, mail it, post it, get it to me, delivered, deliveries, arrival, get here, reach me,
-    delivery time, delivery times, shipping time, shipping times, delivery date, turnaround, next day,
+    delivery date, turnaround, next day,
     same day, expedited, express, first class, tracked delivery, standard delivery, postal, royal mail,
     fedex, dhl, usps, evri, dpd, post to, do you post, normal post, by post, quicker option, quicker delivery,
     faster delivery, faster shipping, get here quicker, arrive quicker

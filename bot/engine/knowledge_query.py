@@ -33,6 +33,8 @@ RELATED_WEIGHT = 0.6
 _NEGATING = frozenset({"no", "not", "without", "non", "never"})
 PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase
 TYPO_WEIGHT = {1: 0.85, 2: 0.7}
+# A word this short is too easily one letter away from another to be corrected inside a phrase.
+MIN_CORRECTED_LENGTH = 5
 NUMBER_WEIGHT = 0.3  # "#4521" says which order, not what the question is about: it never matches
 GENERIC_WEIGHT = 0.5  # for GENERIC_WORDS ("sell", "use", "best")
 # A word no entry contains counts this much more than the rarest word the entries do contain: a
@@ -80,6 +82,14 @@ class QueryReader:
 
     def idf(self, term: str) -> float:
         return idf(self._df.get(term, 0), self._size)
+
+    def corrected(self, word: str) -> str | None:
+        """``word`` spelt right, when it is no English word and one letter away from a word of the
+        entries ("adress" -> "address"); None otherwise."""
+        if word in STOPWORDS or len(word) < MIN_CORRECTED_LENGTH or sense_count(word):
+            return None
+        correction = self._spelling.correct(word)
+        return correction.word if correction is not None and correction.distance == 1 else None
 
     def groups(self, units: Sequence[Unit]) -> list[Group]:
         """The question's units as groups, each unit once (a word by its stem, a phrase by its text)."""

@@ -314,7 +314,7 @@ class KnowledgeIndex:
         return sorted(best.values(), key=lambda hit: -hit.score)[:limit]
 
     def _search(self, query: str, limit: int) -> list[KnowledgeHit]:
-        units = self._thesaurus.units(query)
+        units = self._thesaurus.units(query, self._reader.corrected)
         groups = self._reader.groups(units)
         total_weight = sum(group.weight for group in groups)
         if total_weight <= 0.0:

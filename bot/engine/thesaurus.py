@@ -5,7 +5,7 @@ text into units of meaning: single words, and known phrases such as "how much" o
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.engine.customer_vocabulary import CUSTOMER_SYNONYMS
@@ -87,14 +87,26 @@ class Thesaurus:
             return self
         return Thesaurus((*self._groups, *extra))
 
-    def units(self, text: str) -> list[Unit]:
-        """``text`` as units of meaning, in order: phrases first (longest wins), then content words."""
+    def units(self, text: str, correct: Callable[[str], str | None] | None = None) -> list[Unit]:
+        """``text`` as units of meaning, in order: phrases first (longest wins), then content words.
+
+        ``correct`` spells a misspelt word right (None for a word it leaves alone): a phrase misspelt
+        ("email adress") is still the phrase. A word outside any phrase stays as written; the search
+        corrects it itself, at a typo's weight.
+        """
         raw = words(text)
         stems = [stem(word) for word in raw]
+        corrected = stems
+        if correct is not None and self._phrases:
+            corrected = [
+                stem(fixed) if (fixed := correct(word)) else s for word, s in zip(raw, stems, strict=True)
+            ]
         found: list[Unit] = []
         position = 0
         while position < len(raw):
             phrase = self._phrase_at(stems, position)
+            if phrase is None and corrected is not stems:
+                phrase = self._phrase_at(corrected, position)
             if phrase is not None:
                 length, (concepts, hints) = phrase
                 found.append(Unit(" ".join(raw[position : position + length]), None, concepts, hints))

@@ -726,3 +726,17 @@ def test_a_word_of_an_entrys_question_still_answers_alone() -> None:
     hit = answer_to("decaf?")
     assert hit is not None
     assert hit.question == "Do you have decaf coffee?"
+
+
+@pytest.mark.parametrize(
+    ("customer", "entry"),
+    [
+        # "email address" is a phrase of the e-mail group; "address" alone is the shop's location.
+        ("whats ur email adress", "How can I contact you by email?"),
+        ("how do i stop my montly coffee delivry", "How do I cancel my subscription?"),
+    ],
+)
+def test_a_misspelt_phrase_is_still_the_phrase(customer: str, entry: str) -> None:
+    hit = answer_to(customer)
+    assert hit is not None
+    assert hit.question == entry
