@@ -108,15 +108,16 @@ copy: copy, copies, download, downloads, pdf, printout, duplicate
 bill: bill, bills, billing, invoice, invoices, statement, charged, overcharged, charged twice,
     double charged, receipt, charges, charged me, unknown charge, unexpected charge, strange charge,
     don t recognise, don t recognize, payment taken, taken from my account, took money, took my money,
-    debited, balance, account balance, do i owe, amount owed, amount due, itemised, itemized
+    debited, balance, account balance, do i owe, amount owed, amount due, itemised, itemized, owe, what i owe
 pay: pay, payment, payments, paying, card, credit card, debit card, paypal, checkout, apple pay,
     google pay, direct debit, declined, card declined, amex, american express, visa, mastercard, maestro,
     contactless, klarna, cash, bank transfer, pay with, pay by, pay using, payment method,
     payment methods, payment options, ways to pay, bank card, gpay, applepay, shop pay, venmo,
     card rejected, card refused, card not accepted, card won t work, payment declined,
-    transaction declined
+    transaction declined, settle, settle up
 due: due, due date, what date, which date, when do you take, take the payment, payment date, bill date,
-    when is my bill, debit date, taken out, take the money, day of the month
+    when is my bill, debit date, taken out, take the money, day of the month, money come out,
+    money comes out, money goes out, money leave, money leaves
 password: password, passwort, login, log in, sign in, locked out, username, account access, pw, pwd,
     passcode, wifi key, network key, forgot my password, forgotten password, forgotten my password,
     reset password, reset my password, new password, can t log in, cant log in, can t sign in,

@@ -563,6 +563,8 @@ ISP_INDEX = KnowledgeIndex(
         # "gaming" only hints at slowness in a customer's words; the port-forwarding entry that names
         # gamers is not about slowness.
         ("the net is crawling and websites take ages to open", "Why is my internet slow?"),
+        ("how do i settle what i owe this month", "How do I pay my bill?"),
+        ("what day does the money come out each month", "When is my bill due?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
