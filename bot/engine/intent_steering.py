@@ -83,6 +83,34 @@ _LEADING_GREETING = re.compile(
     )+""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Words that greet, thank or take leave, after which a name is the person spoken to ("hi Bean",
+# "thanks Bean").
+_COURTESY_WORDS = (
+    r"(?:hi+|hello+|hey+|hiya|heya|howdy|yo|morning|afternoon|evening|good\s+(?:morning|afternoon|evening|day)"
+    r"|thanks|thank\s+you|thank\s+u|thx|ty|cheers|ta|bye|goodbye|night|ok|okay)"
+)
+
+
+def without_address(text: str, name: str) -> str:
+    """``text`` without the bot's own name where the customer addresses it: after a greeting or thanks
+    ("good morning Bean!", "thanks Bean"), or opening the message before a comma ("Bean, do you sell
+    decaf?"). A name that is also a word of the business ("Bean") is no question about beans then.
+    Anywhere else it stays: "do you sell whole bean" asks about beans."""
+    name = name.strip()
+    if not name or not text:
+        return text
+    called = re.escape(name)
+    after_courtesy = re.compile(rf"(\b{_COURTESY_WORDS}[\s,!.]+){called}\b", re.IGNORECASE)
+    opening = re.compile(rf"^\s*{called}\s*[,:!-]\s*", re.IGNORECASE)
+    stripped = opening.sub("", after_courtesy.sub(r"\1", text))
+    stripped = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _SPACES.sub(" ", stripped)).strip()
+    return stripped or text
+
+
+_SPACES = re.compile(r"\s{2,}")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,!.?])")
+
+
 # "#4521", "order 4521", "order no. A-1234", "ref: 88231", or a bare number of four digits or more.
 _ORDER_NUMBER = re.compile(
     r"""\#\s?[A-Za-z]{0,4}-?\d{2,}

@@ -18,6 +18,7 @@ from bot.engine.intent_steering import (
     courtesy_template,
     question_after_greeting,
     template_fits,
+    without_address,
 )
 from bot.engine.intents import correction
 from bot.engine.intents.correction import IntentCorrection
@@ -140,7 +141,8 @@ class Router:
 
     async def _route(self, turn: Turn, ports: Ports) -> Decision:
         values = turn_values(turn)
-        text = (turn.inbound.text or "").strip()
+        # "hi Bean": the bot's name, said to it, is no question about beans.
+        text = without_address((turn.inbound.text or "").strip(), turn.bot.name)
         if turn.conversation.status in HANDED_TO_HUMAN:
             # A person owns the conversation: the bot says nothing, but the agent still sees what the
             # customer's message expresses.

@@ -10,6 +10,7 @@ import pytest
 import prompts
 from bot.engine import handoff_rules
 from bot.engine.answered_intent import mostly_foreign
+from bot.engine.intent_steering import without_address
 from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
 from bot.engine.price_steering import about_prices, carries_prices
 from bot.engine.render import render
@@ -921,3 +922,28 @@ async def test_a_price_asked_of_a_coffee_by_its_countrys_adjective_gets_the_pric
     decision = await Chat().say("how much is the ethiopian")
     assert decision.route == "command"
     assert decision.command_id == PRICE_COMMAND.command_id
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("hi bean", "hi"),
+        ("good morning Bean!", "good morning!"),
+        ("thanks bean, bye", "thanks, bye"),
+        ("Bean, do you sell decaf?", "do you sell decaf?"),
+        # Anywhere else the name is a word like any other.
+        ("do you sell whole bean", "do you sell whole bean"),
+        ("bean", "bean"),
+    ],
+)
+def test_the_bots_name_said_to_it_is_no_word_of_the_question(text: str, read: str) -> None:
+    assert without_address(text, "Bean") == read
+
+
+@pytest.mark.parametrize("text", ["hi bean", "good morning bean!"])
+async def test_a_customer_greeting_the_bot_by_its_name_gets_the_greeting(text: str) -> None:
+    # The demo bot is called Bean; "bean" is also a word of the loyalty and grind entries.
+    decision = await Chat().say(text)
+    assert decision.route == "template"
+    assert decision.template_id == next(t.template_id for t in TEMPLATES if t.name == "greeting")
+    assert decision.intent == "greeting"
