@@ -58,7 +58,7 @@ contact: contact, reach you, get in touch, phone, phone number, call, ring, writ
     send you a message, longer message
 location: address, location, located, where are you, where is the shop, where is the store,
     where is your store, find you, directions, visit, based, where is your shop, premises, get to you,
-    get there, parking, where are you based, whereabouts, physical shop, physical store,
+    get there, parking, where are you based, whereabouts, where abouts, physical shop, physical store,
     in person, pop in, pop by, drop by, drop in, stop by, come by, what street, which street, which town,
     sat nav, google maps, addy, near you, nearest station, postcode, post code, zip code
 wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband

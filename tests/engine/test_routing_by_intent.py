@@ -906,6 +906,7 @@ async def test_a_phone_that_wont_charge_is_no_question_for_the_coffee_shop() -> 
         ("thank you so much you've been really helpful!!", "thanks"),
         ("that's all i needed, have a good one, bye", "goodbye"),
         ("thats it for now, see ya", "goodbye"),
+        ("perfect, ta very much", "thanks"),
     ],
 )
 async def test_longer_thanks_or_goodbye_nothing_else_answers_gets_its_template(

@@ -616,6 +616,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "nice one, thanks",
         "thx a lot",
         "ta",
+        "ta very much",
         "thanks in advance",
         "thanks so much for sorting that",
     ),
