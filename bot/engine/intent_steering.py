@@ -151,9 +151,9 @@ _ASKS_FOR_HELP = re.compile(
         | what(?:\s+(?:kind|sort|type)s?\s+of\s+(?:things|stuff))?\s+(?:can|could)\s+(?:you|u)
           \s+(?:actually\s+|really\s+|even\s+)?(?:do|help(?:\s+me)?(?:\s+with)?)(?:\s+for\s+me)?
         | how\s+(?:can|could)\s+(?:you|u)\s+help(?:\s+me)?
-        | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help\s+with)
+        | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help(?:\s+me)?(?:\s+with)?)
         | how\s+does\s+this\s+(?:bot|chat|work)(?:\s+work)?
-        | what\s+(?:kind\s+of\s+|sort\s+of\s+)?(?:things|questions|stuff)
+        | what\s+(?:(?:kind|sort|type)s?\s+of\s+)?(?:things|questions|stuff)
           \s+can\s+(?:i|we)\s+ask(?:\s+(?:you|u))?
     )(?:\s+for\s+(?:me|us))?(?:\s+(?:today|here))?\W*$""",
     re.IGNORECASE | re.VERBOSE,

@@ -667,6 +667,8 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         "what sort of things can you do for me?",
         "what are you able to do for us",
         "how can you help me today",
+        "what are you able to help me with",
+        "what sorts of things can i ask you",
     ],
 )
 async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:
