@@ -74,9 +74,22 @@ STOPWORDS = _FUNCTION_WORDS | FILLER_WORDS
 _POSTCODE = re.compile(r"\b[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}\b|\b[A-Z]{1,2}\d[A-Z\d]?\b(?!\s*\d)")
 
 
+_STREET_KIND = (
+    r"(?:street|st|road|rd|lane|ln|avenue|ave|row|close|drive|dr|way|court|crescent|place|terrace"
+    r"|gardens|grove|square|mews|walk|parade)"
+)
+# A street address: a house number, then the street's name in capitals ("14 Elm Row", "3a Mill Lane"), or
+# in any case after "at" ("at 14 elm row").
+_STREET_ADDRESS = re.compile(
+    rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][a-z'-]+\s+){{1,3}}(?i:{_STREET_KIND})\b"
+    rf"|(?i:(?<=\bat\s)\d{{1,4}}[a-z]?,?\s+(?:[a-z'-]+\s+){{1,3}}{_STREET_KIND})\b"
+)
+
+
 def named_kinds(text: str) -> str:
-    """``text`` with a value no entry can name replaced by the word for its kind ("NG7" -> "area")."""
-    return _POSTCODE.sub(" area ", text)
+    """``text`` with a value no entry can name replaced by the word for its kind ("NG7" -> "area",
+    "14 Elm Row" -> "address")."""
+    return _STREET_ADDRESS.sub(" address ", _POSTCODE.sub(" area ", text))
 
 
 def words(text: str) -> list[str]:

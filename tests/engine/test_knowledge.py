@@ -589,6 +589,27 @@ def test_a_postcode_is_searched_as_an_area(text: str, read_as: str) -> None:
     assert named_kinds(text) == read_as
 
 
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        ("can i get your fibre at 14 Elm Row?", "can i get your fibre at  address ?"),
+        ("can i get fibre at 3a mill lane", "can i get fibre at  address "),
+        ("we're moving to 22 Station Road next month", "we're moving to  address  next month"),
+        # Without capitals or "at", a number and a street word are no address.
+        ("3 days on the road", "3 days on the road"),
+        ("been down for 2 hours on my street", "been down for 2 hours on my street"),
+    ],
+)
+def test_a_street_address_is_searched_as_an_address(text: str, read_as: str) -> None:
+    assert named_kinds(text) == read_as
+
+
+def test_a_street_address_finds_the_coverage_entry() -> None:
+    hit = answer_to("can i get your fibre at 14 Elm Row?", ISP_INDEX)
+    assert hit is not None
+    assert hit.question == "Is Nimbus Fibre available at my address?"
+
+
 def test_a_part_of_a_message_met_only_by_words_of_any_topic_lifts_no_entry() -> None:
     # Alone, "how does that work with you" meets "How do loyalty points work?" by "work"; after a
     # story about something else it refers to that story, and says nothing of loyalty points.
