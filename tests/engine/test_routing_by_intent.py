@@ -210,7 +210,12 @@ async def test_something_that_has_not_come_yet_is_an_order_to_ask_the_number_of(
 
 
 @pytest.mark.parametrize(
-    "text", ["ordered beans a week ago and still nothing", "my parcel is not here yet :("]
+    "text",
+    [
+        "ordered beans a week ago and still nothing",
+        "my parcel is not here yet :(",
+        "hello, i placed an order a few days ago and haven't heard a thing, can you check on it?",
+    ],
 )
 async def test_an_unhappy_customer_whose_order_has_not_come_is_asked_for_its_number(text: str) -> None:
     decision = await Chat().say(text)

@@ -327,6 +327,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "tracking number please",
         "my package hasn't arrived yet",
         "can you check my order status",
+        "i placed an order and haven't heard anything",
         "order #1234 status?",
         "it's been a week and no delivery",
         "whens my delivery coming",
