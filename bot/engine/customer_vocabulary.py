@@ -86,7 +86,7 @@ dropping: drop, drops, dropping, dropped, drop out, cuts out, cut out, cutting o
 cancel: cancel, cancellation, terminate, termination, leave, leaving, quit, stop, end my,
     close my account, unsubscribe, get out of, opt out, no longer want, no longer need, don t need it,
     don t want it, give notice, notice period, stop sending, stop the deliveries, stop my deliveries,
-    close account, delete my account, delete account
+    close account, delete my account, delete account, want out, i want out
 move: move, moving, moved, relocate, relocating, relocation, new address, new house, new home, new flat,
     change address, change of address, change my address, move house, moving out, move out, moving in,
     new property, new place, new apartment, house move, home move, moving home, moving day,

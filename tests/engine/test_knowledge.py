@@ -233,6 +233,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("how many scoops of coffee per cup", "How should I brew your coffee?"),
         ("id prefer to message the team, where do i write", "How can I contact you by email?"),
         ("where abouts is the cafe? never been", "Where is your store located?"),
+        ("i want out of the subscription, cant afford it rn", "How do I cancel my subscription?"),
         # "his" and "him" are function words: they say for whom, not what about.
         ("his birthday is soon, can i give him credit to spend", "Do you sell gift cards?"),
         ("when will my refund show up on my card", "What is your returns and refunds policy?"),
