@@ -218,7 +218,7 @@ def template_fits(template: TemplateInfo, text: str, intent: str) -> bool:
         else set()
     )
     # Small talk opens or closes a message: "translate good morning into Spanish" is no greeting.
-    phrase = _phrase(text)
+    phrase = " ".join(_after_interjection(_phrase(text).split()))
     at_an_edge = [keyword for keyword in matched if phrase.startswith(keyword) or phrase.endswith(keyword)]
     return words <= SMALL_TALK_MAX_WORDS and any(keyword in own for keyword in at_an_edge)
 
@@ -301,11 +301,44 @@ def courtesy_template(
 def _opens_or_closes(text: str, intent: str) -> bool:
     """Whether ``text`` begins or ends with one of the intent's phrases: small talk opens or closes a
     message ("translate good morning into spanish" is no greeting, "some question" none either)."""
-    said = [unstretched(word, _SMALL_TALK_WORDS) for word in _words(text)]
+    said = _after_interjection([unstretched(word, _SMALL_TALK_WORDS) for word in _words(text)])
     phrases = [_words(phrase) for phrase in BUILTIN_INTENTS[intent]]
     return any(
         phrase and (said[: len(phrase)] == phrase or said[-len(phrase) :] == phrase) for phrase in phrases
     )
+
+
+# A word of approval or assent before small talk opens it no less: "brilliant thank you, all working
+# again", "ok bye".
+_INTERJECTIONS = frozenset(
+    {
+        "ok",
+        "okay",
+        "oh",
+        "ah",
+        "right",
+        "great",
+        "brilliant",
+        "perfect",
+        "awesome",
+        "lovely",
+        "cool",
+        "nice",
+        "amazing",
+        "fab",
+        "fantastic",
+        "excellent",
+        "super",
+        "wonderful",
+        "sweet",
+        "ace",
+        "champion",
+    }
+)
+
+
+def _after_interjection(words: list[str]) -> list[str]:
+    return words[1:] if len(words) > 1 and words[0] in _INTERJECTIONS else words
 
 
 _SMALL_TALK_WORDS = frozenset(word for phrase in _COURTESY_PHRASES for word in phrase.split())

@@ -914,6 +914,7 @@ async def test_a_phone_that_wont_charge_is_no_question_for_the_coffee_shop() -> 
         ("that's all i needed, have a good one, bye", "goodbye"),
         ("thats it for now, see ya", "goodbye"),
         ("perfect, ta very much", "thanks"),
+        ("brilliant thank you, all working again", "thanks"),
     ],
 )
 async def test_longer_thanks_or_goodbye_nothing_else_answers_gets_its_template(
