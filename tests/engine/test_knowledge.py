@@ -567,6 +567,10 @@ ISP_INDEX = KnowledgeIndex(
         ("the net is crawling and websites take ages to open", "Why is my internet slow?"),
         ("how do i settle what i owe this month", "How do I pay my bill?"),
         ("what day does the money come out each month", "When is my bill due?"),
+        (
+            "my neighbours cant get online either, is it something on your side in our street",
+            "Is there an outage in my area?",
+        ),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
