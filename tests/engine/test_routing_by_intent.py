@@ -956,3 +956,12 @@ async def test_a_customer_greeting_the_bot_by_its_name_gets_the_greeting(text: s
     assert decision.route == "template"
     assert decision.template_id == next(t.template_id for t in TEMPLATES if t.name == "greeting")
     assert decision.intent == "greeting"
+
+
+async def test_wanting_someone_to_sort_a_broken_promise_goes_to_a_person() -> None:
+    decision = await Chat().say(
+        "your rep promised me a 20% discount on the phone and now I'm charged full price, "
+        "I want someone to sort this today"
+    )
+    assert decision.route == "handoff"
+    assert decision.intent == "human_request"

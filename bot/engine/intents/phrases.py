@@ -561,6 +561,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "human please",
         "agent",
         "can someone call me",
+        "i want someone to sort this",
         "i don't want to talk to a bot",
         "i want a person not a robot",
         "put me through to someone who can help",
