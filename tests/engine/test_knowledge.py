@@ -567,6 +567,8 @@ ISP_INDEX = KnowledgeIndex(
         ("the net is crawling and websites take ages to open", "Why is my internet slow?"),
         ("how do i settle what i owe this month", "How do I pay my bill?"),
         ("what day does the money come out each month", "When is my bill due?"),
+        # "tonight" says when, not what about.
+        ("y is everything taking ages to load tonight", "Why is my internet slow?"),
         (
             "my neighbours cant get online either, is it something on your side in our street",
             "Is there an outage in my area?",
