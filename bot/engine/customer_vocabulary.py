@@ -92,6 +92,8 @@ move: move, moving, moved, relocate, relocating, relocation, new address, new ho
     change address, change of address, change my address, move house, moving out, move out, moving in,
     new property, new place, new apartment, house move, home move, moving home, moving day,
     transfer my service, move my service
+home phone: home phone, landline, land line, phone line, house phone, fixed line, digital voice
+tv: tv, television, telly, tv package, tv bundle, tv bundles, freeview, sports channels, box sets
 router: router, modem, hub, gateway, wifi box, internet box, broadband box, router box, the box, ont,
     fibre box, hub box, modem router
 setup: set up, setup, install, installation, installing, configure, configuration, plug in, activate,

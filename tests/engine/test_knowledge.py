@@ -771,3 +771,9 @@ def test_a_misspelt_phrase_is_still_the_phrase(customer: str, entry: str) -> Non
     hit = answer_to(customer)
     assert hit is not None
     assert hit.question == entry
+
+
+@pytest.mark.parametrize("customer", ["do you do tv bundles like sky", "can i get a landline with it"])
+def test_a_telly_or_a_landline_asks_about_the_home_phone_and_tv_entry(customer: str) -> None:
+    (hit, *_) = ISP_INDEX.search(customer)
+    assert hit.question == "Do you offer a home phone or TV?"
