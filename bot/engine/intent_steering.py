@@ -311,29 +311,10 @@ def _opens_or_closes(text: str, intent: str) -> bool:
 # A word of approval or assent before small talk opens it no less: "brilliant thank you, all working
 # again", "ok bye".
 _INTERJECTIONS = frozenset(
-    {
-        "ok",
-        "okay",
-        "oh",
-        "ah",
-        "right",
-        "great",
-        "brilliant",
-        "perfect",
-        "awesome",
-        "lovely",
-        "cool",
-        "nice",
-        "amazing",
-        "fab",
-        "fantastic",
-        "excellent",
-        "super",
-        "wonderful",
-        "sweet",
-        "ace",
-        "champion",
-    }
+    """
+    ok okay oh ah right great brilliant perfect awesome lovely cool nice amazing fab fantastic excellent
+    super wonderful sweet ace champion
+    """.split()  # noqa: SIM905
 )
 
 
