@@ -1,7 +1,7 @@
 """A tenant's custom commands ("!price" answers with a fixed text): list, read, add, change and delete them.
 
 A customer's message whose first word is ``!name`` gets the command's response (engine step 4,
-bot/engine/router.py ``match_command``: the name is matched without its ``!`` and ignoring case, and
+bot/engine/triggers.py ``match_command``: the name is matched without its ``!`` and ignoring case, and
 trailing punctuation of the typed word is dropped). So a command is stored the way the engine reads it,
 ``!`` and the name in lower case, and two commands that the engine would confuse are one: within one
 scope (every conversation of the tenant, or one GroupMe group) a name is unique. A group's own command

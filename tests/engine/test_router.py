@@ -10,7 +10,8 @@ import pytest
 import prompts
 from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
 from bot.engine.render import render, turn_values
-from bot.engine.router import MAX_KNOWLEDGE_QUERY_CHARS, Router, match_command, match_template
+from bot.engine.router import MAX_KNOWLEDGE_QUERY_CHARS, Router
+from bot.engine.triggers import match_command, match_template
 from bot.engine.types import (
     BotSettings,
     CommandInfo,

@@ -8,7 +8,7 @@ import asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.engine.router import match_command
+from bot.engine.triggers import match_command
 from bot.engine.types import CommandInfo
 from storage.db import transaction
 from storage.models import Bot, Channel, Group, Tenant
