@@ -126,11 +126,16 @@ def _listed(subject: set[str], command: CommandInfo) -> set[str]:
     return {term for term in subject if term in listed or (len(term) > 5 and term[:-1] in listed)}
 
 
+# A capitalised word inside a sentence is part of a name ("1 Bean Point for every $1"): what the answer
+# names it after is not what a price is asked of.
+_NAME_IN_SENTENCE = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+
+
 def _named_by(hit: KnowledgeHit) -> set[str]:
     """The terms of the question that ``hit`` answers: its own words, and the customer's phrases it met
     in other words ("buy loads" meets "bulk")."""
     said = " ".join(match.said for match in hit.matches if match.kind == "phrase")
-    return set(tokenize(f"{hit.question} {hit.answer} {said}"))
+    return set(tokenize(f"{hit.question} {_NAME_IN_SENTENCE.sub(' ', hit.answer)} {said}"))
 
 
 def _met_by(hit: KnowledgeHit) -> set[str]:

@@ -965,3 +965,10 @@ async def test_wanting_someone_to_sort_a_broken_promise_goes_to_a_person() -> No
     )
     assert decision.route == "handoff"
     assert decision.intent == "human_request"
+
+
+async def test_a_name_in_an_answer_is_not_what_a_price_is_asked_of() -> None:
+    # The loyalty entry lists amounts and says "1 Bean Point for every $1": no price of beans.
+    decision = await Chat().say("how much r ur beans")
+    assert decision.route == "command"
+    assert decision.command_id == PRICE_COMMAND.command_id
