@@ -16,7 +16,8 @@ import argparse
 import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bench.answer_set import (
@@ -30,7 +31,7 @@ from bench.answer_set import (
     load,
 )
 from bench.answers import decide_all, demo_tenants
-from bot.engine.intents.correction import SHIPPED, Example, IntentCorrection, accuracy, changes, fit
+from bot.engine.intents.correction import SHIPPED, Example, IntentCorrection, fit
 from bot.engine.router import Router
 
 # The parts whose rows were opened while the engine was built (bench/ANSWERS.md). The held-back part and
@@ -73,6 +74,28 @@ async def examples(parts: Sequence[Path] = DEVELOPMENT) -> dict[str, list[Exampl
 def train(parts: dict[str, list[Example]], paths: Sequence[Path] = DEVELOPMENT) -> IntentCorrection:
     every = [example for rows in parts.values() for example in rows]
     return fit(every, {path.name: digest(path) for path in paths if path.name in parts})
+
+
+def accuracy(model: IntentCorrection, examples: Iterable[Example]) -> tuple[int, int, int]:
+    """(right before, right after, total): the engine's readings and the model's against the labels."""
+    before = after = total = 0
+    for example in examples:
+        total += 1
+        before += example.intent == example.label
+        after += (
+            model.reading(example.text, example.intent, example.route, example.entry_intent) == example.label
+        )
+    return before, after, total
+
+
+def changes(model: IntentCorrection, examples: Iterable[Example]) -> Counter[tuple[str, str]]:
+    """How often the model reads a turn (engine's reading, model's reading) differently."""
+    return Counter(
+        (example.intent, new)
+        for example in examples
+        if (new := model.reading(example.text, example.intent, example.route, example.entry_intent))
+        != example.intent
+    )
 
 
 def report(parts: dict[str, list[Example]]) -> list[str]:

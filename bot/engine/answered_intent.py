@@ -87,10 +87,10 @@ def as_answered(
     if decision.route not in ("knowledge", "clarify") or not decision.knowledge_entry_ids:
         return intent
     allowed = _readings_an_entry_may_give(intent, question)
-    hit = next((hit for hit in hits if hit.entry_id == decision.knowledge_entry_ids[0]), None)
-    if not allowed or hit is None:
+    # The router recorded how its first choice's own question reads (Decision.offered_entry_intent).
+    entry = decision.offered_entry_intent
+    if not allowed or entry is None:
         return intent
-    entry = read(hit.question)[0]
     return entry if entry in allowed else intent
 
 

@@ -13,6 +13,7 @@ Plain functions over plain data; the router (bot/engine/router.py) decides when 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,12 +100,20 @@ def without_address(text: str, name: str) -> str:
     name = name.strip()
     if not name or not text:
         return text
-    called = re.escape(name)
-    after_courtesy = re.compile(rf"(\b{_COURTESY_WORDS}[\s,!.]+){called}\b", re.IGNORECASE)
-    opening = re.compile(rf"^\s*{called}\s*[,:!-]\s*", re.IGNORECASE)
+    after_courtesy, opening = _address_patterns(name)
     stripped = opening.sub("", after_courtesy.sub(r"\1", text))
     stripped = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _SPACES.sub(" ", stripped)).strip()
     return stripped or text
+
+
+@functools.lru_cache(maxsize=256)
+def _address_patterns(name: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The name after a greeting or thanks, and the name opening a message: built once per bot name."""
+    called = re.escape(name)
+    return (
+        re.compile(rf"(\b{_COURTESY_WORDS}[\s,!.]+){called}\b", re.IGNORECASE),
+        re.compile(rf"^\s*{called}\s*[,:!-]\s*", re.IGNORECASE),
+    )
 
 
 _SPACES = re.compile(r"\s{2,}")

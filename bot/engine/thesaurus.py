@@ -98,9 +98,11 @@ class Thesaurus:
         stems = [stem(word) for word in raw]
         corrected = stems
         if correct is not None and self._phrases:
-            corrected = [
-                stem(fixed) if (fixed := correct(word)) else s for word, s in zip(raw, stems, strict=True)
+            fixed = [
+                stem(right) if (right := correct(word)) else s for word, s in zip(raw, stems, strict=True)
             ]
+            if fixed != stems:
+                corrected = fixed
         found: list[Unit] = []
         position = 0
         while position < len(raw):

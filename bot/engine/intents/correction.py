@@ -27,7 +27,7 @@ import functools
 import itertools
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,28 +186,6 @@ def fit(
         bias=bias,
         weights={name: weights[column[name]] for name in names},
         trained_on=dict(trained_on),
-    )
-
-
-def accuracy(model: IntentCorrection, examples: Iterable[Example]) -> tuple[int, int, int]:
-    """(right before, right after, total): the engine's readings and the model's against the labels."""
-    before = after = total = 0
-    for example in examples:
-        total += 1
-        before += example.intent == example.label
-        after += (
-            model.reading(example.text, example.intent, example.route, example.entry_intent) == example.label
-        )
-    return before, after, total
-
-
-def changes(model: IntentCorrection, examples: Iterable[Example]) -> Counter[tuple[str, str]]:
-    """How often the model reads a turn (engine's reading, model's reading) differently."""
-    return Counter(
-        (example.intent, new)
-        for example in examples
-        if (new := model.reading(example.text, example.intent, example.route, example.entry_intent))
-        != example.intent
     )
 
 
