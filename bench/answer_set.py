@@ -38,6 +38,10 @@ NINTH_ROUND = ANSWERS / "ninth_round.jsonl"
 # one in fresh wording; their totals were taken on arrival, then the intent correction learned from them.
 TENTH_ROUND = ANSWERS / "tenth_round.jsonl"
 ELEVENTH_ROUND = ANSWERS / "eleventh_round.jsonl"
+# Development sets written blind in the original style at the start of the ninth round of engine work (one
+# by a varied crowd of customers); their totals were taken on arrival, then their rows were opened.
+TWELFTH_ROUND = ANSWERS / "twelfth_round.jsonl"
+THIRTEENTH_ROUND = ANSWERS / "thirteenth_round.jsonl"
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.
 OFF_TOPIC_PROBE = ANSWERS / "off_topic_probe.jsonl"

@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to eleventh rounds and the off-topic probe, then the
+report (held-back part first, then the second to thirteenth rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -40,7 +40,9 @@ from bench.answer_set import (
     SIXTH_ROUND,
     TENTH_ROUND,
     THIRD_ROUND,
+    THIRTEENTH_ROUND,
     TUNING,
+    TWELFTH_ROUND,
     Row,
     load,
 )
@@ -292,6 +294,18 @@ LATER_PARTS = (
         False,
     ),
     (
+        "twelfth_round",
+        "Twelfth round (development: written blind in the original style at the start of the ninth round; "
+        "its rows were opened)",
+        False,
+    ),
+    (
+        "thirteenth_round",
+        "Thirteenth round (development: written blind in the original style by a varied crowd of customers "
+        "at the start of the ninth round; its rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -415,6 +429,8 @@ def main() -> None:
         "ninth_round": load(NINTH_ROUND)[: args.limit],
         "tenth_round": load(TENTH_ROUND)[: args.limit],
         "eleventh_round": load(ELEVENTH_ROUND)[: args.limit],
+        "twelfth_round": load(TWELFTH_ROUND)[: args.limit],
+        "thirteenth_round": load(THIRTEENTH_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }

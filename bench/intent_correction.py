@@ -27,7 +27,9 @@ from bench.answer_set import (
     SEVENTH_ROUND,
     SIXTH_ROUND,
     TENTH_ROUND,
+    THIRTEENTH_ROUND,
     TUNING,
+    TWELFTH_ROUND,
     load,
 )
 from bench.answers import decide_all, demo_tenants
@@ -44,6 +46,8 @@ DEVELOPMENT = (
     SEVENTH_ROUND,
     TENTH_ROUND,
     ELEVENTH_ROUND,
+    TWELFTH_ROUND,
+    THIRTEENTH_ROUND,
 )
 
 

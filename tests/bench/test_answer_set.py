@@ -23,7 +23,9 @@ from bench.answer_set import (
     TENANTS,
     TENTH_ROUND,
     THIRD_ROUND,
+    THIRTEENTH_ROUND,
     TUNING,
+    TWELFTH_ROUND,
     Expected,
     TenantVocabulary,
     load,
@@ -111,8 +113,18 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
 
 @pytest.mark.parametrize(
     "part",
-    [FIFTH_ROUND, SIXTH_ROUND, SEVENTH_ROUND, EIGHTH_ROUND, NINTH_ROUND, TENTH_ROUND, ELEVENTH_ROUND],
-    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh"],
+    [
+        FIFTH_ROUND,
+        SIXTH_ROUND,
+        SEVENTH_ROUND,
+        EIGHTH_ROUND,
+        NINTH_ROUND,
+        TENTH_ROUND,
+        ELEVENTH_ROUND,
+        TWELFTH_ROUND,
+        THIRTEENTH_ROUND,
+    ],
+    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth"],
 )
 def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
     rows = load(part)
