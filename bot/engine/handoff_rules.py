@@ -32,8 +32,7 @@ _SHOUTING = re.compile(r"!{2,}|\b[A-Z]{5,}\b")
 _VERDICT = re.compile(
     r"(?i:\b(?:disgrace\w*|disgusting|unacceptable|worst|never again|appalling|sort it out|scam\w*|rip ?off"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
-    r"|no ?one (?:has )?(?:got back|replied|answered|called)"
-    r"|nobody (?:has )?(?:got back|replied|answered))\b)"
+    r"|(?:no ?one|nobody) (?:has )?(?:got back|come back|came back|replied|answered|called))\b)"
 )
 # Exasperation and urgency: angry, but about the problem ("signal is rubbish upstairs", "fed up, want to
 # end my contract asap"), which the entry written for it may still solve.

@@ -53,9 +53,6 @@ __all__ = [
 # While an agent owns the conversation, anything the bot said would talk over them.
 HANDED_TO_HUMAN = frozenset({"escalated", "transferred"})
 
-# How well an entry must cover a shouted complaint to be answered instead of handing over.
-ANGRY_ANSWER_AT = 0.6
-
 
 @functools.cache
 def shared_scorer() -> IntentScorer:
@@ -187,21 +184,18 @@ class Router:
             # question. Shouting or condemning ("this is ridiculous") still goes to a person.
             scored = replace(scored, intent=ORDER_STATUS)
             rule = None
-        if rule is not None and rule.trigger == "intent":
-            # A complaint the knowledge base answers ("the parcel came crushed" -> what to do about a
-            # damaged order) gets that answer first; the customer can still ask for a person. One that
-            # shouts or is exasperated gets it only when an entry was written for exactly that ("the
-            # engineer never showed up, I took the day off!!", "signal is rubbish upstairs"); one that
-            # passes a verdict on the business or demands ("unacceptable", "sort it out") goes to a
-            # person.
-            answer_at = turn.bot.knowledge_threshold
-            if handoff_rules.sounds_angry(text):
-                answer_at = max(answer_at, ANGRY_ANSWER_AT)
-            if (
-                not handoff_rules.passes_verdict(text)
-                and await self._best_score(turn, ports, text, scored) >= answer_at
-            ):
-                rule = None
+        # A complaint the knowledge base answers ("the parcel came crushed" -> what to do about a damaged
+        # order) gets that answer first, however upset the customer sounds ("absolutely furious, second
+        # parcel in a row turned up crushed!!"): the entry written for the problem is what helps, and the
+        # customer can still ask for a person. One that passes a verdict on the business or demands
+        # ("unacceptable", "terrible service", "sort it out") goes to a person.
+        if (
+            rule is not None
+            and rule.trigger == "intent"
+            and not handoff_rules.passes_verdict(text)
+            and await self._best_score(turn, ports, text, scored) >= turn.bot.knowledge_threshold
+        ):
+            rule = None
         if rule is not None:
             decision = _handoff(turn, rule, scored)
             if ports.llm is not None and decision.handoff_summary is not None:

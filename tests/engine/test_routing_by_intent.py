@@ -334,6 +334,29 @@ async def test_a_shouted_complaint_an_entry_was_written_for_gets_that_entry() ->
     assert decision.knowledge_entry_ids == (ENTRIES["My order arrived damaged. What should I do?"],)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "parcel came this morning and the bag was ripped open, coffee all over the box!!",
+        "Absolutely furious. Third parcel running that's turned up crushed. What are you going to do??",
+    ],
+)
+async def test_a_furious_customer_with_a_damaged_parcel_gets_the_entry_written_for_it(text: str) -> None:
+    # However angry, the customer wants what the damaged-order entry says; a person is one message away.
+    decision = await Chat().say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["My order arrived damaged. What should I do?"],)
+
+
+async def test_nobody_coming_back_is_a_verdict_on_the_business() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "Third time I've asked about the cable your engineer left across my drive. Nobody has come back to "
+        "fix it. Fed up."
+    )
+    assert handoff_rules.passes_verdict("nobody has come back to fix it")
+    assert decision.route == "handoff", decision.explanation
+
+
 async def test_an_exasperated_customer_gets_the_entry_written_for_the_problem() -> None:
     # "rubbish" is said of the problem, not of the business: the entry that solves it helps.
     decision = await Chat(ports=isp_ports(), commands=()).say(
