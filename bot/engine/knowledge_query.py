@@ -6,16 +6,20 @@ index terms that can answer it, each with a strength factor (the same stem in fu
 less, a WordNet relative or a corrected typo less still), and the group's weight, its idf among the
 entries. A word no entry knows weighs by how specific it is (``lexicon.generality``); a word that fits
 any topic weighs half; a number (an order number) little; a word the tenant's other texts use (a plan
-its price list names) as this business's word.
+its price list names) as this business's word. A word inside a compound noun the lexical database knows
+and the tenant never says ("post office", "fair trade", "fishing net") meets entries at half strength:
+the compound is a thing of its own, not the tenant's "office", "trade" or "net".
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.lexicon import generality, sense_count
+from bot.engine.lexicon import generality, is_compound_noun, sense_count
 from bot.engine.spelling import SpellingIndex
 from bot.engine.thesaurus import Thesaurus, Unit
 from bot.engine.types import MatchKind
@@ -31,7 +35,8 @@ RELATED_WEIGHT = 0.6
 # Words that make a phrase deny what its other words name ("without the caffeine", "no connection"; and
 # "free" after them: "caffeine free", not "free delivery").
 _NEGATING = frozenset({"no", "not", "without", "non", "never"})
-PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase
+PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase (nor "post
+# office" meeting "office")
 TYPO_WEIGHT = {1: 0.85, 2: 0.7}
 # A word this short is too easily one letter away from another to be corrected inside a phrase.
 MIN_CORRECTED_LENGTH = 5
@@ -43,6 +48,17 @@ UNSEEN_WEIGHT = 1.3
 # A word the tenant uses elsewhere (a product or plan its price list names) but no entry contains counts
 # this share of the rarest entry word: it is this business's word, not a sign of an off-topic question.
 TENANT_WORD_WEIGHT = 0.5
+
+
+# A question whose subject is "the <something>": "is the pharmacy open on sunday", "what time does the
+# post office close". The subject is the word after "the" (and the one after it, for a compound).
+_SUBJECT = re.compile(
+    r"(?:^|[.?!,]\s*)(?:\w+\s+){0,3}?(?:is|are|does|do|did|will|was|were|has|have|can)\s+the\s+"
+    r"([a-z]+)(?:\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+# A shorter subject word is too often a letter or an abbreviation ("the e-vouchers").
+MIN_SUBJECT_LENGTH = 3
 
 
 def idf(document_frequency: int, size: int) -> float:
@@ -72,13 +88,16 @@ class QueryReader:
         related: Mapping[str, Sequence[str]],
         spelling: SpellingIndex,
         tenant_words: frozenset[str],
+        tenant_pairs: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
+        """``tenant_pairs``: the stems of every two adjacent words in the tenant's texts."""
         self._thesaurus = thesaurus
         self._df = document_frequency
         self._size = size
         self._related = related
         self._spelling = spelling
         self._tenant_words = tenant_words
+        self._tenant_pairs = tenant_pairs
 
     def idf(self, term: str) -> float:
         return idf(self._df.get(term, 0), self._size)
@@ -91,10 +110,12 @@ class QueryReader:
         correction = self._spelling.correct(word)
         return correction.word if correction is not None and correction.distance == 1 else None
 
-    def groups(self, units: Sequence[Unit]) -> list[Group]:
-        """The question's units as groups, each unit once (a word by its stem, a phrase by its text)."""
+    def groups(self, units: Sequence[Unit], text: str = "") -> list[Group]:
+        """The question's units as groups, each unit once (a word by its stem, a phrase by its text).
+        ``text``: the question as written, where its foreign compounds are found."""
         groups: list[Group] = []
         seen: set[str] = set()
+        compound = self._foreign_compound_words(units, text)
         for unit in units:
             key = unit.stem if unit.stem is not None else unit.text
             if key in seen:
@@ -103,8 +124,48 @@ class QueryReader:
             if unit.stem is None:
                 groups.append(self._phrase_group(unit))
             else:
-                groups.append(self._word_group(unit, unit.stem))
+                group = self._word_group(unit, unit.stem)
+                if unit.text in compound:
+                    halved = tuple(
+                        (term, factor * PHRASE_WORD_WEIGHT, kind) for term, factor, kind in group.alternatives
+                    )
+                    group = Group(group.said, group.weight, halved)
+                groups.append(group)
         return groups
+
+    def foreign_subject(self, text: str, groups: Sequence[Group]) -> str | None:
+        """The subject of ``text`` when it is "the" something this tenant never names: a word no entry,
+        synonym or other text of the tenant knows ("is the pharmacy open on sunday"), or a compound noun
+        it never says ("what time does the post office close"). None when the subject is the tenant's
+        own ("is the shop open on sunday") or the question has no such subject."""
+        known = {word for group in groups if group.alternatives for word in words(group.said)}
+        for match in _SUBJECT.finditer(text):
+            first, second = match.group(1).lower(), (match.group(2) or "").lower()
+            if first in STOPWORDS or len(first) < MIN_SUBJECT_LENGTH:
+                continue
+            if second and self._foreign_compound(first, second):
+                return f"{first} {second}"
+            if first not in known and stem(first) not in self._tenant_words and sense_count(first):
+                return first
+        return None
+
+    def _foreign_compound_words(self, units: Sequence[Unit], text: str) -> set[str]:
+        """The words of ``text`` that stand in a compound noun the tenant's texts never say."""
+        said = " ".join(words(text))
+        found: set[str] = set()
+        for unit, after in itertools.pairwise(units):
+            if (
+                unit.stem is not None
+                and after.stem is not None
+                and f"{unit.text} {after.text}" in said
+                and self._foreign_compound(unit.text, after.text)
+            ):
+                found.update((unit.text, after.text))
+        return found
+
+    def _foreign_compound(self, first: str, second: str) -> bool:
+        """Whether "``first`` ``second``" is a compound noun (bot/engine/lexicon.py) the tenant never says."""
+        return (stem(first), stem(second)) not in self._tenant_pairs and is_compound_noun(first, second)
 
     def _word_group(self, unit: Unit, word_stem: str) -> Group:
         if unit.text.isdigit():

@@ -27,7 +27,10 @@ all meet one entry scores near 1. An unknown word counts less the more general i
 by its number of WordNet senses): "copy" or "last" may be a paraphrase's own words, "pizza" is a
 question about something else. A word the tenant's other texts use (its commands' responses: the
 products and plans a price list names) counts as a word of this business (``TENANT_WORD_WEIGHT``):
-"can I upgrade to the gigabit one" is an upgrade question, not one about something else.
+"can I upgrade to the gigabit one" is an upgrade question, not one about something else. A question
+whose subject is "the" something the tenant never names ("is the pharmacy open on sunday", "what time
+does the post office close") is about that, not about the entry its other words meet: it scores
+``FOREIGN_SUBJECT_SHARE`` of what it would.
 Filler ("hey guys, I was wondering ...") and stopwords never count, and a bare number (an order
 number) counts little. When two or more parts of the question meet the same entry's question or
 keywords, the coverage is raised (``_confirmed``): a long message that says much else besides is still
@@ -92,6 +95,9 @@ CONFIRMING_STRENGTH = 0.5
 CONFIRMATION = 0.5
 UNCONFIRMED = 0.7
 BIGRAM_BONUS = 0.05
+# What a question whose subject is "the" something this tenant never names scores, as a share of what its
+# words would give (knowledge_query.QueryReader.foreign_subject): at most a "did you mean".
+FOREIGN_SUBJECT_SHARE = 0.25
 # Two entries whose scores differ by less than this are a toss-up (see is_ambiguous).
 AMBIGUITY_MARGIN = 0.08
 DEFAULT_THRESHOLD = 0.35
@@ -187,6 +193,14 @@ class KnowledgeIndex:
             document_frequency.update(set().union(*fields))
             raw.append((doc, fields, lengths, question_units, bigrams))
         self._df = document_frequency
+        # Every pair of adjacent words in the tenant's texts: a compound the tenant itself says ("coffee
+        # beans", "home phone") is its own word, not another business's.
+        pairs = frozenset(
+            pair
+            for doc, *_ in raw
+            for text in (doc.question, doc.answer, *doc.keywords, doc.category or "", *tenant_texts)
+            for pair in itertools.pairwise(stem(word) for word in words(text) if word not in STOPWORDS)
+        )
         self._tenant_words = frozenset(
             stem(word)
             for text in tenant_texts
@@ -234,6 +248,7 @@ class KnowledgeIndex:
             relatives_index(telling, document_frequency),
             SpellingIndex(w for w in vocabulary if w not in STOPWORDS),
             self._tenant_words,
+            pairs,
         )
 
     def _entry(
@@ -315,7 +330,7 @@ class KnowledgeIndex:
 
     def _search(self, query: str, limit: int) -> list[KnowledgeHit]:
         units = self._thesaurus.units(query, self._reader.corrected)
-        groups = self._reader.groups(units)
+        groups = self._reader.groups(units, query)
         total_weight = sum(group.weight for group in groups)
         if total_weight <= 0.0:
             return []
@@ -336,6 +351,9 @@ class KnowledgeIndex:
         positions = np.flatnonzero(met)
         coverage = _confirmed(matched[positions] / total_weight, agreeing[positions])
         share = np.where(topical[positions], 1.0, GENERIC_WEIGHT)
+        if self._reader.foreign_subject(query, groups) is not None:
+            # "is the pharmacy open on sunday" asks about the pharmacy, not about this tenant's hours.
+            share = share * FOREIGN_SUBJECT_SHARE
         bound = share * np.minimum(coverage + BIGRAM_BONUS, 1.0)
         order = np.lexsort((positions, -bound))
         scored: list[tuple[float, int]] = []

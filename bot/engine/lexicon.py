@@ -32,6 +32,7 @@ __all__ = [
     "base_forms",
     "describes",
     "generality",
+    "is_compound_noun",
     "names_a_person",
     "related_words",
     "relatives_index",
@@ -242,6 +243,19 @@ def describes(word: str) -> bool:
     """
     senses = _senses_by_part(word.lower())
     return senses.get("adj", 0) > senses.get("noun", 0) + senses.get("verb", 0)
+
+
+@functools.lru_cache(maxsize=65536)
+def is_compound_noun(first: str, second: str) -> bool:
+    """Whether WordNet knows "``first`` ``second``" as a noun of its own ("post office", "fair trade",
+    "fishing net"): a thing that is neither of its words."""
+    first, second = first.lower(), second.lower()
+    if not first.isalpha() or not second.isalpha():
+        return False
+    for database in _databases():
+        if database.part == "noun":
+            return any(database.senses(f"{first}_{base}") for base in {second, *database.lemmas(second)})
+    return False
 
 
 @functools.lru_cache(maxsize=65536)

@@ -777,3 +777,46 @@ def test_a_misspelt_phrase_is_still_the_phrase(customer: str, entry: str) -> Non
 def test_a_telly_or_a_landline_asks_about_the_home_phone_and_tv_entry(customer: str) -> None:
     (hit, *_) = ISP_INDEX.search(customer)
     assert hit.question == "Do you offer a home phone or TV?"
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "is the pharmacy open on sunday",
+        "what time does the post office close on saturdays",
+        "is the chemist on harbour street open sundays",
+    ],
+)
+def test_a_question_about_another_place_is_no_question_about_this_one(customer: str) -> None:
+    # "open" and "sunday" meet the opening hours, but what is open is the pharmacy.
+    assert answer_to(customer) is None
+
+
+@pytest.mark.parametrize(
+    "customer", ["is the shop open on sunday", "what time does the cafe close on saturday"]
+)
+def test_a_question_about_the_tenants_own_place_keeps_its_answer(customer: str) -> None:
+    hit = answer_to(customer)
+    assert hit is not None
+    assert hit.question == "What are your opening hours?"
+
+
+def test_a_cafe_is_another_place_to_an_internet_provider() -> None:
+    assert answer_to("what time does the cafe on the high street close", ISP_INDEX) is None
+    assert ISP_INDEX.search("what time does the cafe on the high street close")[0].score < THRESHOLD
+
+
+@pytest.mark.parametrize("customer", ["are your beans fair trade", "is your coffee organic and fair trade"])
+def test_a_compound_noun_is_not_its_words(customer: str) -> None:
+    # "fair trade" is how the beans were bought, not the "trade" customers of the wholesale entry.
+    assert answer_to(customer) is None
+
+
+def test_a_word_of_a_compound_the_tenant_says_itself_counts_in_full() -> None:
+    docs = (
+        KnowledgeDoc(1, "Do you sell coffee beans?", "Whole coffee beans in 250 g and 1 kg bags."),
+        KnowledgeDoc(2, "Do you sell tea?", "Three loose-leaf teas."),
+    )
+    hits = rank(docs, "do you sell coffee beans")
+    assert hits[0].entry_id == 1
+    assert hits[0].score >= THRESHOLD

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.lexicon import base_forms, describes, generality, names_a_person, related_words, sense_count
+from bot.engine.lexicon import (
+    base_forms,
+    describes,
+    generality,
+    is_compound_noun,
+    names_a_person,
+    related_words,
+    sense_count,
+)
 
 
 def test_a_word_and_its_synonyms_share_a_synset() -> None:
@@ -63,3 +71,18 @@ def test_a_describing_word_no_entry_knows_counts_less_than_a_thing() -> None:
 def test_a_word_names_a_person_when_its_commonest_senses_all_do(word: str, person: bool) -> None:
     # WordNet's first "router" is a woodworker; its second, the device, makes it no person.
     assert names_a_person(word) is person
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "compound"),
+    [
+        ("post", "office", True),
+        ("fair", "trade", True),
+        ("fishing", "nets", True),
+        ("thick", "walls", False),
+        ("my", "router", False),
+        ("e", "vouchers", False),
+    ],
+)
+def test_a_compound_noun_is_one_wordnet_knows(first: str, second: str, compound: bool) -> None:
+    assert is_compound_noun(first, second) is compound
