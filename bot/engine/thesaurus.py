@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.engine.customer_vocabulary import CUSTOMER_SYNONYMS
-from bot.engine.word_forms import STOPWORDS, stem, words
+from bot.engine.word_forms import STOPWORDS, spelled_out, stem, words
 
 __all__ = ["MAX_PHRASE_WORDS", "Thesaurus", "Unit", "curated_thesaurus"]
 
@@ -46,7 +46,7 @@ class Thesaurus:
             concept = "~" + name
             names[concept] = name
             for member in members:
-                member_words = words(member)
+                member_words = spelled_out(words(member))
                 if 1 <= len(member_words) <= MAX_PHRASE_WORDS:
                     key = tuple(stem(w) for w in member_words)
                     found.setdefault(key, (set(), set()))[1 if hint else 0].add(concept)
@@ -94,7 +94,7 @@ class Thesaurus:
         ("email adress") is still the phrase. A word outside any phrase stays as written; the search
         corrects it itself, at a typo's weight.
         """
-        raw = words(text)
+        raw = spelled_out(words(text))
         stems = [stem(word) for word in raw]
         corrected = stems
         if correct is not None and self._phrases:

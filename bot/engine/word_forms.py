@@ -12,6 +12,7 @@ __all__ = [
     "GENERIC_WORDS",
     "STOPWORDS",
     "named_kinds",
+    "spelled_out",
     "stem",
     "tokenize",
     "unstretched",
@@ -91,6 +92,64 @@ def named_kinds(text: str) -> str:
     """``text`` with a value no entry can name replaced by the word for its kind ("NG7" -> "area",
     "14 Elm Row" -> "address")."""
     return _STREET_ADDRESS.sub(" address ", _POSTCODE.sub(" area ", text))
+
+
+# Contractions, typed with their apostrophe (which \w+ splits: "where's" -> "where", "s") or without
+# ("wheres"), and chat shorthand, as their full words: "wheres the shop", "where's the shop" and "where
+# is the shop" then read alike, in a question and in the curated phrases. A negation becomes what its
+# apostrophe's form gives ("dont" -> "don", "t": stopwords both, where "not" is a word that decides what
+# a question means). Ambiguous forms ("its", "ill", "id", "wont", "cant", "lets") and a possessive "'s"
+# ("my sister's") stay as typed.
+_UNSHORTENED = {
+    "whats": "what is",
+    "wheres": "where is",
+    "whens": "when is",
+    "hows": "how is",
+    "whos": "who is",
+    "thats": "that is",
+    "theres": "there is",
+    "heres": "here is",
+    "youre": "you are",
+    "theyre": "they are",
+    "im": "i am",
+    "ive": "i have",
+    "dont": "don t",
+    "doesnt": "doesn t",
+    "didnt": "didn t",
+    "isnt": "isn t",
+    "arent": "aren t",
+    "wasnt": "wasn t",
+    "havent": "haven t",
+    "hasnt": "hasn t",
+    "wanna": "want to",
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "wat": "what",
+    "wot": "what",
+    "hw": "how",
+}
+# The word before an apostrophe's ending -> what the two words say.
+_APOSTROPHE_ENDINGS = {
+    "s": frozenset({"what", "where", "when", "how", "who", "that", "there", "here", "it"}),
+    "re": frozenset({"you", "they", "we"}),
+    "m": frozenset({"i"}),
+    "ve": frozenset({"i", "you", "we", "they"}),
+}
+_FULL = {"s": "is", "re": "are", "m": "am", "ve": "have"}
+
+
+def spelled_out(raw: list[str]) -> list[str]:
+    """``raw`` words (from ``words``) with contractions and chat shorthand as their full words
+    ("wheres" and "where", "s" -> "where", "is"; "dont" -> "don", "t" as "don't" gives; "u" -> "you")."""
+    found: list[str] = []
+    for word in raw:
+        previous = found[-1] if found else ""
+        if word in _APOSTROPHE_ENDINGS and previous in _APOSTROPHE_ENDINGS[word]:
+            found.append(_FULL[word])
+        else:
+            found.extend(_UNSHORTENED.get(word, word).split())
+    return found
 
 
 def words(text: str) -> list[str]:

@@ -20,7 +20,7 @@ from bot.engine.knowledge_search import (
 from bot.engine.spelling import Correction, SpellingIndex
 from bot.engine.thesaurus import MAX_PHRASE_WORDS, _parse
 from bot.engine.types import KnowledgeHit
-from bot.engine.word_forms import named_kinds
+from bot.engine.word_forms import named_kinds, spelled_out
 from bot.engine.word_forms import words as split_words
 from bot.tenancy.demo.content import DEMO_KNOWLEDGE
 from bot.tenancy.demo.isp_content import ISP_COMMANDS, ISP_KNOWLEDGE
@@ -820,3 +820,31 @@ def test_a_word_of_a_compound_the_tenant_says_itself_counts_in_full() -> None:
     hits = rank(docs, "do you sell coffee beans")
     assert hits[0].entry_id == 1
     assert hits[0].score >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        ("wheres the shop", "where is the shop"),
+        ("where's the shop", "where is the shop"),
+        ("wat time u shut", "what time you shut"),
+        ("my sister's birthday", "my sister s birthday"),
+        ("i dont like it", "i don t like it"),
+        ("i don't like it", "i don t like it"),
+    ],
+)
+def test_contractions_and_shorthand_read_as_their_full_words(typed: str, spelled: str) -> None:
+    assert spelled_out(split_words(typed)) == spelled.split()
+
+
+@pytest.mark.parametrize(
+    ("customer", "entry"),
+    [
+        ("wheres the shop", "Where is your store located?"),
+        ("wat time u shut on sat", "What are your opening hours?"),
+    ],
+)
+def test_a_question_typed_without_apostrophes_gets_its_entry(customer: str, entry: str) -> None:
+    hit = answer_to(customer)
+    assert hit is not None
+    assert hit.question == entry
