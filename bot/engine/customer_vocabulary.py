@@ -121,11 +121,12 @@ pay: pay, payment, payments, paying, card, credit card, debit card, paypal, chec
 due: due, due date, what date, which date, when do you take, take the payment, payment date, bill date,
     when is my bill, debit date, taken out, take the money, day of the month, money come out,
     money comes out, money goes out, money leave, money leaves
-password: password, passwort, login, log in, sign in, locked out, username, account access, pw, pwd,
-    passcode, wifi key, network key, forgot my password, forgotten password, forgotten my password,
-    reset password, reset my password, new password, can t log in, cant log in, can t sign in,
-    cannot log in, log into, logged out, log on, logon, signin, sign into, locked out of, login details,
-    two factor, 2fa, verification code, credentials, wifi code, wi fi code
+password: password, passwort, pw, pwd, passcode, wifi key, network key, forgot my password,
+    forgotten password, forgotten my password, reset password, reset my password, new password,
+    wifi code, wi fi code
+login: login, log in, sign in, locked out, username, account access, can t log in, cant log in,
+    can t sign in, cannot log in, log into, logged out, log on, logon, signin, sign into, locked out of,
+    login details, two factor, 2fa, verification code, credentials, get into my account, online account
 discount: discount, discounts, deal, deals, offer, offers, promo, promotion, coupon, sale, cheaper, save,
     saving, promo code, discount code, voucher code, coupon code, money off, percent off, special offer,
     new customer offer, introductory offer, refer a friend, referral, price break

@@ -164,6 +164,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_REPEATS.sub(r"\1\1", folded))
 
 
+# Three-letter words that end in "s" and are no plural.
+_THREE_LETTER_S = frozenset(
+    {"bus", "gas", "yes", "has", "was", "his", "its", "ass", "ous", "abs", "ups", "sis"}
+)
+
+
 @functools.lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """Fold the common English suffixes so that "hours" ~ "hour" and "opening" ~ "opened" ~ "open".
@@ -173,6 +179,9 @@ def stem(word: str) -> str:
     inflections a few derivational endings go too: "delivery" ~ "deliver", "payment" ~ "pay",
     "monthly" ~ "month".
     """
+    if len(word) == 3 and word.endswith("s") and word.isalpha() and word not in _THREE_LETTER_S:
+        # An abbreviation's plural ("ips", "pcs", "tvs") is its abbreviation.
+        return word[:-1]
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:

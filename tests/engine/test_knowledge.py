@@ -103,13 +103,18 @@ def test_different_word_forms_find_opening_hours(query: str) -> None:
         ("boxes", "box"),
         ("classes", "class"),
         ("prices", "pricing"),
+        ("ips", "ip"),
+        ("tvs", "tv"),
     ],
 )
 def test_stemmer_folds_word_forms(word: str, same_as: str) -> None:
     assert stem(word) == stem(same_as)
 
 
-@pytest.mark.parametrize(("word", "kept"), [("billing", "bill"), ("missed", "miss"), ("status", "status")])
+@pytest.mark.parametrize(
+    ("word", "kept"),
+    [("billing", "bill"), ("missed", "miss"), ("status", "status"), ("gas", "gas"), ("bus", "bus")],
+)
 def test_stemmer_keeps_real_double_letters_and_latin_endings(word: str, kept: str) -> None:
     assert stem(word) == kept
 
@@ -573,6 +578,10 @@ ISP_INDEX = KnowledgeIndex(
             "my neighbours cant get online either, is it something on your side in our street",
             "Is there an outage in my area?",
         ),
+        # Signing in is the account's login, not the wifi's password, though a password is forgotten.
+        ("cant sign into the app, forgot my password", "How do I log in to my account?"),
+        # An abbreviation's plural is the abbreviation.
+        ("do you do static ips for home customers", "Can I get a static IP address?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
