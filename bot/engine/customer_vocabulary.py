@@ -229,9 +229,10 @@ ports?: xbox, playstation, ps5, ps4, nintendo, switch online, console
 parental: parental controls, parental control, block websites, block sites, block a website, block apps,
     block certain sites, website blocking, content filter, web filter, safe search, family filter,
     child safe, kid safe, age restrictions, adult content, dodgy websites, dodgy sites, stop my kids,
-    stop the kids, stop my children, inappropriate sites, unsuitable sites
+    stop the kids, stop my children, inappropriate sites, unsuitable sites, adult websites, adult sites,
+    internet off at night, switch the internet off, turn the internet off
 parental?: tiktok, instagram, snapchat, social media, screen time, bedtime, kids, children, my son,
-    my daughter, teenager, teenagers
+    my daughter, teenager, teenagers, school night, school nights
 new customer: new customer, new customers, if i join, when i join, joining, new joiner, new joiners,
     new sign ups, new signups, first time customer
 switch: switch to you, come over to you, move over to you, move to you, join you, switch over,

@@ -582,6 +582,8 @@ ISP_INDEX = KnowledgeIndex(
         ("cant sign into the app, forgot my password", "How do I log in to my account?"),
         # An abbreviation's plural is the abbreviation.
         ("do you do static ips for home customers", "Can I get a static IP address?"),
+        ("how do i block adult websites on the family ipad", "How do I set up parental controls?"),
+        ("i want to switch the internet off at 9 for the kids", "How do I set up parental controls?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
