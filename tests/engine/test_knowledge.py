@@ -859,3 +859,12 @@ def test_a_question_typed_without_apostrophes_gets_its_entry(customer: str, entr
     hit = answer_to(customer)
     assert hit is not None
     assert hit.question == entry
+
+
+@pytest.mark.parametrize(
+    "customer",
+    ["when will it get to me if i order now", "if i order tonight when would it land on my doorstep"],
+)
+def test_when_it_gets_to_the_doorstep_is_a_question_about_shipping(customer: str) -> None:
+    offered = [hit.question for hit in COFFEE_INDEX.search(customer)[:2]]
+    assert "How long does shipping take and how much does it cost?" in offered, offered
