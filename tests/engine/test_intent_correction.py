@@ -79,6 +79,39 @@ def test_it_never_answers_with_a_standing_reading() -> None:
     assert trained.reading("hi there", "other", "fallback") == "other"
 
 
+def complaint_model() -> IntentCorrection:
+    """Learns that a damaged parcel is a request for help and a bill gone up a complaint, whatever the
+    rules read, on every route."""
+    return fit(
+        [
+            Example(f"the bag split open {route}", "complaint", route, "support")
+            for route in ("knowledge", "clarify", "fallback", "handoff")
+        ]
+        + [
+            Example(f"why has my bill gone up {route}", "support", route, "complaint")
+            for route in ("knowledge", "clarify", "fallback", "handoff")
+        ],
+        {},
+        min_count=1,
+    )
+
+
+def test_a_complaint_answered_from_an_entry_may_be_read_again_but_not_one_apologised_for() -> None:
+    trained = complaint_model()
+    assert trained.reading("the bag split open", "complaint", "knowledge") == "support"
+    assert trained.reading("the bag split open", "complaint", "clarify") == "support"
+    # The fallback to a complaint is an apology, and a handoff acted on the complaint.
+    assert trained.reading("the bag split open", "complaint", "fallback") == "complaint"
+    assert trained.reading("the bag split open", "complaint", "handoff") == "complaint"
+
+
+def test_it_may_read_a_complaint_into_a_turn_but_not_into_a_handed_over_one() -> None:
+    trained = complaint_model()
+    assert trained.reading("why has my bill gone up", "support", "knowledge") == "complaint"
+    assert trained.reading("why has my bill gone up", "support", "fallback") == "complaint"
+    assert trained.reading("why has my bill gone up", "support", "handoff") == "support"
+
+
 def test_a_near_tie_keeps_the_rules_reading() -> None:
     # Half the examples say one thing, half the other: the model is no surer than the rules.
     trained = fit(

@@ -14,9 +14,11 @@ logistic) regression learns it from:
 It is trained offline by ``python -m bench.intent_correction --write`` on the development parts of the
 answer set only, and its weights ship with the package (intent_correction.json, which names the files
 it learned from and their SHA-256). It reads again only a turn the local scorer read (a model's reading
-is left alone), on a route it was trained on, and only a built-in reading of what the customer asks about:
-a tenant's own intent, small talk (greeting, thanks, goodbye), a complaint and a request for a person
-stand, and it never answers with any of these. It
+is left alone), on a route it was trained on other than a handoff, and only a built-in reading of what
+the customer asks about or complains of: a tenant's own intent, small talk (greeting, thanks, goodbye)
+and a request for a person stand, and it never answers with any of these. A complaint the bot
+apologised for stands; one it answered from an entry or asked back about may be read again ("the bag
+split open, what now" is a request for help to one writer and a complaint to another). It
 changes a reading only when it is surer of another by ``MARGIN``. It changes no route and no reply: the
 turn's answer is decided first.
 """
@@ -37,7 +39,16 @@ import numpy as np
 from bot.engine.intents.phrases import BUILTIN_INTENTS, COURTESY_INTENTS
 from bot.engine.word_forms import stem, words
 
-__all__ = ["SHIPPED", "STANDING", "Example", "IntentCorrection", "features", "fit", "shipped"]
+__all__ = [
+    "COMPLAINT_ANSWERED",
+    "SHIPPED",
+    "STANDING",
+    "Example",
+    "IntentCorrection",
+    "features",
+    "fit",
+    "shipped",
+]
 
 SHIPPED = Path(__file__).resolve().parent / "intent_correction.json"
 TENANT_INTENT = "tenant"
@@ -46,10 +57,16 @@ TENANT_INTENT = "tenant"
 L2 = 1.0
 ITERATIONS = 300
 STEP = 0.5
-# Readings the model never changes nor gives: small talk, and the two that decide how the bot treats the
-# customer (an apology, a person). Their rules are the bot's behaviour; the model only tells apart what a
-# customer asks about (the informational intents and ``other``).
-STANDING = frozenset({*COURTESY_INTENTS, "complaint", "human_request"})
+# Readings the model never changes nor gives: small talk, and a request for a person (the bot's own
+# behaviour follows from it). The model tells apart what a customer asks about (the informational intents
+# and ``other``) and whether they complain while asking ("why has my bill gone up this month??").
+STANDING = frozenset({*COURTESY_INTENTS, "human_request"})
+COMPLAINT = "complaint"
+# The routes on which the rules' complaint may be read again: the bot answered from an entry or asked back
+# (an apology and a handoff are how the bot treated the complaint, so there it stands).
+COMPLAINT_ANSWERED = frozenset({"knowledge", "clarify"})
+# A turn handed to a person keeps the reading its handoff rule acted on.
+HANDOFF = "handoff"
 # The model changes a reading only when it is surer of another by this much (in probability): where
 # the rules and the model nearly agree, the rules' reading stands.
 MARGIN = 0.2
@@ -96,7 +113,13 @@ class IntentCorrection:
 
     def applies(self, intent: str, route: str) -> bool:
         """Whether a turn read as ``intent`` and answered by ``route`` is one this model may read again."""
-        return intent in BUILTIN_INTENTS and intent not in STANDING and route in self.routes
+        return (
+            intent in BUILTIN_INTENTS
+            and intent not in STANDING
+            and route in self.routes
+            and route != HANDOFF
+            and (intent != COMPLAINT or route in COMPLAINT_ANSWERED)
+        )
 
     def probabilities(
         self, text: str, intent: str, route: str, entry_intent: str | None = None
