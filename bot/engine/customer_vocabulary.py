@@ -128,6 +128,7 @@ password: password, passwort, pw, pwd, passcode, wifi key, network key, forgot m
 login: login, log in, sign in, locked out, username, account access, can t log in, cant log in,
     can t sign in, cannot log in, log into, logged out, log on, logon, signin, sign into, locked out of,
     login details, two factor, 2fa, verification code, credentials, get into my account, online account
+choice: plan, plans, option, options, package, packages, tier, tiers, choices
 discount: discount, discounts, deal, deals, offer, offers, promo, promotion, coupon, sale, cheaper, save,
     saving, promo code, discount code, voucher code, coupon code, money off, percent off, special offer,
     new customer offer, introductory offer, refer a friend, referral, price break

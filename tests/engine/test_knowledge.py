@@ -232,6 +232,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
     ("customer", "entry"),
     [
         ("what time do you close on saturday", "What are your opening hours?"),
+        ("which subscription options have you got", "What subscription plans do you offer?"),
         ("whats the postcode for the cafe", "Where is your store located?"),
         ("can you make it fine enough for a moka pot", "Which grind options can I choose?"),
         ("anything caffeine free for the evenings", "Do you have decaf coffee?"),
