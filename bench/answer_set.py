@@ -42,6 +42,10 @@ ELEVENTH_ROUND = ANSWERS / "eleventh_round.jsonl"
 # by a varied crowd of customers); their totals were taken on arrival, then their rows were opened.
 TWELFTH_ROUND = ANSWERS / "twelfth_round.jsonl"
 THIRTEENTH_ROUND = ANSWERS / "thirteenth_round.jsonl"
+# Two more, written blind midway through the ninth round (customers typing on phones; customers telling their
+# situation in their own words); their totals were taken on arrival, then their rows were opened.
+FOURTEENTH_ROUND = ANSWERS / "fourteenth_round.jsonl"
+FIFTEENTH_ROUND = ANSWERS / "fifteenth_round.jsonl"
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.
 OFF_TOPIC_PROBE = ANSWERS / "off_topic_probe.jsonl"

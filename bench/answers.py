@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to thirteenth rounds and the off-topic probe, then the
+report (held-back part first, then the second to fifteenth rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -30,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.answer_set import (
     EIGHTH_ROUND,
     ELEVENTH_ROUND,
+    FIFTEENTH_ROUND,
     FIFTH_ROUND,
+    FOURTEENTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
     NINTH_ROUND,
@@ -306,6 +308,18 @@ LATER_PARTS = (
         False,
     ),
     (
+        "fourteenth_round",
+        "Fourteenth round (development: written blind in the original style, customers typing on phones, "
+        "midway through the ninth round; its rows were opened)",
+        False,
+    ),
+    (
+        "fifteenth_round",
+        "Fifteenth round (development: written blind in the original style, customers telling their "
+        "situation in their own words, midway through the ninth round; its rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -431,6 +445,8 @@ def main() -> None:
         "eleventh_round": load(ELEVENTH_ROUND)[: args.limit],
         "twelfth_round": load(TWELFTH_ROUND)[: args.limit],
         "thirteenth_round": load(THIRTEENTH_ROUND)[: args.limit],
+        "fourteenth_round": load(FOURTEENTH_ROUND)[: args.limit],
+        "fifteenth_round": load(FIFTEENTH_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }

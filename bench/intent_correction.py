@@ -22,7 +22,9 @@ from pathlib import Path
 
 from bench.answer_set import (
     ELEVENTH_ROUND,
+    FIFTEENTH_ROUND,
     FIFTH_ROUND,
+    FOURTEENTH_ROUND,
     SECOND_ROUND,
     SEVENTH_ROUND,
     SIXTH_ROUND,
@@ -48,6 +50,8 @@ DEVELOPMENT = (
     ELEVENTH_ROUND,
     TWELFTH_ROUND,
     THIRTEENTH_ROUND,
+    FOURTEENTH_ROUND,
+    FIFTEENTH_ROUND,
 )
 
 

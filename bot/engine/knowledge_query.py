@@ -8,7 +8,10 @@ entries. A word no entry knows weighs by how specific it is (``lexicon.generalit
 any topic weighs half; a number (an order number) little; a word the tenant's other texts use (a plan
 its price list names) as this business's word. A word inside a compound noun the lexical database knows
 and the tenant never says ("post office", "fair trade", "fishing net") meets entries at half strength:
-the compound is a thing of its own, not the tenant's "office", "trade" or "net".
+the compound is a thing of its own, not the tenant's "office", "trade" or "net". A question about
+something the tenant never names (``QueryReader.foreign_subject``: "is the pharmacy open on sunday",
+"how do i cancel my gym membership", "my water bill doubled") is about that, not about the entry its
+other words meet.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.lexicon import generality, is_compound_noun, sense_count
+from bot.engine.lexicon import generality, is_compound_noun, never_describes, sense_count
 from bot.engine.spelling import SpellingIndex
 from bot.engine.thesaurus import Thesaurus, Unit
 from bot.engine.types import MatchKind
@@ -55,6 +58,19 @@ TENANT_WORD_WEIGHT = 0.5
 _SUBJECT = re.compile(
     r"(?:^|[.?!,]\s*)(?:\w+\s+){0,3}?(?:is|are|does|do|did|will|was|were|has|have|can)\s+the\s+"
     r"([a-z]+)(?:\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+# A question about an account with another business: what the customer cancels, pays, resets, tracks,
+# renews, unlocks or books ("how do i cancel my gym membership", "how do i reset my iphone passcode").
+_OBJECT = re.compile(
+    r"\b(?:cancel|pay|reset|track|renew|unlock|book)\s+(?:my|the|a|an|our)\s+([a-z]+)(?:\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+# What a customer holds with a business; a word of another trade before it says whose it is ("my water
+# bill", "my gym membership", "my amazon parcel").
+_ACCOUNT = re.compile(
+    r"\b([a-z]+)\s+(?:bill|bills|payment|payments|subscription|membership|account|contract|parcel|"
+    r"delivery|engineer|licence|license|tax)\b",
     re.IGNORECASE,
 )
 # A shorter subject word is too often a letter or an abbreviation ("the e-vouchers").
@@ -139,13 +155,25 @@ class QueryReader:
         it never says ("what time does the post office close"). None when the subject is the tenant's
         own ("is the shop open on sunday") or the question has no such subject."""
         known = {word for group in groups if group.alternatives for word in words(group.said)}
-        for match in _SUBJECT.finditer(text):
-            first, second = match.group(1).lower(), (match.group(2) or "").lower()
+        subjects = [(match, True, False) for match in _SUBJECT.finditer(text)]
+        subjects += [(match, False, False) for match in _OBJECT.finditer(text)]
+        # Before an account's word only a word that names a thing says whose account it is: "my water
+        # bill", not "my current contract" or "mid contract".
+        subjects += [(match, False, True) for match in _ACCOUNT.finditer(text)]
+        for match, english_only, naming in subjects:
+            first, second = (*(group or "" for group in match.groups()), "")[:2]
+            first, second = first.lower(), second.lower()
             if first in STOPWORDS or len(first) < MIN_SUBJECT_LENGTH:
                 continue
             if second and self._foreign_compound(first, second):
                 return f"{first} {second}"
-            if first not in known and stem(first) not in self._tenant_words and sense_count(first):
+            if (
+                first not in known
+                and stem(first) not in self._tenant_words
+                # A subject no dictionary knows may be a typo; what one cancels or pays is a brand.
+                and (sense_count(first) or not english_only)
+                and (not naming or never_describes(first))
+            ):
                 return first
         return None
 

@@ -34,6 +34,7 @@ __all__ = [
     "generality",
     "is_compound_noun",
     "names_a_person",
+    "never_describes",
     "related_words",
     "relatives_index",
     "sense_count",
@@ -243,6 +244,12 @@ def describes(word: str) -> bool:
     """
     senses = _senses_by_part(word.lower())
     return senses.get("adj", 0) > senses.get("noun", 0) + senses.get("verb", 0)
+
+
+def never_describes(word: str) -> bool:
+    """Whether ``word`` has no adjective sense ("water", "gym"; not "mid", "last" or "current"), or is no
+    word WordNet knows (a brand: "netflix")."""
+    return _senses_by_part(word.lower()).get("adj", 0) == 0
 
 
 @functools.lru_cache(maxsize=65536)

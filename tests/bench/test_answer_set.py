@@ -11,7 +11,9 @@ import pytest
 from bench.answer_set import (
     EIGHTH_ROUND,
     ELEVENTH_ROUND,
+    FIFTEENTH_ROUND,
     FIFTH_ROUND,
+    FOURTEENTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
     NINTH_ROUND,
@@ -123,8 +125,22 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
         ELEVENTH_ROUND,
         TWELFTH_ROUND,
         THIRTEENTH_ROUND,
+        FOURTEENTH_ROUND,
+        FIFTEENTH_ROUND,
     ],
-    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth", "thirteenth"],
+    ids=[
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+        "fifteenth",
+    ],
 )
 def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
     rows = load(part)

@@ -869,3 +869,26 @@ def test_a_question_typed_without_apostrophes_gets_its_entry(customer: str, entr
 def test_when_it_gets_to_the_doorstep_is_a_question_about_shipping(customer: str) -> None:
     offered = [hit.question for hit in COFFEE_INDEX.search(customer)[:2]]
     assert "How long does shipping take and how much does it cost?" in offered, offered
+
+
+@pytest.mark.parametrize(
+    "customer", ["how do i cancel my gym membership", "how do i cancel my gym subscription"]
+)
+def test_cancelling_an_account_with_another_business_is_no_question_about_this_one(customer: str) -> None:
+    # "cancel" and "subscription" meet the coffee subscription's cancelling, but the gym's is meant.
+    assert answer_to(customer) is None
+    assert answer_to("how do i cancel my coffee subscription") is not None
+
+
+@pytest.mark.parametrize("customer", ["how do i pay my water bill", "how do i factory reset my iphone"])
+def test_an_internet_providers_customer_asking_about_another_account_gets_no_confident_answer(
+    customer: str,
+) -> None:
+    assert answer_to(customer, ISP_INDEX) is None
+
+
+def test_a_describing_word_before_an_account_says_nothing_of_whose_it_is() -> None:
+    # "mid" (or "current") describes the contract; "water" would say it is another business's.
+    hit = answer_to("can i move up to a faster plan mid contract", ISP_INDEX)
+    assert hit is not None
+    assert hit.question == "Can I upgrade or downgrade my plan?"

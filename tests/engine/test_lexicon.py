@@ -10,6 +10,7 @@ from bot.engine.lexicon import (
     generality,
     is_compound_noun,
     names_a_person,
+    never_describes,
     related_words,
     sense_count,
 )
@@ -86,3 +87,10 @@ def test_a_word_names_a_person_when_its_commonest_senses_all_do(word: str, perso
 )
 def test_a_compound_noun_is_one_wordnet_knows(first: str, second: str, compound: bool) -> None:
     assert is_compound_noun(first, second) is compound
+
+
+@pytest.mark.parametrize(
+    ("word", "never"), [("water", True), ("gym", True), ("netflix", True), ("mid", False), ("current", False)]
+)
+def test_a_word_that_never_describes_has_no_adjective_sense(word: str, never: bool) -> None:
+    assert never_describes(word) is never
