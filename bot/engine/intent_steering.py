@@ -157,7 +157,8 @@ _HOW_TO = re.compile(
 _ASKS_FOR_HELP = re.compile(
     r"""^\W*(?:(?:hi|hello|hey)\W+)?(?:
         help(?:\s+me)?|commands
-        | what(?:\s+(?:kind|sort|type)s?\s+of\s+(?:things|stuff))?\s+(?:can|could)\s+(?:you|u)
+        | (?:what|wat|wot)(?:\s+(?:kind|sort|type)s?\s+of\s+(?:things|stuff))?\s+(?:can|could)
+          \s+(?:you|u|this\s+(?:bot|chat|chatbot|assistant|thing)|the\s+(?:bot|chat|chatbot|assistant))
           \s+(?:actually\s+|really\s+|even\s+)?(?:do|help(?:\s+me)?(?:\s+with)?)(?:\s+for\s+me)?
         | how\s+(?:can|could)\s+(?:you|u)\s+help(?:\s+me)?
         | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help(?:\s+me)?(?:\s+with)?)

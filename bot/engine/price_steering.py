@@ -97,10 +97,16 @@ def price_source(
             named = shared if lists_prices or met >= UNPRICED_ENTRY_WORDS else 0
             ranked.append((named, int(lists_prices), 1, PriceSource(hit=hit)))
     if command is not None:
-        ranked.append((len(_listed(subject, command)), 1, 0, PriceSource(command=command)))
+        # A command named after what is asked the price of ("!plans" for "how much are your plans") is
+        # that price list, before any entry that names it too.
+        named_after = bool(subject & set(tokenize(command.command.lstrip("!/"))))
+        ranked.append(
+            (len(_listed(subject, command)), 1, 2 if named_after else 0, PriceSource(command=command))
+        )
     if not ranked:
         return None
-    # Most subject words named, then prices listed, then an entry before the command, then the best hit.
+    # Most subject words named, then prices listed, then a command named after the subject, an entry,
+    # another command, then the best hit.
     ranked.sort(key=lambda item: (item[0], item[1], item[2]), reverse=True)
     return ranked[0][3]
 

@@ -30,7 +30,7 @@ from bot.engine.types import (
     Turn,
 )
 from bot.tenancy.demo.content import DEMO_COMMANDS, DEMO_KNOWLEDGE, DEMO_TEMPLATES
-from bot.tenancy.demo.isp_content import ISP_KNOWLEDGE
+from bot.tenancy.demo.isp_content import ISP_COMMANDS, ISP_KNOWLEDGE
 
 ENTRIES = {entry.question: number for number, entry in enumerate(DEMO_KNOWLEDGE, start=1)}
 PORTS = Ports(
@@ -697,6 +697,8 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         "how can you help me today",
         "what are you able to help me with",
         "what sorts of things can i ask you",
+        "what can this chat actually do for me",
+        "wat can this bot do",
     ],
 )
 async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:
@@ -995,3 +997,12 @@ async def test_a_name_in_an_answer_is_not_what_a_price_is_asked_of() -> None:
     decision = await Chat().say("how much r ur beans")
     assert decision.route == "command"
     assert decision.command_id == PRICE_COMMAND.command_id
+
+
+@pytest.mark.parametrize("text", ["how much are your plans", "prices for ur plans?"])
+async def test_a_price_list_named_after_what_is_asked_the_price_of_answers_it(text: str) -> None:
+    # The social-tariff entry names "plan" and a price too, but "!plans" is the plans' price list.
+    commands = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
+    decision = await Chat(ports=isp_ports(), commands=commands).say(text)
+    assert decision.route == "command", decision.explanation
+    assert reply(decision).startswith("Our plans")
