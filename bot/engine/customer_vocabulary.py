@@ -18,7 +18,8 @@ __all__ = ["CUSTOMER_SYNONYMS"]
 
 CUSTOMER_SYNONYMS = """
 price: price, prices, pricing, cost, costs, how much, fee, fees, charge, rate, rates, expensive, cheap,
-    pay for, priced, tariff, quid, bucks, whats the damage, what s the damage, dearer, pricier, pricey
+    pay for, priced, tariff, quid, bucks, whats the damage, what s the damage, dearer, pricier, pricey,
+    spend, spending, minimum spend, certain amount
 ship: ship, shipping, shipped, deliver, delivery, send, sent, dispatch, dispatched, postage, courier,
     shipment, mail it, post it, get it to me, get to me, delivered, deliveries, arrival, get here, reach me,
     on my doorstep, at my door, land on my doorstep, land at my door,

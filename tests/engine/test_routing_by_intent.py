@@ -1006,3 +1006,15 @@ async def test_a_price_list_named_after_what_is_asked_the_price_of_answers_it(te
     decision = await Chat(ports=isp_ports(), commands=commands).say(text)
     assert decision.route == "command", decision.explanation
     assert reply(decision).startswith("Our plans")
+
+
+@pytest.mark.parametrize(
+    "text", ["is delivery free if i spend enough", "do i get free shipping above a certain amount"]
+)
+async def test_free_delivery_over_an_amount_is_the_shipping_entrys_price(text: str) -> None:
+    # Spending is a price word, not something the shop never mentions: the shipping entry holds the answer.
+    decision = await Chat().say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (
+        ENTRIES["How long does shipping take and how much does it cost?"],
+    )
