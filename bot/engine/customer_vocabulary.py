@@ -216,7 +216,8 @@ appointment: appointment, appointments, reschedule, rescheduling, rebook, rearra
     booked, book in, change the date, another date, different date, another day, different day, postpone,
     move it to, move the install, move my install, move the appointment, move my appointment,
     engineer slot, can t make it, cant make it, install slot, installation slot, can it be moved,
-    be moved
+    be moved, move my engineer, move the engineer, move my installation, move the installation,
+    move my visit, move the visit
 hours?: weekend, weekends, saturday, saturdays, sunday, sundays, bank holiday, bank holidays,
     public holiday, public holidays
 gift?: secret santa, stocking filler, anniversary, fathers day, father s day, mothers day, mother s day,

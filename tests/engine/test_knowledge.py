@@ -585,6 +585,8 @@ ISP_INDEX = KnowledgeIndex(
         ("do you do static ips for home customers", "Can I get a static IP address?"),
         ("how do i block adult websites on the family ipad", "How do I set up parental controls?"),
         ("i want to switch the internet off at 9 for the kids", "How do I set up parental controls?"),
+        # Moving the engineer is moving the appointment, not moving house.
+        ("can we move the engineer to another day", "How do I change my installation appointment?"),
     ],
 )
 def test_an_internet_providers_customer_gets_the_entry(customer: str, entry: str) -> None:
