@@ -575,6 +575,8 @@ ISP_INDEX = KnowledgeIndex(
         ("what day does the money come out each month", "When is my bill due?"),
         # "tonight" says when, not what about.
         ("y is everything taking ages to load tonight", "Why is my internet slow?"),
+        # "rn" (right now) says when, like "atm".
+        ("is there an outage near me rn", "Is there an outage in my area?"),
         (
             "my neighbours cant get online either, is it something on your side in our street",
             "Is there an outage in my area?",
