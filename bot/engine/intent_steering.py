@@ -142,7 +142,9 @@ _AWAITED = re.compile(
     r"|\bstill\s+waiting\s+(?:for|on)\b"
     # "ordered a week ago and still nothing", "not here yet"
     r"|\bstill\s+nothing\b|\bnothing\s+yet\b|\bstill\s+not\s+(?:here|arrived|come)\b"
-    r"|\b(?:not|n.?t)\s+(?:arrived|come|turned\s+up|got\s+here|been\s+delivered)\s+yet\b",
+    r"|\b(?:not|n.?t)\s+(?:arrived|come|turned\s+up|got\s+here|been\s+delivered)\s+yet\b"
+    # "ordered broadband last week, still no box": still no sign of what was ordered.
+    r"|\b(?:ordered|bought|purchased)\b.{0,60}\bstill\s+no\b",
     re.IGNORECASE,
 )
 _HOW_TO = re.compile(

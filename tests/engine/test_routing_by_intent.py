@@ -1018,3 +1018,23 @@ async def test_free_delivery_over_an_amount_is_the_shipping_entrys_price(text: s
     assert decision.knowledge_entry_ids == (
         ENTRIES["How long does shipping take and how much does it cost?"],
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ordered fibre a fortnight ago and still no router, whats going on",
+        "bought broadband last week, still no box",
+    ],
+)
+async def test_still_no_sign_of_what_was_ordered_asks_for_the_order_number(text: str) -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(text)
+    assert decision.route == "clarify", decision.explanation
+    assert "order number" in reply(decision)
+
+
+async def test_still_no_internet_is_no_order() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "rebooted the router twice and still no internet"
+    )
+    assert "order number" not in reply(decision)
