@@ -176,6 +176,11 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "stop giving me bot answers and get me a person",
         "been sat here all morning without a connection",
         "we get about half of what you advertised",
+        # taken twice, and what it did to the account; a mess left all over
+        "you took two payments this month",
+        "you've taken the direct debit twice this month",
+        "my account is overdrawn because of you",
+        "the engineer left cables all over the hallway",
     ],
 )
 def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:

@@ -141,7 +141,10 @@ GRIEVANCES = tuple(
         r"\bnever\s+(?:again|arrived|came|received|got|showed|turned up|answered|replied)",
         r"\b(?:took|taking|takes|take)\s+(?:forever|ages)",
         r"\btook\s+my\s+money|\b(?:charged\s+(?:me\s+)?twice|double[\s-]charged)"
-        r"|\bmoney\s+(?:left|taken\s+from|gone\s+from)\s+my\s+account",
+        r"|\bmoney\s+(?:left|taken\s+from|gone\s+from)\s+my\s+account"
+        # taken twice: "you took two payments this month", "taken the direct debit twice", overdrawn by it
+        r"|\b(?:took|taken|taking)\s+(?:two|2|double)\s+payments\b"
+        r"|\b(?:took|taken|charged|debited)\b[^.?!]{0,30}?\btwice\b|\boverdrawn\b",
         r"\b(?:sent|received|got)\s+nothing\b",
         r"\b(?:want|demand|need|give\s+me)\s+my\s+money\s+back|\bdemand\s+a\s+refund|\brefund\s+me\s+now",
         r"\b(?:no\s*one|nobody)\s+(?:has\s+|have\s+|ever\s+)?"
@@ -151,7 +154,7 @@ GRIEVANCES = tuple(
         r"(?:an?\s+|\d+\s+|two\s+|three\s+)?(?:hours?|hrs?|minutes|mins|ages|forever)\b"
         rf"|\bpromised\b[^.?!]{{0,60}}?\b(?:never|didn{_APOSTROPHE}t|didnt|did\s+not)\b|\bnever\s+happened\b"
         r"|\b(?:absolute|complete|total|utter)\s+joke\b|\b(?:is|are|was|such)\s+a\s+joke\b"
-        r"|\bleft\s+(?:a\s+)?mess\b",
+        r"|\bleft\s+(?:a\s+)?mess\b|\bleft\s+(?:\w+\s+){1,2}all\s+over\b",
         r"\bwaste\s+of\s+(?:money|time)",
         # worn out by the service: "fed up", hung up on, the third time of asking
         r"\bfed\s+up\b|\bhung\s+up\s+on\s+(?:me|us)\b"
