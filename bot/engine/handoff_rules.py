@@ -32,7 +32,12 @@ _SHOUTING = re.compile(r"!{2,}|\b[A-Z]{5,}\b")
 _VERDICT = re.compile(
     r"(?i:\b(?:disgrace\w*|disgusting|unacceptable|worst|never again|appalling|sort it out|scam\w*|rip ?off"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
-    r"|(?:no ?one|nobody) (?:has )?(?:got back|come back|came back|replied|answered|called))\b)"
+    r"|(?:no ?one|nobody) (?:has )?(?:got back|come back|came back|replied|answered|called)"
+    # The same thing asked again and again: "I've called 4 times about the same fault".
+    r"|(?:called|rang|phoned|contacted|chased|emailed|messaged) (?:you )?"
+    r"(?:\d+|three|four|five|several|multiple) times"
+    r"|(?:third|fourth|fifth|3rd|4th|5th) time (?:i'?ve |i have |we'?ve |i'?m |i am )?"
+    r"(?:called|rung|rang|phoned|contacted|contacting|chased|chasing|emailed|messaged|asked|complained))\b)"
 )
 # Exasperation and urgency: angry, but about the problem ("signal is rubbish upstairs", "fed up, want to
 # end my contract asap"), which the entry written for it may still solve.

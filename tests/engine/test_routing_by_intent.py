@@ -1038,3 +1038,17 @@ async def test_still_no_internet_is_no_order() -> None:
         "rebooted the router twice and still no internet"
     )
     assert "order number" not in reply(decision)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've rang you three times about the same fault and every time I'm told it's fixed. I'm sick of it.",
+        "this is the fourth time i've contacted you about my broadband dropping, fed up",
+    ],
+)
+async def test_a_customer_who_asked_again_and_again_goes_to_a_person(text: str) -> None:
+    # The entry for the fault was given before; asking again is a verdict on the service.
+    assert handoff_rules.passes_verdict(text)
+    decision = await Chat(ports=isp_ports(), commands=()).say(text)
+    assert decision.route == "handoff", decision.explanation

@@ -159,7 +159,9 @@ GRIEVANCES = tuple(
         # worn out by the service: "fed up", hung up on, the third time of asking
         r"\bfed\s+up\b|\bhung\s+up\s+on\s+(?:me|us)\b"
         rf"|\b(?:third|fourth|fifth|3rd|4th|5th)\s+time\s+(?:(?:i|we)(?:{_APOSTROPHE}ve|{_APOSTROPHE}m|\s+have|\s+am|\s+are)?\s+)?"
-        r"(?:contact|call|ask|chas|messag|email|writ|rang|ring|phon|report|told)\w*",
+        r"(?:contact|call|ask|chas|messag|email|writ|rang|ring|phon|report|told)\w*"
+        r"|\b(?:called|rang|phoned|contacted|chased|emailed|messaged)\s+(?:you\s+)?"
+        r"(?:\d+|three|four|five|several|multiple)\s+times\b",
         # a visit that did not happen, a change nobody announced, a price that rose, less than paid for
         rf"\b(?:didn{_APOSTROPHE}t|didnt|did\s+not)\s+(?:turn|show)\s+up"
         r"|\b(?:nobody|no\s*one)\s+(?:came|turned\s+up|showed\s+up)"
