@@ -48,6 +48,18 @@ _EXASPERATION = re.compile(
 )
 
 
+# Asking for a person in so many words, however long the message around it ("Need to talk to a manager
+# about a wholesale delivery that went completely wrong"): the intent scorer's similarity fades in a long
+# message, the request does not.
+_ASKS_FOR_A_PERSON = re.compile(
+    r"(?i:\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a|the|your|an|some)?\s*"
+    r"(?:manager|human|person|agent|someone|somebody|supervisor|real\s+person|actual\s+person"
+    r"|member\s+of\s+(?:staff|your\s+team)|staff)\b"
+    r"|\b(?:someone|somebody)\s+(?:from\s+(?:your|the)\s+(?:team|company|shop|office)\s+)?(?:to\s+)?"
+    r"(?:call|ring|phone|telephone)\s+me\b)"
+)
+
+
 @dataclass(frozen=True)
 class HandoffRequest:
     trigger: str  # customer_request, intent, sentiment, fallback, llm_tool
@@ -57,7 +69,7 @@ class HandoffRequest:
 def rule_for(turn: Turn, text: str, scored: IntentResult) -> HandoffRequest | None:
     """The first handoff rule this message meets, if any (the fallback and LLM rules come later)."""
     bot = turn.bot
-    if _says_a_phrase(text, bot.handoff_phrases):
+    if _says_a_phrase(text, bot.handoff_phrases) or _ASKS_FOR_A_PERSON.search(text):
         return HandoffRequest("customer_request", "the customer asked for a person")
     if scored.intent == HUMAN_REQUEST and scored.intent_score >= HUMAN_REQUEST_THRESHOLD:
         return HandoffRequest("customer_request", "the customer asked for a person")

@@ -1052,3 +1052,16 @@ async def test_a_customer_who_asked_again_and_again_goes_to_a_person(text: str) 
     assert handoff_rules.passes_verdict(text)
     decision = await Chat(ports=isp_ports(), commands=()).say(text)
     assert decision.route == "handoff", decision.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Need to talk to a manager about a big order for our cafe that went completely wrong",
+        "Would it be possible for somebody from your team to telephone me? It's about a large order.",
+    ],
+)
+async def test_asking_for_a_person_in_a_long_message_hands_over(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "handoff", decision.explanation
+    assert decision.handoff_trigger == "customer_request"
