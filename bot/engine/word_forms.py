@@ -51,7 +51,7 @@ FILLER_WORDS = frozenset(
     good morning afternoon evening hope hoping well great nice lovely cheers advance regards
     keep keeps kept super totally completely today now recently lately again always constantly since ago
     suddenly literally properly exactly absolutely honestly seriously asap everything mins min secs hrs
-    tonight tonite yesterday atm rn
+    tonight tonite yesterday atm rn nah
     terrible awful horrible bad rubbish useless annoying frustrating ridiculous poor crap furious livid fuming
     angry upset gutted fed
     dad mum mom son daughter wife husband sister brother friend kids mother father partner
@@ -128,6 +128,7 @@ _UNSHORTENED = {
     "wat": "what",
     "wot": "what",
     "hw": "how",
+    "yall": "you all",
 }
 # The word before an apostrophe's ending -> what the two words say.
 _APOSTROPHE_ENDINGS = {
@@ -139,14 +140,24 @@ _APOSTROPHE_ENDINGS = {
 _FULL = {"s": "is", "re": "are", "m": "am", "ve": "have"}
 
 
+# A number with its unit typed on ("5kg", "500mb", "2pm"): the unit is a word of its own.
+_NUMBER_AND_UNIT = re.compile(r"(\d+)([a-z]{1,4})")
+_NUMBER_ENDINGS = frozenset({"st", "nd", "rd", "th", "ish", "s"})
+
+
 def spelled_out(raw: list[str]) -> list[str]:
     """``raw`` words (from ``words``) with contractions and chat shorthand as their full words
-    ("wheres" and "where", "s" -> "where", "is"; "dont" -> "don", "t" as "don't" gives; "u" -> "you")."""
+    ("wheres" and "where", "s" -> "where", "is"; "dont" -> "don", "t" as "don't" gives; "u" -> "you"),
+    and a unit typed onto its number apart from it ("5kg" -> "5", "kg")."""
     found: list[str] = []
     for word in raw:
         previous = found[-1] if found else ""
         if word in _APOSTROPHE_ENDINGS and previous in _APOSTROPHE_ENDINGS[word]:
             found.append(_FULL[word])
+        elif word[0].isdigit() and (unit := _NUMBER_AND_UNIT.fullmatch(word)) is not None:
+            number, ending = unit.groups()
+            # "60th", "10ish" and "1990s" are numbers; "5kg" and "2pm" a number and a unit.
+            found.extend((number,) if ending in _NUMBER_ENDINGS else (number, ending))
         else:
             found.extend(_UNSHORTENED.get(word, word).split())
     return found

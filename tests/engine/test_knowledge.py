@@ -847,6 +847,9 @@ def test_a_word_of_a_compound_the_tenant_says_itself_counts_in_full() -> None:
         ("my sister's birthday", "my sister s birthday"),
         ("i dont like it", "i don t like it"),
         ("i don't like it", "i don t like it"),
+        ("any discount on 5kg", "any discount on 5 kg"),
+        ("for his 60th around 10ish", "for his 60 around 10"),
+        ("do yall have one", "do you all have one"),
     ],
 )
 def test_contractions_and_shorthand_read_as_their_full_words(typed: str, spelled: str) -> None:
@@ -858,6 +861,7 @@ def test_contractions_and_shorthand_read_as_their_full_words(typed: str, spelled
     [
         ("wheres the shop", "Where is your store located?"),
         ("wat time u shut on sat", "What are your opening hours?"),
+        ("any discount if i buy like 5kg at once", "Do you give discounts on bulk orders?"),
     ],
 )
 def test_a_question_typed_without_apostrophes_gets_its_entry(customer: str, entry: str) -> None:
