@@ -135,7 +135,7 @@ discount: discount, discounts, deal, deals, offer, offers, promo, promotion, cou
     new customer offer, introductory offer, refer a friend, referral, price break
 bulk: bulk, large order, large orders, big order, kg, kilo, kilos, kilogram, wholesale quantities, in
     quantity, buy loads, in one go, lots of bags, several bags
-gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthday, christmas, giftcard,
+gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthday, bday, christmas, giftcard,
     giftcards, e gift, egift, gift cards, gift vouchers, vouchers, gift certificates, gift code,
     e voucher, gifting, as a gift, credit to spend, money to spend, something to spend
 damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defective, faulty, torn,
