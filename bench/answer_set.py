@@ -46,6 +46,9 @@ THIRTEENTH_ROUND = ANSWERS / "thirteenth_round.jsonl"
 # situation in their own words); their totals were taken on arrival, then their rows were opened.
 FOURTEENTH_ROUND = ANSWERS / "fourteenth_round.jsonl"
 FIFTEENTH_ROUND = ANSWERS / "fifteenth_round.jsonl"
+# Two more, written blind late in the ninth round in the original style; totals taken on arrival, then opened.
+SIXTEENTH_ROUND = ANSWERS / "sixteenth_round.jsonl"
+SEVENTEENTH_ROUND = ANSWERS / "seventeenth_round.jsonl"
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.
 OFF_TOPIC_PROBE = ANSWERS / "off_topic_probe.jsonl"

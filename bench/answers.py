@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to fifteenth rounds and the off-topic probe, then the
+report (held-back part first, then the second to seventeenth rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -38,7 +38,9 @@ from bench.answer_set import (
     NINTH_ROUND,
     OFF_TOPIC_PROBE,
     SECOND_ROUND,
+    SEVENTEENTH_ROUND,
     SEVENTH_ROUND,
+    SIXTEENTH_ROUND,
     SIXTH_ROUND,
     TENTH_ROUND,
     THIRD_ROUND,
@@ -320,6 +322,18 @@ LATER_PARTS = (
         False,
     ),
     (
+        "sixteenth_round",
+        "Sixteenth round (development: written blind in the original style late in the ninth round; its rows "
+        "were opened)",
+        False,
+    ),
+    (
+        "seventeenth_round",
+        "Seventeenth round (development: written blind in the original style late in the ninth round; its "
+        "rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -447,6 +461,8 @@ def main() -> None:
         "thirteenth_round": load(THIRTEENTH_ROUND)[: args.limit],
         "fourteenth_round": load(FOURTEENTH_ROUND)[: args.limit],
         "fifteenth_round": load(FIFTEENTH_ROUND)[: args.limit],
+        "sixteenth_round": load(SIXTEENTH_ROUND)[: args.limit],
+        "seventeenth_round": load(SEVENTEENTH_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }

@@ -20,7 +20,9 @@ from bench.answer_set import (
     OFF_TOPIC_PROBE,
     ROUTES,
     SECOND_ROUND,
+    SEVENTEENTH_ROUND,
     SEVENTH_ROUND,
+    SIXTEENTH_ROUND,
     SIXTH_ROUND,
     TENANTS,
     TENTH_ROUND,
@@ -127,6 +129,8 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
         THIRTEENTH_ROUND,
         FOURTEENTH_ROUND,
         FIFTEENTH_ROUND,
+        SIXTEENTH_ROUND,
+        SEVENTEENTH_ROUND,
     ],
     ids=[
         "fifth",
@@ -140,6 +144,8 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
         "thirteenth",
         "fourteenth",
         "fifteenth",
+        "sixteenth",
+        "seventeenth",
     ],
 )
 def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
