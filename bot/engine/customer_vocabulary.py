@@ -140,6 +140,7 @@ gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthda
     e voucher, gifting, as a gift, credit to spend, money to spend, something to spend
 damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defective, faulty, torn,
     ripped, spilled, split, split open, burst, dented, squashed, ruined, cracked, spilt, shattered,
+    ripped open, torn open, beans all over, coffee all over, all over the box,
     bashed, wrecked, busted, soaked, hole in, came open, burst open, snapped, soaking, soaking wet,
     wet, soggy
 decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine, half caff,

@@ -234,6 +234,10 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("what time do you close on saturday", "What are your opening hours?"),
         ("which subscription options have you got", "What subscription plans do you offer?"),
         ("can i get a voucher for my mums bday", "Do you sell gift cards?"),
+        (
+            "opened the box and there was coffee all over the inside, what do i do",
+            "My order arrived damaged. What should I do?",
+        ),
         ("whats the postcode for the cafe", "Where is your store located?"),
         ("can you make it fine enough for a moka pot", "Which grind options can I choose?"),
         ("anything caffeine free for the evenings", "Do you have decaf coffee?"),
