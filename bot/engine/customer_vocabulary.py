@@ -74,7 +74,8 @@ outage: outage, outages, down, service down, network down, fault, problem on you
     in my area, in the area, whole street, neighbours, everyone, area, outage in my area,
     service interruption, disruption, anyone else, is it just me, known issue, known problem,
     network problem, network issue, planned work, maintenance, engineering works, our street,
-    our road, our area, on your side, your side, at your end, a you thing, went dead, gone dead
+    our road, our area, on your side, your side, at your end, a you thing, went dead, gone dead,
+    round here, around here, near me, going on near me, something going on
 not working: not working, no internet, no connection, no broadband, nothing loads, nothing works,
     nothing is working, offline, dead, cannot connect, can t connect, cant connect, can t get online,
     won t connect, red light, no signal, no service, no wifi, lost connection, stopped working,

@@ -905,3 +905,11 @@ def test_a_describing_word_before_an_account_says_nothing_of_whose_it_is() -> No
     hit = answer_to("can i move up to a faster plan mid contract", ISP_INDEX)
     assert hit is not None
     assert hit.question == "Can I upgrade or downgrade my plan?"
+
+
+@pytest.mark.parametrize(
+    "customer", ["is something going on near me, the internet just went off", "is the net down round here"]
+)
+def test_something_going_on_near_me_is_a_question_about_an_outage_in_the_area(customer: str) -> None:
+    offered = [hit.question for hit in ISP_INDEX.search(customer)[:2]]
+    assert "Is there an outage in my area?" in offered, offered
