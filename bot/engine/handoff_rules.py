@@ -37,7 +37,10 @@ _VERDICT = re.compile(
     r"|(?:called|rang|phoned|contacted|chased|emailed|messaged) (?:you )?"
     r"(?:\d+|three|four|five|several|multiple) times"
     r"|(?:third|fourth|fifth|3rd|4th|5th) time (?:i'?ve |i have |we'?ve |i'?m |i am )?"
-    r"(?:called|rung|rang|phoned|contacted|contacting|chased|chasing|emailed|messaged|asked|complained))\b)"
+    r"(?:called|rung|rang|phoned|contacted|contacting|chased|chasing|emailed|messaged|asked|complained)"
+    # Kept on hold for hours, and a demand to have it sorted.
+    r"|on hold (?:for )?(?:over |nearly |almost )?(?:an? |\d+ |two |three )?(?:hours?|hrs?)"
+    r"|(?:want|get) (?:this|it) sorted)\b)"
 )
 # Exasperation and urgency: angry, but about the problem ("signal is rubbish upstairs", "fed up, want to
 # end my contract asap"), which the entry written for it may still solve.

@@ -181,6 +181,8 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "you've taken the direct debit twice this month",
         "my account is overdrawn because of you",
         "the engineer left cables all over the hallway",
+        "the fitter left a hole in my wall",
+        "there is mud all over the carpet after your visit",
     ],
 )
 def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:

@@ -1045,6 +1045,7 @@ async def test_still_no_internet_is_no_order() -> None:
     [
         "I've rang you three times about the same fault and every time I'm told it's fixed. I'm sick of it.",
         "this is the fourth time i've contacted you about my broadband dropping, fed up",
+        "been on hold for 2 hours on the phone to you lot, this is a joke",
     ],
 )
 async def test_a_customer_who_asked_again_and_again_goes_to_a_person(text: str) -> None:

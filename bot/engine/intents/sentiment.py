@@ -154,7 +154,9 @@ GRIEVANCES = tuple(
         r"(?:an?\s+|\d+\s+|two\s+|three\s+)?(?:hours?|hrs?|minutes|mins|ages|forever)\b"
         rf"|\bpromised\b[^.?!]{{0,60}}?\b(?:never|didn{_APOSTROPHE}t|didnt|did\s+not)\b|\bnever\s+happened\b"
         r"|\b(?:absolute|complete|total|utter)\s+joke\b|\b(?:is|are|was|such)\s+a\s+joke\b"
-        r"|\bleft\s+(?:a\s+)?mess\b|\bleft\s+(?:\w+\s+){1,2}all\s+over\b",
+        r"|\bleft\s+(?:a\s+)?mess\b|\bleft\s+(?:\w+\s+){1,2}all\s+over\b"
+        r"|\ball\s+over\s+(?:the|my|our)\s+(?:carpet|floor|hallway|house|drive|driveway|lawn|kitchen)\b"
+        r"|\bhole\s+in\s+(?:the|my|our)\s+(?:wall|floor|ceiling|door|lawn)\b",
         r"\bwaste\s+of\s+(?:money|time)",
         # worn out by the service: "fed up", hung up on, the third time of asking
         r"\bfed\s+up\b|\bhung\s+up\s+on\s+(?:me|us)\b"
