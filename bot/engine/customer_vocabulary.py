@@ -205,7 +205,8 @@ no show: didn t turn up, didnt turn up, never turned up, never showed, never sho
     missed appointment, missed the appointment, stood up, never came, never come, didn t come,
     didnt come, did not come
 reset: reset, restart, reboot, factory reset, turn off and on, off and on again, power cycle, wipe,
-    wipe it, out of the box, default settings, original settings, factory settings
+    wipe it, out of the box, default settings, original settings, factory settings, back to default,
+    how it came, as it came, back to normal settings, put it back
 expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by,
     expiry date, expiration date, go out of date, out of date
 missed payment: overdue, arrears, unpaid, bounced, behind on, forgot to pay, didn t pay, haven t paid,

@@ -592,6 +592,11 @@ ISP_INDEX = KnowledgeIndex(
         ("do you do static ips for home customers", "Can I get a static IP address?"),
         ("how do i block adult websites on the family ipad", "How do I set up parental controls?"),
         ("i want to switch the internet off at 9 for the kids", "How do I set up parental controls?"),
+        # Back to how it came is a factory reset, whatever else was messed up.
+        (
+            "how do i get the router back to how it came, i messed up the settings",
+            "How do I reset my router to factory settings?",
+        ),
         # Moving the engineer is moving the appointment, not moving house.
         ("can we move the engineer to another day", "How do I change my installation appointment?"),
     ],
