@@ -138,10 +138,21 @@ _NAME_IN_SENTENCE = re.compile(r"(?<=[a-z0-9,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)*")
 
 
 def _named_by(hit: KnowledgeHit) -> set[str]:
-    """The terms of the question that ``hit`` answers: its own words, and the customer's phrases it met
-    in other words ("buy loads" meets "bulk")."""
+    """The terms of the question that ``hit`` answers: its own words, the customer's phrases it met in
+    other words ("buy loads" meets "bulk") and the customer's words its keywords hold."""
     said = " ".join(match.said for match in hit.matches if match.kind == "phrase")
-    return set(tokenize(f"{hit.question} {_NAME_IN_SENTENCE.sub(' ', hit.answer)} {said}"))
+    # A word of the question the entry's keywords hold ("early" of "early exit fee"), unless the answer
+    # names something after it ("bean points" and the answer's "Bean Point").
+    names = set(tokenize(" ".join(_NAME_IN_SENTENCE.findall(hit.answer))))
+    kept = " ".join(
+        match.said
+        for match in hit.matches
+        if match.kind == "word"
+        and match.field == "keywords"
+        and " " not in match.said
+        and not set(tokenize(match.said)) & names
+    )
+    return set(tokenize(f"{hit.question} {_NAME_IN_SENTENCE.sub(' ', hit.answer)} {said} {kept}"))
 
 
 def _met_by(hit: KnowledgeHit) -> set[str]:

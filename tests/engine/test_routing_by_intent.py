@@ -1066,3 +1066,14 @@ async def test_asking_for_a_person_in_a_long_message_hands_over(text: str) -> No
     decision = await Chat().say(text)
     assert decision.route == "handoff", decision.explanation
     assert decision.handoff_trigger == "customer_request"
+
+
+@pytest.mark.parametrize(
+    "text", ["how much does it cost to get out of my contract early", "how much to break my contract early"]
+)
+async def test_the_price_of_leaving_early_is_the_entry_whose_keywords_name_it(text: str) -> None:
+    # The cancelling entry names the contract too; the fee entry's keywords ("early exit fee") name "early".
+    commands = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
+    decision = await Chat(ports=isp_ports(), commands=commands).say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert "half of the remaining monthly payments" in reply(decision)
