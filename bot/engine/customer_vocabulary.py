@@ -62,7 +62,8 @@ location: address, location, located, where are you, where is the shop, where is
     where is your store, find you, directions, visit, based, where is your shop, premises, get to you,
     get there, parking, where are you based, whereabouts, where abouts, physical shop, physical store,
     in person, pop in, pop by, drop by, drop in, stop by, come by, what street, which street, which town,
-    sat nav, google maps, addy, near you, nearest station, postcode, post code, zip code
+    sat nav, google maps, addy, near you, nearest station, postcode, post code, zip code, near your shop,
+    near the shop, near your cafe, near the cafe, get to the, get to your
 wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
 slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling, slow speeds, poor speed,
     poor speeds, bad speed, low speed, takes forever, ages to load, snail, snail s pace, freezing,

@@ -234,6 +234,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("what time do you close on saturday", "What are your opening hours?"),
         ("which subscription options have you got", "What subscription plans do you offer?"),
         ("can i get a voucher for my mums bday", "Do you sell gift cards?"),
+        ("how do i get to your roastery from the station", "Where is your store located?"),
         (
             "opened the box and there was coffee all over the inside, what do i do",
             "My order arrived damaged. What should I do?",
