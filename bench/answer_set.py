@@ -49,6 +49,22 @@ FIFTEENTH_ROUND = ANSWERS / "fifteenth_round.jsonl"
 # Two more, written blind late in the ninth round in the original style; totals taken on arrival, then opened.
 SIXTEENTH_ROUND = ANSWERS / "sixteenth_round.jsonl"
 SEVENTEENTH_ROUND = ANSWERS / "seventeenth_round.jsonl"
+# The rounds written blind, 200 messages each (90 coffee shop, 110 ISP), in the order they were written.
+ROUNDS_OF_200 = (
+    FIFTH_ROUND,
+    SIXTH_ROUND,
+    SEVENTH_ROUND,
+    EIGHTH_ROUND,
+    NINTH_ROUND,
+    TENTH_ROUND,
+    ELEVENTH_ROUND,
+    TWELFTH_ROUND,
+    THIRTEENTH_ROUND,
+    FOURTEENTH_ROUND,
+    FIFTEENTH_ROUND,
+    SIXTEENTH_ROUND,
+    SEVENTEENTH_ROUND,
+)
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.
 OFF_TOPIC_PROBE = ANSWERS / "off_topic_probe.jsonl"

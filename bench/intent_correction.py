@@ -20,22 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bench.answer_set import (
-    ELEVENTH_ROUND,
-    FIFTEENTH_ROUND,
-    FIFTH_ROUND,
-    FOURTEENTH_ROUND,
-    SECOND_ROUND,
-    SEVENTEENTH_ROUND,
-    SEVENTH_ROUND,
-    SIXTEENTH_ROUND,
-    SIXTH_ROUND,
-    TENTH_ROUND,
-    THIRTEENTH_ROUND,
-    TUNING,
-    TWELFTH_ROUND,
-    load,
-)
+from bench.answer_set import EIGHTH_ROUND, NINTH_ROUND, ROUNDS_OF_200, SECOND_ROUND, TUNING, load
 from bench.answers import decide_all, demo_tenants
 from bot.engine.intents.correction import SHIPPED, Example, IntentCorrection, fit
 from bot.engine.router import Router
@@ -45,17 +30,7 @@ from bot.engine.router import Router
 DEVELOPMENT = (
     TUNING,
     SECOND_ROUND,
-    FIFTH_ROUND,
-    SIXTH_ROUND,
-    SEVENTH_ROUND,
-    TENTH_ROUND,
-    ELEVENTH_ROUND,
-    TWELFTH_ROUND,
-    THIRTEENTH_ROUND,
-    FOURTEENTH_ROUND,
-    FIFTEENTH_ROUND,
-    SIXTEENTH_ROUND,
-    SEVENTEENTH_ROUND,
+    *(part for part in ROUNDS_OF_200 if part not in (EIGHTH_ROUND, NINTH_ROUND)),
 )
 
 

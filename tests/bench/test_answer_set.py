@@ -9,27 +9,15 @@ from pathlib import Path
 import pytest
 
 from bench.answer_set import (
-    EIGHTH_ROUND,
-    ELEVENTH_ROUND,
-    FIFTEENTH_ROUND,
-    FIFTH_ROUND,
-    FOURTEENTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
-    NINTH_ROUND,
     OFF_TOPIC_PROBE,
+    ROUNDS_OF_200,
     ROUTES,
     SECOND_ROUND,
-    SEVENTEENTH_ROUND,
-    SEVENTH_ROUND,
-    SIXTEENTH_ROUND,
-    SIXTH_ROUND,
     TENANTS,
-    TENTH_ROUND,
     THIRD_ROUND,
-    THIRTEENTH_ROUND,
     TUNING,
-    TWELFTH_ROUND,
     Expected,
     TenantVocabulary,
     load,
@@ -116,37 +104,7 @@ def test_the_fourth_round_is_well_formed_and_covers_every_entry_and_route_of_bot
 
 
 @pytest.mark.parametrize(
-    "part",
-    [
-        FIFTH_ROUND,
-        SIXTH_ROUND,
-        SEVENTH_ROUND,
-        EIGHTH_ROUND,
-        NINTH_ROUND,
-        TENTH_ROUND,
-        ELEVENTH_ROUND,
-        TWELFTH_ROUND,
-        THIRTEENTH_ROUND,
-        FOURTEENTH_ROUND,
-        FIFTEENTH_ROUND,
-        SIXTEENTH_ROUND,
-        SEVENTEENTH_ROUND,
-    ],
-    ids=[
-        "fifth",
-        "sixth",
-        "seventh",
-        "eighth",
-        "ninth",
-        "tenth",
-        "eleventh",
-        "twelfth",
-        "thirteenth",
-        "fourteenth",
-        "fifteenth",
-        "sixteenth",
-        "seventeenth",
-    ],
+    "part", ROUNDS_OF_200, ids=[part.stem.removesuffix("_round") for part in ROUNDS_OF_200]
 )
 def test_a_later_round_is_well_formed_and_covers_every_entry_and_route_of_both_tenants(part: Path) -> None:
     rows = load(part)
