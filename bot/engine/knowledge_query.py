@@ -38,8 +38,8 @@ RELATED_WEIGHT = 0.6
 # Words that make a phrase deny what its other words name ("without the caffeine", "no connection"; and
 # "free" after them: "caffeine free", not "free delivery").
 _NEGATING = frozenset({"no", "not", "without", "non", "never"})
-PHRASE_WORD_WEIGHT = 0.5  # "email address": meeting "address" alone is not meeting the phrase (nor "post
-# office" meeting "office")
+# "email address": meeting "address" alone is not meeting the phrase (nor "post office" meeting "office").
+PHRASE_WORD_WEIGHT = 0.5
 TYPO_WEIGHT = {1: 0.85, 2: 0.7}
 # A word this short is too easily one letter away from another to be corrected inside a phrase.
 MIN_CORRECTED_LENGTH = 5
@@ -150,10 +150,13 @@ class QueryReader:
         return groups
 
     def foreign_subject(self, text: str, groups: Sequence[Group]) -> str | None:
-        """The subject of ``text`` when it is "the" something this tenant never names: a word no entry,
-        synonym or other text of the tenant knows ("is the pharmacy open on sunday"), or a compound noun
-        it never says ("what time does the post office close"). None when the subject is the tenant's
-        own ("is the shop open on sunday") or the question has no such subject."""
+        """What ``text`` is about when it is something this tenant never names: a word no entry, synonym
+        or other text of the tenant knows, or a compound noun it never says. Three places say what a
+        question is about: its subject after "the" ("is the pharmacy open on sunday", "what time does
+        the post office close"), what the customer cancels, pays, resets, tracks, renews or books ("how do
+        i cancel my gym membership"), and a word naming a thing before an account's word ("my water
+        bill"). None when that is the tenant's own ("is the shop open on sunday") or the question names
+        nothing there."""
         known = {word for group in groups if group.alternatives for word in words(group.said)}
         subjects = [(match, True, False) for match in _SUBJECT.finditer(text)]
         subjects += [(match, False, False) for match in _OBJECT.finditer(text)]
