@@ -109,24 +109,49 @@ async def erase_messages(session: AsyncSession, tenant_id: int, ids: list[int], 
     if not ids:
         return
     in_scope = and_(Message.tenant_id == tenant_id, Message.id.in_(ids))
+    # The rows are taken in the order a send that finishes meanwhile takes them (its outbox item, the
+    # message's parts, then the message: storage/send_progress.py), so one waits for the other instead of
+    # each holding what the other needs (a deadlock on PostgreSQL).
     # Replies waiting to go out to a forgotten customer are not sent.
-    waiting = select(OutboxItem.message_id).where(
-        OutboxItem.tenant_id == tenant_id, OutboxItem.message_id.in_(ids), OutboxItem.status == "pending"
+    waiting = list(
+        (
+            await session.scalars(
+                select(OutboxItem.message_id)
+                .where(
+                    OutboxItem.tenant_id == tenant_id,
+                    OutboxItem.message_id.in_(ids),
+                    OutboxItem.status == "pending",
+                )
+                .order_by(OutboxItem.id)
+                .with_for_update()
+            )
+        ).all()
     )
-    await session.execute(
-        update(Message)
-        .where(in_scope, Message.id.in_(waiting))
-        .values(status="failed", error=FORGOTTEN_REASON, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(OutboxItem)
-        .where(
-            OutboxItem.tenant_id == tenant_id, OutboxItem.message_id.in_(ids), OutboxItem.status == "pending"
+    if waiting:
+        await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.tenant_id == tenant_id,
+                OutboxItem.message_id.in_(waiting),
+                OutboxItem.status == "pending",
+            )
+            .values(status="failed", last_error=FORGOTTEN_REASON, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status="failed", last_error=FORGOTTEN_REASON, updated_at=now)
+    # A digest of a short text is as good as the text: echo matching needs it only while sending.
+    await session.execute(
+        update(MessagePart)
+        .where(MessagePart.tenant_id == tenant_id, MessagePart.message_id.in_(ids))
+        .values(text_digest=ERASED_DIGEST, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    if waiting:
+        await session.execute(
+            update(Message)
+            .where(in_scope, Message.id.in_(waiting))
+            .values(status="failed", error=FORGOTTEN_REASON, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     await session.execute(
         update(Message)
         .where(in_scope, Message.text.is_not(None))
@@ -139,13 +164,6 @@ async def erase_messages(session: AsyncSession, tenant_id: int, ids: list[int], 
         update(Message)
         .where(in_scope, Message.direction == "in")
         .values(payload=null(), ctwa_clid=null(), ref=null(), updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    # A digest of a short text is as good as the text: echo matching needs it only while sending.
-    await session.execute(
-        update(MessagePart)
-        .where(MessagePart.tenant_id == tenant_id, MessagePart.message_id.in_(ids))
-        .values(text_digest=ERASED_DIGEST, updated_at=now)
         .execution_options(synchronize_session=False)
     )
 
