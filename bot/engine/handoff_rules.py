@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 import prompts
+from bot.engine.intents.sentiment import CONTACTED_AGAIN_AND_AGAIN
 from bot.engine.render import render, turn_values
 from bot.engine.types import IntentResult, Reply, Turn
 
@@ -34,8 +35,7 @@ _VERDICT = re.compile(
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
     r"|(?:no ?one|nobody) (?:has )?(?:got back|come back|came back|replied|answered|called)"
     # The same thing asked again and again: "I've called 4 times about the same fault".
-    r"|(?:called|rang|phoned|contacted|chased|emailed|messaged) (?:you )?"
-    r"(?:\d+|three|four|five|several|multiple) times"
+    rf"|{CONTACTED_AGAIN_AND_AGAIN}"
     r"|(?:third|fourth|fifth|3rd|4th|5th) time (?:i'?ve |i have |we'?ve |i'?m |i am )?"
     r"(?:called|rung|rang|phoned|contacted|contacting|chased|chasing|emailed|messaged|asked|complained)"
     # Kept on hold for hours, and a demand to have it sorted.

@@ -28,9 +28,10 @@ by its number of WordNet senses): "copy" or "last" may be a paraphrase's own wor
 question about something else. A word the tenant's other texts use (its commands' responses: the
 products and plans a price list names) counts as a word of this business (``TENANT_WORD_WEIGHT``):
 "can I upgrade to the gigabit one" is an upgrade question, not one about something else. A question
-whose subject is "the" something the tenant never names ("is the pharmacy open on sunday", "what time
-does the post office close") is about that, not about the entry its other words meet: it scores
-``FOREIGN_SUBJECT_SHARE`` of what it would.
+about something the tenant never names (its subject after "the": "is the pharmacy open on sunday"; what
+the customer cancels or pays: "cancel my gym membership"; whose account it is: "my water bill") is
+about that, not about the entry its other words meet: it scores ``FOREIGN_SUBJECT_SHARE`` of what it
+would (knowledge_query.QueryReader.foreign_subject).
 Filler ("hey guys, I was wondering ...") and stopwords never count, and a bare number (an order
 number) counts little. When two or more parts of the question meet the same entry's question or
 keywords, the coverage is raised (``_confirmed``): a long message that says much else besides is still
@@ -95,8 +96,8 @@ CONFIRMING_STRENGTH = 0.5
 CONFIRMATION = 0.5
 UNCONFIRMED = 0.7
 BIGRAM_BONUS = 0.05
-# What a question whose subject is "the" something this tenant never names scores, as a share of what its
-# words would give (knowledge_query.QueryReader.foreign_subject): at most a "did you mean".
+# What a question about something this tenant never names scores, as a share of what its words would give
+# (knowledge_query.QueryReader.foreign_subject): at most a "did you mean".
 FOREIGN_SUBJECT_SHARE = 0.25
 # Two entries whose scores differ by less than this are a toss-up (see is_ambiguous).
 AMBIGUITY_MARGIN = 0.08

@@ -36,7 +36,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.engine.word_forms import unstretched
 
-__all__ = ["NEGATIVE_AT", "POSITIVE_AT", "Sentiment", "sentiment_of"]
+__all__ = ["CONTACTED_AGAIN_AND_AGAIN", "NEGATIVE_AT", "POSITIVE_AT", "Sentiment", "sentiment_of"]
 
 Sentiment = Literal["positive", "neutral", "negative"]
 
@@ -132,6 +132,12 @@ _LEAD_INS = frozenset((
 MILD = 2.0
 GRATITUDE = frozenset(("thanks", "thank", "thx", "thnx", "thanx", "thankyou", "ty", "ta", "tysm", "cheers"))
 _APOSTROPHE = "['\u2019]?"
+# Having asked the business again and again ("I've called 4 times"): a grievance here, and a verdict on
+# the service to the handoff rules (bot/engine/handoff_rules.py).
+CONTACTED_AGAIN_AND_AGAIN = (
+    r"(?:called|rang|phoned|contacted|chased|emailed|messaged)\s+(?:you\s+)?"
+    r"(?:\d+|three|four|five|several|multiple)\s+times"
+)
 GRIEVANCES = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
@@ -162,8 +168,7 @@ GRIEVANCES = tuple(
         r"\bfed\s+up\b|\bhung\s+up\s+on\s+(?:me|us)\b"
         rf"|\b(?:third|fourth|fifth|3rd|4th|5th)\s+time\s+(?:(?:i|we)(?:{_APOSTROPHE}ve|{_APOSTROPHE}m|\s+have|\s+am|\s+are)?\s+)?"
         r"(?:contact|call|ask|chas|messag|email|writ|rang|ring|phon|report|told)\w*"
-        r"|\b(?:called|rang|phoned|contacted|chased|emailed|messaged)\s+(?:you\s+)?"
-        r"(?:\d+|three|four|five|several|multiple)\s+times\b",
+        rf"|\b{CONTACTED_AGAIN_AND_AGAIN}\b",
         # a visit that did not happen, a change nobody announced, a price that rose, less than paid for
         rf"\b(?:didn{_APOSTROPHE}t|didnt|did\s+not)\s+(?:turn|show)\s+up"
         r"|\b(?:nobody|no\s*one)\s+(?:came|turned\s+up|showed\s+up)"
