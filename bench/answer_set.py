@@ -49,6 +49,10 @@ FIFTEENTH_ROUND = ANSWERS / "fifteenth_round.jsonl"
 # Two more, written blind late in the ninth round in the original style; totals taken on arrival, then opened.
 SIXTEENTH_ROUND = ANSWERS / "sixteenth_round.jsonl"
 SEVENTEENTH_ROUND = ANSWERS / "seventeenth_round.jsonl"
+# Two more, written blind at the start of the tenth round in the original style (one by a varied crowd of
+# customers); totals taken on arrival, then opened.
+EIGHTEENTH_ROUND = ANSWERS / "eighteenth_round.jsonl"
+NINETEENTH_ROUND = ANSWERS / "nineteenth_round.jsonl"
 # The rounds written blind, 200 messages each (90 coffee shop, 110 ISP), in the order they were written.
 ROUNDS_OF_200 = (
     FIFTH_ROUND,
@@ -64,6 +68,8 @@ ROUNDS_OF_200 = (
     FIFTEENTH_ROUND,
     SIXTEENTH_ROUND,
     SEVENTEENTH_ROUND,
+    EIGHTEENTH_ROUND,
+    NINETEENTH_ROUND,
 )
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.

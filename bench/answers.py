@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to seventeenth rounds and the off-topic probe, then the
+report (held-back part first, then the second to nineteenth rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -28,6 +28,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.answer_set import (
+    EIGHTEENTH_ROUND,
     EIGHTH_ROUND,
     ELEVENTH_ROUND,
     FIFTEENTH_ROUND,
@@ -35,6 +36,7 @@ from bench.answer_set import (
     FOURTEENTH_ROUND,
     FOURTH_ROUND,
     HELD_BACK,
+    NINETEENTH_ROUND,
     NINTH_ROUND,
     OFF_TOPIC_PROBE,
     SECOND_ROUND,
@@ -334,6 +336,18 @@ LATER_PARTS = (
         False,
     ),
     (
+        "eighteenth_round",
+        "Eighteenth round (development: written blind in the original style at the start of the tenth round; "
+        "its rows were opened)",
+        False,
+    ),
+    (
+        "nineteenth_round",
+        "Nineteenth round (development: written blind in the original style by a varied crowd of customers "
+        "at the start of the tenth round; its rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -463,6 +477,8 @@ def main() -> None:
         "fifteenth_round": load(FIFTEENTH_ROUND)[: args.limit],
         "sixteenth_round": load(SIXTEENTH_ROUND)[: args.limit],
         "seventeenth_round": load(SEVENTEENTH_ROUND)[: args.limit],
+        "eighteenth_round": load(EIGHTEENTH_ROUND)[: args.limit],
+        "nineteenth_round": load(NINETEENTH_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.engine.intents.phrases import BUILTIN_INTENTS
+from bot.engine.intents.scorer import thanks_for_a_fix
 from bot.engine.knowledge_search import is_ambiguous, tokenize
 from bot.engine.types import CommandInfo, KnowledgeHit, TemplateInfo
 from bot.engine.word_forms import unstretched
@@ -232,7 +233,7 @@ def template_fits(template: TemplateInfo, text: str, intent: str) -> bool:
     # Small talk opens or closes a message: "translate good morning into Spanish" is no greeting.
     phrase = " ".join(_after_interjection(_phrase(text).split()))
     at_an_edge = [keyword for keyword in matched if phrase.startswith(keyword) or phrase.endswith(keyword)]
-    return words <= SMALL_TALK_MAX_WORDS and any(keyword in own for keyword in at_an_edge)
+    return words <= _small_talk_words(text) and any(keyword in own for keyword in at_an_edge)
 
 
 def has_order_number(text: str) -> bool:
@@ -298,7 +299,7 @@ def courtesy_template(
             return None
     elif (
         score < COURTESY_SURE
-        or words > SMALL_TALK_MAX_WORDS
+        or words > _small_talk_words(text)
         or (words > COURTESY_MAX_WORDS and score < SMALL_TALK_SURE)
     ):
         return None
@@ -308,6 +309,12 @@ def courtesy_template(
         if keywords and any(keyword in own for keyword in keywords):
             return template
     return None
+
+
+def _small_talk_words(text: str) -> int:
+    """How long small talk may be: thanks for a fix tell what works now ("thank you for the help, wifi is
+    back up"), so they may be longer."""
+    return UNANSWERED_SMALL_TALK_MAX_WORDS if thanks_for_a_fix(text) else SMALL_TALK_MAX_WORDS
 
 
 def _opens_or_closes(text: str, intent: str) -> bool:

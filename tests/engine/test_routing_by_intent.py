@@ -11,6 +11,7 @@ import prompts
 from bot.engine import handoff_rules
 from bot.engine.answered_intent import mostly_foreign
 from bot.engine.intent_steering import without_address
+from bot.engine.intents.scorer import thanks_for_a_fix
 from bot.engine.knowledge_search import InMemoryKnowledgeBase, KnowledgeDoc
 from bot.engine.price_steering import about_prices, carries_prices
 from bot.engine.render import render
@@ -940,6 +941,7 @@ async def test_a_phone_that_wont_charge_is_no_question_for_the_coffee_shop() -> 
         ("thats it for now, see ya", "goodbye"),
         ("perfect, ta very much", "thanks"),
         ("brilliant thank you, all working again", "thanks"),
+        ("That is all for today. Goodbye and have a nice day.", "goodbye"),
     ],
 )
 async def test_longer_thanks_or_goodbye_nothing_else_answers_gets_its_template(
@@ -949,6 +951,38 @@ async def test_longer_thanks_or_goodbye_nothing_else_answers_gets_its_template(
     assert decision.route == "template"
     assert decision.template_id == next(t.template_id for t in TEMPLATES if t.name == template)
     assert decision.intent == template
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thanks that worked, internet is back!",
+        "thank you for the help, wifi is back up",
+        "ty that helped a lot",
+    ],
+)
+async def test_thanks_for_a_fix_that_names_the_fault_is_thanks(text: str) -> None:
+    # "internet", "wifi" and "back up" are words of the ISP's fault entries; the customer says it works.
+    decision = await Chat(ports=isp_ports(), commands=()).say(text)
+    assert decision.route == "template", decision.explanation
+    assert decision.template_id == next(t.template_id for t in TEMPLATES if t.name == "thanks")
+    assert decision.intent == "thanks"
+
+
+@pytest.mark.parametrize(
+    ("text", "is_thanks"),
+    [
+        ("thanks that worked, internet is back!", True),
+        ("cheers, all sorted now", True),
+        ("thank you so much, back online now", True),
+        ("thanks, the router is back but still no wifi", False),
+        ("thanks, is it back up yet?", False),
+        ("the internet is back", False),
+        ("thanks for nothing, it's not working", False),
+    ],
+)
+def test_thanks_for_a_fix_is_thanks_and_news_that_it_works(text: str, is_thanks: bool) -> None:
+    assert thanks_for_a_fix(text) is is_thanks
 
 
 async def test_a_price_asked_of_a_coffee_by_its_countrys_adjective_gets_the_price_list() -> None:

@@ -663,6 +663,9 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "until next time",
         "enjoy your weekend",
         "have a good one",
+        "have a nice day",
+        "have a great day",
+        "that's all for today",
     ),
     # Small talk and noise: without examples of its own, "ok" or "tell me a joke" would be forced onto
     # whichever business intent happened to share a word with it.

@@ -43,6 +43,7 @@ __all__ = [
     "IntentScorer",
     "Sentiment",
     "sentiment_of",
+    "thanks_for_a_fix",
 ]
 
 # When no intent scores this much the text is "other": a weak match is still a guess, and a wrong
@@ -78,6 +79,20 @@ _MALFUNCTION = re.compile(
 )
 
 _WORD = re.compile(r"\w+")
+THANKS = "thanks"
+# Thanks for a fix tell that what was wrong works now ("thanks that worked, internet is back!", "thank
+# you for the help, wifi is back up"): the fault's words in them are no new report of it. Read as thanks
+# at least this surely.
+THANKS_FOR_A_FIX_SCORE = 0.8
+_THANKS = re.compile(r"\b(?:thanks|thank\s+you|thank\s+u|ty|tysm|cheers|ta)\b")
+_FIXED = re.compile(
+    r"\b(?:(?:that|it|this)\s+(?:worked|works|helped|did\s+the\s+trick|fixed\s+it|sorted\s+it)"
+    r"|(?:is|are|its|s)\s+(?:back|working|fixed|sorted)"
+    r"|(?:all|everything)\s+(?:working|sorted|fixed|good)"
+    r"|back\s+(?:up|on|online))\b"
+)
+# ... unless it goes on about what still does not work ("thanks, the router is back but no wifi").
+_NOT_FIXED = re.compile(r"\b(?:not|no|never|still|but|except|however|though)\b")
 # Where a message's clauses part: "Hi! Hope you're well. Do you ship to Germany? Thanks in advance!"
 _CLAUSE_BREAK = re.compile(r"[.!?,;:\n]+|\s[-\u2013\u2014~]+\s")
 # A courtesy opening without punctuation ("hey there what time do you close") is at most this long.
@@ -143,6 +158,15 @@ _CURRENCY = re.compile("[$€£¥]+")
 _QUANTITY = re.compile(
     r"\bhow\s+much\s+(?=(?:notice|data|caffeine|coffee|water|time|space|storage|milk|sugar|is\s+in)\b)"
 )
+
+
+def thanks_for_a_fix(text: str) -> bool:
+    """Whether ``text`` thanks for a fix: thanks, and the news that what was wrong works now, with no
+    question and nothing still wrong ("thanks that worked, internet is back!")."""
+    if "?" in text:
+        return False
+    plain = " ".join(_words(_normalise(text)))
+    return bool(_THANKS.search(plain) and _FIXED.search(plain) and not _NOT_FIXED.search(plain))
 
 
 def _normalise(text: str) -> str:
@@ -226,6 +250,10 @@ class IntentScorer:
         self, text: str, tenant_intents: Sequence[IntentDefinition], compound: float = 0.0
     ) -> tuple[str, float]:
         intent, score = self._best(text, tenant_intents, compound)
+        if thanks_for_a_fix(text):
+            return THANKS, max(
+                self.intent_scores(text, tenant_intents).get(THANKS, 0.0), THANKS_FOR_A_FIX_SCORE
+            )
         request = self._without_courtesy(text, tenant_intents)
         if request is not None:
             # "Good morning! Do you have decaf?" asks about decaf: the greeting around a request is
