@@ -812,6 +812,8 @@ def test_a_telly_or_a_landline_asks_about_the_home_phone_and_tv_entry(customer: 
         "is the pharmacy open on sunday",
         "what time does the post office close on saturdays",
         "is the chemist on harbour street open sundays",
+        "could you please tell me what time the post office on Harbour Street opens?",
+        "do you know when the library opens",
     ],
 )
 def test_a_question_about_another_place_is_no_question_about_this_one(customer: str) -> None:
@@ -820,7 +822,12 @@ def test_a_question_about_another_place_is_no_question_about_this_one(customer: 
 
 
 @pytest.mark.parametrize(
-    "customer", ["is the shop open on sunday", "what time does the cafe close on saturday"]
+    "customer",
+    [
+        "is the shop open on sunday",
+        "what time does the cafe close on saturday",
+        "can you tell me what time the shop opens",
+    ],
 )
 def test_a_question_about_the_tenants_own_place_keeps_its_answer(customer: str) -> None:
     hit = answer_to(customer)
