@@ -40,7 +40,10 @@ _VERDICT = re.compile(
     r"(?:called|rung|rang|phoned|contacted|contacting|chased|chasing|emailed|messaged|asked|complained)"
     # Kept on hold for hours, and a demand to have it sorted.
     r"|on hold (?:for )?(?:over |nearly |almost )?(?:an? |\d+ |two |three )?(?:hours?|hrs?)"
-    r"|(?:want|get) (?:this|it) sorted)\b)"
+    r"|(?:want|get) (?:this|it) sorted"
+    # Money taken once the customer had left: "you took money out of my account after I cancelled".
+    r"|(?:took|taken|taking|charged|charging|billed|billing|debited)\b[^.!?]{0,40}?\bafter (?:i|we)"
+    r"(?:'?ve| have| had)? (?:cancell?ed|left|closed))\b)"
 )
 # Exasperation and urgency: angry, but about the problem ("signal is rubbish upstairs", "fed up, want to
 # end my contract asap"), which the entry written for it may still solve.
@@ -52,14 +55,15 @@ _EXASPERATION = re.compile(
 
 
 # Asking for a person in so many words, however long the message around it ("Need to talk to a manager
-# about a wholesale delivery that went completely wrong"): the intent scorer's similarity fades in a long
-# message, the request does not.
+# about a wholesale delivery that went completely wrong", "can someone please look at my account"): the
+# intent scorer's similarity fades in a long message, the request does not.
 _ASKS_FOR_A_PERSON = re.compile(
     r"(?i:\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a|the|your|an|some)?\s*"
     r"(?:manager|human|person|agent|someone|somebody|supervisor|real\s+person|actual\s+person"
     r"|member\s+of\s+(?:staff|your\s+team)|staff)\b"
     r"|\b(?:someone|somebody)\s+(?:from\s+(?:your|the)\s+(?:team|company|shop|office)\s+)?(?:to\s+)?"
-    r"(?:call|ring|phone|telephone)\s+me\b)"
+    r"(?:call|ring|phone|telephone)\s+me\b"
+    r"|\b(?:can|could)\s+(?:someone|somebody)\s+(?:\w+\s+)?(?:help\s+me|look\s+(?:at|into)|check|sort)\b)"
 )
 
 

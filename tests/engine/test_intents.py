@@ -183,6 +183,7 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "the engineer left cables all over the hallway",
         "the fitter left a hole in my wall",
         "there is mud all over the carpet after your visit",
+        "your engineer dug up my lawn and left it in a state",
     ],
 )
 def test_a_shop_grievance_is_negative_even_in_words_vader_does_not_know(text: str) -> None:

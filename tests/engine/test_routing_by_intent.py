@@ -1092,8 +1092,40 @@ async def test_a_customer_who_asked_again_and_again_goes_to_a_person(text: str) 
 @pytest.mark.parametrize(
     "text",
     [
+        "you took money out of my account AFTER i cancelled!!",
+        "you took a payment after I cancelled, I want it back now",
+        "still being charged after we closed the account",
+    ],
+)
+async def test_money_taken_after_the_customer_left_goes_to_a_person(text: str) -> None:
+    # The missed-payment and bill entries share "payment" and "account"; nothing they say undoes it.
+    assert handoff_rules.passes_verdict(text)
+    decision = await Chat(ports=isp_ports(), commands=()).say(text)
+    assert decision.route == "handoff", decision.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "your technician scratched my wall and left cables all over the hallway",
+        "the engineer has damaged my front door",
+        "your delivery driver smashed the plant pot by my door",
+    ],
+)
+async def test_harm_done_by_the_business_people_is_a_complaint_for_a_person(text: str) -> None:
+    # The engineer's visit entries share "engineer" and "door"; none of them answers for the damage.
+    assert shared_scorer().score(text).intent == "complaint"
+    decision = await Chat(ports=isp_ports(), commands=()).say(text)
+    assert decision.route == "handoff", decision.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "Need to talk to a manager about a big order for our cafe that went completely wrong",
         "Would it be possible for somebody from your team to telephone me? It's about a large order.",
+        "I want to change the delivery address on an order I placed an hour ago, can someone help me",
+        "can someone please look at my subscription, it renewed twice this month",
     ],
 )
 async def test_asking_for_a_person_in_a_long_message_hands_over(text: str) -> None:

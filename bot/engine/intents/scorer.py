@@ -78,6 +78,14 @@ _MALFUNCTION = re.compile(
     r"|(?:can not|cannot|cant) (?:log|sign|access|find|pay|open|see))\b"
 )
 
+# Harm done by the business's own people ("your technician scratched my wall", "the engineer dug up my
+# lawn") is a complaint, whatever the words share with a visit or an installation: it adds this much.
+COMPLAINT_FROM_HARM = 0.3
+_HARM_DONE = re.compile(
+    r"\b(?:your|the|ur)\s+(?:technician|engineer|installer|fitter|driver|courier|delivery\s+(?:guy|man|driver)"
+    r"|staff|team)s?\s+(?:has\s+|have\s+|just\s+)?(?:scratched|damaged|dented|broke|smashed|ruined|dug\s+up"
+    r"|drilled\s+through|cracked|scuffed|left\s+(?:a\s+)?mess)\b"
+)
 _WORD = re.compile(r"\w+")
 THANKS = "thanks"
 # Thanks for a fix tell that what was wrong works now ("thanks that worked, internet is back!", "thank
@@ -326,6 +334,9 @@ class IntentScorer:
             # A grievance is told in the words of the thing that went wrong ("you took my money and sent
             # nothing" shares its words with buying): how negative it reads is evidence of a complaint.
             scores[COMPLAINT] = min(1.0, scores[COMPLAINT] + COMPLAINT_FROM_NEGATIVE * -compound)
+        plain = " ".join(_words(_normalise(text)))
+        if COMPLAINT in scores and _HARM_DONE.search(plain):
+            scores[COMPLAINT] = min(1.0, scores[COMPLAINT] + COMPLAINT_FROM_HARM)
         tenant_names = {intent.name for intent in tenant_intents}
         if SUPPORT in scores and _MALFUNCTION.search(_normalise(text)):
             # "the promo code says invalid" is about a promo code, but asks for a fix: something that
@@ -334,7 +345,6 @@ class IntentScorer:
             # (and a tie goes to the tenant).
             ahead = [scores[name] for name in tenant_names if scores.get(name, 0.0) > scores[SUPPORT]]
             scores[SUPPORT] = min(1.0, scores[SUPPORT] + SUPPORT_FROM_MALFUNCTION, *ahead)
-        plain = " ".join(_words(_normalise(text)))
         if PRICING in scores and _PRICE_WORDS.search(plain):
             # A price named outright is what the customer asks about; the rest is what it is of.
             scores[PRICING] = min(1.0, scores[PRICING] + PRICING_FROM_PRICE_WORDS)

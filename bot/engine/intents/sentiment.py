@@ -161,6 +161,7 @@ GRIEVANCES = tuple(
         rf"|\bpromised\b[^.?!]{{0,60}}?\b(?:never|didn{_APOSTROPHE}t|didnt|did\s+not)\b|\bnever\s+happened\b"
         r"|\b(?:absolute|complete|total|utter)\s+joke\b|\b(?:is|are|was|such)\s+a\s+joke\b"
         r"|\bleft\s+(?:a\s+)?mess\b|\bleft\s+(?:\w+\s+){1,2}all\s+over\b"
+        r"|\bleft\s+(?:it|them|(?:the|my|our)\s+\w+)\s+in\s+(?:a\s+|such\s+a\s+)?(?:state|mess)\b"
         r"|\ball\s+over\s+(?:the|my|our)\s+(?:carpet|floor|hallway|house|drive|driveway|lawn|kitchen)\b"
         r"|\bhole\s+in\s+(?:the|my|our)\s+(?:wall|floor|ceiling|door|lawn)\b",
         r"\bwaste\s+of\s+(?:money|time)",
