@@ -160,7 +160,7 @@ brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, fr
     how do i make, brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger,
     steep, steeping, how many grams, how much water, scoop, scoops, tablespoon, dose, best way to make,
     how hot, kettle, boiling water, off the boil, temp, water temp, temperature, per cup, coffee per cup,
-    grams per cup
+    grams per cup, brewing tips, brew tips, tips for brewing
 grind: grind, ground, grinding, grinder, whole bean, whole beans, coarse, stovetop, stove top,
     fine enough, how fine, grind size
 wholesale: wholesale, trade, trade account, business, office, restaurant, bulk supply, supplier, supply,
@@ -226,6 +226,8 @@ hours?: weekend, weekends, saturday, saturdays, sunday, sundays, bank holiday, b
     public holiday, public holidays
 gift?: secret santa, stocking filler, anniversary, fathers day, father s day, mothers day, mother s day,
     valentine, valentines
+fix time: fix time, be back, be back up, be back on, back online, be fixed, be sorted, be working again,
+    eta, estimated time
 compensation: compensation, compensate, compensated, goodwill, goodwill gesture, make up for, entitled to,
     owed, knocked off, knock off, off the bill, off my bill
 own router: own router, my own router, bring my own, third party router, instead of yours,

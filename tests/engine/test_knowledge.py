@@ -22,7 +22,7 @@ from bot.engine.thesaurus import MAX_PHRASE_WORDS, _parse
 from bot.engine.types import KnowledgeHit
 from bot.engine.word_forms import named_kinds, spelled_out
 from bot.engine.word_forms import words as split_words
-from bot.tenancy.demo.content import DEMO_KNOWLEDGE
+from bot.tenancy.demo.content import DEMO_COMMANDS, DEMO_KNOWLEDGE
 from bot.tenancy.demo.isp_content import ISP_COMMANDS, ISP_KNOWLEDGE
 
 SHOP = (
@@ -926,3 +926,24 @@ def test_a_describing_word_before_an_account_says_nothing_of_whose_it_is() -> No
 def test_something_going_on_near_me_is_a_question_about_an_outage_in_the_area(customer: str) -> None:
     offered = [hit.question for hit in ISP_INDEX.search(customer)[:2]]
     assert "Is there an outage in my area?" in offered, offered
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "when will the internet be back?? working from home and this is killing me",
+        "any eta on getting the network fixed",
+        "when will it be back up, been out since lunch",
+    ],
+)
+def test_asking_when_the_service_will_be_back_finds_how_long_a_fix_takes(customer: str) -> None:
+    (hit, *_) = ISP_INDEX.search(customer)
+    assert hit.question == "How long does it take to fix an outage?"
+
+
+def test_brewing_tips_are_the_brewing_guide() -> None:
+    # The price list names the house blend: the tenant's own words, not an off-topic question's.
+    index = KnowledgeIndex(COFFEE, tenant_texts=[command.response for command in DEMO_COMMANDS])
+    hit = answer_to("any brewing tips for the house blend", index)
+    assert hit is not None
+    assert hit.question == "How should I brew your coffee?"
