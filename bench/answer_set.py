@@ -53,6 +53,10 @@ SEVENTEENTH_ROUND = ANSWERS / "seventeenth_round.jsonl"
 # customers); totals taken on arrival, then opened.
 EIGHTEENTH_ROUND = ANSWERS / "eighteenth_round.jsonl"
 NINETEENTH_ROUND = ANSWERS / "nineteenth_round.jsonl"
+# Two more, written blind early in the tenth round (customers typing on phones; customers telling their
+# situation first); totals taken on arrival, then opened.
+TWENTIETH_ROUND = ANSWERS / "twentieth_round.jsonl"
+TWENTY_FIRST_ROUND = ANSWERS / "twenty_first_round.jsonl"
 # The rounds written blind, 200 messages each (90 coffee shop, 110 ISP), in the order they were written.
 ROUNDS_OF_200 = (
     FIFTH_ROUND,
@@ -70,6 +74,8 @@ ROUNDS_OF_200 = (
     SEVENTEENTH_ROUND,
     EIGHTEENTH_ROUND,
     NINETEENTH_ROUND,
+    TWENTIETH_ROUND,
+    TWENTY_FIRST_ROUND,
 )
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.

@@ -31,7 +31,11 @@ _WORD = re.compile(r"\w+")
 _SHOUTING = re.compile(r"!{2,}|\b[A-Z]{5,}\b")
 # A verdict on the business or a demand of it: such a customer wants a person, whatever an entry says.
 _VERDICT = re.compile(
-    r"(?i:\b(?:disgrace\w*|disgusting|unacceptable|worst|never again|appalling|sort it out|scam\w*|rip ?off"
+    # "worst in the evening" says when the fault is at its worst, not what the customer thinks of anyone.
+    r"(?i:\b(?:disgrace\w*|disgusting|unacceptable|worst(?! (?:in|at|during|when|on|around|after|before)\b)"
+    r"|never again|appalling|sort it out|scam\w*|rip ?off"
+    # Staff who were rude to the customer.
+    r"|(?:was|were|been|is|are) (?:really |so |very |incredibly |extremely |quite )?rude"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
     r"|(?:no ?one|nobody) (?:has )?(?:got back|come back|came back|replied|answered|called)"
     # The same thing asked again and again: "I've called 4 times about the same fault".
@@ -40,7 +44,7 @@ _VERDICT = re.compile(
     r"(?:called|rung|rang|phoned|contacted|contacting|chased|chasing|emailed|messaged|asked|complained)"
     # Kept on hold for hours, and a demand to have it sorted.
     r"|on hold (?:for )?(?:over |nearly |almost )?(?:an? |\d+ |two |three )?(?:hours?|hrs?)"
-    r"|(?:want|get) (?:this|it) sorted"
+    r"|(?:want|get) (?:this|it) (?:sorted|dealt with)"
     # Money taken once the customer had left: "you took money out of my account after I cancelled".
     r"|(?:took|taken|taking|charged|charging|billed|billing|debited)\b[^.!?]{0,40}?\bafter (?:i|we)"
     r"(?:'?ve| have| had)? (?:cancell?ed|left|closed))\b)"
@@ -63,7 +67,8 @@ _ASKS_FOR_A_PERSON = re.compile(
     r"|member\s+of\s+(?:staff|your\s+team)|staff)\b"
     r"|\b(?:someone|somebody)\s+(?:from\s+(?:your|the)\s+(?:team|company|shop|office)\s+)?(?:to\s+)?"
     r"(?:call|ring|phone|telephone)\s+me\b"
-    r"|\b(?:can|could)\s+(?:someone|somebody)\s+(?:\w+\s+)?(?:help\s+me|look\s+(?:at|into)|check|sort)\b)"
+    r"|\b(?:can|could)\s+(?:someone|somebody|a\s+member\s+of\s+(?:staff|your\s+team|the\s+team)|a\s+person"
+    r"|a\s+human|an\s+agent)\s+(?:\w+\s+)?(?:help\s+me|look\s+(?:at|into)|check|sort)\b)"
 )
 
 

@@ -30,7 +30,7 @@ from bot.engine.intents.phrase_index import (
     word_features,
 )
 from bot.engine.intents.phrases import BUILTIN_INTENTS, COURTESY_INTENTS, OTHER
-from bot.engine.intents.sentiment import Sentiment, sentiment_of
+from bot.engine.intents.sentiment import HARM_DONE, Sentiment, sentiment_of
 from bot.engine.types import IntentDefinition, IntentResult
 from bot.engine.word_forms import unstretched
 
@@ -81,11 +81,7 @@ _MALFUNCTION = re.compile(
 # Harm done by the business's own people ("your technician scratched my wall", "the engineer dug up my
 # lawn") is a complaint, whatever the words share with a visit or an installation: it adds this much.
 COMPLAINT_FROM_HARM = 0.3
-_HARM_DONE = re.compile(
-    r"\b(?:your|the|ur)\s+(?:technician|engineer|installer|fitter|driver|courier|delivery\s+(?:guy|man|driver)"
-    r"|staff|team)s?\s+(?:has\s+|have\s+|just\s+)?(?:scratched|damaged|dented|broke|smashed|ruined|dug\s+up"
-    r"|drilled\s+through|cracked|scuffed|left\s+(?:a\s+)?mess)\b"
-)
+_HARM_DONE = re.compile(HARM_DONE)
 _WORD = re.compile(r"\w+")
 THANKS = "thanks"
 # Thanks for a fix tell that what was wrong works now ("thanks that worked, internet is back!", "thank

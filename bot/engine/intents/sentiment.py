@@ -36,7 +36,14 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.engine.word_forms import unstretched
 
-__all__ = ["CONTACTED_AGAIN_AND_AGAIN", "NEGATIVE_AT", "POSITIVE_AT", "Sentiment", "sentiment_of"]
+__all__ = [
+    "CONTACTED_AGAIN_AND_AGAIN",
+    "HARM_DONE",
+    "NEGATIVE_AT",
+    "POSITIVE_AT",
+    "Sentiment",
+    "sentiment_of",
+]
 
 Sentiment = Literal["positive", "neutral", "negative"]
 
@@ -138,9 +145,17 @@ CONTACTED_AGAIN_AND_AGAIN = (
     r"(?:called|rang|phoned|contacted|chased|emailed|messaged)\s+(?:you\s+)?"
     r"(?:\d+|three|four|five|several|multiple)\s+times"
 )
+# Harm done by the business's own people ("your technician scratched my wall", "the engineer drilled
+# through a pipe"): a grievance here, and a complaint to the intent scorer (bot/engine/intents/scorer.py).
+HARM_DONE = (
+    r"\b(?:your|the|ur)\s+(?:technician|engineer|installer|fitter|driver|courier|delivery\s+(?:guy|man|driver)"
+    r"|staff|team)s?\s+(?:has\s+|have\s+|just\s+)?(?:scratched|damaged|dented|broke|smashed|ruined|dug\s+up"
+    r"|drilled\s+(?:through|into)|cracked|scuffed|left\s+(?:a\s+)?(?:\w+\s+)?mess)\b"
+)
 GRIEVANCES = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
+        HARM_DONE,
         rf"\bstill\s+(?:nothing|no\b|not\b|has{_APOSTROPHE}n{_APOSTROPHE}t|have{_APOSTROPHE}n{_APOSTROPHE}t"
         rf"|is{_APOSTROPHE}n{_APOSTROPHE}t|isnt|aren{_APOSTROPHE}t|arent"
         r"|hasnt|havent|waiting|no sign|missing)",
