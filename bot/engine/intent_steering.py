@@ -131,7 +131,7 @@ _ORDER_NUMBER = re.compile(
 _BARE_NUMBER = re.compile(r"^\W*[A-Za-z]{0,4}-?\d{3,}\W*$")
 _ORDER_CUE = re.compile(
     r"\b(?:order\w*|parcel|package|pkg|delivery|deliver\w*|shipment|ship(?:ped|ping)|track\w*|dispatch\w*"
-    r"|arriv\w*|courier|sent|posted)\b|#\s?\d",
+    r"|arriv\w*|courier|sent|posted|my\s+stuff)\b|#\s?\d",
     re.IGNORECASE,
 )
 # "where's my router?": something of the customer's that may be on its way.
@@ -139,7 +139,8 @@ _WHERE_IS_MY = re.compile(r"\bwhere\s*(?:['\u2019]?\s*s|\s+is|\s+are)\s+my\s+(?:
 # Something that has not come yet, most often something ordered ("my coffee still hasn't come"), but
 # an engineer's visit too.
 _AWAITED = re.compile(
-    r"\b(?:has\s*n.?t|hasnt|have\s*n.?t|havent|yet\s+to)\s+(?:come|got\s+here|reached\s+me)\b"
+    r"\b(?:has\s*n.?t|hasnt|have\s*n.?t|havent|yet\s+to)\s+(?:come|got\s+here|reached\s+me|shown\s+up|turned\s+up"
+    r"|arrived)\b"
     r"|\bstill\s+waiting\s+(?:for|on)\b"
     # "ordered a week ago and still nothing", "not here yet"
     r"|\bstill\s+nothing\b|\bnothing\s+yet\b|\bstill\s+not\s+(?:here|arrived|come)\b"

@@ -173,6 +173,7 @@ class QueryReader:
                 return f"{first} {second}"
             if (
                 first not in known
+                and stem(first) not in self._df
                 and stem(first) not in self._tenant_words
                 # A subject no dictionary knows may be a typo; what one cancels or pays is a brand.
                 and (sense_count(first) or not english_only)

@@ -947,3 +947,11 @@ def test_brewing_tips_are_the_brewing_guide() -> None:
     hit = answer_to("any brewing tips for the house blend", index)
     assert hit is not None
     assert hit.question == "How should I brew your coffee?"
+
+
+def test_a_word_the_entries_use_before_an_account_word_names_no_other_business() -> None:
+    # "my water bill" is another business's bill; "my 24 month contract" is this one's ("month" is in the
+    # entries), so the fee entry answers in full.
+    hit = answer_to("if i leave 8 months into my 24 month contract, what's the early exit fee?", ISP_INDEX)
+    assert hit is not None
+    assert hit.question == "Is there a fee for leaving before my contract ends?"
