@@ -96,6 +96,8 @@ move: move, moving, moved, relocate, relocating, relocation, new address, new ho
     change address, change of address, change my address, move house, moving out, move out, moving in,
     new property, new place, new apartment, house move, home move, moving home, moving day,
     transfer my service, move my service
+move?: to a flat, into a flat, apartment, across town, other side of town, bungalow, cottage, new build,
+    new town, new city
 home phone: home phone, landline, land line, phone line, house phone, fixed line, digital voice
 tv: tv, television, telly, tv package, tv bundle, tv bundles, freeview, sports channels, box sets
 router: router, modem, hub, gateway, wifi box, internet box, broadband box, router box, the box, ont,
@@ -122,9 +124,9 @@ pay: pay, payment, payments, paying, card, credit card, debit card, paypal, chec
     payment methods, payment options, ways to pay, bank card, gpay, applepay, shop pay, venmo,
     card rejected, card refused, card not accepted, card won t work, payment declined,
     transaction declined, settle, settle up
-due: due, due date, what date, which date, when do you take, take the payment, payment date, bill date,
-    when is my bill, debit date, taken out, take the money, day of the month, money come out,
-    money comes out, money goes out, money leave, money leaves
+due: due, due date, what date, which date, what day, which day, bill taken, payment taken, when do you take,
+    take the payment, payment date, bill date, when is my bill, debit date, taken out, take the money,
+    day of the month, money come out, money comes out, money goes out, money leave, money leaves
 password: password, passwort, pw, pwd, passcode, wifi key, network key, forgot my password,
     forgotten password, forgotten my password, reset password, reset my password, new password,
     wifi code, wi fi code

@@ -54,11 +54,11 @@ TENANT_WORD_WEIGHT = 0.5
 
 
 # A question whose subject is "the <something>": "is the pharmacy open on sunday", "what time does the
-# post office close", and asked indirectly, "tell me what time the post office opens". The subject is the
-# word after "the" (and the one after it, for a compound).
+# post office close", and asked indirectly, "tell me what time the post office opens", "do you know if the
+# bakery opens". The subject is the word after "the" (and the one after it, for a compound).
 _SUBJECT = re.compile(
     r"(?:(?:^|[.?!,]\s*)(?:\w+\s+){0,3}?(?:is|are|does|do|did|will|was|were|has|have|can)"
-    r"|\b(?:what\s+time|when|where|whether))\s+the\s+([a-z]+)(?:\s+([a-z]+))?",
+    r"|\b(?:what\s+time|when|where|whether|if))\s+the\s+([a-z]+)(?:\s+([a-z]+))?",
     re.IGNORECASE,
 )
 # A question about an account with another business: what the customer cancels, pays, resets, tracks,

@@ -814,6 +814,7 @@ def test_a_telly_or_a_landline_asks_about_the_home_phone_and_tv_entry(customer: 
         "is the chemist on harbour street open sundays",
         "could you please tell me what time the post office on Harbour Street opens?",
         "do you know when the library opens",
+        "do you know if the bakery across the street opens on sundays",
     ],
 )
 def test_a_question_about_another_place_is_no_question_about_this_one(customer: str) -> None:
@@ -955,3 +956,26 @@ def test_a_word_the_entries_use_before_an_account_word_names_no_other_business()
     hit = answer_to("if i leave 8 months into my 24 month contract, what's the early exit fee?", ISP_INDEX)
     assert hit is not None
     assert hit.question == "Is there a fee for leaving before my contract ends?"
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "we're moving to a flat across town at the end of next month. can we bring our broadband with us "
+        "or do we need a new contract?",
+        "relocating across town next month, what do i need to do about the internet",
+    ],
+)
+def test_moving_across_town_is_moving_house(customer: str) -> None:
+    (hit, *_) = ISP_INDEX.search(customer)
+    assert hit.question == "I'm moving house. Can I take my broadband with me?"
+
+
+def test_a_flat_white_is_no_flat_to_move_into() -> None:
+    hit = answer_to("whats the best way to make a flat white at home", ISP_INDEX)
+    assert hit is None or hit.question != "I'm moving house. Can I take my broadband with me?"
+
+
+def test_the_day_the_bill_is_taken_is_when_it_is_due() -> None:
+    (hit, *_) = ISP_INDEX.search("what day is the bill taken")
+    assert hit.question == "When is my bill due?"
