@@ -51,7 +51,7 @@ FILLER_WORDS = frozenset(
     good morning afternoon evening hope hoping well great nice lovely cheers advance regards
     keep keeps kept super totally completely today now recently lately again always constantly since ago
     suddenly literally properly exactly absolutely honestly seriously asap everything mins min secs hrs
-    tonight tonite yesterday atm rn nah
+    tonight tonite yesterday atm rn nah thing things thingy thingies thingie stuff
     terrible awful horrible bad rubbish useless annoying frustrating ridiculous poor crap furious livid fuming
     angry upset gutted fed
     dad mum mom son daughter wife husband sister brother friend kids mother father partner

@@ -1176,3 +1176,20 @@ async def test_the_price_of_leaving_early_is_the_entry_whose_keywords_name_it(te
     decision = await Chat(ports=isp_ports(), commands=commands).say(text)
     assert decision.route == "knowledge", decision.explanation
     assert "half of the remaining monthly payments" in reply(decision)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("yo do yall have a rewards thing or nah", "How do loyalty points work?"),
+        (
+            "coeliac here - anything i should worry about with your stuff",
+            "Are your products safe for people with allergies?",
+        ),
+    ],
+)
+async def test_a_thing_or_stuff_stands_in_for_what_was_named(text: str, entry: str) -> None:
+    # "a rewards thing" is the rewards scheme; "thing" and "stuff" say nothing of their own.
+    decision = await Chat().say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.replies[0].text == next(e.answer for e in DEMO_KNOWLEDGE if e.question == entry)
