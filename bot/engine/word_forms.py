@@ -65,7 +65,7 @@ GENERIC_WORDS = frozenset(
     sell buy use using take give find make work come go see look happen happens put way thing things
     going goes getting gets giving gives taking takes making makes coming comes looking putting
     best right lot lots loads bit okay fine done offer provide came got gotten time times mean means meaning
-    meant
+    meant option options
     """.split()  # noqa: SIM905
 )
 

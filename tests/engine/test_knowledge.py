@@ -979,3 +979,10 @@ def test_a_flat_white_is_no_flat_to_move_into() -> None:
 def test_the_day_the_bill_is_taken_is_when_it_is_due() -> None:
     (hit, *_) = ISP_INDEX.search("what day is the bill taken")
     assert hit.question == "When is my bill due?"
+
+
+def test_options_says_how_not_what() -> None:
+    # "options" is the grind entry's word, but "decaf options" asks about decaf.
+    hit = answer_to("decaf options?")
+    assert hit is not None
+    assert hit.question == "Do you have decaf coffee?"
