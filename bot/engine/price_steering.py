@@ -40,6 +40,11 @@ _PRICE_CUE = re.compile(
 )
 # An entry whose question names a price is about prices even when its answer holds no amount.
 _ENTRY_PRICE = re.compile(r"\b(?:pric\w*|cost\w*|charg\w*|fees?|discount\w*)\b", re.IGNORECASE)
+# What a price is asked of when it is the price of doing something: "how much do you charge to send a
+# bag", "what does it cost to cancel". The doing is a service an entry tells the price of, not a product.
+_ACTION = re.compile(
+    r"\b(?:much|cost\w*|charg\w*|pric\w*|fees?)\b[^?.!]{0,30}?\bto\s+([a-z]+)", re.IGNORECASE
+)
 # Words that ask for the whole price list rather than the price of something ("price list please").
 _WHOLE_LIST = frozenset({"list", "menu", "rundown", "overview", "sheet", "breakdown", "everything", "all"})
 
@@ -85,8 +90,10 @@ def price_source(
         priced = [hit for hit in confident if _about_prices(hit)]
         return PriceSource(hit=priced[0]) if priced else None
     ranked: list[tuple[int, int, int, PriceSource]] = []
+    actions = set(tokenize(" ".join(_ACTION.findall(question))))
     for hit in confident:
-        shared = len(subject & _named_by(hit))
+        # The doing the price is asked of, in the entry's words or in other words ("send" for "shipping").
+        shared = len(subject & (_named_by(hit) | (actions & _met_by(hit))))
         if shared or hit.score >= FULL_MATCH:
             lists_prices = _about_prices(hit)
             # An entry that holds no price and meets one word of the subject ("coffee" in "how much are

@@ -1193,3 +1193,15 @@ async def test_a_thing_or_stuff_stands_in_for_what_was_named(text: str, entry: s
     decision = await Chat().say(text)
     assert decision.route == "knowledge", decision.explanation
     assert decision.replies[0].text == next(e.answer for e in DEMO_KNOWLEDGE if e.question == entry)
+
+
+@pytest.mark.parametrize(
+    "text", ["how much do u charge to send a bag to me", "what does it cost to send stuff out"]
+)
+async def test_the_price_of_sending_is_the_shipping_entry_not_the_price_list(text: str) -> None:
+    # The price list names the bag; what the price is asked of is sending it.
+    decision = await Chat().say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.replies[0].text == next(
+        e.answer for e in DEMO_KNOWLEDGE if e.question.startswith("How long does shipping")
+    )
