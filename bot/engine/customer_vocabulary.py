@@ -87,7 +87,8 @@ dropping: drop, drops, dropping, dropped, drop out, cuts out, cut out, cutting o
     dropping out, keeps cutting out, keeps disconnecting, losing connection, lose connection,
     loses connection, losing signal, goes off, keeps going off, comes and goes, flaky, patchy, spotty,
     unreliable, drops off, reconnecting, disconnecting and reconnecting,
-    comes back on, then comes back, goes off and on
+    comes back on, then comes back, goes off and on, vanishes, disappears, keeps vanishing,
+    keeps disappearing, every few minutes, every couple of minutes, for a few seconds, back again
 cancel: cancel, cancellation, terminate, termination, leave, leaving, quit, stop, end my,
     close my account, unsubscribe, get out of, opt out, no longer want, no longer need, don t need it,
     don t want it, give notice, notice period, stop sending, stop the deliveries, stop my deliveries,
@@ -206,7 +207,9 @@ speed test: speed test, speedtest, test my speed, check my speed, check the spee
 no show: didn t turn up, didnt turn up, never turned up, never showed, never showed up, didn t show,
     didnt show, no show, nobody came, no one came, nobody turned up, no one turned up, nobody showed up,
     missed appointment, missed the appointment, stood up, never came, never come, didn t come,
-    didnt come, did not come
+    didnt come, did not come, meant to be here, supposed to be here, was meant to come,
+    was supposed to come, still not here
+engineer: engineer, engineers, technician, technicians, tech, installer, fitter
 reset: reset, restart, reboot, factory reset, turn off and on, off and on again, power cycle, wipe,
     wipe it, out of the box, default settings, original settings, factory settings, back to default,
     how it came, as it came, back to normal settings, put it back

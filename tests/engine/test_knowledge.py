@@ -986,3 +986,16 @@ def test_options_says_how_not_what() -> None:
     hit = answer_to("decaf options?")
     assert hit is not None
     assert hit.question == "Do you have decaf coffee?"
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "the wifi vanishes for a few seconds every couple of minutes",
+        "internet keeps disappearing every few minutes",
+    ],
+)
+def test_a_connection_that_comes_and_goes_is_the_dropping_entry(customer: str) -> None:
+    hit = answer_to(customer, ISP_INDEX)
+    assert hit is not None
+    assert hit.question == "My connection keeps dropping. How can I fix it?"

@@ -239,6 +239,14 @@ async def test_a_person_who_has_not_come_yet_is_a_visit_that_gets_the_entry_writ
     assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
 
 
+async def test_a_technician_who_was_meant_to_be_here_gets_the_entry_written_for_a_missed_visit() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "the tech was meant to be here between 8 and 1 and its now 3pm, no call no nothing"
+    )
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
+
+
 async def test_an_engineer_who_never_came_gets_the_entry_written_for_a_missed_visit() -> None:
     decision = await Chat(ports=isp_ports(), commands=()).say(
         "stayed home all morning for the install and the engineer never came"
