@@ -57,6 +57,10 @@ NINETEENTH_ROUND = ANSWERS / "nineteenth_round.jsonl"
 # situation first); totals taken on arrival, then opened.
 TWENTIETH_ROUND = ANSWERS / "twentieth_round.jsonl"
 TWENTY_FIRST_ROUND = ANSWERS / "twenty_first_round.jsonl"
+# Two more, written blind midway through the tenth round (the original style; customers who describe a
+# thing instead of naming it); totals taken on arrival, then opened.
+TWENTY_SECOND_ROUND = ANSWERS / "twenty_second_round.jsonl"
+TWENTY_THIRD_ROUND = ANSWERS / "twenty_third_round.jsonl"
 # The rounds written blind, 200 messages each (90 coffee shop, 110 ISP), in the order they were written.
 ROUNDS_OF_200 = (
     FIFTH_ROUND,
@@ -76,6 +80,8 @@ ROUNDS_OF_200 = (
     NINETEENTH_ROUND,
     TWENTIETH_ROUND,
     TWENTY_FIRST_ROUND,
+    TWENTY_SECOND_ROUND,
+    TWENTY_THIRD_ROUND,
 )
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.

@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to twenty-first rounds and the off-topic probe, then the
+report (held-back part first, then the second to twenty-third rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -51,6 +51,8 @@ from bench.answer_set import (
     TWELFTH_ROUND,
     TWENTIETH_ROUND,
     TWENTY_FIRST_ROUND,
+    TWENTY_SECOND_ROUND,
+    TWENTY_THIRD_ROUND,
     Row,
     load,
 )
@@ -362,6 +364,18 @@ LATER_PARTS = (
         False,
     ),
     (
+        "twenty_second_round",
+        "Twenty-second round (development: written blind in the original style midway through the tenth "
+        "round; its rows were opened)",
+        False,
+    ),
+    (
+        "twenty_third_round",
+        "Twenty-third round (development: written blind in the original style, customers who describe a "
+        "thing instead of naming it, midway through the tenth round; its rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -495,6 +509,8 @@ def main() -> None:
         "nineteenth_round": load(NINETEENTH_ROUND)[: args.limit],
         "twentieth_round": load(TWENTIETH_ROUND)[: args.limit],
         "twenty_first_round": load(TWENTY_FIRST_ROUND)[: args.limit],
+        "twenty_second_round": load(TWENTY_SECOND_ROUND)[: args.limit],
+        "twenty_third_round": load(TWENTY_THIRD_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }

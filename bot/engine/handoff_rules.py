@@ -68,7 +68,9 @@ _ASKS_FOR_A_PERSON = re.compile(
     r"|\b(?:someone|somebody)\s+(?:from\s+(?:your|the)\s+(?:team|company|shop|office)\s+)?(?:to\s+)?"
     r"(?:call|ring|phone|telephone)\s+me\b"
     r"|\b(?:can|could)\s+(?:someone|somebody|a\s+member\s+of\s+(?:staff|your\s+team|the\s+team)|a\s+person"
-    r"|a\s+human|an\s+agent)\s+(?:\w+\s+)?(?:help\s+me|look\s+(?:at|into)|check|sort)\b)"
+    r"|a\s+human|an\s+agent)\s+(?:\w+\s+)?(?:help\s+me|look\s+(?:at|into)|check|sort)\b"
+    # "is there a real human I can talk to"
+    r"|\b(?:a|an)\s+(?:real|actual|live)\s+(?:human|person)\s+(?:i|we)\s+(?:can|could)\s+(?:talk|speak|chat)\b)"
 )
 
 

@@ -50,7 +50,7 @@ FILLER_WORDS = frozenset(
     dunno lemme gimme tho cuz coz innit mate bro id rather
     good morning afternoon evening hope hoping well great nice lovely cheers advance regards
     keep keeps kept super totally completely today now recently lately again always constantly since ago
-    suddenly literally properly exactly absolutely honestly seriously asap everything mins min secs hrs
+    suddenly literally properly exactly absolutely honestly seriously asap everything mins min secs
     tonight tonite yesterday atm rn nah thing things thingy thingies thingie stuff
     terrible awful horrible bad rubbish useless annoying frustrating ridiculous poor crap furious livid fuming
     angry upset gutted fed
@@ -129,6 +129,7 @@ _UNSHORTENED = {
     "wot": "what",
     "hw": "how",
     "yall": "you all",
+    "hrs": "hours",
 }
 # The word before an apostrophe's ending -> what the two words say.
 _APOSTROPHE_ENDINGS = {

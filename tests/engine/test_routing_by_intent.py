@@ -1167,6 +1167,7 @@ async def test_harm_done_by_the_business_people_is_a_complaint_for_a_person(text
         "I want to change the delivery address on an order I placed an hour ago, can someone help me",
         "can someone please look at my subscription, it renewed twice this month",
         "can a member of staff look at my account please, the direct debit is under the wrong name",
+        "is there a real human I can talk to about a problem with my account",
     ],
 )
 async def test_asking_for_a_person_in_a_long_message_hands_over(text: str) -> None:
@@ -1213,3 +1214,10 @@ async def test_the_price_of_sending_is_the_shipping_entry_not_the_price_list(tex
     assert decision.replies[0].text == next(
         e.answer for e in DEMO_KNOWLEDGE if e.question.startswith("How long does shipping")
     )
+
+
+@pytest.mark.parametrize("text", ["whats ur hrs", "opening hrs?"])
+async def test_hrs_are_hours(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.replies[0].text == next(e.answer for e in DEMO_KNOWLEDGE if "opening hours" in e.question)

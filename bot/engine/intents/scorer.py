@@ -151,6 +151,7 @@ _SPELLED_OUT = {
     "thx": "thanks",
     "thnx": "thanks",
     "thanx": "thanks",
+    "hrs": "hours",
 }
 
 
