@@ -68,7 +68,7 @@ wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
 slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling, slow speeds, poor speed,
     poor speeds, bad speed, low speed, takes forever, ages to load, snail, snail s pace, freezing,
     freezes, stutter, stuttering, pixelated, ping, high ping, latency, take ages, takes ages, taking ages,
-    ages to open
+    ages to open, in the evenings, every evening, at peak times, peak time, peak times
 speed: speed, speeds, fast, faster, mbps, bandwidth
 slow?: netflix, youtube, streaming, gaming
 outage: outage, outages, down, service down, network down, fault, problem on your end, your end,
@@ -127,7 +127,8 @@ pay: pay, payment, payments, paying, card, credit card, debit card, paypal, chec
     transaction declined, settle, settle up
 due: due, due date, what date, which date, what day, which day, bill taken, payment taken, when do you take,
     take the payment, payment date, bill date, when is my bill, debit date, taken out, take the money,
-    day of the month, money come out, money comes out, money goes out, money leave, money leaves
+    day of the month, money come out, money comes out, bill come out, bill comes out, bill go out,
+    bill goes out, money goes out, money leave, money leaves
 password: password, passwort, pw, pwd, passcode, wifi key, network key, forgot my password,
     forgotten password, forgotten my password, reset password, reset my password, new password,
     wifi code, wi fi code
@@ -216,7 +217,7 @@ reset: reset, restart, reboot, factory reset, turn off and on, off and on again,
 expire: expire, expires, expiry, expired, expiration, run out, runs out, lapse, valid, validity, use by,
     expiry date, expiration date, go out of date, out of date
 missed payment: overdue, arrears, unpaid, bounced, behind on, forgot to pay, didn t pay, haven t paid,
-    late fee
+    late fee, couldn t pay, can t pay, cant pay, couldnt pay, unable to pay, can t afford, cut me off
 pause: pause, pausing, paused, skip, skipping, skipped, skip a delivery, skip a month, skip next,
     put on hold, on hold, hold off, suspend, suspended, freeze, take a break, have a break, break from
 lights: light, lights, led, leds, flashing, flashes, flashing light, blinking, blinks, blinking light,

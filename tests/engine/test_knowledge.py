@@ -999,3 +999,17 @@ def test_a_connection_that_comes_and_goes_is_the_dropping_entry(customer: str) -
     hit = answer_to(customer, ISP_INDEX)
     assert hit is not None
     assert hit.question == "My connection keeps dropping. How can I fix it?"
+
+
+@pytest.mark.parametrize(
+    ("customer", "entry"),
+    [
+        ("why is everything buffering in the evenings", "Why is my internet slow?"),
+        ("when does my bill come out", "When is my bill due?"),
+        ("I couldn't pay this month, will you cut me off?", "What happens if I miss a payment?"),
+    ],
+)
+def test_the_customers_own_words_for_an_isp_entry(customer: str, entry: str) -> None:
+    hit = answer_to(customer, ISP_INDEX)
+    assert hit is not None
+    assert hit.question == entry
