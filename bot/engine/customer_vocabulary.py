@@ -26,7 +26,7 @@ ship: ship, shipping, shipped, deliver, delivery, send, sent, dispatch, dispatch
     delivery date, turnaround, next day,
     same day, expedited, express, first class, tracked delivery, standard delivery, postal, royal mail,
     fedex, dhl, usps, evri, dpd, post to, do you post, normal post, by post, quicker option, quicker delivery,
-    faster delivery, faster shipping, get here quicker, arrive quicker
+    faster delivery, faster shipping, get here quicker, arrive quicker, get it quicker, get it faster
 international: international, internationally, abroad, overseas, worldwide, another country,
     other countries, foreign, outside the us, ship abroad, deliver abroad, send abroad, outside the uk,
     outside the country, customs, import duty, import duties, duties
@@ -105,7 +105,8 @@ router: router, modem, hub, gateway, wifi box, internet box, broadband box, rout
     fibre box, hub box, modem router
 setup: set up, setup, install, installation, installing, configure, configuration, plug in, activate,
     activation, set it up, set this up, hook up, hooked up, hooking up, plug it in, connect it,
-    get it working, getting started, which cable, which cables, what goes where, which port,
+    get it working, getting started, which cable, which cables, what goes where, which port, which wire,
+    which wires, wire goes where,
     which socket
 cafe: cafe, caff, caf, coffee shop, coffeeshop, coffee bar
 bill rise: higher, more than usual, more than normal, more than before, gone up, went up, has gone up,
@@ -124,7 +125,7 @@ pay: pay, payment, payments, paying, card, credit card, debit card, paypal, chec
     contactless, klarna, cash, bank transfer, pay with, pay by, pay using, payment method,
     payment methods, payment options, ways to pay, bank card, gpay, applepay, shop pay, venmo,
     card rejected, card refused, card not accepted, card won t work, payment declined,
-    transaction declined, settle, settle up
+    transaction declined, settle, settle up, tap to pay, pay with my phone, pay by phone, tap my card
 due: due, due date, what date, which date, what day, which day, bill taken, payment taken, when do you take,
     take the payment, payment date, bill date, when is my bill, debit date, taken out, take the money,
     day of the month, money come out, money comes out, bill come out, bill comes out, bill go out,
@@ -143,7 +144,8 @@ bulk: bulk, large order, large orders, big order, kg, kilo, kilos, kilogram, who
     quantity, buy loads, in one go, lots of bags, several bags
 gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthday, bday, christmas, giftcard,
     giftcards, e gift, egift, gift cards, gift vouchers, vouchers, gift certificates, gift code,
-    e voucher, gifting, as a gift, credit to spend, money to spend, something to spend
+    e voucher, gifting, as a gift, credit to spend, money to spend, something to spend, he can spend,
+    she can spend, they can spend
 damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defective, faulty, torn,
     ripped, spilled, split, split open, burst, dented, squashed, ruined, cracked, spilt, shattered,
     ripped open, torn open, beans all over, coffee all over, all over the box,
@@ -158,7 +160,7 @@ subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, r
     every two weeks, every 2 weeks, automatically, auto delivery, repeat order, standing order,
     regular order, my sub, coffee subscription, coffee club, every four weeks, every 4 weeks,
     every other week, once a month, twice a month, auto ship, autoship, auto renew, auto renewal,
-    monthly delivery, monthly coffee, coffee delivery, monthly box
+    monthly delivery, monthly coffee, coffee delivery, monthly box, every few weeks
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
     cafetiere, ratio, bitter, sour, weak, watery, taste, tastes, water temperature, how to make,
     how do i make, brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger,

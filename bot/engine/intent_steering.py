@@ -131,7 +131,7 @@ _ORDER_NUMBER = re.compile(
 _BARE_NUMBER = re.compile(r"^\W*[A-Za-z]{0,4}-?\d{3,}\W*$")
 _ORDER_CUE = re.compile(
     r"\b(?:order\w*|parcel|package|pkg|delivery|deliver\w*|shipment|ship(?:ped|ping)|track\w*|dispatch\w*"
-    r"|arriv\w*|courier|sent|posted|my\s+stuff)\b|#\s?\d",
+    r"|arriv\w*|courier|sent|posted|my\s+stuff|(?:my|the)\s+(?:recent\s+)?purchase)\b|#\s?\d",
     re.IGNORECASE,
 )
 # "where's my router?": something of the customer's that may be on its way.

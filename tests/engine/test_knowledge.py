@@ -1013,3 +1013,24 @@ def test_the_customers_own_words_for_an_isp_entry(customer: str, entry: str) -> 
     hit = answer_to(customer, ISP_INDEX)
     assert hit is not None
     assert hit.question == entry
+
+
+@pytest.mark.parametrize(
+    ("customer", "entry"),
+    [
+        ("can i get my dad something he can spend at the shop", "Do you sell gift cards?"),
+        (
+            "Can I pay with my phone, the tap thing, when I'm in the café?",
+            "Which payment methods do you accept?",
+        ),
+        # Quicker delivery is shipping, at home or abroad: one of the two best.
+        ("is there any way to get it quicker", "How long does shipping take and how much does it cost?"),
+    ],
+)
+def test_the_customers_own_words_for_a_coffee_shop_entry(customer: str, entry: str) -> None:
+    assert entry in [hit.question for hit in COFFEE_INDEX.search(customer)[:2]]
+
+
+def test_which_wire_goes_where_is_setting_up_the_router() -> None:
+    hits = ISP_INDEX.search("the new internet box arrived, which wire goes where?")
+    assert "How do I set up my new router?" in [hit.question for hit in hits[:2]]

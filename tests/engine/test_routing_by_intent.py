@@ -218,6 +218,7 @@ async def test_something_that_has_not_come_yet_is_an_order_to_ask_the_number_of(
         "hello, i placed an order a few days ago and haven't heard a thing, can you check on it?",
         "hi, my beans havent shown up yet, any idea when they'll come?",
         "wheres my stuff",
+        "Hello, could you please tell me the status of my recent purchase? Many thanks",
     ],
 )
 async def test_an_unhappy_customer_whose_order_has_not_come_is_asked_for_its_number(text: str) -> None:
