@@ -68,7 +68,8 @@ wifi: wifi, wi fi, wireless, wlan, internet, net, connection, network, broadband
 slow: slow, slower, lag, lagging, laggy, buffering, buffer, sluggish, crawling, slow speeds, poor speed,
     poor speeds, bad speed, low speed, takes forever, ages to load, snail, snail s pace, freezing,
     freezes, stutter, stuttering, pixelated, ping, high ping, latency, take ages, takes ages, taking ages,
-    ages to open, in the evenings, every evening, at peak times, peak time, peak times
+    ages to open, in the evenings, every evening, at peak times, peak time, peak times, only getting,
+    getting like, getting about, barely getting
 speed: speed, speeds, fast, faster, mbps, bandwidth
 slow?: netflix, youtube, streaming, gaming
 outage: outage, outages, down, service down, network down, fault, problem on your end, your end,

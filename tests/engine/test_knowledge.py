@@ -1034,3 +1034,15 @@ def test_the_customers_own_words_for_a_coffee_shop_entry(customer: str, entry: s
 def test_which_wire_goes_where_is_setting_up_the_router() -> None:
     hits = ISP_INDEX.search("the new internet box arrived, which wire goes where?")
     assert "How do I set up my new router?" in [hit.question for hit in hits[:2]]
+
+
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "im paying for 500 and getting like 20, whats going on",
+        "paying for 500 and getting like 40 on my phone upstairs, why",
+    ],
+)
+def test_getting_a_fraction_of_the_speed_paid_for_is_a_slow_connection(customer: str) -> None:
+    (hit, *_) = ISP_INDEX.search(customer)
+    assert hit.question == "Why is my internet slow?"
