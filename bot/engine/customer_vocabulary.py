@@ -82,7 +82,7 @@ not working: not working, no internet, no connection, no broadband, nothing load
     nothing is working, offline, dead, cannot connect, can t connect, cant connect, can t get online,
     won t connect, red light, no signal, no service, no wifi, lost connection, stopped working,
     not loading, won t load, wont load, can t browse, can t get on, no network, no internet access,
-    connected but no internet
+    connected but no internet, every device, all devices, all our devices, any device, all my devices
 dropping: drop, drops, dropping, dropped, drop out, cuts out, cut out, cutting out, keeps dropping,
     disconnect, disconnects, disconnected, disconnecting, unstable, intermittent, on and off, drops out,
     dropping out, keeps cutting out, keeps disconnecting, losing connection, lose connection,
@@ -97,7 +97,7 @@ cancel: cancel, cancellation, terminate, termination, leave, leaving, quit, stop
 move: move, moving, moved, relocate, relocating, relocation, new address, new house, new home, new flat,
     change address, change of address, change my address, move house, moving out, move out, moving in,
     new property, new place, new apartment, house move, home move, moving home, moving day,
-    transfer my service, move my service
+    transfer my service, move my service, come with me, come with us, take it with me, take it with us
 move?: to a flat, into a flat, apartment, across town, other side of town, bungalow, cottage, new build,
     new town, new city
 home phone: home phone, landline, land line, phone line, house phone, fixed line, digital voice

@@ -1046,3 +1046,18 @@ def test_which_wire_goes_where_is_setting_up_the_router() -> None:
 def test_getting_a_fraction_of_the_speed_paid_for_is_a_slow_connection(customer: str) -> None:
     (hit, *_) = ISP_INDEX.search(customer)
     assert hit.question == "Why is my internet slow?"
+
+
+@pytest.mark.parametrize(
+    ("customer", "entry"),
+    [
+        ("net is totally dead on every device", "My internet is not working at all. What should I do?"),
+        (
+            "we're relocating to leeds in june, can the internet come with us",
+            "I'm moving house. Can I take my broadband with me?",
+        ),
+    ],
+)
+def test_every_device_is_the_whole_connection_and_coming_along_is_moving(customer: str, entry: str) -> None:
+    (hit, *_) = ISP_INDEX.search(customer)
+    assert hit.question == entry
