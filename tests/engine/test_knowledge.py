@@ -929,19 +929,6 @@ def test_something_going_on_near_me_is_a_question_about_an_outage_in_the_area(cu
     assert "Is there an outage in my area?" in offered, offered
 
 
-@pytest.mark.parametrize(
-    "customer",
-    [
-        "when will the internet be back?? working from home and this is killing me",
-        "any eta on getting the network fixed",
-        "when will it be back up, been out since lunch",
-    ],
-)
-def test_asking_when_the_service_will_be_back_finds_how_long_a_fix_takes(customer: str) -> None:
-    (hit, *_) = ISP_INDEX.search(customer)
-    assert hit.question == "How long does it take to fix an outage?"
-
-
 def test_brewing_tips_are_the_brewing_guide() -> None:
     # The price list names the house blend: the tenant's own words, not an off-topic question's.
     index = KnowledgeIndex(COFFEE, tenant_texts=[command.response for command in DEMO_COMMANDS])
@@ -958,27 +945,9 @@ def test_a_word_the_entries_use_before_an_account_word_names_no_other_business()
     assert hit.question == "Is there a fee for leaving before my contract ends?"
 
 
-@pytest.mark.parametrize(
-    "customer",
-    [
-        "we're moving to a flat across town at the end of next month. can we bring our broadband with us "
-        "or do we need a new contract?",
-        "relocating across town next month, what do i need to do about the internet",
-    ],
-)
-def test_moving_across_town_is_moving_house(customer: str) -> None:
-    (hit, *_) = ISP_INDEX.search(customer)
-    assert hit.question == "I'm moving house. Can I take my broadband with me?"
-
-
 def test_a_flat_white_is_no_flat_to_move_into() -> None:
     hit = answer_to("whats the best way to make a flat white at home", ISP_INDEX)
     assert hit is None or hit.question != "I'm moving house. Can I take my broadband with me?"
-
-
-def test_the_day_the_bill_is_taken_is_when_it_is_due() -> None:
-    (hit, *_) = ISP_INDEX.search("what day is the bill taken")
-    assert hit.question == "When is my bill due?"
 
 
 def test_options_says_how_not_what() -> None:
@@ -1037,27 +1006,38 @@ def test_which_wire_goes_where_is_setting_up_the_router() -> None:
 
 
 @pytest.mark.parametrize(
-    "customer",
-    [
-        "im paying for 500 and getting like 20, whats going on",
-        "paying for 500 and getting like 40 on my phone upstairs, why",
-    ],
-)
-def test_getting_a_fraction_of_the_speed_paid_for_is_a_slow_connection(customer: str) -> None:
-    (hit, *_) = ISP_INDEX.search(customer)
-    assert hit.question == "Why is my internet slow?"
-
-
-@pytest.mark.parametrize(
     ("customer", "entry"),
     [
-        ("net is totally dead on every device", "My internet is not working at all. What should I do?"),
+        # when the service will be back: how long a fix takes
+        (
+            "when will the internet be back?? working from home and this is killing me",
+            "How long does it take to fix an outage?",
+        ),
+        ("any eta on getting the network fixed", "How long does it take to fix an outage?"),
+        ("when will it be back up, been out since lunch", "How long does it take to fix an outage?"),
+        # moving across town, or the service coming along
+        (
+            "we're moving to a flat across town at the end of next month. can we bring our broadband with us "
+            "or do we need a new contract?",
+            "I'm moving house. Can I take my broadband with me?",
+        ),
+        (
+            "relocating across town next month, what do i need to do about the internet",
+            "I'm moving house. Can I take my broadband with me?",
+        ),
         (
             "we're relocating to leeds in june, can the internet come with us",
             "I'm moving house. Can I take my broadband with me?",
         ),
+        # the day the bill is taken is when it is due
+        ("what day is the bill taken", "When is my bill due?"),
+        # a fraction of the speed paid for is a slow connection
+        ("im paying for 500 and getting like 20, whats going on", "Why is my internet slow?"),
+        ("paying for 500 and getting like 40 on my phone upstairs, why", "Why is my internet slow?"),
+        # dead on every device is the whole connection
+        ("net is totally dead on every device", "My internet is not working at all. What should I do?"),
     ],
 )
-def test_every_device_is_the_whole_connection_and_coming_along_is_moving(customer: str, entry: str) -> None:
+def test_the_customers_own_words_find_the_isp_entry_first(customer: str, entry: str) -> None:
     (hit, *_) = ISP_INDEX.search(customer)
     assert hit.question == entry

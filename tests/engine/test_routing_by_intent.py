@@ -1091,25 +1091,20 @@ async def test_still_no_internet_is_no_order() -> None:
         "I've rang you three times about the same fault and every time I'm told it's fixed. I'm sick of it.",
         "this is the fourth time i've contacted you about my broadband dropping, fed up",
         "been on hold for 2 hours on the phone to you lot, this is a joke",
-    ],
-)
-async def test_a_customer_who_asked_again_and_again_goes_to_a_person(text: str) -> None:
-    # The entry for the fault was given before; asking again is a verdict on the service.
-    assert handoff_rules.passes_verdict(text)
-    decision = await Chat(ports=isp_ports(), commands=()).say(text)
-    assert decision.route == "handoff", decision.explanation
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
+        # Staff who were rude, a demand to have it dealt with (the contact entry shares "nimbus" and
+        # "phone", the contract entries "contract").
         "someone from nimbus was really rude to me on the phone",
         "someone from your company rang my elderly mother and pressured her into a new contract. i want "
         "this dealt with",
+        # Money taken after the customer left: the missed-payment and bill entries share "payment" and
+        # "account", but nothing they say undoes it.
+        "you took money out of my account AFTER i cancelled!!",
+        "you took a payment after I cancelled, I want it back now",
+        "still being charged after we closed the account",
     ],
 )
-async def test_rude_staff_or_a_demand_to_deal_with_it_goes_to_a_person(text: str) -> None:
-    # The contact entry shares "nimbus" and "phone", the contract entries "contract".
+async def test_a_verdict_on_the_service_goes_to_a_person(text: str) -> None:
+    # Asking again and again: the entry for the fault was given before.
     assert handoff_rules.passes_verdict(text)
     decision = await Chat(ports=isp_ports(), commands=()).say(text)
     assert decision.route == "handoff", decision.explanation
@@ -1126,21 +1121,6 @@ async def test_a_fault_at_its_worst_in_the_evening_is_no_verdict() -> None:
     dropping = next(n for n, e in enumerate(ISP_KNOWLEDGE, start=1) if "keeps dropping" in e.question)
     assert decision.route in ("knowledge", "clarify"), decision.explanation
     assert decision.knowledge_entry_ids[:1] == (dropping,)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "you took money out of my account AFTER i cancelled!!",
-        "you took a payment after I cancelled, I want it back now",
-        "still being charged after we closed the account",
-    ],
-)
-async def test_money_taken_after_the_customer_left_goes_to_a_person(text: str) -> None:
-    # The missed-payment and bill entries share "payment" and "account"; nothing they say undoes it.
-    assert handoff_rules.passes_verdict(text)
-    decision = await Chat(ports=isp_ports(), commands=()).say(text)
-    assert decision.route == "handoff", decision.explanation
 
 
 @pytest.mark.parametrize(
