@@ -316,7 +316,14 @@ def test_a_greeting_word_inside_a_longer_message_is_no_greeting(text: str) -> No
 
 
 @pytest.mark.parametrize(
-    "text", ["good morning", "hi there how are you today", "morning all, hope you are well"]
+    "text",
+    [
+        "good morning",
+        "hi there how are you today",
+        "morning all, hope you are well",
+        # wishing a great day opens a message here; "have a nice day" closes one as a goodbye
+        "Hello, hope you are having a great day",
+    ],
 )
 def test_a_message_a_greeting_opens_still_reads_as_one(text: str) -> None:
     assert said(text).intent == "greeting"

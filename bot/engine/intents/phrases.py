@@ -664,7 +664,6 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "enjoy your weekend",
         "have a good one",
         "have a nice day",
-        "have a great day",
         "that's all for today",
     ),
     # Small talk and noise: without examples of its own, "ok" or "tell me a joke" would be forced onto
