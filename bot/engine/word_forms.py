@@ -62,7 +62,7 @@ FILLER_WORDS = frozenset(
 # count for less, both when they match an entry and when they match nothing.
 GENERIC_WORDS = frozenset(
     """
-    sell buy use using take give find make work come go see look happen happens put way thing things
+    sell buy use using take give find make work come go see look happen happens put way
     going goes getting gets giving gives taking takes making makes coming comes looking putting
     best right lot lots loads bit okay fine done offer provide came got gotten time times mean means meaning
     meant option options

@@ -254,11 +254,11 @@ class IntentScorer:
     def _classify(
         self, text: str, tenant_intents: Sequence[IntentDefinition], compound: float = 0.0
     ) -> tuple[str, float]:
-        intent, score = self._best(text, tenant_intents, compound)
         if thanks_for_a_fix(text):
             return THANKS, max(
                 self.intent_scores(text, tenant_intents).get(THANKS, 0.0), THANKS_FOR_A_FIX_SCORE
             )
+        intent, score = self._best(text, tenant_intents, compound)
         request = self._without_courtesy(text, tenant_intents)
         if request is not None:
             # "Good morning! Do you have decaf?" asks about decaf: the greeting around a request is
