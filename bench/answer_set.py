@@ -61,6 +61,10 @@ TWENTY_FIRST_ROUND = ANSWERS / "twenty_first_round.jsonl"
 # thing instead of naming it); totals taken on arrival, then opened.
 TWENTY_SECOND_ROUND = ANSWERS / "twenty_second_round.jsonl"
 TWENTY_THIRD_ROUND = ANSWERS / "twenty_third_round.jsonl"
+TWENTY_FOURTH_ROUND = ANSWERS / "twenty_fourth_round.jsonl"
+TWENTY_FIFTH_ROUND = ANSWERS / "twenty_fifth_round.jsonl"
+TWENTY_SIXTH_ROUND = ANSWERS / "twenty_sixth_round.jsonl"
+TWENTY_SEVENTH_ROUND = ANSWERS / "twenty_seventh_round.jsonl"
 # The rounds written blind, 200 messages each (90 coffee shop, 110 ISP), in the order they were written.
 ROUNDS_OF_200 = (
     FIFTH_ROUND,
@@ -82,6 +86,10 @@ ROUNDS_OF_200 = (
     TWENTY_FIRST_ROUND,
     TWENTY_SECOND_ROUND,
     TWENTY_THIRD_ROUND,
+    TWENTY_FOURTH_ROUND,
+    TWENTY_FIFTH_ROUND,
+    TWENTY_SIXTH_ROUND,
+    TWENTY_SEVENTH_ROUND,
 )
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.

@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to twenty-third rounds and the off-topic probe, then the
+report (held-back part first, then the second to twenty-seventh rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -50,8 +50,12 @@ from bench.answer_set import (
     TUNING,
     TWELFTH_ROUND,
     TWENTIETH_ROUND,
+    TWENTY_FIFTH_ROUND,
     TWENTY_FIRST_ROUND,
+    TWENTY_FOURTH_ROUND,
     TWENTY_SECOND_ROUND,
+    TWENTY_SEVENTH_ROUND,
+    TWENTY_SIXTH_ROUND,
     TWENTY_THIRD_ROUND,
     Row,
     load,
@@ -376,6 +380,30 @@ LATER_PARTS = (
         False,
     ),
     (
+        "twenty_fourth_round",
+        "Twenty-fourth round (development: written blind in the original style at the start of the eleventh "
+        "round; its rows were opened)",
+        False,
+    ),
+    (
+        "twenty_fifth_round",
+        "Twenty-fifth round (development: written blind in the original style by a varied crowd of "
+        "customers at the start of the eleventh round; its rows were opened)",
+        False,
+    ),
+    (
+        "twenty_sixth_round",
+        "Twenty-sixth round (development: written blind in the original style, customers asking as they "
+        "would ask a shop assistant, at the start of the eleventh round; its rows were opened)",
+        False,
+    ),
+    (
+        "twenty_seventh_round",
+        "Twenty-seventh round (development: written blind in the original style, customers typing on "
+        "phones, at the start of the eleventh round; its rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -511,6 +539,10 @@ def main() -> None:
         "twenty_first_round": load(TWENTY_FIRST_ROUND)[: args.limit],
         "twenty_second_round": load(TWENTY_SECOND_ROUND)[: args.limit],
         "twenty_third_round": load(TWENTY_THIRD_ROUND)[: args.limit],
+        "twenty_fourth_round": load(TWENTY_FOURTH_ROUND)[: args.limit],
+        "twenty_fifth_round": load(TWENTY_FIFTH_ROUND)[: args.limit],
+        "twenty_sixth_round": load(TWENTY_SIXTH_ROUND)[: args.limit],
+        "twenty_seventh_round": load(TWENTY_SEVENTH_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }

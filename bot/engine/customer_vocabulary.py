@@ -59,7 +59,8 @@ contact: contact, reach you, get in touch, phone, phone number, call, ring, writ
     customer care, customer services, support team, help desk, helpdesk, message, send a message,
     send you a message, longer message
 location: address, location, located, where are you, where is the shop, where is the store,
-    where is your store, find you, directions, visit, based, where is your shop, premises, get to you,
+    where is your store, find you, find your shop, find the shop, find your store, find your roastery,
+    directions, visit, based, where is your shop, premises, get to you,
     get there, parking, where are you based, whereabouts, where abouts, physical shop, physical store,
     in person, pop in, pop by, drop by, drop in, stop by, come by, what street, which street, which town,
     sat nav, google maps, addy, near you, nearest station, postcode, post code, zip code, near your shop,
@@ -182,7 +183,8 @@ allergy: allergy, allergies, allergen, allergens, allergic, nut, nuts, gluten, d
 loyalty: loyalty, loyalty program, loyalty programme, loyalty scheme, rewards program, points, reward,
     rewards, membership points, bonus points, loyalty card, loyalty points, reward points, points card,
     stamp card, stamps, collect points, earn points, points balance, my points, redeem, redeeming,
-    redemption, cashback, perks, member benefits, earn anything, earn something
+    redemption, cashback, perks, member benefits, earn anything, earn something, rewards card, reward card,
+    rewards scheme
 human: human, agent, person, representative, staff, someone real, real person, actual person, live person,
     live agent, operator, advisor, adviser, team member, manager, supervisor
 upgrade: upgrade, downgrade, change plan, switch plan, faster plan, bigger plan, better plan, go up,
@@ -246,7 +248,8 @@ ports: forward ports, open ports, open a port, nat, nat type, strict nat,
     moderate nat, upnp, dmz
 ports?: xbox, playstation, ps5, ps4, nintendo, switch online, console
 parental: parental controls, parental control, block websites, block sites, block a website, block apps,
-    block certain sites, website blocking, content filter, web filter, safe search, family filter,
+    block certain sites, block certain websites, block some websites, website blocking, content filter,
+    web filter, safe search, family filter,
     child safe, kid safe, age restrictions, adult content, dodgy websites, dodgy sites, stop my kids,
     stop the kids, stop my children, inappropriate sites, unsuitable sites, adult websites, adult sites,
     internet off at night, switch the internet off, turn the internet off

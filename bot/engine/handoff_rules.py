@@ -37,7 +37,8 @@ _VERDICT = re.compile(
     # Staff who were rude to the customer.
     r"|(?:was|were|been|is|are) (?:really |so |very |incredibly |extremely |quite )?rude"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
-    r"|(?:no ?one|nobody) (?:has )?(?:got back|come back|came back|replied|answered|called)"
+    r"|(?:no ?one|nobody) (?:has |ever )?(?:got back|gets back|come back|came back|comes back|replied|replies"
+    r"|answered|answers|called|calls)"
     # The same thing asked again and again: "I've called 4 times about the same fault".
     rf"|{CONTACTED_AGAIN_AND_AGAIN}"
     r"|(?:third|fourth|fifth|3rd|4th|5th) time (?:i'?ve |i have |we'?ve |i'?m |i am )?"
@@ -70,7 +71,9 @@ _ASKS_FOR_A_PERSON = re.compile(
     r"|\b(?:can|could)\s+(?:someone|somebody|a\s+member\s+of\s+(?:staff|your\s+team|the\s+team)|a\s+person"
     r"|a\s+human|an\s+agent)\s+(?:\w+\s+)?(?:help\s+me|look\s+(?:at|into)|check|sort)\b"
     # "is there a real human I can talk to"
-    r"|\b(?:a|an)\s+(?:real|actual|live)\s+(?:human|person)\s+(?:i|we)\s+(?:can|could)\s+(?:talk|speak|chat)\b)"
+    r"|\b(?:a|an)\s+(?:real|actual|live)\s+(?:human|person)\s+(?:i|we)\s+(?:can|could)\s+(?:talk|speak|chat)\b"
+    # "I want this escalated", "please escalate my case": only a person can.
+    r"|\bescalat(?:e|ed|ing)\b)"
 )
 
 

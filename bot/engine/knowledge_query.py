@@ -207,7 +207,7 @@ class QueryReader:
         if word_stem in self._df:
             alternatives.append((word_stem, 1.0, "word"))
         alternatives.extend((c, SYNONYM_WEIGHT, "synonym") for c in sorted(unit.concepts) if c in self._df)
-        alternatives.extend((c, HINT_WEIGHT, "synonym") for c in sorted(unit.hints) if c in self._df)
+        alternatives.extend((c, HINT_WEIGHT, "hint") for c in sorted(unit.hints) if c in self._df)
         if not alternatives and not unit.concepts and not unit.hints:
             related = self._related.get(word_stem, ())
             alternatives.extend((term, RELATED_WEIGHT, "related") for term in related)
@@ -258,7 +258,7 @@ class QueryReader:
         alternatives: list[tuple[str, float, MatchKind]] = [
             (c, 1.0, "phrase") for c in sorted(unit.concepts) if c in self._df
         ]
-        alternatives.extend((c, HINT_WEIGHT, "phrase") for c in sorted(unit.hints) if c in self._df)
+        alternatives.extend((c, HINT_WEIGHT, "hint") for c in sorted(unit.hints) if c in self._df)
         said = words(unit.text)
         if _NEGATING.isdisjoint(said) and said[-1:] != ["free"]:
             # Half a phrase is half its meaning ("address" of "email address"), unless the phrase denies

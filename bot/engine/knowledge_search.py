@@ -99,6 +99,9 @@ BIGRAM_BONUS = 0.05
 # What a question about something this tenant never names scores, as a share of what its words would give
 # (knowledge_query.QueryReader.foreign_subject): at most a "did you mean".
 FOREIGN_SUBJECT_SHARE = 0.25
+# What an entry met only by hints scores, as a share of what they would give: a hint suggests a group
+# without meaning it ("a bedtime story for my kid" suggests nothing of parental controls on its own).
+HINTED_ONLY_SHARE = 0.5
 # Two entries whose scores differ by less than this are a toss-up (see is_ambiguous).
 AMBIGUITY_MARGIN = 0.08
 DEFAULT_THRESHOLD = 0.35
@@ -106,7 +109,7 @@ DEFAULT_THRESHOLD = 0.35
 _SENTENCE_END = re.compile(
     r"[?!.;\n]+(?:\s+|$)|\s+(?:also|and also|plus|oh and|btw)\s+"
     # "what's your address and are you open on Sundays": "and" before a second question.
-    r"|,?\s+(?:and|or)\s+(?=(?:are|is|do|does|can|could|how|what|whats|when|where|will|would)\b)",
+    r"|,?\s+(?:and|or)\s+(?=(?:are|r|u|is|do|does|can|could|how|what|whats|when|where|will|would)\b)",
     re.IGNORECASE,
 )
 MIN_SENTENCE_WORDS = 3
@@ -342,7 +345,7 @@ class KnowledgeIndex:
             group.said in GENERIC_WORDS or any(term == PRICE_CONCEPT for term, _, _ in group.alternatives)
             for group in groups
         ]
-        met, matched, agreeing, topical = self._accumulate(groups, any_topic)
+        met, matched, agreeing, topical, meant = self._accumulate(groups, any_topic)
         if not met.any():
             return []
         covered = self._covered({term for group in groups for term, _, _ in group.alternatives})
@@ -352,6 +355,7 @@ class KnowledgeIndex:
         positions = np.flatnonzero(met)
         coverage = _confirmed(matched[positions] / total_weight, agreeing[positions])
         share = np.where(topical[positions], 1.0, GENERIC_WEIGHT)
+        share = np.where(meant[positions], share, share * HINTED_ONLY_SHARE)
         if self._reader.foreign_subject(query, groups) is not None:
             # "is the pharmacy open on sunday" asks about the pharmacy, not about this tenant's hours.
             share = share * FOREIGN_SUBJECT_SHARE
@@ -380,32 +384,35 @@ class KnowledgeIndex:
 
     def _accumulate(
         self, groups: Sequence[Group], any_topic: Sequence[bool]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per entry (arrays over the entries): whether any group meets it; the idf-weighted sum of its
-        best match for each group; how many groups meet it at CONFIRMING_STRENGTH; and whether a group
-        that is not ``any_topic`` meets it."""
+        best match for each group; how many groups meet it at CONFIRMING_STRENGTH; whether a group
+        that is not ``any_topic`` meets it; and whether one meets it by more than a hint."""
         size = self._size
         met = np.zeros(size, dtype=bool)
         matched = np.zeros(size)
         confirming = np.zeros(size, dtype=np.intp)
         topical = np.zeros(size, dtype=bool)
+        meant = np.zeros(size, dtype=bool)
         for group, fits_any_topic in zip(groups, any_topic, strict=True):
             if not group.alternatives:
                 continue
             best = np.zeros(size)
-            for term, factor, _ in group.alternatives:
+            for term, factor, kind in group.alternatives:
                 found = self._postings.get(term)
                 if found is not None:
                     # A term meets each entry once, so its positions never repeat.
                     positions, strengths = found
                     best[positions] = np.maximum(best[positions], factor * strengths)
+                    if kind != "hint":
+                        meant[positions] = True
             meets = best > 0.0
             met |= meets
             matched += group.weight * best
             confirming += best >= CONFIRMING_STRENGTH
             if not fits_any_topic:
                 topical |= meets
-        return met, matched, confirming, topical
+        return met, matched, confirming, topical, meant
 
     def _covered(self, query_terms: set[str]) -> np.ndarray:
         """Per entry: the idf of its own question words that a term of the question covers (each

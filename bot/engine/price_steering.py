@@ -47,6 +47,13 @@ _ACTION = re.compile(
 )
 # Words that ask for the whole price list rather than the price of something ("price list please").
 _WHOLE_LIST = frozenset({"list", "menu", "rundown", "overview", "sheet", "breakdown", "everything", "all"})
+# The words of a price's unit ("how much per bag", "per month"): a price list names them, but an entry
+# without prices that says "per cup" is not about the price asked.
+_UNIT = frozenset({"per", "each"})
+# The price words that name a kind of price: an entry whose question names it ("Do you give discounts on
+# bulk orders?" for "is there a discount if i buy 5kg") is about that price, as much as about a word of
+# the subject.
+_KIND_OF_PRICE = re.compile(r"discount|deal|offer|fee|promo\w*", re.IGNORECASE)
 
 
 def about_prices(text: str) -> bool:
@@ -89,33 +96,37 @@ def price_source(
             return PriceSource(command=command)
         priced = [hit for hit in confident if _about_prices(hit)]
         return PriceSource(hit=priced[0]) if priced else None
-    ranked: list[tuple[int, int, int, PriceSource]] = []
+    ranked: list[tuple[int, int, int, int, PriceSource]] = []
     actions = set(tokenize(" ".join(_ACTION.findall(question))))
+    kinds = {term for term in tokenize(question) if _KIND_OF_PRICE.fullmatch(term)}
     for hit in confident:
+        lists_prices = _about_prices(hit)
+        wanted = subject if lists_prices else subject - _UNIT
         # The doing the price is asked of, in the entry's words or in other words ("send" for "shipping").
-        shared = len(subject & (_named_by(hit) | (actions & _met_by(hit))))
-        if shared or hit.score >= FULL_MATCH:
-            lists_prices = _about_prices(hit)
+        shared = len(wanted & (_named_by(hit) | (actions & _met_by(hit))))
+        # The kind of price asked ("a discount") that the entry's own question names.
+        kind = len(kinds & _met_by(hit) & set(tokenize(hit.question)))
+        if shared or kind or hit.score >= FULL_MATCH:
             # An entry that holds no price and meets one word of the subject ("coffee" in "how much are
             # your coffees" and the caffeine entry) shares the tenant's topic, not what the price is of:
             # it answers only where no price list names as much. Meeting two ("a fee to cancel the sub"
             # and the cancellation entry) is what the price is of.
-            met = max(shared, len(subject & _met_by(hit)))
+            met = max(shared, len(wanted & _met_by(hit)))
             named = shared if lists_prices or met >= UNPRICED_ENTRY_WORDS else 0
-            ranked.append((named, int(lists_prices), 1, PriceSource(hit=hit)))
+            ranked.append((named, kind, int(lists_prices), 1, PriceSource(hit=hit)))
     if command is not None:
         # A command named after what is asked the price of ("!plans" for "how much are your plans") is
         # that price list, before any entry that names it too.
         named_after = bool(subject & set(tokenize(command.command.lstrip("!/"))))
         ranked.append(
-            (len(_listed(subject, command)), 1, 2 if named_after else 0, PriceSource(command=command))
+            (len(_listed(subject, command)), 0, 1, 2 if named_after else 0, PriceSource(command=command))
         )
     if not ranked:
         return None
-    # Most subject words named, then prices listed, then a command named after the subject, an entry,
-    # another command, then the best hit.
-    ranked.sort(key=lambda item: (item[0], item[1], item[2]), reverse=True)
-    return ranked[0][3]
+    # Most subject words named, then the kind of price named, then prices listed, then a command named
+    # after the subject, an entry, another command, then the best hit.
+    ranked.sort(key=lambda item: (item[0], item[1], item[2], item[3]), reverse=True)
+    return ranked[0][4]
 
 
 def _mostly_foreign(subject: set[str], hits: Sequence[KnowledgeHit], command: CommandInfo | None) -> bool:

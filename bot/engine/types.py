@@ -120,7 +120,7 @@ class Turn:
     allowed_link_domains: tuple[str, ...] = ()
 
 
-MatchKind = Literal["word", "synonym", "related", "typo", "phrase"]
+MatchKind = Literal["word", "synonym", "related", "typo", "phrase", "hint"]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,8 @@ class KnowledgeMatch:
     ``said`` is the customer's word or phrase as written ("shiping", "how much"); ``matched`` the
     entry's word stem or synonym group ("ship", "price"); ``kind`` how they met: the same word, a
     synonym (curated or the tenant's own), a word WordNet relates to it ("related"), a corrected typo,
-    or a known phrase; ``field`` where:
+    a known phrase, or a word that only suggests a group ("hint": "germany" for shipping abroad);
+    ``field`` where:
     "question", "answer", "keywords" or "category".
     """
 

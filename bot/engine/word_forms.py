@@ -149,12 +149,15 @@ _NUMBER_ENDINGS = frozenset({"st", "nd", "rd", "th", "ish", "s"})
 def spelled_out(raw: list[str]) -> list[str]:
     """``raw`` words (from ``words``) with contractions and chat shorthand as their full words
     ("wheres" and "where", "s" -> "where", "is"; "dont" -> "don", "t" as "don't" gives; "u" -> "you"),
-    and a unit typed onto its number apart from it ("5kg" -> "5", "kg")."""
+    and a unit typed onto its number apart from it ("5kg" -> "5", "kg"); the "up" of "fed up" goes."""
     found: list[str] = []
     for word in raw:
         previous = found[-1] if found else ""
         if word in _APOSTROPHE_ENDINGS and previous in _APOSTROPHE_ENDINGS[word]:
             found.append(_FULL[word])
+        elif word == "up" and previous == "fed":
+            # "fed up" is one filler, as "fed" is: its "up" is no "set up" nor "gone up".
+            continue
         elif word[0].isdigit() and (unit := _NUMBER_AND_UNIT.fullmatch(word)) is not None:
             number, ending = unit.groups()
             # "60th", "10ish" and "1990s" are numbers; "5kg" and "2pm" a number and a unit.

@@ -485,6 +485,13 @@ def test_each_sentence_of_a_long_message_is_searched_as_if_asked_alone() -> None
     assert second.question == "How long does shipping take and how much does it cost?"
 
 
+def test_a_second_question_after_and_in_chat_shorthand_is_a_question_of_its_own() -> None:
+    # "and r u open" is "and are you open": the address, asked first, is answered first.
+    hit = answer_to("whats the address of the cafe and r u open on sundays")
+    assert hit is not None
+    assert hit.question == "Where is your store located?"
+
+
 def test_a_sentence_that_answers_nothing_lifts_nothing() -> None:
     told = "I love your shop. My dog is called Biscuit. He is very good."
     assert answer_to(told) is None
@@ -950,6 +957,19 @@ def test_a_flat_white_is_no_flat_to_move_into() -> None:
     assert hit is None or hit.question != "I'm moving house. Can I take my broadband with me?"
 
 
+@pytest.mark.parametrize("customer", ["absolutely fed up", "i am fed up"])
+def test_fed_up_is_a_feeling_not_the_up_of_set_up(customer: str) -> None:
+    assert answer_to(customer, ISP_INDEX) is None
+
+
+def test_an_entry_met_only_by_a_hint_is_no_answer() -> None:
+    # "weekend" suggests opening hours without meaning them.
+    hits = ISP_INDEX.search("what did you do at the weekend")
+    assert hits
+    assert [match.kind for match in hits[0].matches] == ["hint"]
+    assert answer_to("what did you do at the weekend", ISP_INDEX) is None
+
+
 def test_options_says_how_not_what() -> None:
     # "options" is the grind entry's word, but "decaf options" asks about decaf.
     hit = answer_to("decaf options?")
@@ -976,6 +996,7 @@ def test_a_connection_that_comes_and_goes_is_the_dropping_entry(customer: str) -
         ("why is everything buffering in the evenings", "Why is my internet slow?"),
         ("when does my bill come out", "When is my bill due?"),
         ("I couldn't pay this month, will you cut me off?", "What happens if I miss a payment?"),
+        ("how do i block certain websites for my kids", "How do I set up parental controls?"),
     ],
 )
 def test_the_customers_own_words_for_an_isp_entry(customer: str, entry: str) -> None:
@@ -994,6 +1015,7 @@ def test_the_customers_own_words_for_an_isp_entry(customer: str, entry: str) -> 
         ),
         # Quicker delivery is shipping, at home or abroad: one of the two best.
         ("is there any way to get it quicker", "How long does shipping take and how much does it cost?"),
+        ("hey, how do I find your shop? never been before", "Where is your store located?"),
     ],
 )
 def test_the_customers_own_words_for_a_coffee_shop_entry(customer: str, entry: str) -> None:

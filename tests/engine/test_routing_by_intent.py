@@ -127,6 +127,27 @@ async def test_the_price_of_the_shops_own_topic_comes_from_the_price_list() -> N
     assert decision.command_id == PRICE_COMMAND.command_id
 
 
+@pytest.mark.parametrize("text", ["hey how much r ur coffees per bag", "what do your coffees cost per bag"])
+async def test_a_price_per_bag_comes_from_the_price_list_not_an_entry_saying_per_cup(text: str) -> None:
+    # The caffeine entry says "per cup" but holds no price: the unit of a price is what a price list names.
+    decision = await Chat().say(text)
+    assert decision.route == "command", decision.explanation
+    assert decision.command_id == PRICE_COMMAND.command_id
+
+
+@pytest.mark.parametrize("text", ["is there a discount if i buy 5kg", "any discount if i buy 5kg"])
+async def test_a_discount_asked_of_is_the_entry_whose_question_names_the_discount(text: str) -> None:
+    # "5kg" is bulk, which the price list does not name; the bulk entry's question names the discount.
+    decision = await Chat().say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["Do you give discounts on bulk orders?"],)
+
+
+async def test_what_a_discount_is_asked_of_outranks_the_entry_that_names_the_discount() -> None:
+    decision = await Chat().say("how many points do i need for a discount")
+    assert decision.knowledge_entry_ids[:1] == (ENTRIES["How do loyalty points work?"],), decision.explanation
+
+
 async def test_an_entry_that_meets_two_words_of_what_a_fee_is_asked_of_still_answers() -> None:
     decision = await Chat().say("is there a fee to cancel the sub")
     assert decision.route == "knowledge", decision.explanation
@@ -367,6 +388,22 @@ async def test_nobody_coming_back_is_a_verdict_on_the_business() -> None:
     )
     assert handoff_rules.passes_verdict("nobody has come back to fix it")
     assert decision.route == "handoff", decision.explanation
+
+
+async def test_nobody_answering_the_customers_emails_is_a_verdict_on_the_business() -> None:
+    text = "you charged me for a router i sent back in march and nobody answers my emails. absolutely fed up"
+    assert handoff_rules.passes_verdict("nobody answers my emails")
+    decision = await Chat(ports=isp_ports(), commands=()).say(text)
+    assert decision.route == "handoff", decision.explanation
+
+
+async def test_asking_for_the_matter_to_be_escalated_asks_for_a_person() -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(
+        "ive reported the same fault 4 times now and every time you close the ticket without fixing "
+        "anything. i want this escalated"
+    )
+    assert decision.route == "handoff", decision.explanation
+    assert decision.handoff_trigger == "customer_request"
 
 
 async def test_an_exasperated_customer_gets_the_entry_written_for_the_problem() -> None:
@@ -1183,6 +1220,18 @@ async def test_a_thing_or_stuff_stands_in_for_what_was_named(text: str, entry: s
     decision = await Chat().say(text)
     assert decision.route == "knowledge", decision.explanation
     assert decision.replies[0].text == next(e.answer for e in DEMO_KNOWLEDGE if e.question == entry)
+
+
+async def test_a_rewards_card_is_offered_as_the_loyalty_scheme() -> None:
+    decision = await Chat().say("do u have like a rewards card or smth")
+    assert decision.route in ("knowledge", "clarify"), decision.explanation
+    assert decision.knowledge_entry_ids[:1] == (ENTRIES["How do loyalty points work?"],)
+
+
+async def test_a_bare_phone_number_asks_for_the_contact_details_not_for_a_person() -> None:
+    decision = await Chat(ports=isp_ports()).say("phone number?")
+    assert decision.route in ("knowledge", "clarify"), decision.explanation
+    assert decision.intent == "product_inquiry"
 
 
 @pytest.mark.parametrize(

@@ -147,6 +147,8 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "how should i prepare it",
         "any advice on getting the best out of it",
         "what's your customer service phone number",
+        "phone number?",
+        "what number do i ring you on",
         "when is your helpline open",
         "is there a subscription option",
         "tell me how your subscriptions work",
