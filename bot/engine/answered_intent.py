@@ -26,7 +26,9 @@ what was asked, and two readings follow from it:
     shows it asks about the offer. Not the other way round: an entry's own "How do ..." question reads
     as support as easily ("How do loyalty points work?"), so it cannot overrule a product inquiry;
   - ``pricing`` of a message that names no price ("is there a data cap", "what happens on
-    installation day": the scorer's price phrases share their topic words) gives way too.
+    installation day": the scorer's price phrases share their topic words) gives way too, and so does
+    that of a message that asks its price question after another ("do you have decaf and how much is
+    shipping": the first question is the one answered).
   Any other informational reading stands: the customer's words say more about what they want of an
   entry ("how much is shipping to France") than the entry's question does.
 - **Answered by a command.** A turn a command answers is about what the command answers, and the
@@ -46,7 +48,7 @@ from bot.engine.intents.phrases import BUILTIN_INTENTS
 from bot.engine.intents.scorer import INTENT_THRESHOLD
 from bot.engine.knowledge_search import tokenize
 from bot.engine.lexicon import generality
-from bot.engine.price_steering import about_prices
+from bot.engine.price_steering import about_prices, price_asked_after_another
 from bot.engine.types import CommandInfo, Decision, IntentResult, KnowledgeHit
 from bot.engine.word_forms import STOPWORDS, stem, words
 
@@ -128,7 +130,7 @@ def _readings_an_entry_may_give(intent: str, question: str) -> frozenset[str]:
         return INFORMATIONAL
     if intent == SUPPORT:
         return frozenset({PRODUCT_INQUIRY})
-    if intent == PRICING and not about_prices(question):
+    if intent == PRICING and (not about_prices(question) or price_asked_after_another(question)):
         return INFORMATIONAL
     return frozenset()
 

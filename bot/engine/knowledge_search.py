@@ -72,6 +72,7 @@ __all__ = [
     "KnowledgeIndex",
     "is_ambiguous",
     "rank",
+    "sentences",
     "stem",
     "tokenize",
 ]
@@ -118,6 +119,12 @@ _QUESTION_AFTER_COMMA = re.compile(
     r",\s+(?=(?:are|is|do|does|can|could|how|what|whats|when|where|will|would|any)\s)", re.IGNORECASE
 )
 MIN_CLAUSE_WORDS = 6
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that say enough to be searched alone (MIN_SENTENCE_WORDS words), in
+    order: "what's your address and are you open on Sundays" is two."""
+    return [part for part in _SENTENCE_END.split(text) if len(words(part)) >= MIN_SENTENCE_WORDS]
 
 
 @dataclass(frozen=True)

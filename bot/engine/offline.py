@@ -33,7 +33,13 @@ from bot.engine.intent_steering import (
     still_awaited,
 )
 from bot.engine.lexicon import names_a_person
-from bot.engine.price_steering import FULL_MATCH, about_prices, carries_prices, price_source
+from bot.engine.price_steering import (
+    FULL_MATCH,
+    about_prices,
+    carries_prices,
+    price_asked_after_another,
+    price_source,
+)
 from bot.engine.render import render, turn_values
 from bot.engine.types import Decision, IntentResult, KnowledgeHit, KnowledgeMatch, Ports, Reply, Turn
 from bot.engine.word_forms import GENERIC_WORDS, STOPWORDS, words
@@ -85,7 +91,7 @@ async def answer(
             command_id=helper.command_id,
             explanation=f"a question about what the bot can do: answered from command {helper.command}",
         )
-    if intent == PRICING and about_prices(question):
+    if intent == PRICING and about_prices(question) and not price_asked_after_another(question):
         source = price_source(question, hits, threshold, turn.commands)
         if source is not None and source.hit is not None:
             return _knowledge(

@@ -8,10 +8,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.engine.knowledge_search import tokenize
+from bot.engine.knowledge_search import sentences, tokenize
 from bot.engine.types import CommandInfo, KnowledgeHit
 
-__all__ = ["FULL_MATCH", "PriceSource", "about_prices", "carries_prices", "price_command", "price_source"]
+__all__ = [
+    "FULL_MATCH",
+    "PriceSource",
+    "about_prices",
+    "carries_prices",
+    "price_asked_after_another",
+    "price_command",
+    "price_source",
+]
 
 
 # A knowledge score this high means the entry covers every word of the question.
@@ -50,6 +58,8 @@ _WHOLE_LIST = frozenset({"list", "menu", "rundown", "overview", "sheet", "breakd
 # The words of a price's unit ("how much per bag", "per month"): a price list names them, but an entry
 # without prices that says "per cup" is not about the price asked.
 _UNIT = frozenset({"per", "each"})
+# What a price is asked per, as stems: "how much are they per month".
+_PER_WHAT = frozenset({*_UNIT, "month", "year", "week", "day"})
 # The price words that name a kind of price: an entry whose question names it ("Do you give discounts on
 # bulk orders?" for "is there a discount if i buy 5kg") is about that price, as much as about a word of
 # the subject.
@@ -59,6 +69,30 @@ _KIND_OF_PRICE = re.compile(r"discount|deal|offer|fee|promo\w*", re.IGNORECASE)
 def about_prices(text: str) -> bool:
     """Whether the customer's words name a price, a cost or a deal (the pricing intent's safety check)."""
     return _PRICE_CUE.search(text) is not None
+
+
+# A sentence that asks a question: a question word or a verb that opens one, after any greeting.
+_ASKS = re.compile(
+    r"(?i:(?:(?:hi|hey|hello|hiya|morning)\b\W*(?:there\b\W*)?)?"
+    r"(?:do|does|is|are|r|can|could|will|would|what|whats|when|where|which|have|has|got|any)\b)"
+)
+
+
+def price_asked_after_another(text: str) -> bool:
+    """Whether the price is asked only after another question ("do you have decaf and how much is
+    shipping", "is it unlimited data? and how much is the 500 plan"): the first question asked is the
+    one to answer, as with any message of several questions."""
+    parts = sentences(text)
+    if len(parts) < 2 or _ASKS.match(parts[0].strip()) is None or about_prices(parts[0]):
+        return False
+    # "what plans do you have and how much are they (a month)" asks one thing: the price of what the first
+    # question named, which a price list answers. A price asked of something of its own is a second one.
+    return any(
+        term not in _PER_WHAT and not _PRICE_CUE.fullmatch(term)
+        for part in parts[1:]
+        if about_prices(part)
+        for term in tokenize(part)
+    )
 
 
 def carries_prices(text: str) -> bool:

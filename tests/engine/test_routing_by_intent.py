@@ -148,6 +148,30 @@ async def test_what_a_discount_is_asked_of_outranks_the_entry_that_names_the_dis
     assert decision.knowledge_entry_ids[:1] == (ENTRIES["How do loyalty points work?"],), decision.explanation
 
 
+async def test_a_question_asked_before_the_price_question_is_the_one_answered() -> None:
+    decision = await Chat().say("do you have decaf and how much is shipping")
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["Do you have decaf coffee?"],)
+    assert decision.intent == "product_inquiry"
+    commands = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
+    decision = await Chat(ports=isp_ports(), commands=commands).say(
+        "is it unlimited data? and how much is the 500 plan"
+    )
+    assert decision.route == "knowledge", decision.explanation
+    assert "data cap" in ISP_KNOWLEDGE[decision.knowledge_entry_ids[0] - 1].question
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what plans do you have and how much are they", "what plans do u have and how much r they per month"],
+)
+async def test_the_price_of_what_the_first_question_named_is_the_price_list(text: str) -> None:
+    commands = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
+    decision = await Chat(ports=isp_ports(), commands=commands).say(text)
+    assert decision.route == "command", decision.explanation
+    assert decision.intent == "pricing"
+
+
 async def test_an_entry_that_meets_two_words_of_what_a_fee_is_asked_of_still_answers() -> None:
     decision = await Chat().say("is there a fee to cancel the sub")
     assert decision.route == "knowledge", decision.explanation
