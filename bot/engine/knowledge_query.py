@@ -74,6 +74,19 @@ _ACCOUNT = re.compile(
     r"delivery|engineer|licence|license|tax)\b",
     re.IGNORECASE,
 )
+# Who a parcel comes from or goes with ("a package from amazon", "a parcel I sent with the national
+# courier"): a seller or a carrier the tenant never names makes it someone else's parcel.
+_SENDER = re.compile(
+    r"\b(?:parcel|package|packet|order|delivery|shipment)s?\s+"
+    r"(?:(?:that\s+)?(?:(?:i|we)\s+)?(?:sent|posted|shipped)\s+)?(?:from|with|by|via)\s+(?:the\s+|a\s+)?([a-z]+)(?:\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+# A parcel the customer sent, not one sent back to the business: not an order of this tenant.
+_SENT_BY_CUSTOMER = re.compile(
+    r"\b(?:parcel|package|packet|letter)s?\s+(?:that\s+)?(?:i|we)\s*(?:'?ve\s+|\s+have\s+)?(?:sent|posted|mailed)\b"
+    r"(?!\s+(?:back|it\s+back|to\s+you|you))",
+    re.IGNORECASE,
+)
 # A shorter subject word is too often a letter or an abbreviation ("the e-vouchers").
 MIN_SUBJECT_LENGTH = 3
 
@@ -156,10 +169,15 @@ class QueryReader:
         question is about: its subject after "the" ("is the pharmacy open on sunday", "what time does
         the post office close"), what the customer cancels, pays, resets, tracks, renews or books ("how do
         i cancel my gym membership"), and a word naming a thing before an account's word ("my water
-        bill"). None when that is the tenant's own ("is the shop open on sunday") or the question names
-        nothing there."""
+        bill"), and who a parcel comes from or goes with ("a package from amazon"); a parcel the customer
+        sent themselves is someone else's too. None when that is the tenant's own ("is the shop open on
+        sunday") or the question names nothing there."""
+        sent = _SENT_BY_CUSTOMER.search(text)
+        if sent is not None:
+            return sent.group(0).lower()
         known = {word for group in groups if group.alternatives for word in words(group.said)}
         subjects = [(match, True, False) for match in _SUBJECT.finditer(text)]
+        subjects += [(match, False, False) for match in _SENDER.finditer(text)]
         subjects += [(match, False, False) for match in _OBJECT.finditer(text)]
         # Before an account's word only a word that names a thing says whose account it is: "my water
         # bill", not "my current contract" or "mid contract".

@@ -970,6 +970,27 @@ def test_an_entry_met_only_by_a_hint_is_no_answer() -> None:
     assert answer_to("what did you do at the weekend", ISP_INDEX) is None
 
 
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "how do i track a package from amazon",
+        "how do I track a parcel I sent with the national courier",
+        "how do I track a parcel sent with the national post?",
+    ],
+)
+def test_a_parcel_from_another_seller_or_sent_by_the_customer_is_not_an_order(customer: str) -> None:
+    assert answer_to(customer) is None
+
+
+@pytest.mark.parametrize(
+    "customer", ["how do i track my order from you", "can i track the parcel i sent back to you"]
+)
+def test_a_parcel_of_this_shop_or_sent_back_to_it_is_still_tracked(customer: str) -> None:
+    hit = answer_to(customer)
+    assert hit is not None
+    assert hit.question == "How can I track my order?"
+
+
 def test_options_says_how_not_what() -> None:
     # "options" is the grind entry's word, but "decaf options" asks about decaf.
     hit = answer_to("decaf options?")
