@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.engine.knowledge_search import sentences, tokenize
+from bot.engine.lexicon import generality
 from bot.engine.types import CommandInfo, KnowledgeHit
+from bot.engine.word_forms import stem, words
 
 __all__ = [
     "FULL_MATCH",
@@ -122,7 +124,7 @@ def price_source(
         term for term in tokenize(question) if not _PRICE_CUE.fullmatch(term) and term not in _WHOLE_LIST
     }
     command = price_command(question, commands)
-    if _mostly_foreign(subject, hits, command):
+    if _mostly_foreign(question, subject, hits, command):
         return None
     confident = sorted((hit for hit in hits if hit.score >= threshold), key=lambda hit: -hit.score)
     if not subject:
@@ -163,17 +165,25 @@ def price_source(
     return ranked[0][4]
 
 
-def _mostly_foreign(subject: set[str], hits: Sequence[KnowledgeHit], command: CommandInfo | None) -> bool:
+def _mostly_foreign(
+    question: str, subject: set[str], hits: Sequence[KnowledgeHit], command: CommandInfo | None
+) -> bool:
     """Whether most of what is asked the price of is something this tenant never mentions.
 
     "How much is a bag of house blend coffee?" asked of an internet provider: no entry knows "bag",
     "blend" or "coffee" (the search reports them unmatched) and its price list names none of them, so
-    the price list is no answer.
+    the price list is no answer. A word counts by how specific it is (bot/engine/lexicon.py,
+    ``generality``): "a return train ticket to the city" is about the ticket, not the return.
     """
     unknown = set(tokenize(" ".join(hits[0].unmatched))) if hits else subject
     listed = _listed(subject, command) if command is not None else set()
-    foreign = {term for term in subject if term in unknown and term not in listed}
-    return 2 * len(foreign) > len(subject)
+    weight: dict[str, float] = {}
+    for word in words(question):
+        term = stem(word)
+        if term in subject and term not in weight:
+            weight[term] = generality(word)
+    foreign = sum(share for term, share in weight.items() if term in unknown and term not in listed)
+    return 2 * foreign > sum(weight.values())
 
 
 def _listed(subject: set[str], command: CommandInfo) -> set[str]:

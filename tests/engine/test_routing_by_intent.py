@@ -194,6 +194,12 @@ async def test_the_price_of_something_the_shop_never_mentions_is_not_answered_wi
     assert decision.route == "command"
 
 
+async def test_a_price_asked_of_mostly_specific_things_the_shop_never_mentions_is_not_answered() -> None:
+    # "return" is the returns entry's word, but the ticket and the city say what the price is of.
+    decision = await Chat().say("how much is a return train ticket to the city")
+    assert decision.route == "fallback", decision.explanation
+
+
 # --- order status ----------------------------------------------------------------------------------------
 
 
