@@ -188,20 +188,29 @@ def fit(
     seen = Counter(name for row in rows for name in row)
     names = sorted(name for name, count in seen.items() if count >= min_count)
     column = {name: n for n, name in enumerate(names)}
-    x = np.zeros((len(rows), len(names)))
-    for r, row in enumerate(rows):
-        x[r, [column[name] for name in row if name in column]] = 1.0
+    # The examples' features as (example, feature) pairs, once in example order and once in feature
+    # order: each is a run of sums (np.add.reduceat), which keeps a step fast and its sums in one order.
+    pairs = [(r, c) for r, row in enumerate(rows) for c in sorted({column[n] for n in row if n in column})]
+    row_of = np.asarray([r for r, _ in pairs], dtype=np.intp)
+    col_of = np.asarray([c for _, c in pairs], dtype=np.intp)
+    featured, row_starts = np.unique(row_of, return_index=True)
+    by_feature = np.argsort(col_of, kind="stable")
+    feature_rows = row_of[by_feature]
+    col_starts = np.unique(col_of[by_feature], return_index=True)[1]
     targets = np.eye(len(labels))[[labels.index(example.label) for example in usable]]
     weights = np.zeros((len(names), len(labels)))
     bias = np.zeros(len(labels))
     count = len(usable)
     for _ in range(iterations):
-        logits = x @ weights + bias
+        logits = np.tile(bias, (count, 1))
+        if len(featured):
+            logits[featured] += np.add.reduceat(weights[col_of], row_starts, axis=0)
         logits -= logits.max(axis=1, keepdims=True)
         probabilities = np.exp(logits)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         error = (probabilities - targets) / count
-        weights -= step * (x.T @ error + l2 * weights / count)
+        gradient = np.add.reduceat(error[feature_rows], col_starts, axis=0) if len(names) else weights
+        weights -= step * (gradient + l2 * weights / count)
         bias -= step * error.sum(axis=0)
     return IntentCorrection(
         labels=labels,
