@@ -46,6 +46,9 @@ _VERDICT = re.compile(
     # Kept on hold for hours, and a demand to have it sorted.
     r"|on hold (?:for )?(?:over |nearly |almost )?(?:an? |\d+ |two |three )?(?:hours?|hrs?)"
     r"|(?:want|get) (?:this|it) (?:sorted|dealt with)"
+    # Money taken twice: a billing error only a person can put right.
+    r"|charged (?:me |us )?twice|double[ -]?charged"
+    r"|(?:took|taken|taking) (?:money|payment)\b[^.!?]{0,30}?\btwice"
     # Money taken once the customer had left: "you took money out of my account after I cancelled".
     r"|(?:took|taken|taking|charged|charging|billed|billing|debited)\b[^.!?]{0,40}?\bafter (?:i|we)"
     r"(?:'?ve| have| had)? (?:cancell?ed|left|closed))\b)"

@@ -167,6 +167,8 @@ def test_a_polite_request_is_neutral_not_positive(text: str) -> None:
         "sent three emails and nobody has got back to me",
         "been waiting 40 minutes on hold for your helpline",
         "you promised a refund last week and it didn't come",
+        "a salesman at my door promised me 25 a month and now i'm being charged 40",
+        "the engineer who came drilled straight through a water pipe in my wall",
         "honestly this company is an absolute joke",
         "the fitter left a mess in the hallway",
         # what arrived damaged, a bill that rose

@@ -427,6 +427,19 @@ async def test_nobody_answering_the_customers_emails_is_a_verdict_on_the_busines
     assert decision.route == "handoff", decision.explanation
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was charged twice for the same order, this is ridiculous",
+        "you've taken money off my card twice for one order and i want it fixed today",
+    ],
+)
+async def test_money_taken_twice_is_handed_to_a_person(text: str) -> None:
+    # No entry puts a double charge right, however much a price entry shares its words.
+    decision = await Chat().say(text)
+    assert decision.route == "handoff", decision.explanation
+
+
 async def test_asking_for_the_matter_to_be_escalated_asks_for_a_person() -> None:
     decision = await Chat(ports=isp_ports(), commands=()).say(
         "ive reported the same fault 4 times now and every time you close the ticket without fixing "

@@ -149,8 +149,10 @@ CONTACTED_AGAIN_AND_AGAIN = (
 # through a pipe"): a grievance here, and a complaint to the intent scorer (bot/engine/intents/scorer.py).
 HARM_DONE = (
     r"\b(?:your|the|ur)\s+(?:technician|engineer|installer|fitter|driver|courier|delivery\s+(?:guy|man|driver)"
-    r"|staff|team)s?\s+(?:has\s+|have\s+|just\s+)?(?:scratched|damaged|dented|broke|smashed|ruined|dug\s+up"
-    r"|drilled\s+(?:through|into)|cracked|scuffed|left\s+(?:a\s+)?(?:\w+\s+)?mess)\b"
+    # "the engineer who came drilled straight through a water pipe"
+    r"|staff|team)s?\s+(?:who\s+(?:came|visited|called)\s+)?(?:has\s+|have\s+|just\s+)?"
+    r"(?:scratched|damaged|dented|broke|smashed|ruined|dug\s+up"
+    r"|drilled\s+(?:straight\s+|right\s+)?(?:through|into)|cracked|scuffed|left\s+(?:a\s+)?(?:\w+\s+)?mess)\b"
 )
 GRIEVANCES = tuple(
     re.compile(pattern, re.IGNORECASE)
@@ -174,6 +176,8 @@ GRIEVANCES = tuple(
         r"\b(?:on\s+hold|been\s+waiting|waited)\s+(?:for\s+)?(?:over\s+|nearly\s+|almost\s+)?"
         r"(?:an?\s+|\d+\s+|two\s+|three\s+)?(?:hours?|hrs?|minutes|mins|ages|forever)\b"
         rf"|\bpromised\b[^.?!]{{0,60}}?\b(?:never|didn{_APOSTROPHE}t|didnt|did\s+not)\b|\bnever\s+happened\b"
+        # a promise gone back on: "promised me 25 a month and now I'm being charged 40"
+        r"|\bpromised\b[^.?!]{0,60}?\b(?:and|but)\s+now\b"
         r"|\b(?:absolute|complete|total|utter)\s+joke\b|\b(?:is|are|was|such)\s+a\s+joke\b"
         r"|\bleft\s+(?:a\s+)?mess\b|\bleft\s+(?:\w+\s+){1,2}all\s+over\b"
         r"|\bleft\s+(?:it|them|(?:the|my|our)\s+\w+)\s+in\s+(?:a\s+|such\s+a\s+)?(?:state|mess)\b"
