@@ -52,6 +52,7 @@ async def examples(parts: Sequence[Path] = DEVELOPMENT) -> dict[str, list[Exampl
                     route=o.decision.route,
                     label=o.row.intent,
                     entry_intent=o.decision.offered_entry_intent,
+                    sentiment=o.decision.sentiment,
                 )
                 for o in outcomes
             ]
@@ -70,7 +71,10 @@ def accuracy(model: IntentCorrection, examples: Iterable[Example]) -> tuple[int,
         total += 1
         before += example.intent == example.label
         after += (
-            model.reading(example.text, example.intent, example.route, example.entry_intent) == example.label
+            model.reading(
+                example.text, example.intent, example.route, example.entry_intent, example.sentiment
+            )
+            == example.label
         )
     return before, after, total
 
@@ -80,7 +84,11 @@ def changes(model: IntentCorrection, examples: Iterable[Example]) -> Counter[tup
     return Counter(
         (example.intent, new)
         for example in examples
-        if (new := model.reading(example.text, example.intent, example.route, example.entry_intent))
+        if (
+            new := model.reading(
+                example.text, example.intent, example.route, example.entry_intent, example.sentiment
+            )
+        )
         != example.intent
     )
 

@@ -94,7 +94,9 @@ class Router:
             or not text
         ):
             return decision
-        intent = model.reading(text, decision.intent, decision.route, decision.offered_entry_intent)
+        intent = model.reading(
+            text, decision.intent, decision.route, decision.offered_entry_intent, decision.sentiment
+        )
         if intent == decision.intent:
             return decision
         return self._recording(

@@ -31,8 +31,8 @@ async def test_the_shipped_model_reads_the_development_messages_as_a_fresh_train
     differ = [
         e.text
         for e in every
-        if again.reading(e.text, e.intent, e.route, e.entry_intent)
-        != model.reading(e.text, e.intent, e.route, e.entry_intent)
+        if again.reading(e.text, e.intent, e.route, e.entry_intent, e.sentiment)
+        != model.reading(e.text, e.intent, e.route, e.entry_intent, e.sentiment)
     ]
     # The engine's readings are the model's inputs: a change to the rules makes the model stale.
     assert differ == [], RETRAIN

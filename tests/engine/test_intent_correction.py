@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.engine.intents.correction import STANDING, Example, IntentCorrection, fit, shipped
+from bot.engine.intents.correction import STANDING, Example, IntentCorrection, features, fit, shipped
 from bot.engine.router import Router
 from bot.engine.types import Decision, HandoffBriefing, KnowledgeHit, Ports, Reply, Turn
 from tests.engine.test_router import PORTS, make_turn
@@ -56,6 +56,32 @@ def test_the_reading_of_the_entry_offered_tells_apart_messages_worded_alike() ->
         "product_inquiry"
     )
     assert trained.reading("can i pay with apple pay", "support", "knowledge", "support") == "support"
+
+
+def test_the_customers_feeling_tells_apart_messages_worded_alike() -> None:
+    # The same words from an upset customer are a complaint, from a calm one a request for help.
+    trained = fit(
+        [
+            *(
+                Example(f"the bag split open {n}", "support", "knowledge", "complaint", sentiment="negative")
+                for n in ("what now", "in the post", "all over")
+            ),
+            *(
+                Example(f"the bag split open {n}", "support", "knowledge", "support", sentiment="neutral")
+                for n in ("how do i", "what do i", "can you")
+            ),
+        ],
+        {},
+        min_count=1,
+    )
+    text = "the bag split open, help"
+    assert trained.reading(text, "support", "knowledge", None, "negative") == "complaint"
+    assert trained.reading(text, "support", "knowledge", None, "neutral") == "support"
+
+
+def test_how_a_message_opens_is_a_feature() -> None:
+    names = features("Do you have decaf?", "product_inquiry", "knowledge", None, "neutral")
+    assert {"first=do", "start=do_you", "sentiment=neutral"} <= set(names)
 
 
 def test_a_standing_reading_a_tenant_intent_or_an_unknown_route_is_left_alone(

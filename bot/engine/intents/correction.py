@@ -8,8 +8,10 @@ bench/ANSWERS.md) says how customers' messages like these are labelled. A softma
 logistic) regression learns it from:
 
 - the engine's own reading of the turn (its intent, or ``tenant`` for one of the tenant's own intents),
-  the route it answered by, and the scorer's reading of the question of the entry it offered;
-- the message's word stems and adjacent-stem pairs (bot/engine/word_forms.py).
+  the route it answered by, the scorer's reading of the question of the entry it offered, and the
+  message's sentiment (an upset customer asking for a fix is a complaint to many writers);
+- the message's word stems and adjacent-stem pairs (bot/engine/word_forms.py), and how it opens (its
+  first stem and first two: "do you", "how do", "can i" say what kind of question it is).
 
 It is trained offline by ``python -m bench.intent_correction --write`` on the development parts of the
 answer set only, and its weights ship with the package (intent_correction.json, which names the files
@@ -86,16 +88,22 @@ class Example:
     route: str
     label: str  # the labelled intent
     entry_intent: str | None = None  # the reading of the question of the entry the answer offered
+    sentiment: str | None = None  # the engine's reading of the customer's feeling
 
 
-def features(text: str, intent: str, route: str, entry_intent: str | None = None) -> list[str]:
+def features(
+    text: str, intent: str, route: str, entry_intent: str | None = None, sentiment: str | None = None
+) -> list[str]:
     """The names of a turn's features (each worth 1): its reading, its route, the reading of the entry
-    its answer offered, its stems and pairs."""
+    its answer offered, its sentiment, how it opens, its stems and pairs."""
     stems = [stem(word) for word in words(text)]
     return [
         f"intent={_kind(intent)}",
         f"route={route}",
         f"entry={'none' if entry_intent is None else _kind(entry_intent)}",
+        *((f"sentiment={sentiment}",) if sentiment is not None else ()),
+        f"first={stems[0] if stems else ''}",
+        f"start={'_'.join(stems[:2])}",
         *(f"word={s}" for s in dict.fromkeys(stems)),
         *(f"pair={a}_{b}" for a, b in dict.fromkeys(itertools.pairwise(stems))),
     ]
@@ -122,22 +130,34 @@ class IntentCorrection:
         )
 
     def probabilities(
-        self, text: str, intent: str, route: str, entry_intent: str | None = None
+        self,
+        text: str,
+        intent: str,
+        route: str,
+        entry_intent: str | None = None,
+        sentiment: str | None = None,
     ) -> dict[str, float]:
         logits = self.bias.copy()
-        for name in features(text, intent, route, entry_intent):
+        for name in features(text, intent, route, entry_intent, sentiment):
             weight = self.weights.get(name)
             if weight is not None:
                 logits += weight
         exp = np.exp(logits - logits.max())
         return dict(zip(self.labels, (exp / exp.sum()).tolist(), strict=True))
 
-    def reading(self, text: str, intent: str, route: str, entry_intent: str | None = None) -> str:
+    def reading(
+        self,
+        text: str,
+        intent: str,
+        route: str,
+        entry_intent: str | None = None,
+        sentiment: str | None = None,
+    ) -> str:
         """The intent the model gives the turn; ``intent`` itself where the model does not apply or is
         not surer of another reading by ``MARGIN``."""
         if not self.applies(intent, route):
             return intent
-        scores = self.probabilities(text, intent, route, entry_intent)
+        scores = self.probabilities(text, intent, route, entry_intent, sentiment)
         best = max((label for label in scores if label not in STANDING), key=lambda label: scores[label])
         return best if scores[best] - scores.get(intent, 0.0) > MARGIN else intent
 
@@ -184,7 +204,7 @@ def fit(
     if not usable:
         raise ValueError("no example has a built-in intent label")
     labels = tuple(sorted({example.label for example in usable}))
-    rows = [features(e.text, e.intent, e.route, e.entry_intent) for e in usable]
+    rows = [features(e.text, e.intent, e.route, e.entry_intent, e.sentiment) for e in usable]
     seen = Counter(name for row in rows for name in row)
     names = sorted(name for name, count in seen.items() if count >= min_count)
     column = {name: n for n, name in enumerate(names)}
