@@ -141,6 +141,8 @@ _APOSTROPHE_ENDINGS = {
 _FULL = {"s": "is", "re": "are", "m": "am", "ve": "have"}
 
 
+# The words whose "up" belongs to them and says nothing of the question: "fed up", "something came up".
+_UP_IS_NO_PARTICLE = frozenset({"fed", "came", "come", "comes", "coming"})
 # A number with its unit typed on ("5kg", "500mb", "2pm"): the unit is a word of its own.
 _NUMBER_AND_UNIT = re.compile(r"(\d+)([a-z]{1,4})")
 _NUMBER_ENDINGS = frozenset({"st", "nd", "rd", "th", "ish", "s"})
@@ -155,8 +157,9 @@ def spelled_out(raw: list[str]) -> list[str]:
         previous = found[-1] if found else ""
         if word in _APOSTROPHE_ENDINGS and previous in _APOSTROPHE_ENDINGS[word]:
             found.append(_FULL[word])
-        elif word == "up" and previous == "fed":
-            # "fed up" is one filler, as "fed" is: its "up" is no "set up" nor "gone up".
+        elif word == "up" and previous in _UP_IS_NO_PARTICLE:
+            # "fed up" is one filler, as "fed" is, and "something came up" says nothing of what is asked:
+            # their "up" is no "set up" nor "gone up".
             continue
         elif word[0].isdigit() and (unit := _NUMBER_AND_UNIT.fullmatch(word)) is not None:
             number, ending = unit.groups()

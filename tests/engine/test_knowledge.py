@@ -957,6 +957,20 @@ def test_a_flat_white_is_no_flat_to_move_into() -> None:
     assert hit is None or hit.question != "I'm moving house. Can I take my broadband with me?"
 
 
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "can i move the engineer visit to next week, something came up",
+        "need to move my install, somethings come up",
+    ],
+)
+def test_something_coming_up_is_no_engineer_turning_up(customer: str) -> None:
+    # "came up" is a reason for moving the visit, not the "turn up" of the missed-visit entry.
+    hits = ISP_INDEX.search(customer)
+    assert hits[0].question != "The engineer didn't turn up. What now?"
+    assert "How do I change my installation appointment?" in [hit.question for hit in hits[:2]]
+
+
 @pytest.mark.parametrize("customer", ["absolutely fed up", "i am fed up"])
 def test_fed_up_is_a_feeling_not_the_up_of_set_up(customer: str) -> None:
     assert answer_to(customer, ISP_INDEX) is None
