@@ -165,6 +165,7 @@ _ASKS_FOR_HELP = re.compile(
           \s+(?:you|u|this\s+(?:bot|chat|chatbot|assistant|thing)|the\s+(?:bot|chat|chatbot|assistant))
           \s+(?:actually\s+|really\s+|even\s+)?(?:do|help(?:\s+me)?(?:\s+with)?)(?:\s+for\s+me)?
         | how\s+(?:can|could)\s+(?:you|u)\s+help(?:\s+me)?
+        | (?:what|wat|wot)\s+(?:do|does)\s+(?:you|u|this\s+(?:bot|chat|chatbot|assistant))\s+do
         | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help(?:\s+me)?(?:\s+with)?)
         | how\s+does\s+this\s+(?:bot|chat|work)(?:\s+work)?
         | what\s+(?:(?:kind|sort|type)s?\s+of\s+)?(?:things|questions|stuff)

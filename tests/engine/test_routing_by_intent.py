@@ -791,6 +791,8 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         "what sorts of things can i ask you",
         "what can this chat actually do for me",
         "wat can this bot do",
+        "what do u do",
+        "what does this bot do?",
     ],
 )
 async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:
