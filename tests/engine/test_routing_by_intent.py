@@ -127,6 +127,12 @@ async def test_the_price_of_the_shops_own_topic_comes_from_the_price_list() -> N
     assert decision.command_id == PRICE_COMMAND.command_id
 
 
+async def test_a_price_asked_to_compare_gets_the_price_list() -> None:
+    decision = await Chat().say("what do your coffees cost, want to compare before i buy")
+    assert decision.route == "command", decision.explanation
+    assert decision.command_id == PRICE_COMMAND.command_id
+
+
 @pytest.mark.parametrize("text", ["hey how much r ur coffees per bag", "what do your coffees cost per bag"])
 async def test_a_price_per_bag_comes_from_the_price_list_not_an_entry_saying_per_cup(text: str) -> None:
     # The caffeine entry says "per cup" but holds no price: the unit of a price is what a price list names.

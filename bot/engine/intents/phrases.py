@@ -231,6 +231,8 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "what would the total be",
         "is the price per bag or per kilo",
         "how much are your pastries",
+        "what do your products cost, i want to compare",
+        "how much is it if i buy it from you directly",
         # Comparing prices, and British ways of asking one.
         "is the large one dearer than the small",
         "which is pricier",
