@@ -98,8 +98,10 @@ CONFIRMATION = 0.5
 UNCONFIRMED = 0.7
 BIGRAM_BONUS = 0.05
 # What a question about something this tenant never names scores, as a share of what its words would give
-# (knowledge_query.QueryReader.foreign_subject): at most a "did you mean".
-FOREIGN_SUBJECT_SHARE = 0.25
+# (knowledge_query.QueryReader.foreign_subject): below what even a "did you mean" needs (offline.py's
+# PHRASE_SUGGEST_SHARE of the default threshold), since "what time does the post office close" is a
+# question for another business, not a near miss of this one's opening hours.
+FOREIGN_SUBJECT_SHARE = 0.12
 # What an entry met only by hints scores, as a share of what they would give: a hint suggests a group
 # without meaning it ("a bedtime story for my kid" suggests nothing of parental controls on its own).
 HINTED_ONLY_SHARE = 0.5

@@ -1273,6 +1273,14 @@ async def test_a_thing_or_stuff_stands_in_for_what_was_named(text: str, entry: s
     assert decision.replies[0].text == next(e.answer for e in DEMO_KNOWLEDGE if e.question == entry)
 
 
+@pytest.mark.parametrize(
+    "text", ["what time does the post office close", "what time does the post office open on sunday"]
+)
+async def test_a_question_about_another_business_gets_no_did_you_mean(text: str) -> None:
+    decision = await Chat(ports=isp_ports()).say(text)
+    assert decision.route == "fallback", decision.explanation
+
+
 async def test_a_rewards_card_is_offered_as_the_loyalty_scheme() -> None:
     decision = await Chat().say("do u have like a rewards card or smth")
     assert decision.route in ("knowledge", "clarify"), decision.explanation
