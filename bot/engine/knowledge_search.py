@@ -365,7 +365,8 @@ class KnowledgeIndex:
         coverage = _confirmed(matched[positions] / total_weight, agreeing[positions])
         share = np.where(topical[positions], 1.0, GENERIC_WEIGHT)
         share = np.where(meant[positions], share, share * HINTED_ONLY_SHARE)
-        if self._reader.foreign_subject(query, groups) is not None:
+        foreign = self._reader.foreign_subject(query, groups)
+        if foreign is not None:
             # "is the pharmacy open on sunday" asks about the pharmacy, not about this tenant's hours.
             share = share * FOREIGN_SUBJECT_SHARE
         bound = share * np.minimum(coverage + BIGRAM_BONUS, 1.0)
@@ -386,7 +387,7 @@ class KnowledgeIndex:
             bisect.insort(scored, (-score, position))
         unmatched = tuple(group.said for group in groups if not group.alternatives)
         return [
-            self._hit(self._entries[position], -negative, groups, unmatched)
+            self._hit(self._entries[position], -negative, groups, unmatched, foreign)
             for negative, position in scored[:limit]
             if negative < 0.0
         ]
@@ -445,7 +446,12 @@ class KnowledgeIndex:
         return min(score, 1.0)
 
     def _hit(
-        self, entry: _Entry, score: float, groups: Sequence[Group], unmatched: tuple[str, ...]
+        self,
+        entry: _Entry,
+        score: float,
+        groups: Sequence[Group],
+        unmatched: tuple[str, ...],
+        foreign: str | None = None,
     ) -> KnowledgeHit:
         matches: list[KnowledgeMatch] = []
         for group in groups:
@@ -466,6 +472,7 @@ class KnowledgeIndex:
             category=entry.doc.category,
             matches=tuple(matches),
             unmatched=unmatched,
+            foreign_subject=foreign,
         )
 
 

@@ -117,6 +117,8 @@ async def answer(
             or asks_where_a_known_thing_is(question, hits)
         )
         and not _a_price_question(question)
+        # "my amazon parcel is late" is another seller's order: no number of this tenant's will find it.
+        and not (hits and hits[0].foreign_subject is not None)
         and not await _answered_elsewhere(ports, hits)
     ):
         if not has_order_number(question):

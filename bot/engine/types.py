@@ -153,6 +153,9 @@ class KnowledgeHit:
     matches: tuple[KnowledgeMatch, ...] = ()
     # The parts of the customer's text that no entry of the knowledge base knows at all.
     unmatched: tuple[str, ...] = ()
+    # What the question is about when it is something the tenant never names ("amazon" in "track my
+    # amazon parcel"): the search scored it down (bot/engine/knowledge_query.py, foreign_subject).
+    foreign_subject: str | None = None
 
 
 class KnowledgeBase(Protocol):

@@ -63,12 +63,16 @@ class _RecordingKnowledge:
 
 def _matched(hit: KnowledgeHit) -> tuple[str, ...]:
     """What matched, as the search reports it: "shiping~ship (typo, question)", "mail=email (synonym)"."""
-    return tuple(
+    found = tuple(
         dict.fromkeys(
             match.said if match.said == match.matched else f"{match.said}->{match.matched} ({match.kind})"
             for match in hit.matches
         )
     )
+    if hit.foreign_subject is not None:
+        # Why the score is low: the question is about something the tenant never names.
+        return (*found, f"about {hit.foreign_subject!r}, which the tenant never names")
+    return found
 
 
 async def try_question(

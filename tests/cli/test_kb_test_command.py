@@ -53,6 +53,13 @@ def test_an_off_topic_question_shows_the_fallback_and_how_close_it_came(cli: Wor
     assert field(result.out, "why").startswith("no entry reached the threshold 0.35")
 
 
+def test_a_question_about_another_business_says_what_it_is_about(cli: Workspace) -> None:
+    result = cli.run("kb", "test", "--tenant", "demo", "my amazon parcel is 3 days late")
+
+    assert field(result.out, "route") == "fallback"
+    assert "about 'amazon', which the tenant never names" in result.out
+
+
 def test_an_intent_read_again_from_the_answer_shows_how_the_message_alone_read(cli: Workspace) -> None:
     result = cli.run("kb", "test", "--tenant", "demo", "can i pay with apple pay")
 

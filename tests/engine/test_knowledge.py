@@ -996,6 +996,13 @@ def test_a_parcel_from_another_seller_or_sent_by_the_customer_is_not_an_order(cu
     assert answer_to(customer) is None
 
 
+def test_a_hit_says_what_foreign_subject_the_search_found() -> None:
+    (hit, *_) = COFFEE_INDEX.search("my amazon parcel is late")
+    assert hit.foreign_subject == "amazon"
+    (hit, *_) = COFFEE_INDEX.search("my parcel is late")
+    assert hit.foreign_subject is None
+
+
 @pytest.mark.parametrize(
     "customer", ["how do i track my order from you", "can i track the parcel i sent back to you"]
 )

@@ -209,6 +209,19 @@ async def test_a_price_asked_of_mostly_specific_things_the_shop_never_mentions_i
 # --- order status ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my amazon parcel is 3 days late can u track it for me",
+        "can you track a parcel i sent with the post office",
+    ],
+)
+async def test_another_sellers_parcel_is_not_asked_for_an_order_number(text: str) -> None:
+    # No order number of this shop's would find it: the search says what the parcel is (another seller's).
+    decision = await Chat().say(text)
+    assert decision.route == "fallback", decision.explanation
+
+
 async def test_where_is_my_order_without_a_number_asks_for_it_then_answers() -> None:
     chat = Chat()
     asked = await chat.say("where is my order??")
