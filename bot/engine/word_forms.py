@@ -43,7 +43,7 @@ FILLER_WORDS = frozenset(
     """
     also only over actually already anyone anything anybody ask asking basically currently dear else ever guys
     here kindly know like many maybe much need needed needs ok okay pls plz possible question quick
-    quickly really should shall some someone something still sure tell u ur very want wanted wanting
+    quickly really should shall some someone something still sure tell u ur very want wanted wanting questions
     wants wonder wondered wondering ya yeah yes im ive dont doesnt didnt isnt cant don doesn didn
     isn wasn aren haven hasn weren wouldn couldn shouldn might may must one hiya
     whats hows whens whos thats theres heres youre wat wot hw y r thx ty lol omg btw tbh idk kinda sorta

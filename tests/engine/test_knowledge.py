@@ -492,6 +492,14 @@ def test_a_second_question_after_and_in_chat_shorthand_is_a_question_of_its_own(
     assert hit.question == "Where is your store located?"
 
 
+def test_saying_there_are_questions_is_filler() -> None:
+    alone = answer_to("do you deliver to Ireland")
+    said = answer_to("questions: do you deliver to Ireland")
+    assert alone is not None
+    assert said is not None
+    assert (said.question, said.score) == (alone.question, alone.score)
+
+
 def test_a_sentence_that_answers_nothing_lifts_nothing() -> None:
     told = "I love your shop. My dog is called Biscuit. He is very good."
     assert answer_to(told) is None
