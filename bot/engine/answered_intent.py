@@ -16,8 +16,10 @@ what was asked, and two readings follow from it:
   entry is about (and one the bot answers with a "did you mean", about what its first choice is
   about), and the entry's own question, scored the same way, may say what the message did not:
   - a reading no entry answers (small talk, a complaint the bot answered rather than handed over, a
-    request for a person, ``other``) or one of the tenant's own intents gives way to any informational
-    reading of the entry: "what time does customer service close" (read as a complaint) answered by
+    request for a person, ``other``) or one of the tenant's own intents (unless read surely,
+    ``TENANT_INTENT_SURE``: "no internet since this morning, red light on the box" stays the ISP's
+    outage when the router-lights entry answers) gives way to any informational reading of the entry:
+    "what time does customer service close" (read as a complaint) answered by
     "What are your customer service opening hours?" is a product inquiry; "how do I turn off the
     internet for the children at bedtime" (read as the ISP's outage) answered by "How do I set up
     parental controls?" is support;
@@ -60,6 +62,9 @@ PRODUCT_INQUIRY = "product_inquiry"
 PRICING = "pricing"
 HUMAN_REQUEST = "human_request"
 COURTESY = frozenset({"greeting", "thanks", "goodbye"})
+# A tenant's own intent read this surely stands whatever entry answers: "no internet since this morning,
+# red light on the box" is the ISP's outage even when the entry about the router's lights answers it.
+TENANT_INTENT_SURE = 0.6
 # What a customer asks of the business itself; every other reading says how they ask or feel.
 INFORMATIONAL = frozenset({"product_inquiry", "support", "pricing", "purchase_intent", "order_status"})
 assert set(BUILTIN_INTENTS) >= INFORMATIONAL
@@ -88,7 +93,7 @@ def as_answered(
         return OTHER if mostly_foreign(question, hits, commands) else intent
     if decision.route not in ("knowledge", "clarify") or not decision.knowledge_entry_ids:
         return intent
-    allowed = _readings_an_entry_may_give(intent, question)
+    allowed = _readings_an_entry_may_give(intent, scored.intent_score, question)
     # The router recorded how its first choice's own question reads (Decision.offered_entry_intent).
     entry = decision.offered_entry_intent
     if not allowed or entry is None:
@@ -124,8 +129,10 @@ def _may_be_off_topic(intent: str, question: str) -> bool:
     return intent in COURTESY and len(question.split()) > COURTESY_MAX_WORDS
 
 
-def _readings_an_entry_may_give(intent: str, question: str) -> frozenset[str]:
+def _readings_an_entry_may_give(intent: str, score: float, question: str) -> frozenset[str]:
     """The entry readings that overrule ``intent`` (the module docstring says why)."""
+    if intent not in BUILTIN_INTENTS and score >= TENANT_INTENT_SURE:
+        return frozenset()
     if intent not in INFORMATIONAL:
         return INFORMATIONAL
     if intent == SUPPORT:

@@ -24,6 +24,7 @@ from bot.engine.types import (
     Decision,
     HistoryItem,
     InboundText,
+    IntentDefinition,
     IntentResult,
     KnowledgeHit,
     Ports,
@@ -31,7 +32,7 @@ from bot.engine.types import (
     Turn,
 )
 from bot.tenancy.demo.content import DEMO_COMMANDS, DEMO_KNOWLEDGE, DEMO_TEMPLATES
-from bot.tenancy.demo.isp_content import ISP_COMMANDS, ISP_KNOWLEDGE
+from bot.tenancy.demo.isp_content import ISP_COMMANDS, ISP_INTENTS, ISP_KNOWLEDGE
 
 ENTRIES = {entry.question: number for number, entry in enumerate(DEMO_KNOWLEDGE, start=1)}
 PORTS = Ports(
@@ -58,6 +59,7 @@ class Chat:
     fallbacks: int = 0
     commands: tuple[CommandInfo, ...] = COMMANDS
     ports: Ports = PORTS
+    intents: tuple[IntentDefinition, ...] = ()
 
     async def say(self, text: str, payload: str | None = None) -> Decision:
         turn = Turn(
@@ -70,6 +72,7 @@ class Chat:
             history=self.history,
             templates=TEMPLATES,
             commands=self.commands,
+            intents=self.intents,
         )
         decision = await ROUTER.decide(turn, self.ports)
         said = tuple(HistoryItem("assistant", reply.text) for reply in decision.replies)
@@ -1292,6 +1295,16 @@ async def test_a_thing_or_stuff_stands_in_for_what_was_named(text: str, entry: s
 async def test_a_question_about_another_business_gets_no_did_you_mean(text: str) -> None:
     decision = await Chat(ports=isp_ports()).say(text)
     assert decision.route == "fallback", decision.explanation
+
+
+async def test_a_tenant_intent_read_surely_stands_whatever_entry_answers() -> None:
+    # The router-lights entry answers, but the customer reports the ISP's outage.
+    intents = tuple(IntentDefinition(name, examples) for name, examples in ISP_INTENTS)
+    decision = await Chat(ports=isp_ports(), intents=intents).say(
+        "no internet since this morning, red light on the box. help"
+    )
+    assert decision.route in ("knowledge", "clarify"), decision.explanation
+    assert decision.intent == "outage"
 
 
 async def test_a_rewards_card_is_offered_as_the_loyalty_scheme() -> None:
