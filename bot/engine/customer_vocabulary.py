@@ -21,7 +21,8 @@ price: price, prices, pricing, cost, costs, how much, fee, fees, charge, rate, r
     pay for, priced, tariff, quid, bucks, whats the damage, what s the damage, dearer, pricier, pricey,
     spend, spending, minimum spend, certain amount
 ship: ship, shipping, shipped, deliver, delivery, send, sent, dispatch, dispatched, postage, courier,
-    shipment, mail it, post it, get it to me, get to me, delivered, deliveries, arrival, get here, reach me,
+    shipment, mail it, post it, post a, post some, post me, post them,
+    get it to me, get to me, delivered, deliveries, arrival, get here, reach me,
     on my doorstep, at my door, land on my doorstep, land at my door,
     delivery date, turnaround, next day,
     same day, expedited, express, first class, tracked delivery, standard delivery, postal, royal mail,
