@@ -46,6 +46,7 @@ TEMPLATES = tuple(
 )
 COMMANDS = tuple(CommandInfo(200 + n, c.command, c.response) for n, c in enumerate(DEMO_COMMANDS))
 PRICE_COMMAND = next(command for command in COMMANDS if command.command == "!price")
+ISP_COMMAND_INFOS = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
 TRACKING = ENTRIES["How can I track my order?"]
 ROUTER = Router()
 
@@ -162,7 +163,7 @@ async def test_a_question_asked_before_the_price_question_is_the_one_answered() 
     assert decision.route == "knowledge", decision.explanation
     assert decision.knowledge_entry_ids == (ENTRIES["Do you have decaf coffee?"],)
     assert decision.intent == "product_inquiry"
-    commands = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
+    commands = ISP_COMMAND_INFOS
     decision = await Chat(ports=isp_ports(), commands=commands).say(
         "is it unlimited data? and how much is the 500 plan"
     )
@@ -175,7 +176,7 @@ async def test_a_question_asked_before_the_price_question_is_the_one_answered() 
     ["what plans do you have and how much are they", "what plans do u have and how much r they per month"],
 )
 async def test_the_price_of_what_the_first_question_named_is_the_price_list(text: str) -> None:
-    commands = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
+    commands = ISP_COMMAND_INFOS
     decision = await Chat(ports=isp_ports(), commands=commands).say(text)
     assert decision.route == "command", decision.explanation
     assert decision.intent == "pricing"
@@ -1151,7 +1152,7 @@ async def test_a_name_in_an_answer_is_not_what_a_price_is_asked_of() -> None:
 @pytest.mark.parametrize("text", ["how much are your plans", "prices for ur plans?"])
 async def test_a_price_list_named_after_what_is_asked_the_price_of_answers_it(text: str) -> None:
     # The social-tariff entry names "plan" and a price too, but "!plans" is the plans' price list.
-    commands = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
+    commands = ISP_COMMAND_INFOS
     decision = await Chat(ports=isp_ports(), commands=commands).say(text)
     assert decision.route == "command", decision.explanation
     assert reply(decision).startswith("Our plans")
@@ -1266,7 +1267,7 @@ async def test_asking_for_a_person_in_a_long_message_hands_over(text: str) -> No
 )
 async def test_the_price_of_leaving_early_is_the_entry_whose_keywords_name_it(text: str) -> None:
     # The cancelling entry names the contract too; the fee entry's keywords ("early exit fee") name "early".
-    commands = tuple(CommandInfo(300 + n, c.command, c.response) for n, c in enumerate(ISP_COMMANDS))
+    commands = ISP_COMMAND_INFOS
     decision = await Chat(ports=isp_ports(), commands=commands).say(text)
     assert decision.route == "knowledge", decision.explanation
     assert "half of the remaining monthly payments" in reply(decision)
