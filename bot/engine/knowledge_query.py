@@ -78,12 +78,14 @@ _ACCOUNT = re.compile(
 # courier"): a seller or a carrier the tenant never names makes it someone else's parcel.
 _SENDER = re.compile(
     r"\b(?:parcel|package|packet|order|delivery|shipment)s?\s+"
-    r"(?:(?:that\s+)?(?:(?:i|we)\s+)?(?:sent|posted|shipped)\s+)?(?:from|with|by|via)\s+(?:the\s+|a\s+)?([a-z]+)(?:\s+([a-z]+))?",
+    r"(?:(?:that\s+)?(?:(?:i|we)\s+)?(?:sent|posted|shipped)\s+)?"
+    r"(?:from|with|by|via)\s+(?:the\s+|a\s+)?([a-z]+)(?:\s+([a-z]+))?",
     re.IGNORECASE,
 )
 # A parcel the customer sent, not one sent back to the business: not an order of this tenant.
 _SENT_BY_CUSTOMER = re.compile(
-    r"\b(?:parcel|package|packet|letter)s?\s+(?:that\s+)?(?:i|we)\s*(?:'?ve\s+|\s+have\s+)?(?:sent|posted|mailed)\b"
+    r"\b(?:parcel|package|packet|letter)s?\s+(?:that\s+)?(?:i|we)\s*(?:'?ve\s+|\s+have\s+)?"
+    r"(?:sent|posted|mailed)\b"
     r"(?!\s+(?:back|it\s+back|to\s+you|you))",
     re.IGNORECASE,
 )

@@ -151,7 +151,8 @@ _NUMBER_ENDINGS = frozenset({"st", "nd", "rd", "th", "ish", "s"})
 def spelled_out(raw: list[str]) -> list[str]:
     """``raw`` words (from ``words``) with contractions and chat shorthand as their full words
     ("wheres" and "where", "s" -> "where", "is"; "dont" -> "don", "t" as "don't" gives; "u" -> "you"),
-    and a unit typed onto its number apart from it ("5kg" -> "5", "kg"); the "up" of "fed up" goes."""
+    and a unit typed onto its number apart from it ("5kg" -> "5", "kg"); the "up" of "fed up" and "came
+    up" goes."""
     found: list[str] = []
     for word in raw:
         previous = found[-1] if found else ""
