@@ -49,7 +49,7 @@ from bot.engine.intent_steering import COURTESY_MAX_WORDS
 from bot.engine.intents.phrases import BUILTIN_INTENTS
 from bot.engine.intents.scorer import INTENT_THRESHOLD
 from bot.engine.knowledge_search import tokenize
-from bot.engine.lexicon import generality
+from bot.engine.lexicon import mostly_by_specificity
 from bot.engine.price_steering import about_prices, price_asked_after_another
 from bot.engine.types import CommandInfo, Decision, IntentResult, KnowledgeHit
 from bot.engine.word_forms import STOPWORDS, stem, words
@@ -150,15 +150,11 @@ def mostly_foreign(question: str, hits: Sequence[KnowledgeHit], commands: Sequen
     """
     # A number says how many or which, not what the question is about.
     asked = {word for word in words(question) if word not in STOPWORDS and not word.isdigit()}
-    if not asked:
-        return False
     unknown = {stem(word) for hit in hits[:1] for part in hit.unmatched for word in words(part)}
     listed = _command_words(tuple(command.response for command in commands))
-    weight = {word: generality(word) for word in asked}
-    foreign = sum(
-        weight[word] for word in asked if (not hits or stem(word) in unknown) and stem(word) not in listed
+    return mostly_by_specificity(
+        asked, lambda word: (not hits or stem(word) in unknown) and stem(word) not in listed
     )
-    return 2 * foreign > sum(weight.values())
 
 
 @functools.lru_cache(maxsize=256)

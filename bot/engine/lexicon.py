@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import mmap
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -33,6 +33,7 @@ __all__ = [
     "describes",
     "generality",
     "is_compound_noun",
+    "mostly_by_specificity",
     "names_a_person",
     "never_describes",
     "related_words",
@@ -234,6 +235,14 @@ def generality(word: str) -> float:
     senses = sense_count(word)
     share = 1.0 if senses <= GENERAL_SENSES else max(MIN_GENERALITY, math.sqrt(GENERAL_SENSES / senses))
     return share * DESCRIBING_SHARE if describes(word) else share
+
+
+def mostly_by_specificity(said: Iterable[str], picked: Callable[[str], bool]) -> bool:
+    """Whether the words ``picked`` chooses weigh more than half of ``said``, each word counted by how
+    specific it is (``generality``): "a return train ticket to the city" is mostly the ticket and the
+    city, not the return."""
+    weight = {word: generality(word) for word in said}
+    return 2 * sum(share for word, share in weight.items() if picked(word)) > sum(weight.values())
 
 
 def describes(word: str) -> bool:

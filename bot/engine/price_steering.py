@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.engine.knowledge_search import sentences, tokenize
-from bot.engine.lexicon import generality
+from bot.engine.lexicon import mostly_by_specificity
 from bot.engine.types import CommandInfo, KnowledgeHit
 from bot.engine.word_forms import stem, words
 
@@ -177,13 +177,11 @@ def _mostly_foreign(
     """
     unknown = set(tokenize(" ".join(hits[0].unmatched))) if hits else subject
     listed = _listed(subject, command) if command is not None else set()
-    weight: dict[str, float] = {}
-    for word in words(question):
-        term = stem(word)
-        if term in subject and term not in weight:
-            weight[term] = generality(word)
-    foreign = sum(share for term, share in weight.items() if term in unknown and term not in listed)
-    return 2 * foreign > sum(weight.values())
+    # Each term of the subject as the customer first wrote it.
+    said = {stem(word): word for word in reversed(words(question)) if stem(word) in subject}
+    return mostly_by_specificity(
+        said.values(), lambda word: stem(word) in unknown and stem(word) not in listed
+    )
 
 
 def _listed(subject: set[str], command: CommandInfo) -> set[str]:
