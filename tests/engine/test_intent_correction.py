@@ -24,10 +24,14 @@ EXAMPLES = [
     Example("this is awful", "complaint", "handoff", "complaint"),
 ]
 
+# The L2 strength is absolute (not scaled by the number of examples): the shipped one regularises the
+# thousands of development messages lightly and a handful of made-up examples heavily.
+TOY_L2 = 0.1
+
 
 @pytest.fixture(scope="module")
 def model() -> IntentCorrection:
-    return fit(EXAMPLES, {"made-up.jsonl": "0" * 64}, min_count=1)
+    return fit(EXAMPLES, {"made-up.jsonl": "0" * 64}, min_count=1, l2=TOY_L2)
 
 
 def test_it_learns_the_reading_the_labels_give_where_the_rules_give_another(model: IntentCorrection) -> None:
@@ -36,21 +40,20 @@ def test_it_learns_the_reading_the_labels_give_where_the_rules_give_another(mode
 
 
 def test_the_reading_of_the_entry_offered_tells_apart_messages_worded_alike() -> None:
-    # "can i pay with X" answered by an entry about the offer is a product question; answered by an entry
-    # that reads as support, a request for help.
+    # "can i pay with X" answered by an entry about the offer is a product question; the same words
+    # answered by an entry that reads as support, a request for help.
+    ways = ("paypal", "klarna", "cash")
     trained = fit(
         [
             *(
                 Example(f"can i pay with {n}", "support", "knowledge", "product_inquiry", "product_inquiry")
-                for n in ("paypal", "klarna", "cash")
+                for n in ways
             ),
-            *(
-                Example(f"can i pay with {n}", "support", "knowledge", "support", "support")
-                for n in ("my old card", "a new card", "direct debit")
-            ),
+            *(Example(f"can i pay with {n}", "support", "knowledge", "support", "support") for n in ways),
         ],
         {},
         min_count=1,
+        l2=TOY_L2,
     )
     assert trained.reading("can i pay with apple pay", "support", "knowledge", "product_inquiry") == (
         "product_inquiry"
@@ -73,6 +76,7 @@ def test_the_customers_feeling_tells_apart_messages_worded_alike() -> None:
         ],
         {},
         min_count=1,
+        l2=TOY_L2,
     )
     text = "the bag split open, help"
     assert trained.reading(text, "support", "knowledge", None, "negative") == "complaint"
@@ -100,6 +104,7 @@ def test_it_never_answers_with_a_standing_reading() -> None:
         + [Example("what is this", "other", "fallback", "other")],
         {},
         min_count=1,
+        l2=TOY_L2,
     )
     assert trained.probabilities("hi there", "other", "fallback")["greeting"] > 0.5
     assert trained.reading("hi there", "other", "fallback") == "other"
@@ -119,6 +124,7 @@ def complaint_model() -> IntentCorrection:
         ],
         {},
         min_count=1,
+        l2=TOY_L2,
     )
 
 
@@ -147,6 +153,7 @@ def test_a_near_tie_keeps_the_rules_reading() -> None:
         ],
         {},
         min_count=1,
+        l2=TOY_L2,
     )
     assert trained.reading("where is it", "order_status", "clarify") == "order_status"
 
@@ -186,6 +193,7 @@ def refund_model(reading: str, label: str) -> IntentCorrection:
         + [Example(f"who won the match {n}", reading, "fallback", reading) for n in range(4)],
         {},
         min_count=1,
+        l2=TOY_L2,
     )
 
 

@@ -54,9 +54,11 @@ __all__ = [
 
 SHIPPED = Path(__file__).resolve().parent / "intent_correction.json"
 TENANT_INTENT = "tenant"
-# Training: L2 strength (per example), full-batch gradient steps and their size. Chosen by the
-# leave-one-part-out figures that `python -m bench.intent_correction` prints.
-L2 = 1.0
+# Training: L2 strength (per example), full-batch accelerated gradient steps and their size. 300 steps
+# reach the minimum (more change no reading). L2 is chosen by the leave-one-part-out figures that
+# `python -m bench.intent_correction` prints and by leaving a whole tenant out (a weaker L2 fits this
+# tenant's words better and the other tenant's worse).
+L2 = 5.0
 ITERATIONS = 300
 STEP = 0.5
 # Readings the model never changes nor gives: small talk, and a request for a person (the bot's own
@@ -195,7 +197,8 @@ def fit(
     step: float = STEP,
     min_count: int = MIN_COUNT,
 ) -> IntentCorrection:
-    """Softmax regression by full-batch gradient descent on the examples whose label is built-in.
+    """Softmax regression by full-batch accelerated gradient descent on the examples whose label is
+    built-in.
 
     Deterministic: the same examples give the same weights. Features seen in fewer than ``min_count``
     examples are left out.
@@ -220,18 +223,27 @@ def fit(
     targets = np.eye(len(labels))[[labels.index(example.label) for example in usable]]
     weights = np.zeros((len(names), len(labels)))
     bias = np.zeros(len(labels))
+    # Nesterov's accelerated gradient: each step is taken from a point ahead along the last move, which
+    # reaches the minimum in far fewer steps than plain gradient descent on this (convex) loss.
+    ahead_weights, ahead_bias = weights, bias
     count = len(usable)
+    momentum = 1.0
     for _ in range(iterations):
-        logits = np.tile(bias, (count, 1))
+        logits = np.tile(ahead_bias, (count, 1))
         if len(featured):
-            logits[featured] += np.add.reduceat(weights[col_of], row_starts, axis=0)
+            logits[featured] += np.add.reduceat(ahead_weights[col_of], row_starts, axis=0)
         logits -= logits.max(axis=1, keepdims=True)
         probabilities = np.exp(logits)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         error = (probabilities - targets) / count
-        gradient = np.add.reduceat(error[feature_rows], col_starts, axis=0) if len(names) else weights
-        weights -= step * (gradient + l2 * weights / count)
-        bias -= step * error.sum(axis=0)
+        gradient = np.add.reduceat(error[feature_rows], col_starts, axis=0) if len(names) else ahead_weights
+        new_weights = ahead_weights - step * (gradient + l2 * ahead_weights / count)
+        new_bias = ahead_bias - step * error.sum(axis=0)
+        next_momentum = (1 + (1 + 4 * momentum * momentum) ** 0.5) / 2
+        carry = (momentum - 1) / next_momentum
+        ahead_weights = new_weights + carry * (new_weights - weights)
+        ahead_bias = new_bias + carry * (new_bias - bias)
+        weights, bias, momentum = new_weights, new_bias, next_momentum
     return IntentCorrection(
         labels=labels,
         routes=frozenset(example.route for example in usable),
