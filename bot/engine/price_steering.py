@@ -66,6 +66,11 @@ _PER_WHAT = frozenset({*_UNIT, "month", "year", "week", "day"})
 # bulk orders?" for "is there a discount if i buy 5kg") is about that price, as much as about a word of
 # the subject.
 _KIND_OF_PRICE = re.compile(r"discount|deal|offer|fee|promo\w*", re.IGNORECASE)
+# "Offer" as what someone does is no kind of price: "the cheapest broadband you offer" asks a price of
+# the broadband, not of an offer.
+_OFFER_AS_VERB = re.compile(
+    r"\b(?:you|u|ya|we|they)\s+(?:(?:currently|also|still|even|actually|now)\s+)?offers?\b", re.IGNORECASE
+)
 
 
 def about_prices(text: str) -> bool:
@@ -134,7 +139,7 @@ def price_source(
         return PriceSource(hit=priced[0]) if priced else None
     ranked: list[tuple[int, int, int, int, PriceSource]] = []
     actions = set(tokenize(" ".join(_ACTION.findall(question))))
-    kinds = {term for term in tokenize(question) if _KIND_OF_PRICE.fullmatch(term)}
+    kinds = {term for term in tokenize(_OFFER_AS_VERB.sub(" ", question)) if _KIND_OF_PRICE.fullmatch(term)}
     for hit in confident:
         lists_prices = _about_prices(hit)
         wanted = subject if lists_prices else subject - _UNIT

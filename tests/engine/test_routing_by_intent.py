@@ -1160,6 +1160,28 @@ async def test_a_price_list_named_after_what_is_asked_the_price_of_answers_it(te
 
 
 @pytest.mark.parametrize(
+    "text", ["cheapest broadband you offer?", "what's the cheapest fibre you currently offer"]
+)
+async def test_what_a_business_offers_is_no_offer_to_price(text: str) -> None:
+    # "Offer" as a verb is no kind of price: the business-broadband entry ("Do you offer ...?") holds no
+    # price; the plans' price list answers.
+    decision = await Chat(ports=isp_ports(), commands=ISP_COMMAND_INFOS).say(text)
+    assert decision.route == "command", decision.explanation
+    assert reply(decision).startswith("Our plans")
+
+
+async def test_an_offer_asked_about_is_a_kind_of_price() -> None:
+    decision = await Chat(ports=isp_ports(), commands=ISP_COMMAND_INFOS).say(
+        "is there an offer if i join now"
+    )
+    assert decision.route == "knowledge", decision.explanation
+    assert (
+        ISP_KNOWLEDGE[decision.knowledge_entry_ids[0] - 1].question
+        == "Do you have any offers for new customers?"
+    )
+
+
+@pytest.mark.parametrize(
     "text", ["is delivery free if i spend enough", "do i get free shipping above a certain amount"]
 )
 async def test_free_delivery_over_an_amount_is_the_shipping_entrys_price(text: str) -> None:

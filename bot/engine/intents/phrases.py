@@ -247,6 +247,8 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "is there an offer if i join now",
         "any promotions at the moment",
         "which plan costs the least",
+        "cheapest one you do?",
+        "what's your cheapest package",
         "how much is the fastest package",
         "do you have a cheaper tariff for people on benefits",
         "is there a monthly fee",
