@@ -65,6 +65,13 @@ TWENTY_FOURTH_ROUND = ANSWERS / "twenty_fourth_round.jsonl"
 TWENTY_FIFTH_ROUND = ANSWERS / "twenty_fifth_round.jsonl"
 TWENTY_SIXTH_ROUND = ANSWERS / "twenty_sixth_round.jsonl"
 TWENTY_SEVENTH_ROUND = ANSWERS / "twenty_seventh_round.jsonl"
+# Four more, written blind at the start of the twelfth round (the original style; customers typing on
+# phones; customers telling their situation first in their own words; a varied crowd); totals taken on
+# arrival, then opened.
+TWENTY_EIGHTH_ROUND = ANSWERS / "twenty_eighth_round.jsonl"
+TWENTY_NINTH_ROUND = ANSWERS / "twenty_ninth_round.jsonl"
+THIRTIETH_ROUND = ANSWERS / "thirtieth_round.jsonl"
+THIRTY_FIRST_ROUND = ANSWERS / "thirty_first_round.jsonl"
 # The rounds written blind, 200 messages each (90 coffee shop, 110 ISP), in the order they were written.
 ROUNDS_OF_200 = (
     FIFTH_ROUND,
@@ -90,6 +97,10 @@ ROUNDS_OF_200 = (
     TWENTY_FIFTH_ROUND,
     TWENTY_SIXTH_ROUND,
     TWENTY_SEVENTH_ROUND,
+    TWENTY_EIGHTH_ROUND,
+    TWENTY_NINTH_ROUND,
+    THIRTIETH_ROUND,
+    THIRTY_FIRST_ROUND,
 )
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.

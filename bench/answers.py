@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to twenty-seventh rounds and the off-topic probe, then the
+report (held-back part first, then the second to thirty-first rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -47,12 +47,16 @@ from bench.answer_set import (
     TENTH_ROUND,
     THIRD_ROUND,
     THIRTEENTH_ROUND,
+    THIRTIETH_ROUND,
+    THIRTY_FIRST_ROUND,
     TUNING,
     TWELFTH_ROUND,
     TWENTIETH_ROUND,
+    TWENTY_EIGHTH_ROUND,
     TWENTY_FIFTH_ROUND,
     TWENTY_FIRST_ROUND,
     TWENTY_FOURTH_ROUND,
+    TWENTY_NINTH_ROUND,
     TWENTY_SECOND_ROUND,
     TWENTY_SEVENTH_ROUND,
     TWENTY_SIXTH_ROUND,
@@ -404,6 +408,30 @@ LATER_PARTS = (
         False,
     ),
     (
+        "twenty_eighth_round",
+        "Twenty-eighth round (development: written blind in the original style at the start of the twelfth "
+        "round; its rows were opened)",
+        False,
+    ),
+    (
+        "twenty_ninth_round",
+        "Twenty-ninth round (development: written blind in the original style, customers typing on phones, "
+        "at the start of the twelfth round; its rows were opened)",
+        False,
+    ),
+    (
+        "thirtieth_round",
+        "Thirtieth round (development: written blind in the original style, customers telling their "
+        "situation first in their own words, at the start of the twelfth round; its rows were opened)",
+        False,
+    ),
+    (
+        "thirty_first_round",
+        "Thirty-first round (development: written blind in the original style by a varied crowd of "
+        "customers at the start of the twelfth round; its rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -543,6 +571,10 @@ def main() -> None:
         "twenty_fifth_round": load(TWENTY_FIFTH_ROUND)[: args.limit],
         "twenty_sixth_round": load(TWENTY_SIXTH_ROUND)[: args.limit],
         "twenty_seventh_round": load(TWENTY_SEVENTH_ROUND)[: args.limit],
+        "twenty_eighth_round": load(TWENTY_EIGHTH_ROUND)[: args.limit],
+        "twenty_ninth_round": load(TWENTY_NINTH_ROUND)[: args.limit],
+        "thirtieth_round": load(THIRTIETH_ROUND)[: args.limit],
+        "thirty_first_round": load(THIRTY_FIRST_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
