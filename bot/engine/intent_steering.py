@@ -323,10 +323,31 @@ def _opens_or_closes(text: str, intent: str) -> bool:
     """Whether ``text`` begins or ends with one of the intent's phrases: small talk opens or closes a
     message ("translate good morning into spanish" is no greeting, "some question" none either)."""
     said = _after_interjection([unstretched(word, _SMALL_TALK_WORDS) for word in _words(text)])
+    ending = _without_intensifier(said)
     phrases = [_words(phrase) for phrase in BUILTIN_INTENTS[intent]]
     return any(
-        phrase and (said[: len(phrase)] == phrase or said[-len(phrase) :] == phrase) for phrase in phrases
+        phrase and (said[: len(phrase)] == phrase or ending[-len(phrase) :] == phrase) for phrase in phrases
     )
+
+
+# Words that stretch small talk at its end: "thanks so much", "cheers mate", "bye for now then".
+_INTENSIFIERS = (
+    ("so", "much"),
+    ("very", "much"),
+    ("a", "lot"),
+    ("again",),
+    ("mate",),
+    ("loads",),
+    ("x",),
+    ("xx",),
+)
+
+
+def _without_intensifier(words: list[str]) -> list[str]:
+    for tail in _INTENSIFIERS:
+        if len(words) > len(tail) and tuple(words[-len(tail) :]) == tail:
+            return words[: -len(tail)]
+    return words
 
 
 # A word of approval or assent before small talk opens it no less: "brilliant thank you, all working

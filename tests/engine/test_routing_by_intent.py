@@ -1059,6 +1059,10 @@ async def test_a_phone_that_wont_charge_is_no_question_for_the_coffee_shop() -> 
         ("perfect, ta very much", "thanks"),
         ("brilliant thank you, all working again", "thanks"),
         ("That is all for today. Goodbye and have a nice day.", "goodbye"),
+        # Thanks stretched at its end ("so much", "mate") still close the message.
+        ("that's exactly what I needed to know, thanks so much", "thanks"),
+        ("brilliant that's all i wanted to know, cheers mate", "thanks"),
+        ("that was really useful, thanks a lot", "thanks"),
     ],
 )
 async def test_longer_thanks_or_goodbye_nothing_else_answers_gets_its_template(
@@ -1076,6 +1080,8 @@ async def test_longer_thanks_or_goodbye_nothing_else_answers_gets_its_template(
         "thanks that worked, internet is back!",
         "thank you for the help, wifi is back up",
         "ty that helped a lot",
+        "thank you, the light's gone green again and everything's working",
+        "ta, sorted now",
     ],
 )
 async def test_thanks_for_a_fix_that_names_the_fault_is_thanks(text: str) -> None:
@@ -1092,6 +1098,9 @@ async def test_thanks_for_a_fix_that_names_the_fault_is_thanks(text: str) -> Non
         ("thanks that worked, internet is back!", True),
         ("cheers, all sorted now", True),
         ("thank you so much, back online now", True),
+        ("ta, working again", True),
+        ("thanks, everything's working", True),
+        ("thanks, sorted now but the wifi is still slow", False),
         ("thanks, the router is back but still no wifi", False),
         ("thanks, is it back up yet?", False),
         ("the internet is back", False),

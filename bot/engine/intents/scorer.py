@@ -92,7 +92,8 @@ _THANKS = re.compile(r"\b(?:thanks|thank\s+you|thank\s+u|ty|tysm|cheers|ta)\b")
 _FIXED = re.compile(
     r"\b(?:(?:that|it|this)\s+(?:worked|works|helped|did\s+the\s+trick|fixed\s+it|sorted\s+it)"
     r"|(?:is|are|its|s)\s+(?:back|working|fixed|sorted)"
-    r"|(?:all|everything)\s+(?:working|sorted|fixed|good)"
+    r"|(?:all|everything|everythings)\s+(?:working|sorted|fixed|good)"
+    r"|(?:sorted|fixed|working)\s+(?:now|again)"
     r"|back\s+(?:up|on|online))\b"
 )
 # ... unless it goes on about what still does not work ("thanks, the router is back but no wifi").
