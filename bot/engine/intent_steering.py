@@ -159,11 +159,11 @@ _HOW_TO = re.compile(
 )
 # "What can you do?": a question about the bot itself, answered by the tenant's help command.
 _ASKS_FOR_HELP = re.compile(
-    r"""^\W*(?:(?:hi|hello|hey)\W+)?(?:
+    r"""^\W*(?:(?:hi|hello|hey)\W+)?(?:(?:ok|okay|so|right|um|erm|and)\W+)*(?:
         help(?:\s+me)?|commands
         | (?:what|wat|wot)(?:\s+(?:kind|sort|type)s?\s+of\s+(?:things|stuff))?\s+(?:can|could)
           \s+(?:you|u|this\s+(?:bot|chat|chatbot|assistant|thing)|the\s+(?:bot|chat|chatbot|assistant))
-          \s+(?:actually\s+|really\s+|even\s+)?(?:do|help(?:\s+me)?(?:\s+with)?)(?:\s+for\s+me)?
+          \s+(?:actually\s+|really\s+|even\s+)?(?:do|help(?:\s+me)?(?:\s+with)?|sort\s+out)(?:\s+for\s+me)?
         | how\s+(?:can|could)\s+(?:you|u)\s+help(?:\s+me)?
         | (?:what|wat|wot)\s+(?:do|does)\s+(?:you|u|this\s+(?:bot|chat|chatbot|assistant))\s+do
         | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help(?:\s+me)?(?:\s+with)?)
@@ -173,6 +173,16 @@ _ASKS_FOR_HELP = re.compile(
     )(?:\s+for\s+(?:me|us))?(?:\s+(?:today|here))?\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# After a clause of its own ("first time using one of these chat things, what sort of stuff can you help me
+# with?") the question must be about the bot, not a bare "what can you do" or "help": after "my router is
+# broken", they ask for help with it.
+_BARE_HELP = re.compile(
+    r"^\W*(?:help(?:\s+me)?|commands"
+    r"|(?:what|wat|wot)\s+(?:can|could)\s+(?:you|u)\s+(?:actually\s+|really\s+|even\s+)?do)"
+    r"(?:\s+for\s+me)?\W*$",
+    re.IGNORECASE,
+)
+_CLAUSE_END = re.compile(r"[.,;:!?]+\s+")
 HELP_COMMANDS = ("!help", "/help", "help")
 _QUOTED = re.compile("\u201c([^\u201d]+)\u201d")
 _ORDINALS = {"1": 0, "1st": 0, "first": 0, "2": 1, "2nd": 1, "second": 1, "last": 1}
@@ -275,7 +285,10 @@ def still_awaited(text: str) -> bool:
 
 def help_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:
     """The tenant's help command when ``text`` asks what the bot can do ("what can you help me with?")."""
-    if _ASKS_FOR_HELP.match(text) is None:
+    last = _CLAUSE_END.split(text.strip())[-1]
+    if _ASKS_FOR_HELP.match(text) is None and (
+        last == text.strip() or _ASKS_FOR_HELP.match(last) is None or _BARE_HELP.match(last)
+    ):
         return None
     return next((command for command in commands if command.command.casefold() in HELP_COMMANDS), None)
 

@@ -816,6 +816,10 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         "wat can this bot do",
         "what do u do",
         "what does this bot do?",
+        "ok so what can this bot do",
+        "what kinds of things can you sort out for me?",
+        # After a clause of its own, when the question is about the bot.
+        "first time using one of these chat things, what sort of stuff can you actually help me with?",
     ],
 )
 async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:
@@ -830,6 +834,9 @@ async def test_without_a_help_command_asking_what_the_bot_can_do_is_an_ordinary_
     # Asking for help with something is a question about that thing, not about the bot.
     assert (await Chat().say("can you help me with my order")).route != "command"
     assert (await Chat().say("what can you do about my parcel, it never came")).route != "command"
+    # After a problem, a bare "help" or "what can you do" asks for help with it.
+    assert (await Chat().say("my parcel never came, what can you do?")).route != "command"
+    assert (await Chat().say("the bag split open in the box. help")).route != "command"
 
 
 @pytest.mark.parametrize(
