@@ -176,7 +176,8 @@ wholesale: wholesale, trade, trade account, business, office, restaurant, bulk s
     stockist, reseller, trade price, trade prices, for my cafe, for our office, for the office, catering,
     corporate, company, companies, company kitchen, workplace, staff room, staff kitchen
 equipment: sell grinders, sell grinder, sell a grinder, grinders for sale, coffee machine, coffee machines,
-    espresso machine, espresso machines, coffee maker, coffee makers
+    espresso machine, espresso machines, coffee maker, coffee makers, or grinders, grinders or,
+    coffee grinders, burr grinders, grinders too, grinders as well
 allergy: allergy, allergies, allergen, allergens, allergic, nut, nuts, gluten, dairy, lactose,
     intolerance, ingredients, ingredient, traces, may contain, vegan, dairy free, gluten free, nut free,
     peanut, peanuts, almond, almonds, hazelnut, hazelnuts, soy, soya, coeliac, celiac, intolerant,

@@ -168,7 +168,7 @@ _ASKS_FOR_HELP = re.compile(
         | (?:what|wat|wot)\s+(?:do|does)\s+(?:you|u|this\s+(?:bot|chat|chatbot|assistant))\s+do
         | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help(?:\s+me)?(?:\s+with)?)
         | how\s+does\s+this\s+(?:bot|chat|work)(?:\s+work)?
-        | what\s+(?:(?:kind|sort|type)s?\s+of\s+)?(?:things|questions|stuff)
+        | (?:what|wat|wot)\s+(?:(?:kind|sort|type)s?\s+of\s+)?(?:things|questions|stuff)
           \s+can\s+(?:i|we)\s+ask(?:\s+(?:you|u))?
     )(?:\s+for\s+(?:me|us))?(?:\s+(?:today|here))?\W*$""",
     re.IGNORECASE | re.VERBOSE,

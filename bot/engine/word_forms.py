@@ -46,8 +46,8 @@ FILLER_WORDS = frozenset(
     quickly really should shall some someone something still sure tell u ur very want wanted wanting questions
     wants wonder wondered wondering ya yeah yes im ive dont doesnt didnt isnt cant don doesn didn
     isn wasn aren haven hasn weren wouldn couldn shouldn might may must one hiya
-    whats hows whens whos thats theres heres youre wat wot hw y r thx ty lol omg btw tbh idk kinda sorta
-    dunno lemme gimme tho cuz coz innit mate bro id rather
+    whats wats wots hows whens whos thats theres heres youre wat wot hw y r n thx ty lol omg btw tbh idk
+    kinda sorta dunno lemme gimme tho cuz coz innit mate bro id rather
     good morning afternoon evening hope hoping well great nice lovely cheers advance regards
     keep keeps kept super totally completely today now recently lately again always constantly since ago
     suddenly literally properly exactly absolutely honestly seriously asap everything mins min secs

@@ -289,7 +289,16 @@ def test_a_paraphrase_gets_its_entry(customer: str, entry: str) -> None:
     assert hit.question == entry
 
 
-@pytest.mark.parametrize("customer", ["do you sell espresso machines", "can i buy a coffee machine from you"])
+@pytest.mark.parametrize(
+    "customer",
+    [
+        "do you sell espresso machines",
+        "can i buy a coffee machine from you",
+        # Grinders in a list of equipment are the equipment, not the grind of the beans.
+        "do you sell coffee machines or grinders",
+        "do u sell any coffee machines or grinders as well",
+    ],
+)
 def test_equipment_the_shop_does_not_sell_is_no_question_about_grinding(customer: str) -> None:
     assert answer_to(customer) is None
 
@@ -490,6 +499,12 @@ def test_a_second_question_after_and_in_chat_shorthand_is_a_question_of_its_own(
     hit = answer_to("whats the address of the cafe and r u open on sundays")
     assert hit is not None
     assert hit.question == "Where is your store located?"
+
+
+def test_chat_spellings_of_what_and_and_are_filler() -> None:
+    hit = answer_to("wats ur email")
+    assert hit is not None
+    assert hit.question == "How can I contact you by email?"
 
 
 def test_saying_there_are_questions_is_filler() -> None:

@@ -817,6 +817,7 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         "what do u do",
         "what does this bot do?",
         "ok so what can this bot do",
+        "wat kind of stuff can i ask u",
         "what kinds of things can you sort out for me?",
         # After a clause of its own, when the question is about the bot.
         "first time using one of these chat things, what sort of stuff can you actually help me with?",
@@ -1166,7 +1167,9 @@ async def test_a_name_in_an_answer_is_not_what_a_price_is_asked_of() -> None:
     assert decision.command_id == PRICE_COMMAND.command_id
 
 
-@pytest.mark.parametrize("text", ["how much are your plans", "prices for ur plans?"])
+@pytest.mark.parametrize(
+    "text", ["how much are your plans", "prices for ur plans?", "what plans do u have n how much"]
+)
 async def test_a_price_list_named_after_what_is_asked_the_price_of_answers_it(text: str) -> None:
     # The social-tariff entry names "plan" and a price too, but "!plans" is the plans' price list.
     commands = ISP_COMMAND_INFOS
