@@ -66,8 +66,8 @@ _EXASPERATION = re.compile(
 # about a wholesale delivery that went completely wrong", "can someone please look at my account"): the
 # intent scorer's similarity fades in a long message, the request does not.
 _ASKS_FOR_A_PERSON = re.compile(
-    r"(?i:\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a|the|your|an|some)?\s*"
-    r"(?:manager|human|person|agent|someone|somebody|supervisor|real\s+person|actual\s+person"
+    r"(?i:\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a|the|your|an|some)?\s*(?:(?:actual|real|live|proper)\s+)?"
+    r"(?:manager|human|person|agent|someone|somebody|supervisor"
     r"|member\s+of\s+(?:staff|your\s+team)|staff)\b"
     r"|\b(?:someone|somebody)\s+(?:from\s+(?:your|the)\s+(?:team|company|shop|office)\s+)?(?:to\s+)?"
     r"(?:call|ring|phone|telephone)\s+me\b"

@@ -1296,6 +1296,8 @@ async def test_harm_done_by_the_business_people_is_a_complaint_for_a_person(text
         "can someone please look at my subscription, it renewed twice this month",
         "can a member of staff look at my account please, the direct debit is under the wrong name",
         "is there a real human I can talk to about a problem with my account",
+        "I've explained my problem three times to this bot and I'm going round in circles. Can I please "
+        "talk to an actual member of staff?",
     ],
 )
 async def test_asking_for_a_person_in_a_long_message_hands_over(text: str) -> None:
