@@ -128,11 +128,13 @@ pay: pay, payment, payments, paying, card, credit card, debit card, paypal, chec
     contactless, klarna, cash, bank transfer, pay with, pay by, pay using, payment method,
     payment methods, payment options, ways to pay, bank card, gpay, applepay, shop pay, venmo,
     card rejected, card refused, card not accepted, card won t work, payment declined,
-    transaction declined, settle, settle up, tap to pay, pay with my phone, pay by phone, tap my card
+    transaction declined, settle, settle up, tap to pay, pay with my phone, pay by phone, tap my card,
+    tap with my phone, tap my phone
 due: due, due date, what date, which date, what day, which day, bill taken, payment taken, when do you take,
     take the payment, payment date, bill date, when is my bill, debit date, taken out, take the money,
     day of the month, money come out, money comes out, bill come out, bill comes out, bill go out,
-    bill goes out, money goes out, money leave, money leaves
+    bill goes out, money goes out, money leave, money leaves, payment come out, payment comes out,
+    first payment, first bill
 password: password, passwort, pw, pwd, passcode, wifi key, network key, forgot my password,
     forgotten password, forgotten my password, reset password, reset my password, new password,
     wifi code, wi fi code

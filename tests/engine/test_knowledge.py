@@ -281,6 +281,7 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("the bag came soaking wet", "My order arrived damaged. What should I do?"),
         ("one valve was snapped and the box soggy", "My order arrived damaged. What should I do?"),
         ("can you supply the staff room at our company", "Do you supply cafés and offices wholesale?"),
+        ("forgot my wallet, can i tap with my phone", "Which payment methods do you accept?"),
     ],
 )
 def test_a_paraphrase_gets_its_entry(customer: str, entry: str) -> None:
@@ -1060,6 +1061,7 @@ def test_a_connection_that_comes_and_goes_is_the_dropping_entry(customer: str) -
     [
         ("why is everything buffering in the evenings", "Why is my internet slow?"),
         ("when does my bill come out", "When is my bill due?"),
+        ("just joined, when does the first payment come out", "When is my bill due?"),
         ("I couldn't pay this month, will you cut me off?", "What happens if I miss a payment?"),
         ("how do i block certain websites for my kids", "How do I set up parental controls?"),
     ],
