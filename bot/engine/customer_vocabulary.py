@@ -50,7 +50,7 @@ track: track, tracking, where is my, where s my, wheres my, tracking number, tra
     hasn t turned up, not turned up, not delivered, never delivered, not been delivered, missing,
     missing parcel, order status, any update, update on my order, chase, chasing, has it shipped,
     been dispatched, on its way, out for delivery, follow the delivery, follow my order, follow my parcel,
-    follow the parcel, follow the order
+    follow the parcel, follow the order, keep an eye on, keep track of, where my parcel is, where my order is
 order: order, orders, parcel, package, packet, purchase, shipment, box
 email: email, e mail, emails, mail, email address, e mail address, inbox
 contact: contact, reach you, get in touch, phone, phone number, call, ring, write to, customer service,
@@ -165,7 +165,8 @@ subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, r
     every two weeks, every 2 weeks, automatically, auto delivery, repeat order, standing order,
     regular order, my sub, coffee subscription, coffee club, every four weeks, every 4 weeks,
     every other week, once a month, twice a month, auto ship, autoship, auto renew, auto renewal,
-    monthly delivery, monthly coffee, coffee delivery, monthly box, every few weeks
+    monthly delivery, monthly coffee, coffee delivery, monthly box, every few weeks, turning up regularly,
+    turn up regularly, sent regularly, delivered regularly, arrive regularly
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
     cafetiere, ratio, bitter, sour, weak, watery, taste, tastes, water temperature, how to make,
     how do i make, brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger,
@@ -204,7 +205,8 @@ coverage: coverage, every room, whole house, upstairs, downstairs, bedroom, gard
 data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled, throttling, fair use,
     unlimited, usage, heavy user, heavy users, heavy use, a lot of data, lots of data, gb, gigabytes,
     download limit, usage limit, how much data, allowance, data allowance, fair usage, traffic management,
-    loads of data, download loads, download a lot, downloading loads
+    loads of data, download loads, download a lot, downloading loads, hit a limit, kind of limit,
+    hit the limit
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet,
     serve my area, service my area, available at my, available in my, reach my, rural, village,
     villages, countryside, out in the sticks
@@ -256,7 +258,9 @@ parental: parental controls, parental control, block websites, block sites, bloc
     web filter, safe search, family filter,
     child safe, kid safe, age restrictions, adult content, dodgy websites, dodgy sites, stop my kids,
     stop the kids, stop my children, inappropriate sites, unsuitable sites, adult websites, adult sites,
-    internet off at night, switch the internet off, turn the internet off
+    internet off at night, switch the internet off, turn the internet off, restrict what, restrict access,
+    what she can see, what he can see, what they can see, stumble onto, stumble across, turn her internet off,
+    turn his internet off, turn their internet off
 parental?: tiktok, instagram, snapchat, social media, screen time, bedtime, kids, children, my son,
     my daughter, teenager, teenagers, school night, school nights
 new customer: new customer, new customers, if i join, when i join, joining, new joiner, new joiners,

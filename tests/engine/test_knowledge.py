@@ -282,6 +282,11 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("one valve was snapped and the box soggy", "My order arrived damaged. What should I do?"),
         ("can you supply the staff room at our company", "Do you supply cafés and offices wholesale?"),
         ("forgot my wallet, can i tap with my phone", "Which payment methods do you accept?"),
+        ("once i've paid how do i keep an eye on where my parcel is", "How can I track my order?"),
+        (
+            "i want coffee turning up regularly, how often can you send bags",
+            "What subscription plans do you offer?",
+        ),
     ],
 )
 def test_a_paraphrase_gets_its_entry(customer: str, entry: str) -> None:
@@ -1062,6 +1067,11 @@ def test_a_connection_that_comes_and_goes_is_the_dropping_entry(customer: str) -
         ("why is everything buffering in the evenings", "Why is my internet slow?"),
         ("when does my bill come out", "When is my bill due?"),
         ("just joined, when does the first payment come out", "When is my bill due?"),
+        ("we all stream and game a lot, will we hit some kind of limit?", "Is there a data cap?"),
+        (
+            "can i restrict what my daughter can see online and stop her stumbling onto adult stuff",
+            "How do I set up parental controls?",
+        ),
         ("I couldn't pay this month, will you cut me off?", "What happens if I miss a payment?"),
         ("how do i block certain websites for my kids", "How do I set up parental controls?"),
     ],
