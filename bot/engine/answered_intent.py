@@ -3,6 +3,10 @@
 The scorer (bot/engine/intents/scorer.py) reads the message alone. The offline answer knows more about
 what was asked, and two readings follow from it:
 
+- **Small talk that is not.** A greeting, thanks or goodbye reading of a message of more than a few
+  words that no template answered and that neither opens nor closes with small talk ("can I book the
+  cafe for a party on a saturday evening", "y is everything buffering tonight") is ``other``, and what
+  the answer shows reads it from there.
 - **Off-topic.** A message answered with the fallback whose words the tenant mostly never uses (no
   knowledge entry and no command's response knows them; a word counts by how specific it is) is not
   about this business: "how do I renew my passport" asked of a coffee shop, "how much is a bag of
@@ -45,7 +49,7 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 
-from bot.engine.intent_steering import COURTESY_MAX_WORDS
+from bot.engine.intent_steering import COURTESY_MAX_WORDS, opens_or_closes
 from bot.engine.intents.phrases import BUILTIN_INTENTS
 from bot.engine.intents.scorer import INTENT_THRESHOLD
 from bot.engine.knowledge_search import tokenize
@@ -86,6 +90,16 @@ def as_answered(
     as its intent and score (the router caches it).
     """
     intent = scored.intent
+    if (
+        intent in COURTESY
+        and decision.route != "template"
+        and len(question.split()) > COURTESY_MAX_WORDS
+        and not opens_or_closes(question, intent)
+    ):
+        # Small talk neither opens nor closes the message, and no template answered it: "can I book the
+        # cafe for a party on a saturday evening" is no goodbye ("heyyy" is still a greeting). What the
+        # answer shows may say more.
+        intent = OTHER
     if decision.route == "command":
         command = next((c for c in commands if c.command_id == decision.command_id), None)
         return intent if command is None else command_reading(command, read)[0]

@@ -38,6 +38,7 @@ __all__ = [
     "has_order_number",
     "help_command",
     "offered_options",
+    "opens_or_closes",
     "picked_option",
     "question_after_greeting",
     "still_awaited",
@@ -309,7 +310,7 @@ def courtesy_template(
         if (
             score < UNANSWERED_SMALL_TALK_SURE
             or words > UNANSWERED_SMALL_TALK_MAX_WORDS
-            or not _opens_or_closes(text, intent)
+            or not opens_or_closes(text, intent)
         ):
             return None
     elif (
@@ -332,7 +333,7 @@ def _small_talk_words(text: str) -> int:
     return UNANSWERED_SMALL_TALK_MAX_WORDS if thanks_for_a_fix(text) else SMALL_TALK_MAX_WORDS
 
 
-def _opens_or_closes(text: str, intent: str) -> bool:
+def opens_or_closes(text: str, intent: str) -> bool:
     """Whether ``text`` begins or ends with one of the intent's phrases: small talk opens or closes a
     message ("translate good morning into spanish" is no greeting, "some question" none either)."""
     said = _after_interjection([unstretched(word, _SMALL_TALK_WORDS) for word in _words(text)])

@@ -1381,3 +1381,24 @@ async def test_hrs_are_hours(text: str) -> None:
     decision = await Chat().say(text)
     assert decision.route == "knowledge", decision.explanation
     assert decision.replies[0].text == next(e.answer for e in DEMO_KNOWLEDGE if "opening hours" in e.question)
+
+
+@pytest.mark.parametrize(
+    ("text", "isp"),
+    [
+        ("can I book the cafe for a private party on a saturday evening", False),
+        ("i hate mondays so much", True),
+        ("y is everything buffering tonight", True),
+    ],
+)
+async def test_small_talk_that_neither_opens_nor_closes_a_message_is_not_recorded(
+    text: str, isp: bool
+) -> None:
+    # The scorer hears "evening", "so much" or "tonight" as a goodbye or thanks; no template answers, and
+    # the message does not open or close with small talk, so the turn is no goodbye or thanks.
+    read = read_alone(text)
+    assert read in ("greeting", "thanks", "goodbye")
+    chat = Chat(ports=isp_ports(), commands=()) if isp else Chat()
+    decision = await chat.say(text)
+    assert decision.route != "template"
+    assert decision.intent not in ("greeting", "thanks", "goodbye")
