@@ -236,6 +236,7 @@ lights: light, lights, led, leds, flashing, flashes, flashing light, blinking, b
 appointment: appointment, appointments, reschedule, rescheduling, rebook, rearrange, re arrange, booking,
     booked, book in, change the date, another date, different date, another day, different day, postpone,
     move it to, move the install, move my install, move the appointment, move my appointment,
+    reschedule the engineer, rebook the engineer, rearrange the engineer,
     engineer slot, can t make it, cant make it, install slot, installation slot, can it be moved,
     be moved, move my engineer, move the engineer, move my installation, move the installation,
     move my visit, move the visit

@@ -1135,6 +1135,8 @@ def test_which_wire_goes_where_is_setting_up_the_router() -> None:
         ("paying for 500 and getting like 40 on my phone upstairs, why", "Why is my internet slow?"),
         # dead on every device is the whole connection
         ("net is totally dead on every device", "My internet is not working at all. What should I do?"),
+        # rescheduling the engineer is changing the appointment, not how installation works
+        ("need to reschedule the engineer, sorry", "How do I change my installation appointment?"),
     ],
 )
 def test_the_customers_own_words_find_the_isp_entry_first(customer: str, entry: str) -> None:
