@@ -286,11 +286,10 @@ def still_awaited(text: str) -> bool:
 
 def help_command(text: str, commands: Sequence[CommandInfo]) -> CommandInfo | None:
     """The tenant's help command when ``text`` asks what the bot can do ("what can you help me with?")."""
-    last = _CLAUSE_END.split(text.strip())[-1]
-    if _ASKS_FOR_HELP.match(text) is None and (
-        last == text.strip() or _ASKS_FOR_HELP.match(last) is None or _BARE_HELP.match(last)
-    ):
-        return None
+    if _ASKS_FOR_HELP.match(text) is None:
+        last = _CLAUSE_END.split(text.strip())[-1]
+        if last == text.strip() or _ASKS_FOR_HELP.match(last) is None or _BARE_HELP.match(last):
+            return None
     return next((command for command in commands if command.command.casefold() in HELP_COMMANDS), None)
 
 
@@ -344,7 +343,7 @@ def opens_or_closes(text: str, intent: str) -> bool:
     )
 
 
-# Words that stretch small talk at its end: "thanks so much", "cheers mate", "bye for now then".
+# Words that stretch small talk at its end: "thanks so much", "cheers mate", "thanks a lot".
 _INTENSIFIERS = (
     ("so", "much"),
     ("very", "much"),

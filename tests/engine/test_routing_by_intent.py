@@ -1109,6 +1109,7 @@ async def test_thanks_for_a_fix_that_names_the_fault_is_thanks(text: str) -> Non
         ("ta, working again", True),
         ("thanks, everything's working", True),
         ("thanks, sorted now but the wifi is still slow", False),
+        ("thanks, it stopped working again", False),
         ("thanks, the router is back but still no wifi", False),
         ("thanks, is it back up yet?", False),
         ("the internet is back", False),

@@ -97,7 +97,7 @@ _FIXED = re.compile(
     r"|back\s+(?:up|on|online))\b"
 )
 # ... unless it goes on about what still does not work ("thanks, the router is back but no wifi").
-_NOT_FIXED = re.compile(r"\b(?:not|no|never|still|but|except|however|though)\b")
+_NOT_FIXED = re.compile(r"\b(?:not|no|never|still|but|except|however|though|stopped|broken|broke)\b")
 # Where a message's clauses part: "Hi! Hope you're well. Do you ship to Germany? Thanks in advance!"
 _CLAUSE_BREAK = re.compile(r"[.!?,;:\n]+|\s[-\u2013\u2014~]+\s")
 # A courtesy opening without punctuation ("hey there what time do you close") is at most this long.
