@@ -54,7 +54,8 @@ __all__ = [
 
 SHIPPED = Path(__file__).resolve().parent / "intent_correction.json"
 TENANT_INTENT = "tenant"
-# Training: L2 strength (per example), full-batch accelerated gradient steps and their size. 300 steps
+# Training: L2 strength (on the whole training set, not per example: a handful of examples feel it far
+# more than thousands), full-batch accelerated gradient steps and their size. 300 steps
 # reach the minimum (more change no reading). L2 is chosen by the leave-one-part-out figures that
 # `python -m bench.intent_correction` prints and by leaving a whole tenant out (a weaker L2 fits this
 # tenant's words better and the other tenant's worse).
