@@ -72,6 +72,13 @@ TWENTY_EIGHTH_ROUND = ANSWERS / "twenty_eighth_round.jsonl"
 TWENTY_NINTH_ROUND = ANSWERS / "twenty_ninth_round.jsonl"
 THIRTIETH_ROUND = ANSWERS / "thirtieth_round.jsonl"
 THIRTY_FIRST_ROUND = ANSWERS / "thirty_first_round.jsonl"
+# Four more, written blind at the start of the thirteenth round (the original style; a varied crowd;
+# customers typing on phones; customers telling their situation first); totals taken on arrival, then
+# opened.
+THIRTY_SECOND_ROUND = ANSWERS / "thirty_second_round.jsonl"
+THIRTY_THIRD_ROUND = ANSWERS / "thirty_third_round.jsonl"
+THIRTY_FOURTH_ROUND = ANSWERS / "thirty_fourth_round.jsonl"
+THIRTY_FIFTH_ROUND = ANSWERS / "thirty_fifth_round.jsonl"
 # The rounds written blind, 200 messages each (90 coffee shop, 110 ISP), in the order they were written.
 ROUNDS_OF_200 = (
     FIFTH_ROUND,
@@ -101,6 +108,10 @@ ROUNDS_OF_200 = (
     TWENTY_NINTH_ROUND,
     THIRTIETH_ROUND,
     THIRTY_FIRST_ROUND,
+    THIRTY_SECOND_ROUND,
+    THIRTY_THIRD_ROUND,
+    THIRTY_FOURTH_ROUND,
+    THIRTY_FIFTH_ROUND,
 )
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.

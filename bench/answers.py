@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to thirty-first rounds and the off-topic probe, then the
+report (held-back part first, then the second to thirty-fifth rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -48,7 +48,11 @@ from bench.answer_set import (
     THIRD_ROUND,
     THIRTEENTH_ROUND,
     THIRTIETH_ROUND,
+    THIRTY_FIFTH_ROUND,
     THIRTY_FIRST_ROUND,
+    THIRTY_FOURTH_ROUND,
+    THIRTY_SECOND_ROUND,
+    THIRTY_THIRD_ROUND,
     TUNING,
     TWELFTH_ROUND,
     TWENTIETH_ROUND,
@@ -432,6 +436,30 @@ LATER_PARTS = (
         False,
     ),
     (
+        "thirty_second_round",
+        "Thirty-second round (development: written blind in the original style at the start of the "
+        "thirteenth round; its rows were opened)",
+        False,
+    ),
+    (
+        "thirty_third_round",
+        "Thirty-third round (development: written blind in the original style by a varied crowd of "
+        "customers at the start of the thirteenth round; its rows were opened)",
+        False,
+    ),
+    (
+        "thirty_fourth_round",
+        "Thirty-fourth round (development: written blind in the original style, customers typing on "
+        "phones, at the start of the thirteenth round; its rows were opened)",
+        False,
+    ),
+    (
+        "thirty_fifth_round",
+        "Thirty-fifth round (development: written blind in the original style, customers telling their "
+        "situation first, at the start of the thirteenth round; its rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -575,6 +603,10 @@ def main() -> None:
         "twenty_ninth_round": load(TWENTY_NINTH_ROUND)[: args.limit],
         "thirtieth_round": load(THIRTIETH_ROUND)[: args.limit],
         "thirty_first_round": load(THIRTY_FIRST_ROUND)[: args.limit],
+        "thirty_second_round": load(THIRTY_SECOND_ROUND)[: args.limit],
+        "thirty_third_round": load(THIRTY_THIRD_ROUND)[: args.limit],
+        "thirty_fourth_round": load(THIRTY_FOURTH_ROUND)[: args.limit],
+        "thirty_fifth_round": load(THIRTY_FIFTH_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
