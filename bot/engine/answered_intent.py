@@ -37,6 +37,11 @@ what was asked, and two readings follow from it:
     shipping": the first question is the one answered).
   Any other informational reading stands: the customer's words say more about what they want of an
   entry ("how much is shipping to France") than the entry's question does.
+  An entry whose own question is plainly one of the tenant's own intents (read at least
+  ``TENANT_INTENT_SURE``: "Is there an outage in my area?" is the ISP's outage) and that answers the
+  message with confidence gives that intent to an informational or ``other`` reading: "my neighbours
+  cant get online either, is it something on your side" reads as a product inquiry, but the customer
+  reports the outage the entry is about. A "did you mean" is not sure enough of its entry for that.
 - **Answered by a command.** A turn a command answers is about what the command answers, and the
   opening of its response says that ("Our plans (all unlimited, price per month on 24 months):" is
   pricing, "Here's what I can do:" is ``other``): "what can you help me with" is not a request for
@@ -72,6 +77,8 @@ TENANT_INTENT_SURE = 0.6
 # What a customer asks of the business itself; every other reading says how they ask or feel.
 INFORMATIONAL = frozenset({"product_inquiry", "support", "pricing", "purchase_intent", "order_status"})
 assert set(BUILTIN_INTENTS) >= INFORMATIONAL
+# The readings an entry plainly about a tenant's own intent overrules (the module docstring says why).
+_GIVES_WAY_TO_THE_TENANTS = INFORMATIONAL | {OTHER}
 # A sentence ends at ".", "!" or "?" before a space ("9am to 6pm. The shop ...", not "$14.50").
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 
@@ -107,9 +114,18 @@ def as_answered(
         return OTHER if mostly_foreign(question, hits, commands) else intent
     if decision.route not in ("knowledge", "clarify") or not decision.knowledge_entry_ids:
         return intent
-    allowed = _readings_an_entry_may_give(intent, scored.intent_score, question)
     # The router recorded how its first choice's own question reads (Decision.offered_entry_intent).
     entry = decision.offered_entry_intent
+    if (
+        decision.route == "knowledge"
+        and entry is not None
+        and entry not in BUILTIN_INTENTS
+        and intent in _GIVES_WAY_TO_THE_TENANTS
+    ):
+        offered = next((hit for hit in hits if hit.entry_id == decision.knowledge_entry_ids[0]), None)
+        if offered is not None and read(offered.question)[1] >= TENANT_INTENT_SURE:
+            return entry
+    allowed = _readings_an_entry_may_give(intent, scored.intent_score, question)
     if not allowed or entry is None:
         return intent
     return entry if entry in allowed else intent

@@ -46,11 +46,13 @@ hours: hours, opening hours, open, opening, close, closing, closed, what time, s
     open till, open until, open late, how early, open early, will you be open, you be open
 track: track, tracking, where is my, where s my, wheres my, tracking number, tracking link, not arrived,
     hasn t arrived, hasnt arrived, still waiting, not received, never arrived, never came, isn t here,
-    isnt here, not here yet, still not here, status, late, lost, been a week, where is it, where s it,
+    isnt here, not here yet, still not here, late, lost, been a week, where is it, where s it,
     hasn t turned up, not turned up, not delivered, never delivered, not been delivered, missing,
     missing parcel, order status, any update, update on my order, chase, chasing, has it shipped,
     been dispatched, on its way, out for delivery, follow the delivery, follow my order, follow my parcel,
-    follow the parcel, follow the order, keep an eye on, keep track of, where my parcel is, where my order is
+    follow the parcel, follow the order, keep an eye on, keep track of, where my parcel is, where my order is,
+    nothing arrived, nothing s arrived, nothing has arrived, nothing s come, nothing has come, hasn t come,
+    hasnt come, not come yet, follow it
 order: order, orders, parcel, package, packet, purchase, shipment, box
 email: email, e mail, emails, mail, email address, e mail address, inbox
 contact: contact, reach you, get in touch, phone, phone number, call, ring, write to, customer service,

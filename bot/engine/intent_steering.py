@@ -52,8 +52,9 @@ COMPLAINT = "complaint"
 OTHER = "other"
 _COURTESY_INTENTS = ("greeting", "thanks", "goodbye")
 # Words added to an order-status question when looking for the entry that tells how to track an order:
-# "where is #4521?" shares no word with "How can I track my order?".
-ORDER_STATUS_QUERY = "track order tracking status parcel delivery"
+# "where is #4521?" shares no word with "How can I track my order?". Not "status": to an internet
+# provider that is the network's status page.
+ORDER_STATUS_QUERY = "track order tracking parcel delivery"
 
 # A courtesy template ("hi", "thanks", "bye") answers a message of at most this many words whatever its
 # intent ("hello hello?"); a longer one only when it is small talk.

@@ -1353,6 +1353,45 @@ async def test_a_tenant_intent_read_surely_stands_whatever_entry_answers() -> No
     assert decision.intent == "outage"
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("my neighbours cant get online either, is it something on your side in our street", "outage"),
+        ("net not workin", "outage"),
+        ("relocating for work, what do i need to do about the broadband", "moving_house"),
+    ],
+)
+async def test_a_message_an_entry_plainly_about_a_tenant_intent_answers_has_that_intent(
+    text: str, intent: str
+) -> None:
+    # The message alone reads as a product inquiry or a request for help; the entry that answers it
+    # ("Is there an outage in my area?") is plainly about the ISP's own intent.
+    intents = tuple(IntentDefinition(name, examples) for name, examples in ISP_INTENTS)
+    decision = await Chat(ports=isp_ports(), intents=intents).say(text)
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.intent == intent
+
+
+@pytest.mark.parametrize(
+    "text", ["order status", "ordered a router last week and nothing's come. where is it?"]
+)
+async def test_an_order_asked_of_the_isp_is_asked_for_its_number_not_answered_with_the_network_status(
+    text: str,
+) -> None:
+    # "status" is the network's status page to an internet provider, not an order's tracking.
+    decision = await Chat(ports=isp_ports()).say(text)
+    assert decision.route == "clarify", decision.explanation
+    assert decision.knowledge_entry_ids == ()
+
+
+async def test_an_order_that_has_not_arrived_with_its_number_gets_the_tracking_entry() -> None:
+    decision = await Chat().say(
+        "hi, #77120 says dispatched on monday but nothing's arrived, where can i follow it"
+    )
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (TRACKING,)
+
+
 async def test_a_rewards_card_is_offered_as_the_loyalty_scheme() -> None:
     decision = await Chat().say("do u have like a rewards card or smth")
     assert decision.route in ("knowledge", "clarify"), decision.explanation
