@@ -183,6 +183,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_REPEATS.sub(r"\1\1", folded))
 
 
+# Words whose final "e" makes them another word than the one without it:
+# "plane" is not "plan", "tape" not "tap" (paying by phone), "done" not "don".
+_FINAL_E_KEPT = frozenset({"plane", "tape", "done"})
 # Three-letter words that end in "s" and are no plural.
 _THREE_LETTER_S = frozenset(
     {"bus", "gas", "yes", "has", "was", "his", "its", "ass", "ous", "abs", "ups", "sis"}
@@ -215,6 +218,8 @@ def stem(word: str) -> str:
         word = _undouble(word[:-2])
     elif word.endswith("eed") and len(word) >= 8:  # "guaranteed" ~ "guarantee" (not "need", "speed")
         word = word[:-1]
+    if word in _FINAL_E_KEPT:
+        return word
     word = _derivational(word)
     if len(word) > 3 and word.endswith("e") and not word.endswith("ee"):
         word = word[:-1]

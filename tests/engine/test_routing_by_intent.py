@@ -204,6 +204,13 @@ async def test_the_price_of_something_the_shop_never_mentions_is_not_answered_wi
     assert decision.route == "command"
 
 
+@pytest.mark.parametrize("text", ["how much is a plane ticket to spain", "which plane should i take"])
+async def test_a_plane_is_no_plan_of_the_isp(text: str) -> None:
+    # "plane" without its final "e" is "plan": the ISP's plans and price list would answer a flight.
+    decision = await Chat(ports=isp_ports()).say(text)
+    assert decision.route == "fallback", decision.explanation
+
+
 async def test_a_price_asked_of_mostly_specific_things_the_shop_never_mentions_is_not_answered() -> None:
     # "return" is the returns entry's word, but the ticket and the city say what the price is of.
     decision = await Chat().say("how much is a return train ticket to the city")
