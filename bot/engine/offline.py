@@ -74,6 +74,10 @@ PHRASE_SUGGEST_SHARE = 0.4
 # A confident entry for a message mostly in words the tenant never uses is given outright only from this
 # multiple of the threshold; below it the bot asks (see _unsure).
 FOREIGN_SURE = 1.7
+# A complaint read this weakly (its words are mostly another question's: "im tired of forgetting to
+# reorder, do you have some kind of regular delivery") is offered the entries it nearly meets before the
+# apology; the escalation rule (bot/engine/router.py) defers to them the same way.
+WEAK_COMPLAINT = 0.4
 _OPTIONS_MARK = "\x00options\x00"
 
 
@@ -150,14 +154,16 @@ async def answer(
             turn, best, f"best entry scored {best.score:.2f}, at least the threshold {threshold:.2f}"
         )
     nearest = f"best entry {best.score:.2f}" if best is not None else "no entry shares a word"
-    if intent == COMPLAINT:
+    suggestion = _suggestion(hits, threshold, foreign=mostly_foreign(question, hits, turn.commands))
+    if intent == COMPLAINT and (
+        suggestion is None or scored is None or scored.intent_score >= WEAK_COMPLAINT
+    ):
         return fallback(
             turn,
             render(prompts.load("complaint"), turn_values(turn)),
             f"complaint below the escalation rule and no entry reached the threshold ({nearest}): "
             "an apology and the offer of a person",
         )
-    suggestion = _suggestion(hits, threshold, foreign=mostly_foreign(question, hits, turn.commands))
     if suggestion is not None:
         first, second, why = suggestion
         return _did_you_mean(

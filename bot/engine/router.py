@@ -190,12 +190,14 @@ class Router:
         # order) gets that answer first, however upset the customer sounds ("absolutely furious, second
         # parcel in a row turned up crushed!!"): the entry written for the problem is what helps, and the
         # customer can still ask for a person. One that passes a verdict on the business or demands
-        # ("unacceptable", "terrible service", "sort it out") goes to a person.
+        # ("unacceptable", "terrible service", "sort it out") goes to a person. A complaint read only
+        # weakly (offline.WEAK_COMPLAINT), its words mostly another question's, defers to the entries it
+        # nearly meets: the offline answer offers them.
         if (
             rule is not None
             and rule.trigger == "intent"
             and not handoff_rules.passes_verdict(text)
-            and await self._best_score(turn, ports, text, scored) >= turn.bot.knowledge_threshold
+            and await self._best_score(turn, ports, text, scored) >= self._answer_bar(turn, scored)
         ):
             rule = None
         if rule is not None:
@@ -211,6 +213,12 @@ class Router:
                 )
                 decision = replace(decision, handoff_summary=handoff_rules.summary(turn, request, scored))
         return _scored(decision, turn, scored)
+
+    @staticmethod
+    def _answer_bar(turn: Turn, scored: IntentResult) -> float:
+        if scored.intent_score < offline.WEAK_COMPLAINT:
+            return offline.SUGGEST_SHARE * turn.bot.knowledge_threshold
+        return turn.bot.knowledge_threshold
 
     async def _best_score(self, turn: Turn, ports: Ports, text: str, scored: IntentResult) -> float:
         question = question_after_greeting(text, scored.intent)

@@ -391,6 +391,18 @@ def test_anger_raises_a_complaints_escalation_strength() -> None:
     assert handoff_rules.escalation_strength(angry) == pytest.approx(0.8)
 
 
+async def test_a_question_told_with_a_grumble_is_offered_the_entries_it_nearly_meets() -> None:
+    # Read weakly as a complaint ("tired of forgetting"), but the customer asks about subscriptions:
+    # the entries it nearly meets come before an apology or a person.
+    decision = await Chat().say(
+        "we go through about a bag every 10 days in our house and im tired of forgetting to reorder. "
+        "do you have some kind of regular delivery thing, how does it work"
+    )
+    assert decision.route == "clarify", decision.explanation
+    assert ENTRIES["What subscription plans do you offer?"] in decision.knowledge_entry_ids
+    assert decision.handoff_trigger is None
+
+
 async def test_a_complaint_the_knowledge_base_answers_gets_that_answer_first() -> None:
     decision = await Chat().say("the parcel came crushed")
     assert decision.intent == "complaint"
