@@ -37,6 +37,7 @@ from bot.engine.price_steering import (
     FULL_MATCH,
     about_prices,
     carries_prices,
+    names_a_price,
     price_asked_after_another,
     price_source,
 )
@@ -78,6 +79,8 @@ FOREIGN_SURE = 1.7
 # reorder, do you have some kind of regular delivery") is offered the entries it nearly meets before the
 # apology; the escalation rule (bot/engine/router.py) defers to them the same way.
 WEAK_COMPLAINT = 0.4
+# The readings a message that names a price outright is a price question in (price_steering.names_a_price).
+ASKED_WITH_A_PRICE = frozenset({PRICING, "product_inquiry", "purchase_intent"})
 _OPTIONS_MARK = "\x00options\x00"
 
 
@@ -95,7 +98,13 @@ async def answer(
             command_id=helper.command_id,
             explanation=f"a question about what the bot can do: answered from command {helper.command}",
         )
-    if intent == PRICING and about_prices(question) and not price_asked_after_another(question):
+    if (
+        # "Ive only ever had your coffee at a friends place, what does a bag cost" may read as a purchase
+        # and "is there a big price difference" as a product inquiry: a price named outright is asked.
+        (intent == PRICING or (intent in ASKED_WITH_A_PRICE and names_a_price(question)))
+        and about_prices(question)
+        and not price_asked_after_another(question)
+    ):
         source = price_source(question, hits, threshold, turn.commands)
         if source is not None and source.hit is not None:
             return _knowledge(

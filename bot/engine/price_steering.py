@@ -18,6 +18,7 @@ __all__ = [
     "PriceSource",
     "about_prices",
     "carries_prices",
+    "names_a_price",
     "price_asked_after_another",
     "price_command",
     "price_source",
@@ -71,6 +72,16 @@ _KIND_OF_PRICE = re.compile(r"discount|deal|offer|fee|promo\w*", re.IGNORECASE)
 _OFFER_AS_VERB = re.compile(
     r"\b(?:you|u|ya|we|they)\s+(?:(?:currently|also|still|even|actually|now)\s+)?offers?\b", re.IGNORECASE
 )
+
+
+# A price or cost named outright, not "how much" (of coffee, of data) nor a deal.
+_NAMED_PRICE = re.compile(r"\b(?:price[sd]?|costs?)\b", re.IGNORECASE)
+
+
+def names_a_price(text: str) -> bool:
+    """Whether the customer names a price or a cost outright ("what does a bag cost", "is there a big
+    price difference"): a price question whatever else the message reads as."""
+    return _NAMED_PRICE.search(text) is not None
 
 
 def about_prices(text: str) -> bool:

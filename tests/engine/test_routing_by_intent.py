@@ -137,6 +137,20 @@ async def test_a_price_asked_to_compare_gets_the_price_list() -> None:
     assert decision.command_id == PRICE_COMMAND.command_id
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Read as a purchase, then as a product inquiry: the price named outright is what is asked.
+        "ive only ever had your coffee at my friends place and want to buy some. what does a bag cost",
+        "deciding between the ethiopia and the house blend for my mum, is there a big price difference",
+    ],
+)
+async def test_a_price_named_outright_is_asked_whatever_else_the_message_reads_as(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "command", decision.explanation
+    assert decision.command_id == PRICE_COMMAND.command_id
+
+
 @pytest.mark.parametrize("text", ["hey how much r ur coffees per bag", "what do your coffees cost per bag"])
 async def test_a_price_per_bag_comes_from_the_price_list_not_an_entry_saying_per_cup(text: str) -> None:
     # The caffeine entry says "per cup" but holds no price: the unit of a price is what a price list names.
