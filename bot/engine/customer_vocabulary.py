@@ -43,7 +43,7 @@ refund: refund, refunds, money back, my money, reimburse, reimbursement, return,
 hours: hours, opening hours, open, opening, close, closing, closed, what time, schedule, timetable,
     business hours, hour, till when, until when, opening times, open times, trading hours, shop hours,
     store hours, office hours, when do you open, when are you open, are you open, closing time, shut,
-    open till, open until, open late, how early, open early, will you be open, you be open
+    open till, open until, open late, how early, open early, will you be open, you be open, how late
 track: track, tracking, where is my, where s my, wheres my, tracking number, tracking link, not arrived,
     hasn t arrived, hasnt arrived, still waiting, not received, never arrived, never came, isn t here,
     isnt here, not here yet, still not here, late, lost, been a week, where is it, where s it,

@@ -191,7 +191,13 @@ def _mostly_foreign(
     the price list is no answer. A word counts by how specific it is (bot/engine/lexicon.py,
     ``generality``): "a return train ticket to the city" is about the ticket, not the return.
     """
-    unknown = set(tokenize(" ".join(hits[0].unmatched))) if hits else subject
+    # A word that only suggests an entry's group ("lisbon" for shipping abroad) does not make the
+    # subject this tenant's: "how much is a flight to lisbon" is a flight's price.
+    unknown = (
+        set(tokenize(" ".join([*hits[0].unmatched, *(m.said for m in hits[0].matches if m.kind == "hint")])))
+        if hits
+        else subject
+    )
     listed = _listed(subject, command) if command is not None else set()
     # Each term of the subject as the customer first wrote it.
     said = {stem(word): word for word in reversed(words(question)) if stem(word) in subject}

@@ -225,6 +225,15 @@ async def test_a_plane_is_no_plan_of_the_isp(text: str) -> None:
     assert decision.route == "fallback", decision.explanation
 
 
+async def test_a_place_that_only_suggests_shipping_abroad_does_not_make_a_flight_the_shops() -> None:
+    decision = await Chat().say("how much is a flight to lisbon in may")
+    assert decision.route == "fallback", decision.explanation
+    # Shipping there is still the shop's own question.
+    decision = await Chat().say("how much to send a bag to lisbon")
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["Do you ship internationally?"],)
+
+
 async def test_a_price_asked_of_mostly_specific_things_the_shop_never_mentions_is_not_answered() -> None:
     # "return" is the returns entry's word, but the ticket and the city say what the price is of.
     decision = await Chat().say("how much is a return train ticket to the city")
@@ -1423,6 +1432,14 @@ async def test_an_order_that_has_not_arrived_with_its_number_gets_the_tracking_e
     )
     assert decision.route == "knowledge", decision.explanation
     assert decision.knowledge_entry_ids == (TRACKING,)
+
+
+async def test_how_late_the_shop_is_there_is_its_opening_hours_not_a_late_order() -> None:
+    decision = await Chat().say(
+        "i work till half 5 most days so i can only get to the cafe after work. how late are you guys there"
+    )
+    assert decision.route == "knowledge", decision.explanation
+    assert decision.knowledge_entry_ids == (ENTRIES["What are your opening hours?"],)
 
 
 async def test_a_rewards_card_is_offered_as_the_loyalty_scheme() -> None:
