@@ -33,7 +33,7 @@ _SHOUTING = re.compile(r"!{2,}|\b[A-Z]{5,}\b")
 _VERDICT = re.compile(
     # "worst in the evening" says when the fault is at its worst, not what the customer thinks of anyone.
     r"(?i:\b(?:disgrace\w*|disgusting|unacceptable|worst(?! (?:in|at|during|when|on|around|after|before)\b)"
-    r"|never again|appalling|sort it out|scam\w*|rip ?off"
+    r"|never again|appalling|sort (?:it|this|that|your(?: \w+){0,2}) out|scam\w*|rip ?off"
     # Staff who were rude to the customer.
     r"|(?:was|were|been|is|are) (?:really |so |very |incredibly |extremely |quite )?rude"
     r"|(?:terrible|awful|horrible|poor|bad|shocking) (?:customer )?service"
@@ -73,8 +73,9 @@ _ASKS_FOR_A_PERSON = re.compile(
     r"(?:call|ring|phone|telephone)\s+me\b"
     r"|\b(?:can|could)\s+(?:someone|somebody|a\s+member\s+of\s+(?:staff|your\s+team|the\s+team)|a\s+person"
     r"|a\s+human|an\s+agent)\s+(?:\w+\s+)?(?:help\s+me|look\s+(?:at|into)|check|sort)\b"
-    # "is there a real human I can talk to"
-    r"|\b(?:a|an)\s+(?:real|actual|live)\s+(?:human|person)\s+(?:i|we)\s+(?:can|could)\s+(?:talk|speak|chat)\b"
+    # "is there a real human I can talk to", "is there anyone real there i can talk to"
+    r"|\b(?:(?:a|an)\s+(?:real|actual|live)\s+(?:human|person)|(?:anyone|anybody|someone|somebody)\s+real"
+    r"(?:\s+there)?)\s+(?:i|we)\s+(?:can|could)\s+(?:talk|speak|chat)\b"
     # "I want this escalated", "please escalate my case": only a person can.
     r"|\bescalat(?:e|ed|ing)\b)"
 )

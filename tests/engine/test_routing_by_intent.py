@@ -381,6 +381,7 @@ async def test_where_is_my_thing_names_no_order_but_is_one_and_is_asked_for_its_
         "wrote to you three times and nobody has replied. i want a manager",
         "been on hold for an hour, your company is a joke",
         "the barista promised me a free refill card and it never happened",
+        "your checkout page keeps crashing and ive lost my basket 3 times now. sort your site out",
     ],
 )
 async def test_an_angry_complaint_goes_to_a_person(text: str) -> None:
@@ -1339,6 +1340,7 @@ async def test_harm_done_by_the_business_people_is_a_complaint_for_a_person(text
         "can someone please look at my subscription, it renewed twice this month",
         "can a member of staff look at my account please, the direct debit is under the wrong name",
         "is there a real human I can talk to about a problem with my account",
+        "this is the third time you've misunderstood me. is there anyone real there i can talk to",
         "I've explained my problem three times to this bot and I'm going round in circles. Can I please "
         "talk to an actual member of staff?",
     ],
