@@ -88,6 +88,18 @@ def test_how_a_message_opens_is_a_feature() -> None:
     assert {"first=do", "start=do_you", "sentiment=neutral"} <= set(names)
 
 
+def test_a_misspelt_word_shares_most_of_its_character_features_with_the_word_it_means() -> None:
+    def grams(text: str) -> set[str]:
+        return {name for name in features(text, "support", "knowledge") if name.startswith("chars=")}
+
+    # Their stems differ: only the characters bring them together.
+    assert "word=conection" in features("conection", "support", "knowledge")
+    assert "word=conection" not in features("connection", "support", "knowledge")
+    right, wrong = grams("connection"), grams("conection")
+    assert right
+    assert len(right & wrong) >= 0.6 * len(right)
+
+
 def test_a_standing_reading_a_tenant_intent_or_an_unknown_route_is_left_alone(
     model: IntentCorrection,
 ) -> None:
