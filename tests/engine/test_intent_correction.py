@@ -100,14 +100,35 @@ def test_a_misspelt_word_shares_most_of_its_character_features_with_the_word_it_
     assert len(right & wrong) >= 0.6 * len(right)
 
 
-def test_a_standing_reading_a_tenant_intent_or_an_unknown_route_is_left_alone(
-    model: IntentCorrection,
-) -> None:
+def test_a_standing_reading_or_an_unknown_route_is_left_alone(model: IntentCorrection) -> None:
     for standing in STANDING:
         assert model.reading("how do i get a refund", standing, "knowledge") == standing
-    assert model.reading("how do i get a refund", "outage", "knowledge") == "outage"
     # A conversation a person owns is answered by nobody: the model never saw such a turn.
     assert model.reading("how do i get a refund", "product_inquiry", "silent") == "product_inquiry"
+
+
+def tenant_model() -> IntentCorrection:
+    """Learns that slowness the rules read as the ISP's outage is a request for help, and that a dead
+    line the rules read as support is the tenant's own intent."""
+    return fit(
+        [Example(f"internet so slow tonight {n}", "outage", "knowledge", "support") for n in range(4)]
+        + [Example(f"the line is dead {n}", "support", "knowledge", "outage") for n in range(4)]
+        + [Example(f"the internet is down {n}", "outage", "knowledge", "outage") for n in range(4)],
+        {},
+        min_count=1,
+        l2=TOY_L2,
+    )
+
+
+def test_a_tenant_intent_is_one_class_it_may_read_again_but_never_gives() -> None:
+    trained = tenant_model()
+    assert "tenant" in trained.labels
+    assert "outage" not in trained.labels
+    assert trained.reading("internet so slow tonight", "outage", "knowledge") == "support"
+    assert trained.reading("the internet is down", "outage", "knowledge") == "outage"
+    # It knows a dead line is the tenant's, but not which of the tenant's intents: support stands.
+    assert trained.probabilities("the line is dead", "support", "knowledge")["tenant"] > 0.5
+    assert trained.reading("the line is dead", "support", "knowledge") == "support"
 
 
 def test_it_never_answers_with_a_standing_reading() -> None:
