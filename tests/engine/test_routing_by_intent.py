@@ -862,6 +862,9 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         "ok so what can this bot do",
         "wat kind of stuff can i ask u",
         "what kinds of things can you sort out for me?",
+        "wat kinda stuff can i ask u",
+        "ok bot, what can you actually do",
+        "ok so are you a bot? what kind of stuff do you know about",
         # After a clause of its own, when the question is about the bot.
         "first time using one of these chat things, what sort of stuff can you actually help me with?",
     ],
