@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.lexicon import generality, is_compound_noun, never_describes, sense_count
+from bot.engine.lexicon import generality, is_compound_noun, names_a_person, never_describes, sense_count
 from bot.engine.spelling import SpellingIndex
 from bot.engine.thesaurus import Thesaurus, Unit
 from bot.engine.types import MatchKind
@@ -80,6 +80,14 @@ _SENDER = re.compile(
     r"\b(?:parcel|package|packet|order|delivery|shipment)s?\s+"
     r"(?:(?:that\s+)?(?:(?:i|we)\s+)?(?:sent|posted|shipped)\s+)?"
     r"(?:from|with|by|via)\s+(?:the\s+|a\s+)?([a-z]+)(?:\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+# A thing of the customer's whose part the question is about ("my car's bluetooth won't connect"): a
+# thing the tenant never names makes it that thing's question. People are not things ("my son's laptop").
+# "my laptop's been dropping" is "has", not whose.
+_POSSESSOR = re.compile(
+    r"\bmy\s+([a-z]+)(?:'|\u2019)s\s+(?!(?:been|got|gone|not|just|still|stopped|started|always|never|had|"
+    r"done|finally|suddenly|really|so|very|too|no|broken|dead|down|off|on|out|up|a|an|the|\w+ing)\b)[a-z]+",
     re.IGNORECASE,
 )
 # A parcel the customer sent, not one sent back to the business: not an order of this tenant.
@@ -171,7 +179,8 @@ class QueryReader:
         question is about: its subject after "the" ("is the pharmacy open on sunday", "what time does
         the post office close"), what the customer cancels, pays, resets, tracks, renews or books ("how do
         i cancel my gym membership"), and a word naming a thing before an account's word ("my water
-        bill"), and who a parcel comes from or goes with ("a package from amazon"); a parcel the customer
+        bill"), the thing whose part it is about ("my car's bluetooth"), and who a parcel comes from or
+        goes with ("a package from amazon"); a parcel the customer
         sent themselves is someone else's too. None when that is the tenant's own ("is the shop open on
         sunday") or the question names nothing there."""
         sent = _SENT_BY_CUSTOMER.search(text)
@@ -184,6 +193,9 @@ class QueryReader:
         # Before an account's word only a word that names a thing says whose account it is: "my water
         # bill", not "my current contract" or "mid contract".
         subjects += [(match, False, True) for match in _ACCOUNT.finditer(text)]
+        subjects += [
+            (match, True, True) for match in _POSSESSOR.finditer(text) if not names_a_person(match.group(1))
+        ]
         for match, english_only, naming in subjects:
             first, second = (*(group or "" for group in match.groups()), "")[:2]
             first, second = first.lower(), second.lower()

@@ -218,6 +218,18 @@ async def test_the_price_of_something_the_shop_never_mentions_is_not_answered_wi
     assert decision.route == "command"
 
 
+async def test_a_part_of_a_thing_the_isp_never_names_is_that_things_question() -> None:
+    decision = await Chat(ports=isp_ports()).say("my car's bluetooth won't connect to my phone")
+    assert decision.route == "fallback", decision.explanation
+    # A person's device, and "'s" for "has", are the ISP's questions still.
+    for text in (
+        "my son's laptop won't connect to the wifi",
+        "my laptop's been disconnecting from the wifi all evening, how do i stop it",
+    ):
+        decision = await Chat(ports=isp_ports()).say(text)
+        assert decision.route in ("knowledge", "clarify"), (text, decision.explanation)
+
+
 @pytest.mark.parametrize("text", ["how much is a plane ticket to spain", "which plane should i take"])
 async def test_a_plane_is_no_plan_of_the_isp(text: str) -> None:
     # "plane" without its final "e" is "plan": the ISP's plans and price list would answer a flight.
