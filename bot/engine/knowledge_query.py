@@ -175,7 +175,7 @@ class QueryReader:
 
     def foreign_subject(self, text: str, groups: Sequence[Group]) -> str | None:
         """What ``text`` is about when it is something this tenant never names: a word no entry, synonym
-        or other text of the tenant knows, or a compound noun it never says. Three places say what a
+        or other text of the tenant knows, or a compound noun it never says. Several places say what a
         question is about: its subject after "the" ("is the pharmacy open on sunday", "what time does
         the post office close"), what the customer cancels, pays, resets, tracks, renews or books ("how do
         i cancel my gym membership"), and a word naming a thing before an account's word ("my water
