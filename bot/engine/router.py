@@ -197,7 +197,8 @@ class Router:
             rule is not None
             and rule.trigger == "intent"
             and not handoff_rules.passes_verdict(text)
-            and await self._best_score(turn, ports, text, scored) >= self._answer_bar(turn, scored)
+            and await self._best_score(turn, ports, text, scored)
+            >= self._answer_bar(turn.bot.knowledge_threshold, scored)
         ):
             rule = None
         if rule is not None:
@@ -215,10 +216,11 @@ class Router:
         return _scored(decision, turn, scored)
 
     @staticmethod
-    def _answer_bar(turn: Turn, scored: IntentResult) -> float:
-        if scored.intent_score < offline.WEAK_COMPLAINT:
-            return offline.SUGGEST_SHARE * turn.bot.knowledge_threshold
-        return turn.bot.knowledge_threshold
+    def _answer_bar(threshold: float, scored: IntentResult) -> float:
+        """How well an entry must meet a complaint for the escalation rule to defer to the answer."""
+        if scored.intent == COMPLAINT and scored.intent_score < offline.WEAK_COMPLAINT:
+            return offline.SUGGEST_SHARE * threshold
+        return threshold
 
     async def _best_score(self, turn: Turn, ports: Ports, text: str, scored: IntentResult) -> float:
         question = question_after_greeting(text, scored.intent)

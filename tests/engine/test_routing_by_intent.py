@@ -439,6 +439,14 @@ async def test_a_question_told_with_a_grumble_is_offered_the_entries_it_nearly_m
     assert decision.handoff_trigger is None
 
 
+def test_only_a_weak_complaint_lowers_the_bar_an_entry_must_clear_for_the_escalation_rule_to_defer() -> None:
+    weak = IntentResult("complaint", 0.3, "negative", -0.5)
+    assert Router._answer_bar(0.35, weak) < 0.35
+    # A shouted message read weakly as something else is angry, not a question the knowledge nearly meets.
+    assert Router._answer_bar(0.35, replace(weak, intent="support")) == 0.35
+    assert Router._answer_bar(0.35, replace(weak, intent_score=0.5)) == 0.35
+
+
 async def test_a_complaint_the_knowledge_base_answers_gets_that_answer_first() -> None:
     decision = await Chat().say("the parcel came crushed")
     assert decision.intent == "complaint"
