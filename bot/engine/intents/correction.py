@@ -12,7 +12,7 @@ logistic) regression learns it from:
   message's sentiment (an upset customer asking for a fix is a complaint to many writers);
 - the message's word stems and adjacent-stem pairs (bot/engine/word_forms.py), and how it opens (its
   first stem and first two: "do you", "how do", "can i" say what kind of question it is);
-- the character 3-grams inside its words, so a misspelt word ("completly", "sloooow") still
+- the character 3-grams inside its words, so a misspelt word ("conection", "sloooow") still
   shares most features with the word it means (in grouped cross-validation over the development
   parts they added about 0.6 points).
 
@@ -121,7 +121,7 @@ def features(
 
 
 def _trigrams(said: Sequence[str]) -> list[str]:
-    """The character 3-grams inside each space-padded word: "completly" shares most of "completely"'s,
+    """The character 3-grams inside each space-padded word: "conection" shares most of "connection"'s,
     and "sloooow" (its repeats folded by ``words``) most of "slow"'s."""
     return [padded[i : i + 3] for word in said for padded in (f" {word} ",) for i in range(len(padded) - 2)]
 
