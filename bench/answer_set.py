@@ -79,6 +79,13 @@ THIRTY_SECOND_ROUND = ANSWERS / "thirty_second_round.jsonl"
 THIRTY_THIRD_ROUND = ANSWERS / "thirty_third_round.jsonl"
 THIRTY_FOURTH_ROUND = ANSWERS / "thirty_fourth_round.jsonl"
 THIRTY_FIFTH_ROUND = ANSWERS / "thirty_fifth_round.jsonl"
+# Four more, written blind at the start of the fourteenth round (customers telling their situation first;
+# terse mobile texts; customers writing in a second language; frustrated customers); totals taken on
+# arrival, then opened.
+THIRTY_SIXTH_ROUND = ANSWERS / "thirty_sixth_round.jsonl"
+THIRTY_SEVENTH_ROUND = ANSWERS / "thirty_seventh_round.jsonl"
+THIRTY_EIGHTH_ROUND = ANSWERS / "thirty_eighth_round.jsonl"
+THIRTY_NINTH_ROUND = ANSWERS / "thirty_ninth_round.jsonl"
 # The rounds written blind, 200 messages each (90 coffee shop, 110 ISP), in the order they were written.
 ROUNDS_OF_200 = (
     FIFTH_ROUND,
@@ -112,6 +119,10 @@ ROUNDS_OF_200 = (
     THIRTY_THIRD_ROUND,
     THIRTY_FOURTH_ROUND,
     THIRTY_FIFTH_ROUND,
+    THIRTY_SIXTH_ROUND,
+    THIRTY_SEVENTH_ROUND,
+    THIRTY_EIGHTH_ROUND,
+    THIRTY_NINTH_ROUND,
 )
 # A development set of off-topic messages only, many sharing a word with the tenant's own subject ("is the
 # pharmacy open on sunday" to the coffee shop), written blind; its rows were opened.

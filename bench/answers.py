@@ -4,7 +4,7 @@ Usage: .venv/bin/python -m bench.answers [--rounds 5] [--write] [--limit N]
 Seeds a temporary SQLite database with `chatbot demo`'s content, loads each demo tenant's configuration
 the way a turn does (bot/pipeline/config_cache.py, bot/pipeline/context.py), runs the real Router on
 every message of tests/data/answers/ as the first message of a fresh conversation, and prints a Markdown
-report (held-back part first, then the second to thirty-fifth rounds and the off-topic probe, then the
+report (held-back part first, then the second to thirty-ninth rounds and the off-topic probe, then the
 tuning part).
 ``--write`` also writes it to bench/ANSWERS.md; ``--limit`` scores only the first N rows of each part
 (for a quick check).
@@ -48,10 +48,14 @@ from bench.answer_set import (
     THIRD_ROUND,
     THIRTEENTH_ROUND,
     THIRTIETH_ROUND,
+    THIRTY_EIGHTH_ROUND,
     THIRTY_FIFTH_ROUND,
     THIRTY_FIRST_ROUND,
     THIRTY_FOURTH_ROUND,
+    THIRTY_NINTH_ROUND,
     THIRTY_SECOND_ROUND,
+    THIRTY_SEVENTH_ROUND,
+    THIRTY_SIXTH_ROUND,
     THIRTY_THIRD_ROUND,
     TUNING,
     TWELFTH_ROUND,
@@ -460,6 +464,30 @@ LATER_PARTS = (
         False,
     ),
     (
+        "thirty_sixth_round",
+        "Thirty-sixth round (development: written blind, customers telling their situation first, "
+        "at the start of the fourteenth round; its rows were opened)",
+        False,
+    ),
+    (
+        "thirty_seventh_round",
+        "Thirty-seventh round (development: written blind, terse mobile texts, "
+        "at the start of the fourteenth round; its rows were opened)",
+        False,
+    ),
+    (
+        "thirty_eighth_round",
+        "Thirty-eighth round (development: written blind, customers writing in a second language, "
+        "at the start of the fourteenth round; its rows were opened)",
+        False,
+    ),
+    (
+        "thirty_ninth_round",
+        "Thirty-ninth round (development: written blind, frustrated customers, "
+        "at the start of the fourteenth round; its rows were opened)",
+        False,
+    ),
+    (
         "off_topic_probe",
         "Off-topic probe (development: 300 messages no demo tenant can answer, a third of them sharing a "
         "word with its subject; its rows were opened)",
@@ -607,6 +635,10 @@ def main() -> None:
         "thirty_third_round": load(THIRTY_THIRD_ROUND)[: args.limit],
         "thirty_fourth_round": load(THIRTY_FOURTH_ROUND)[: args.limit],
         "thirty_fifth_round": load(THIRTY_FIFTH_ROUND)[: args.limit],
+        "thirty_sixth_round": load(THIRTY_SIXTH_ROUND)[: args.limit],
+        "thirty_seventh_round": load(THIRTY_SEVENTH_ROUND)[: args.limit],
+        "thirty_eighth_round": load(THIRTY_EIGHTH_ROUND)[: args.limit],
+        "thirty_ninth_round": load(THIRTY_NINTH_ROUND)[: args.limit],
         "off_topic_probe": load(OFF_TOPIC_PROBE)[: args.limit],
         "tuning": load(TUNING)[: args.limit],
     }
