@@ -174,6 +174,8 @@ _ASKS_FOR_HELP = re.compile(
           \s+can\s+(?:i|we)\s+ask(?:\s+(?:you|u))?
         | (?:what|wat|wot)\s+(?:(?:(?:kind|sort|type)s?\s+of|kinda|sorta)\s+)?(?:things|stuff)
           \s+(?:do|can)\s+(?:you|u)\s+(?:know(?:\s+about)?|answer)
+        | (?:what|wat|wot|which)\s+(?:(?:(?:kind|sort|type)s?\s+of|kinda|sorta)\s+)?(?:things|stuff)
+          \s+(?:you|u)\s+(?:are\s+able\s+to|can|could)\s+(?:do|help(?:\s+me)?(?:\s+with)?)
     )(?:\s+for\s+(?:me|us))?(?:\s+(?:today|here))?\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -338,12 +340,19 @@ def _small_talk_words(text: str) -> int:
 def opens_or_closes(text: str, intent: str) -> bool:
     """Whether ``text`` begins or ends with one of the intent's phrases: small talk opens or closes a
     message ("translate good morning into spanish" is no greeting, "some question" none either)."""
-    said = _after_interjection([unstretched(word, _SMALL_TALK_WORDS) for word in _words(text)])
+    said = _after_interjection([_undoubled(unstretched(word, _SMALL_TALK_WORDS)) for word in _words(text)])
     ending = _without_intensifier(said)
     phrases = [_words(phrase) for phrase in BUILTIN_INTENTS[intent]]
     return any(
         phrase and (said[: len(phrase)] == phrase or ending[-len(phrase) :] == phrase) for phrase in phrases
     )
+
+
+def _undoubled(word: str) -> str:
+    """A word of small talk typed with its last letter doubled ("hii", "byee", "heyy") as that word."""
+    if word in _SMALL_TALK_WORDS or len(word) < 3 or word[-1] != word[-2]:
+        return word
+    return word[:-1] if word[:-1] in _SMALL_TALK_WORDS else word
 
 
 # Words that stretch small talk at its end: "thanks so much", "cheers mate", "thanks a lot".

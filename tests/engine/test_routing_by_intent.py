@@ -151,6 +151,21 @@ async def test_a_price_named_outright_is_asked_whatever_else_the_message_reads_a
     assert decision.command_id == PRICE_COMMAND.command_id
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Read as a purchase: how much a bag is, after the story, is still its price.
+        "I've been buying the house blend at the supermarket but I want to try your single origins. "
+        "How much is a bag of the Ethiopia?",
+        "how much 4 the decaf",
+    ],
+)
+async def test_how_much_a_thing_is_asks_its_price_whatever_else_the_message_reads_as(text: str) -> None:
+    decision = await Chat().say(text)
+    assert decision.route == "command", decision.explanation
+    assert decision.command_id == PRICE_COMMAND.command_id
+
+
 @pytest.mark.parametrize("text", ["hey how much r ur coffees per bag", "what do your coffees cost per bag"])
 async def test_a_price_per_bag_comes_from_the_price_list_not_an_entry_saying_per_cup(text: str) -> None:
     # The caffeine entry says "per cup" but holds no price: the unit of a price is what a price list names.
@@ -654,6 +669,10 @@ async def test_a_courtesy_phrase_inside_another_request_is_no_small_talk() -> No
         # Stretched chat spelling is read as the word it stretches.
         ("heyyy", "greeting"),
         ("byeee", "goodbye"),
+        # Its last letter typed twice.
+        ("hii", "greeting"),
+        ("byee", "goodbye"),
+        ("I am very grateful for the help.", "thanks"),
         # Longer than three words, but surely nothing but thanks.
         ("ok thank u so much!!", "thanks"),
         # Less sure small talk, when nothing else would answer it: better thanked than shrugged at.
@@ -887,6 +906,9 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         "ok so are you a bot? what kind of stuff do you know about",
         # After a clause of its own, when the question is about the bot.
         "first time using one of these chat things, what sort of stuff can you actually help me with?",
+        # In the word order of another language.
+        "What things you are able to do for me?",
+        "What kind of things you can help me with?",
     ],
 )
 async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:

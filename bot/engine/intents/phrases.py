@@ -592,6 +592,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
     "thanks": (
         "much appreciated, thanks",
         "i'm grateful",
+        "i am very grateful for the help",
         "obliged",
         "thanks",
         "thank you",
