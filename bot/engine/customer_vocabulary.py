@@ -117,7 +117,8 @@ cafe: cafe, caff, caf, coffee shop, coffeeshop, coffee bar
 bill rise: higher, more than usual, more than normal, more than before, gone up, went up, has gone up,
     increase, increased, price rise, price increase, bigger than usual, charged more, dearer,
     more expensive, jumped, doubled, price hike, hike, hiked, paying more, more this month, extra charge,
-    extra charges
+    extra charges, bigger than last, bigger than the last, bigger than before, more than last month,
+    more than last time
 connected: connected, get connected, get me online, get online, be online, go live, up and running,
     switched on, live
 copy: copy, copies, download, downloads, pdf, printout, duplicate

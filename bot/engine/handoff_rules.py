@@ -76,6 +76,10 @@ _ASKS_FOR_A_PERSON = re.compile(
     # "is there a real human I can talk to", "is there anyone real there i can talk to"
     r"|\b(?:(?:a|an)\s+(?:real|actual|live)\s+(?:human|person)|(?:anyone|anybody|someone|somebody)\s+real"
     r"(?:\s+there)?)\s+(?:i|we)\s+(?:can|could)\s+(?:talk|speak|chat)\b"
+    # "I just want a real person to look at my account", "transfer me to a colleague"
+    r"|\b(?:want|need)\s+(?:a|an)\s+(?:(?:real|actual|live|proper)\s+)?(?:human|person|agent)\b"
+    r"|\b(?:transfer|put)\s+me\s+(?:through\s+)?to\s+(?:a|an|your|another|the)\s+"
+    r"(?:colleague|human|person|agent|manager|supervisor)\b"
     # "I want this escalated", "please escalate my case": only a person can.
     r"|\bescalat(?:e|ed|ing)\b)"
 )

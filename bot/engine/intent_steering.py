@@ -138,6 +138,12 @@ _ORDER_CUE = re.compile(
 )
 # "where's my router?": something of the customer's that may be on its way.
 _WHERE_IS_MY = re.compile(r"\bwhere\s*(?:['\u2019]?\s*s|\s+is|\s+are)\s+my\s+(?:new\s+)?(\w+)", re.IGNORECASE)
+# "when is my router coming": when something of the customer's arrives, as "where is my router" asks.
+_WHEN_IS_MY = re.compile(
+    r"\bwhen\s+(?:is|will|does|do|are)\s+my\s+(?:new\s+)?(\w+)\s+(?:be\s+)?(?:coming|arriving|arrive|come"
+    r"|getting\s+here|get\s+here|turn(?:ing)?\s+up|(?:be\s+)?delivered|due)\b",
+    re.IGNORECASE,
+)
 # Something that has not come yet, most often something ordered ("my coffee still hasn't come"), but
 # an engineer's visit too.
 _AWAITED = re.compile(
@@ -277,7 +283,7 @@ def asks_where_a_known_thing_is(text: str, hits: Sequence[KnowledgeHit]) -> bool
     """Whether ``text`` asks where something of the customer's is that the knowledge base knows of
     ("where's my router?" of an internet provider), so something on its way, not "where is my
     girlfriend"."""
-    match = _WHERE_IS_MY.search(text)
+    match = _WHERE_IS_MY.search(text) or _WHEN_IS_MY.search(text)
     if match is None or not hits:
         return False
     unknown = set(tokenize(" ".join(hits[0].unmatched)))

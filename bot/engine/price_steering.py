@@ -76,7 +76,7 @@ _OFFER_AS_VERB = re.compile(
 
 # A price or cost named outright, not "how much" (of coffee, of data) nor a deal.
 _NAMED_PRICE = re.compile(
-    r"\b(?:price[sd]?|costs?)\b"
+    r"\b(?:price[sd]?|cost(?:s|ing)?)\b"
     # "how much is a bag of the ethiopia", "how much for the decaf": how much a thing is, not how much
     # of something there is ("how much is in a cup", "how much coffee").
     r"|\bhow\s+much\s+(?:is|are|r|for|4)\b(?!\s+(?:in|there)\b)",

@@ -581,6 +581,7 @@ ISP_INDEX = KnowledgeIndex(
         ("the engineer never showed up", "The engineer didn't turn up. What now?"),
         ("why am i being charged more than normal", "Why is my bill higher than usual?"),
         ("my bill went up by 20 quid", "Why is my bill higher than usual?"),
+        ("why my bill of this month is bigger than the last one", "Why is my bill higher than usual?"),
         ("if i sign up today how soon can you get me online", "How long until I'm connected after ordering?"),
         ("do you throttle heavy users", "Is there a data cap?"),
         (

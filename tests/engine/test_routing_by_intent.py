@@ -143,6 +143,7 @@ async def test_a_price_asked_to_compare_gets_the_price_list() -> None:
         # Read as a purchase, then as a product inquiry: the price named outright is what is asked.
         "ive only ever had your coffee at my friends place and want to buy some. what does a bag cost",
         "deciding between the ethiopia and the house blend for my mum, is there a big price difference",
+        "do you sell the ethiopia and what is it costing",
     ],
 )
 async def test_a_price_named_outright_is_asked_whatever_else_the_message_reads_as(text: str) -> None:
@@ -387,7 +388,9 @@ async def test_an_engineer_who_never_came_gets_the_entry_written_for_a_missed_vi
     assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
 
 
-@pytest.mark.parametrize("text", ["where's my router?", "wheres my new router", "where is my router"])
+@pytest.mark.parametrize(
+    "text", ["where's my router?", "wheres my new router", "where is my router", "when is my router coming"]
+)
 async def test_where_is_my_thing_names_no_order_but_is_one_and_is_asked_for_its_number(text: str) -> None:
     isp = isp_ports()
     decision = await Chat(ports=isp, commands=()).say(text)
@@ -539,6 +542,21 @@ async def test_money_taken_twice_is_handed_to_a_person(text: str) -> None:
     # No entry puts a double charge right, however much a price entry shares its words.
     decision = await Chat().say(text)
     assert decision.route == "handoff", decision.explanation
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is possible to transfer me to a colleague who can change the address on my order?",
+        "I've been passed around your phone menu for forty minutes. I just want a real person to look at "
+        "my account, please.",
+        "i need an agent, this bot keeps going round in circles",
+    ],
+)
+async def test_wanting_a_person_or_a_colleague_is_handed_over(text: str) -> None:
+    decision = await Chat(ports=isp_ports(), commands=()).say(text)
+    assert decision.route == "handoff", decision.explanation
+    assert decision.handoff_trigger == "customer_request"
 
 
 async def test_asking_for_the_matter_to_be_escalated_asks_for_a_person() -> None:

@@ -561,6 +561,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "let me talk to someone",
         "is there a human i can chat with",
         "transfer me to customer service",
+        "transfer me to a colleague",
         "can i talk to the manager",
         "i need to speak with staff",
         "get me a real person",
