@@ -54,7 +54,8 @@ track: track, tracking, where is my, where s my, wheres my, tracking number, tra
     nothing arrived, nothing s arrived, nothing has arrived, nothing s come, nothing has come, hasn t come,
     hasnt come, not come yet, follow it
 order: order, orders, parcel, package, packet, purchase, shipment, box
-email: email, e mail, emails, mail, email address, e mail address, inbox
+email: email, e mail, emails, mail, email address, e mail address, inbox, email addy, e mail addy
+account: account, acc, acct, accnt
 contact: contact, reach you, get in touch, phone, phone number, call, ring, write to, customer service,
     customer support, support, talk to, speak to, message you, someone to talk to, email you, call you,
     phone you, ring you, number to call, helpline, help line, hotline, contact number, contact details,

@@ -168,13 +168,14 @@ _HOW_TO = re.compile(
 # "What can you do?": a question about the bot itself, answered by the tenant's help command.
 _ASKS_FOR_HELP = re.compile(
     r"""^\W*(?:(?:hi|hello|hey)\W+)?(?:(?:ok|okay|so|right|um|erm|and|bot|chatbot)\W+)*(?:
-        help(?:\s+me)?|commands
+        help(?:\s+me|\s+menu)?|commands
         | (?:what|wat|wot)(?:\s+(?:(?:kind|sort|type)s?\s+of|kinda|sorta)\s+(?:things|stuff))?\s+(?:can|could)
           \s+(?:you|u|this\s+(?:bot|chat|chatbot|assistant|thing)|the\s+(?:bot|chat|chatbot|assistant))
           \s+(?:actually\s+|really\s+|even\s+)?(?:do|help(?:\s+me)?(?:\s+with)?|sort\s+out)(?:\s+for\s+me)?
         | how\s+(?:can|could)\s+(?:you|u)\s+help(?:\s+me)?
         | (?:what|wat|wot)\s+(?:do|does)\s+(?:you|u|this\s+(?:bot|chat|chatbot|assistant))\s+do
-        | what\s+(?:are|r)\s+(?:you|u)\s+able\s+to\s+(?:do|help(?:\s+me)?(?:\s+with)?)
+        | what\s+(?:are|r)\s+(?:you|u)\s+(?:even\s+|actually\s+|really\s+)?able\s+to
+          \s+(?:do|help(?:\s+me)?(?:\s+with)?)
         | how\s+does\s+this\s+(?:bot|chat|work)(?:\s+work)?
         | (?:what|wat|wot)\s+(?:(?:(?:kind|sort|type)s?\s+of|kinda|sorta)\s+)?(?:things|questions|stuff)
           \s+can\s+(?:i|we)\s+ask(?:\s+(?:you|u))?

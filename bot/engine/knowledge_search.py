@@ -105,6 +105,9 @@ FOREIGN_SUBJECT_SHARE = 0.12
 # What an entry met only by hints scores, as a share of what they would give: a hint suggests a group
 # without meaning it ("a bedtime story for my kid" suggests nothing of parental controls on its own).
 HINTED_ONLY_SHARE = 0.5
+# The kinds of match that only suggest an entry: a hint, and a WordNet relative ("playing" and "gaming",
+# "who's playing tonight" and the port-forwarding entry), which knows every sense of a word.
+_NOT_MEANT = frozenset({"hint", "related"})
 # Two entries whose scores differ by less than this are a toss-up (see is_ambiguous).
 AMBIGUITY_MARGIN = 0.08
 DEFAULT_THRESHOLD = 0.35
@@ -414,7 +417,7 @@ class KnowledgeIndex:
                     # A term meets each entry once, so its positions never repeat.
                     positions, strengths = found
                     best[positions] = np.maximum(best[positions], factor * strengths)
-                    if kind != "hint":
+                    if kind not in _NOT_MEANT:
                         meant[positions] = True
             meets = best > 0.0
             met |= meets

@@ -74,6 +74,14 @@ _OFFER_AS_VERB = re.compile(
 )
 
 
+# When the price is asked ("what's the ethiopia cost these days"): now, not what the price is of (the
+# shipping entry's "days").
+_NOW = re.compile(
+    r"\b(?:these\s+days|nowadays|at\s+the\s+moment|atm|right\s+now|rn|currently|at\s+present)\b",
+    re.IGNORECASE,
+)
+
+
 # A price or cost named outright, not "how much" (of coffee, of data) nor a deal.
 _NAMED_PRICE = re.compile(
     r"\b(?:price[sd]?|cost(?:s|ing)?)\b"
@@ -143,7 +151,9 @@ def price_source(
     An entry that matches the question in full answers it ("how much caffeine is in a cup?").
     """
     subject = {
-        term for term in tokenize(question) if not _PRICE_CUE.fullmatch(term) and term not in _WHOLE_LIST
+        term
+        for term in tokenize(_NOW.sub(" ", question))
+        if not _PRICE_CUE.fullmatch(term) and term not in _WHOLE_LIST
     }
     command = price_command(question, commands)
     if _mostly_foreign(question, subject, hits, command):

@@ -159,6 +159,8 @@ async def test_a_price_named_outright_is_asked_whatever_else_the_message_reads_a
         "I've been buying the house blend at the supermarket but I want to try your single origins. "
         "How much is a bag of the Ethiopia?",
         "how much 4 the decaf",
+        # When it is asked ("these days") is not what it is asked of (the shipping entry's "days").
+        "whats the ethiopia cost these days",
     ],
 )
 async def test_how_much_a_thing_is_asks_its_price_whatever_else_the_message_reads_as(text: str) -> None:
@@ -689,6 +691,7 @@ async def test_a_courtesy_phrase_inside_another_request_is_no_small_talk() -> No
         ("byeee", "goodbye"),
         # Its last letter typed twice.
         ("hii", "greeting"),
+        ("gm", "greeting"),
         ("byee", "goodbye"),
         ("I am very grateful for the help.", "thanks"),
         # Longer than three words, but surely nothing but thanks.
@@ -927,6 +930,8 @@ async def test_one_shared_word_or_only_price_words_are_no_near_miss(text: str) -
         # In the word order of another language.
         "What things you are able to do for me?",
         "What kind of things you can help me with?",
+        "ok bot, what are you even able to do",
+        "help menu?",
     ],
 )
 async def test_asking_what_the_bot_can_do_gets_the_help_command(text: str) -> None:

@@ -16,6 +16,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "guten morgen",
         "salut",
         "hi",
+        "gm",
         "hello",
         "hey",
         "hey there",
