@@ -118,8 +118,8 @@ cafe: cafe, caff, caf, coffee shop, coffeeshop, coffee bar
 bill rise: higher, more than usual, more than normal, more than before, gone up, went up, has gone up,
     increase, increased, price rise, price increase, bigger than usual, charged more, dearer,
     more expensive, jumped, doubled, price hike, hike, hiked, paying more, more this month, extra charge,
-    extra charges, bigger than last, bigger than the last, bigger than before, more than last month,
-    more than last time
+    extra charges, so high, too high, really high, bigger than last, bigger than the last, bigger than before,
+    more than last month, more than last time
 connected: connected, get connected, get me online, get online, be online, go live, up and running,
     switched on, live
 copy: copy, copies, download, downloads, pdf, printout, duplicate
@@ -157,7 +157,7 @@ gift: gift card, voucher, gift voucher, gift certificate, present, gift, birthda
     she can spend, they can spend
 damaged: damaged, damage, broken, broke, crushed, leaking, leaked, smashed, defective, faulty, torn,
     ripped, spilled, split, split open, burst, dented, squashed, ruined, cracked, spilt, shattered,
-    ripped open, torn open, beans all over, coffee all over, all over the box,
+    ripped open, torn open, beans all over, coffee all over, all over the box, beans everywhere,
     bashed, wrecked, busted, soaked, hole in, came open, burst open, snapped, soaking, soaking wet,
     wet, soggy
 decaf: decaf, decaffeinated, caffeine free, no caffeine, without caffeine, low caffeine, half caff,
@@ -170,7 +170,8 @@ subscription: subscription, subscriptions, subscribe, subscribed, plan, plans, r
     regular order, my sub, coffee subscription, coffee club, every four weeks, every 4 weeks,
     every other week, once a month, twice a month, auto ship, autoship, auto renew, auto renewal,
     monthly delivery, monthly coffee, coffee delivery, monthly box, every few weeks, turning up regularly,
-    turn up regularly, sent regularly, delivered regularly, arrive regularly
+    turn up regularly, sent regularly, delivered regularly, arrive regularly, monthly beans, monthly bag,
+    monthly order
 brew: brew, brewing, prepare, recipe, make coffee, make my coffee, making it, french press, pour over,
     cafetiere, ratio, bitter, sour, weak, watery, taste, tastes, water temperature, how to make,
     how do i make, brew guide, brewing guide, brew method, brewing method, brewing instructions, plunger,

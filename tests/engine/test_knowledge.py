@@ -253,6 +253,8 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("can you ship to Germany", "Do you ship internationally?"),
         ("what's your email address", "How can I contact you by email?"),
         ("ur email addy?", "How can I contact you by email?"),
+        ("bag came ripped open beans everywhere", "My order arrived damaged. What should I do?"),
+        ("need to stop my monthly beans", "How do I cancel my subscription?"),
         ("Where is my order #4521?", "How can I track my order?"),
         ("can I get my money back", "What is your returns and refunds policy?"),
         ("my parcel arrived crushed", "My order arrived damaged. What should I do?"),
@@ -590,6 +592,7 @@ ISP_INDEX = KnowledgeIndex(
         ("my bill went up by 20 quid", "Why is my bill higher than usual?"),
         ("why my bill of this month is bigger than the last one", "Why is my bill higher than usual?"),
         ("cant log in to my acc", "How do I log in to my account?"),
+        ("why is my bill so high this month", "Why is my bill higher than usual?"),
         ("if i sign up today how soon can you get me online", "How long until I'm connected after ordering?"),
         ("do you throttle heavy users", "Is there a data cap?"),
         (
