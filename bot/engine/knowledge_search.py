@@ -256,6 +256,9 @@ class KnowledgeIndex:
                 word_idfs.append(word_idf)
         self._question_word_entries = np.array(word_entries, dtype=np.intp)
         self._question_word_idfs = np.array(word_idfs, dtype=np.float64)
+        self._question_weights = np.array(
+            [entry.question_weight for entry in self._entries], dtype=np.float64
+        )
         self._covers = {term: np.array(words, dtype=np.intp) for term, words in covers.items()}
         self._reader = QueryReader(
             self._thesaurus,
@@ -362,8 +365,6 @@ class KnowledgeIndex:
             return []
         covered = self._covered({term for group in groups for term, _, _ in group.alternatives})
         query_bigrams = _bigrams(units)
-        # The entry's side and the word pairs only ever lower a score or add BIGRAM_BONUS, so entries are
-        # finished best-bound first, and the rest are skipped once they cannot reach the best ``limit``.
         positions = np.flatnonzero(met)
         coverage = _confirmed(matched[positions] / total_weight, agreeing[positions])
         share = np.where(topical[positions], 1.0, GENERIC_WEIGHT)
@@ -372,22 +373,14 @@ class KnowledgeIndex:
         if foreign is not None:
             # "is the pharmacy open on sunday" asks about the pharmacy, not about this tenant's hours.
             share = share * FOREIGN_SUBJECT_SHARE
-        bound = share * np.minimum(coverage + BIGRAM_BONUS, 1.0)
-        order = np.lexsort((positions, -bound))
-        scored: list[tuple[float, int]] = []
-        for position, entry_bound, entry_coverage, entry_share in zip(
-            positions[order].tolist(),
-            bound[order].tolist(),
-            coverage[order].tolist(),
-            share[order].tolist(),
-            strict=True,
-        ):
-            if len(scored) >= limit and entry_bound < -scored[limit - 1][0]:
-                break
-            score = entry_share * self._score(
-                self._entries[position], entry_coverage, float(covered[position]), query_bigrams
-            )
-            bisect.insort(scored, (-score, position))
+        base = self._scaled_by_own_question(positions, coverage, covered[positions])
+        if query_bigrams:
+            scored = self._with_bigrams(positions, base, share, query_bigrams, limit)
+        else:
+            # Without word pairs the scores are final: the best ``limit`` by score, then by position.
+            scores = share * np.minimum(base, 1.0)
+            order = np.lexsort((positions, -scores))[:limit]
+            scored = list(zip((-scores[order]).tolist(), positions[order].tolist(), strict=True))
         unmatched = tuple(group.said for group in groups if not group.alternatives)
         return [
             self._hit(self._entries[position], -negative, groups, unmatched, foreign)
@@ -438,15 +431,43 @@ class KnowledgeIndex:
                 covered[words] = True
         return np.bincount(self._question_word_entries[covered], weights=idfs[covered], minlength=self._size)
 
-    def _score(
-        self, entry: _Entry, coverage: float, covered: float, query_bigrams: set[tuple[str, str]]
-    ) -> float:
-        """``covered``: the idf of the entry's question words that the question covers."""
-        own = covered / entry.question_weight if entry.question_weight > 0.0 else 1.0
-        score = coverage * (1.0 - QUESTION_COVERAGE_SHARE + QUESTION_COVERAGE_SHARE * own)
-        if query_bigrams:
-            score += BIGRAM_BONUS * len(query_bigrams & entry.bigrams) / len(query_bigrams)
-        return min(score, 1.0)
+    def _scaled_by_own_question(
+        self, positions: np.ndarray, coverage: np.ndarray, covered: np.ndarray
+    ) -> np.ndarray:
+        """Each entry's coverage scaled by how much of its own question the question covers
+        (``covered``: the idf of the entry's question words that a term of the question covers)."""
+        weights = self._question_weights[positions]
+        has_words = weights > 0.0
+        own = np.where(has_words, covered / np.where(has_words, weights, 1.0), 1.0)
+        return coverage * (1.0 - QUESTION_COVERAGE_SHARE + QUESTION_COVERAGE_SHARE * own)
+
+    def _with_bigrams(
+        self,
+        positions: np.ndarray,
+        base: np.ndarray,
+        share: np.ndarray,
+        query_bigrams: set[tuple[str, str]],
+        limit: int,
+    ) -> list[tuple[float, int]]:
+        """The best ``limit`` (negated score, position) pairs once each entry's shared word pairs add their
+        bonus. The bonus is at most BIGRAM_BONUS, so entries are finished best-bound first and the rest
+        are skipped once they cannot reach the best ``limit``."""
+        bound = share * np.minimum(base + BIGRAM_BONUS, 1.0)
+        order = np.lexsort((positions, -bound))
+        scored: list[tuple[float, int]] = []
+        pairs = len(query_bigrams)
+        for position, entry_bound, entry_base, entry_share in zip(
+            positions[order].tolist(),
+            bound[order].tolist(),
+            base[order].tolist(),
+            share[order].tolist(),
+            strict=True,
+        ):
+            if len(scored) >= limit and entry_bound < -scored[limit - 1][0]:
+                break
+            bonus = BIGRAM_BONUS * len(query_bigrams & self._entries[position].bigrams) / pairs
+            bisect.insort(scored, (-(entry_share * min(entry_base + bonus, 1.0)), position))
+        return scored[:limit]
 
     def _hit(
         self,

@@ -10,6 +10,7 @@ from collections.abc import Container
 __all__ = [
     "FILLER_WORDS",
     "GENERIC_WORDS",
+    "RECENT_TEXTS",
     "STOPWORDS",
     "named_kinds",
     "spelled_out",
@@ -20,6 +21,9 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"\w+")
+# How many recent texts a per-text cache keeps: a turn's own texts (its message, its sentences and
+# clauses, the entries' questions it reads), never a day's traffic.
+RECENT_TEXTS = 256
 _REPEATS = re.compile(r"(\w)\1{2,}")  # "slooow" -> "sloow", which the typo correction reads as "slow"
 # A letter three times or more: chat spelling stretching a word ("heyyy", "sooo", "gooood").
 _STRETCH = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
@@ -177,10 +181,17 @@ def words(text: str) -> list[str]:
     Accents are folded ("café" -> "cafe") because customers type them or not, and a letter typed three
     or more times in a row counts twice ("sooo" -> "soo").
     """
+    return list(_words_of(text))
+
+
+# A turn splits its message into words a dozen times (the scorer, the search, the steering rules): the
+# last few messages' words are kept.
+@functools.lru_cache(maxsize=RECENT_TEXTS)
+def _words_of(text: str) -> tuple[str, ...]:
     folded = unicodedata.normalize("NFKD", text.casefold())
     if not folded.isascii():
         folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _WORD.findall(_REPEATS.sub(r"\1\1", folded))
+    return tuple(_WORD.findall(_REPEATS.sub(r"\1\1", folded)))
 
 
 # Words whose final "e" makes them another word than the one without it:
