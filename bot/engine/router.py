@@ -78,7 +78,7 @@ class Router:
         started = self._clock()
         decision = self._read_again(turn, await self._route(turn, ports))
         elapsed_ms = max(0, round((self._clock() - started) * 1000))
-        return replace(decision, latency_ms=elapsed_ms)
+        return decision.evolved(latency_ms=elapsed_ms)
 
     def _read_again(self, turn: Turn, decision: Decision) -> Decision:
         """The turn's intent as the learned correction reads it (bot/engine/intents/correction.py), when
@@ -123,8 +123,7 @@ class Router:
         ``text``'s words are to ``intent`` (``score``, the earlier reading's, for ``other``)."""
         if intent != OTHER:
             score = self._scorer.intent_scores(text, turn.intents).get(intent, 0.0)
-        return replace(
-            decision,
+        return decision.evolved(
             intent=intent,
             intent_score=score,
             intent_as_written=as_written or decision.intent_as_written,
@@ -266,9 +265,7 @@ class Router:
             decision = await _offline_answer(turn, ports, question, scored, hits)
         offered = next((hit for hit in hits if hit.entry_id in decision.knowledge_entry_ids[:1]), None)
         if offered is not None:
-            decision = replace(
-                decision, offered_entry_intent=self._reading(offered.question, turn.intents)[0]
-            )
+            decision = decision.evolved(offered_entry_intent=self._reading(offered.question, turn.intents)[0])
         # The offline answer tells more about what was asked than the message alone.
         intent = as_answered(scored, decision, question, hits, turn.commands, self._reader(turn))
         if intent == scored.intent:
@@ -408,8 +405,7 @@ def _handoff(turn: Turn, request: handoff_rules.HandoffRequest, scored: IntentRe
 
 def _scored(decision: Decision, turn: Turn, scored: IntentResult) -> Decision:
     # The answer may have read the intent again (bot/engine/answered_intent.py); its reading stands.
-    return replace(
-        decision,
+    return decision.evolved(
         intent=decision.intent or scored.intent,
         intent_score=scored.intent_score if decision.intent is None else decision.intent_score,
         sentiment=scored.sentiment,

@@ -62,6 +62,10 @@ class Thesaurus:
             for key, (groups, hints) in found.items()
             if len(key) > 1
         }
+        # The longest phrase that starts with each stem: most words start none, and are passed at once.
+        self._longest_from: dict[str, int] = {}
+        for key in self._phrases:
+            self._longest_from[key[0]] = max(len(key), self._longest_from.get(key[0], 0))
         self._names = names
         self.vocabulary = frozenset(raw_words)
 
@@ -124,9 +128,8 @@ class Thesaurus:
     def _phrase_at(
         self, stems: list[str], position: int
     ) -> tuple[int, tuple[frozenset[str], frozenset[str]]] | None:
-        if not self._phrases:
-            return None
-        for length in range(min(MAX_PHRASE_WORDS, len(stems) - position), 1, -1):
+        longest = self._longest_from.get(stems[position], 0)
+        for length in range(min(longest, len(stems) - position), 1, -1):
             concepts = self._phrases.get(tuple(stems[position : position + length]))
             if concepts is not None:
                 return length, concepts

@@ -376,6 +376,18 @@ class Decision:
     # for "How do I cancel my subscription?"): one of what the learned correction reads.
     offered_entry_intent: str | None = None
 
+    def evolved(self, **changes: Any) -> Decision:
+        """A copy with ``changes``, as dataclasses.replace makes it but without running ``__init__``
+        again: a frozen dataclass of this size takes a setattr call per field, and a turn makes several
+        copies."""
+        unknown = changes.keys() - self.__dict__.keys()
+        if unknown:
+            raise TypeError(f"Decision has no field {sorted(unknown)}")
+        copy = object.__new__(Decision)
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(changes)
+        return copy
+
 
 class Engine(Protocol):
     async def decide(self, turn: Turn, ports: Ports) -> Decision: ...

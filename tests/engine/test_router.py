@@ -438,3 +438,12 @@ async def test_decisions_are_repeatable() -> None:
     turn = make_turn("what are your opening hours?")
     first, second = await Router().decide(turn, PORTS), await Router().decide(turn, PORTS)
     assert replace(first, latency_ms=0) == replace(second, latency_ms=0)
+
+
+def test_an_evolved_decision_is_the_copy_dataclasses_replace_makes() -> None:
+    original = Decision(route="knowledge", knowledge_entry_ids=(3,), intent="pricing", intent_score=0.7)
+    changed = original.evolved(intent="support", latency_ms=4)
+    assert changed == replace(original, intent="support", latency_ms=4)
+    assert original.intent == "pricing"  # the original is untouched
+    with pytest.raises(TypeError, match="no field"):
+        original.evolved(intnet="support")
