@@ -47,7 +47,6 @@ between (see its rule).
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import math
 import re
@@ -259,6 +258,12 @@ class KnowledgeIndex:
         self._question_weights = np.array(
             [entry.question_weight for entry in self._entries], dtype=np.float64
         )
+        # Each word pair's entries, for the pairs a question shares with each entry in one count.
+        pair_entries: dict[tuple[str, str], list[int]] = {}
+        for position, entry in enumerate(self._entries):
+            for pair in entry.bigrams:
+                pair_entries.setdefault(pair, []).append(position)
+        self._pair_entries = {pair: np.array(found, dtype=np.intp) for pair, found in pair_entries.items()}
         self._covers = {term: np.array(words, dtype=np.intp) for term, words in covers.items()}
         self._reader = QueryReader(
             self._thesaurus,
@@ -375,12 +380,14 @@ class KnowledgeIndex:
             share = share * FOREIGN_SUBJECT_SHARE
         base = self._scaled_by_own_question(positions, coverage, covered[positions])
         if query_bigrams:
-            scored = self._with_bigrams(positions, base, share, query_bigrams, limit)
-        else:
-            # Without word pairs the scores are final: the best ``limit`` by score, then by position.
-            scores = share * np.minimum(base, 1.0)
-            order = np.lexsort((positions, -scores))[:limit]
-            scored = list(zip((-scores[order]).tolist(), positions[order].tolist(), strict=True))
+            # Each word pair the question shares with an entry's question or keywords adds its share of
+            # BIGRAM_BONUS.
+            shared = self._shared_pairs(query_bigrams)[positions]
+            base = base + BIGRAM_BONUS * shared / len(query_bigrams)
+        scores = share * np.minimum(base, 1.0)
+        # The best ``limit`` by score, then by position.
+        order = np.lexsort((positions, -scores))[:limit]
+        scored = list(zip((-scores[order]).tolist(), positions[order].tolist(), strict=True))
         unmatched = tuple(group.said for group in groups if not group.alternatives)
         return [
             self._hit(self._entries[position], -negative, groups, unmatched, foreign)
@@ -441,33 +448,12 @@ class KnowledgeIndex:
         own = np.where(has_words, covered / np.where(has_words, weights, 1.0), 1.0)
         return coverage * (1.0 - QUESTION_COVERAGE_SHARE + QUESTION_COVERAGE_SHARE * own)
 
-    def _with_bigrams(
-        self,
-        positions: np.ndarray,
-        base: np.ndarray,
-        share: np.ndarray,
-        query_bigrams: set[tuple[str, str]],
-        limit: int,
-    ) -> list[tuple[float, int]]:
-        """The best ``limit`` (negated score, position) pairs once each entry's shared word pairs add their
-        bonus. The bonus is at most BIGRAM_BONUS, so entries are finished best-bound first and the rest
-        are skipped once they cannot reach the best ``limit``."""
-        bound = share * np.minimum(base + BIGRAM_BONUS, 1.0)
-        order = np.lexsort((positions, -bound))
-        scored: list[tuple[float, int]] = []
-        pairs = len(query_bigrams)
-        for position, entry_bound, entry_base, entry_share in zip(
-            positions[order].tolist(),
-            bound[order].tolist(),
-            base[order].tolist(),
-            share[order].tolist(),
-            strict=True,
-        ):
-            if len(scored) >= limit and entry_bound < -scored[limit - 1][0]:
-                break
-            bonus = BIGRAM_BONUS * len(query_bigrams & self._entries[position].bigrams) / pairs
-            bisect.insort(scored, (-(entry_share * min(entry_base + bonus, 1.0)), position))
-        return scored[:limit]
+    def _shared_pairs(self, query_bigrams: set[tuple[str, str]]) -> np.ndarray:
+        """Per entry: how many of the question's word pairs it has (a pair meets each entry once)."""
+        found = [self._pair_entries[pair] for pair in query_bigrams if pair in self._pair_entries]
+        if not found:
+            return np.zeros(self._size)
+        return np.bincount(np.concatenate(found), minlength=self._size).astype(np.float64)
 
     def _hit(
         self,
