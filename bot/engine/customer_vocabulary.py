@@ -41,7 +41,8 @@ refund: refund, refunds, money back, my money, reimburse, reimbursement, return,
     not liking, don t like, didn t like it, stuck with it, already opened, opened it,
     opened the bag
 hours: hours, opening hours, open, opening, close, closing, closed, what time, schedule, timetable,
-    business hours, hour, till when, until when, opening times, open times, trading hours, shop hours,
+    business hours, hour, till when, until when, until which time, till which time, until what time,
+    till what time, opening times, open times, trading hours, shop hours,
     store hours, office hours, when do you open, when are you open, are you open, closing time, shut,
     open till, open until, open late, how early, open early, will you be open, you be open, how late
 track: track, tracking, where is my, where s my, wheres my, tracking number, tracking link, not arrived,
@@ -209,7 +210,8 @@ coverage: coverage, every room, whole house, upstairs, downstairs, bedroom, gard
     cellar, living room, conservatory, thick walls, range extender, repeater, powerline
 data cap: data cap, cap, capped, limit, limits, data limit, throttle, throttled, throttling, fair use,
     unlimited, usage, heavy user, heavy users, heavy use, a lot of data, lots of data, gb, gigabytes,
-    download limit, usage limit, how much data, allowance, data allowance, fair usage, traffic management,
+    download limit, usage limit, monthly limit, limit on how much, how much data, allowance, data allowance,
+    fair usage, traffic management,
     loads of data, download loads, download a lot, downloading loads, hit a limit, kind of limit,
     hit the limit
 available: available, availability, do you cover, cover my, serve my, postcode, in my area yet,

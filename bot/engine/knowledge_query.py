@@ -22,7 +22,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.engine.lexicon import generality, is_compound_noun, names_a_person, never_describes, sense_count
+from bot.engine.lexicon import (
+    describes,
+    generality,
+    is_compound_noun,
+    names_a_person,
+    never_describes,
+    sense_count,
+)
 from bot.engine.spelling import SpellingIndex
 from bot.engine.thesaurus import Thesaurus, Unit
 from bot.engine.types import MatchKind
@@ -199,20 +206,27 @@ class QueryReader:
         for match, english_only, naming in subjects:
             first, second = (*(group or "" for group in match.groups()), "")[:2]
             first, second = first.lower(), second.lower()
+            if english_only and second and describes(first) and self._knows(second, known):
+                # "the normal delivery", "the usual price": the thing after a describing word is what
+                # the question is about, and this one is the tenant's.
+                continue
             if first in STOPWORDS or len(first) < MIN_SUBJECT_LENGTH:
                 continue
             if second and self._foreign_compound(first, second):
                 return f"{first} {second}"
             if (
-                first not in known
-                and stem(first) not in self._df
-                and stem(first) not in self._tenant_words
+                not self._knows(first, known)
                 # A subject no dictionary knows may be a typo; what one cancels or pays is a brand.
                 and (sense_count(first) or not english_only)
                 and (not naming or never_describes(first))
             ):
                 return first
         return None
+
+    def _knows(self, word: str, known: set[str]) -> bool:
+        """Whether ``word`` is the tenant's: a word of the question that met an entry, or one its entries
+        or other texts use."""
+        return word in known or stem(word) in self._df or stem(word) in self._tenant_words
 
     def _foreign_compound_words(self, units: Sequence[Unit], text: str) -> set[str]:
         """The words of ``text`` that stand in a compound noun the tenant's texts never say."""

@@ -254,6 +254,12 @@ def answer_to(question: str, index: KnowledgeIndex = COFFEE_INDEX) -> KnowledgeH
         ("what's your email address", "How can I contact you by email?"),
         ("ur email addy?", "How can I contact you by email?"),
         ("bag came ripped open beans everywhere", "My order arrived damaged. What should I do?"),
+        ("until which time I can come to the roastery today", "What are your opening hours?"),
+        # "normal" says how: the delivery is the shop's own.
+        (
+            "how many days does the normal delivery actually take",
+            "How long does shipping take and how much does it cost?",
+        ),
         ("need to stop my monthly beans", "How do I cancel my subscription?"),
         ("Where is my order #4521?", "How can I track my order?"),
         ("can I get my money back", "What is your returns and refunds policy?"),

@@ -390,6 +390,17 @@ async def test_an_engineer_who_never_came_gets_the_entry_written_for_a_missed_vi
     assert decision.replies[0].text == next(e.answer for e in ISP_KNOWLEDGE if "turn up" in e.question)
 
 
+async def test_a_long_story_that_asks_about_a_monthly_limit_is_offered_the_data_cap_entry() -> None:
+    isp = isp_ports()
+    decision = await Chat(ports=isp, commands=()).say(
+        "We're a house of five with two gamers and a lot of 4K streaming. Will we hit some kind of monthly "
+        "limit on how much we download?"
+    )
+    data_cap = next(n for n, e in enumerate(ISP_KNOWLEDGE, start=1) if e.question == "Is there a data cap?")
+    assert decision.route in ("knowledge", "clarify"), decision.explanation
+    assert data_cap in decision.knowledge_entry_ids
+
+
 @pytest.mark.parametrize(
     "text", ["where's my router?", "wheres my new router", "where is my router", "when is my router coming"]
 )
