@@ -10,8 +10,8 @@ from collections.abc import Container
 __all__ = [
     "FILLER_WORDS",
     "GENERIC_WORDS",
-    "RECENT_TEXTS",
     "STOPWORDS",
+    "TEXT_CACHE_SIZE",
     "named_kinds",
     "spelled_out",
     "stem",
@@ -23,7 +23,7 @@ __all__ = [
 _WORD = re.compile(r"\w+")
 # How many recent texts a per-text cache keeps: a turn's own texts (its message, its sentences and
 # clauses, the entries' questions it reads), never a day's traffic.
-RECENT_TEXTS = 256
+TEXT_CACHE_SIZE = 256
 _REPEATS = re.compile(r"(\w)\1{2,}")  # "slooow" -> "sloow", which the typo correction reads as "slow"
 # A letter three times or more: chat spelling stretching a word ("heyyy", "sooo", "gooood").
 _STRETCH = re.compile(r"([a-z])\1{2,}", re.IGNORECASE)
@@ -186,7 +186,7 @@ def words(text: str) -> list[str]:
 
 # A turn splits its message into words a dozen times (the scorer, the search, the steering rules): the
 # last few messages' words are kept.
-@functools.lru_cache(maxsize=RECENT_TEXTS)
+@functools.lru_cache(maxsize=TEXT_CACHE_SIZE)
 def _words_of(text: str) -> tuple[str, ...]:
     folded = unicodedata.normalize("NFKD", text.casefold())
     if not folded.isascii():

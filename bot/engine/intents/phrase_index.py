@@ -98,15 +98,11 @@ class Idf:
 
     def vector(self, features: Counter[str]) -> dict[str, float]:
         """Sublinear TF times IDF, scaled to unit length (empty when there are no features)."""
-        raw = {
-            feature: (1.0 + math.log(count)) * self.weights.get(feature, self.unseen)
-            for feature, count in features.items()
-        }
-        norm = math.sqrt(sum(weight * weight for weight in raw.values()))
-        return {feature: weight / norm for feature, weight in raw.items()} if norm else {}
+        return dict(zip(features, self.unit_weights(features).tolist(), strict=True))
 
     def unit_weights(self, features: Counter[str]) -> np.ndarray:
-        """``vector``'s weights as an array, in the order of ``features``."""
+        """``vector``'s weights as an array, in the order of ``features`` (one computation for a phrase's
+        side and a query's, so that a text equal to a phrase meets it at 1.0)."""
         size = len(features)
         counts = np.fromiter(features.values(), dtype=np.float64, count=size)
         weights = np.fromiter(

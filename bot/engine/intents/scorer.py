@@ -32,7 +32,7 @@ from bot.engine.intents.phrase_index import (
 from bot.engine.intents.phrases import BUILTIN_INTENTS, COURTESY_INTENTS, OTHER
 from bot.engine.intents.sentiment import HARM_DONE, Sentiment, sentiment_of
 from bot.engine.types import IntentDefinition, IntentResult
-from bot.engine.word_forms import RECENT_TEXTS, unstretched
+from bot.engine.word_forms import TEXT_CACHE_SIZE, unstretched
 
 __all__ = [
     "BUILTIN_INTENTS",
@@ -175,7 +175,7 @@ def thanks_for_a_fix(text: str) -> bool:
     return bool(_THANKS.search(plain) and _FIXED.search(plain) and not _NOT_FIXED.search(plain))
 
 
-@functools.lru_cache(maxsize=RECENT_TEXTS)  # a turn reads its message and its clauses many times
+@functools.lru_cache(maxsize=TEXT_CACHE_SIZE)  # a turn reads its message and its clauses many times
 def _normalise(text: str) -> str:
     lowered = _APOSTROPHES.sub("", text[:MAX_SCORED_CHARS].casefold())
     return _CURRENCY.sub(" price ", _QUANTITY.sub("how many ", lowered))
