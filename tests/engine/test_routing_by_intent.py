@@ -144,17 +144,6 @@ async def test_a_price_asked_to_compare_gets_the_price_list() -> None:
         "ive only ever had your coffee at my friends place and want to buy some. what does a bag cost",
         "deciding between the ethiopia and the house blend for my mum, is there a big price difference",
         "do you sell the ethiopia and what is it costing",
-    ],
-)
-async def test_a_price_named_outright_is_asked_whatever_else_the_message_reads_as(text: str) -> None:
-    decision = await Chat().say(text)
-    assert decision.route == "command", decision.explanation
-    assert decision.command_id == PRICE_COMMAND.command_id
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
         # Read as a purchase: how much a bag is, after the story, is still its price.
         "I've been buying the house blend at the supermarket but I want to try your single origins. "
         "How much is a bag of the Ethiopia?",
@@ -163,7 +152,7 @@ async def test_a_price_named_outright_is_asked_whatever_else_the_message_reads_a
         "whats the ethiopia cost these days",
     ],
 )
-async def test_how_much_a_thing_is_asks_its_price_whatever_else_the_message_reads_as(text: str) -> None:
+async def test_a_price_named_outright_is_asked_whatever_else_the_message_reads_as(text: str) -> None:
     decision = await Chat().say(text)
     assert decision.route == "command", decision.explanation
     assert decision.command_id == PRICE_COMMAND.command_id
