@@ -82,7 +82,8 @@ _NOW = re.compile(
 )
 
 
-# A price or cost named outright, not "how much" (of coffee, of data) nor a deal.
+# A price or cost named outright, or how much a thing is; not how much of it there is (of coffee, of
+# data) nor a deal.
 _NAMED_PRICE = re.compile(
     r"\b(?:price[sd]?|cost(?:s|ing)?)\b"
     # "how much is a bag of the ethiopia", "how much for the decaf": how much a thing is, not how much
@@ -94,7 +95,8 @@ _NAMED_PRICE = re.compile(
 
 def names_a_price(text: str) -> bool:
     """Whether the customer names a price or a cost outright ("what does a bag cost", "is there a big
-    price difference"): a price question whatever else the message reads as."""
+    price difference") or asks how much a thing is ("how much for the decaf"): a price question whatever
+    else the message reads as."""
     return _NAMED_PRICE.search(text) is not None
 
 
